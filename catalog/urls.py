@@ -1,0 +1,10 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("movies/", views.movie_list, name="movie-list"),
+    path("movies/<int:movie_id>/", views.movie_detail, name="movie-detail"),
+]

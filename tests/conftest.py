@@ -1,0 +1,60 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+
+from movierec.celery import app as celery_app
+from tests.factories import GenreFactory, MovieFactory, UserFactory
+
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-latest-small"))
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def movie(db):
+    return MovieFactory(title="Toy Story", year=1995, genres=[GenreFactory(name="Animation")])
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL pointing at this session's test database, for child processes."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on its own queue, using the test database.
+
+    Tasks sent from the test process go to that queue through the real Redis broker.
+    Tests that use it need committed data: mark them django_db(transaction=True).
+    """
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    node = f"{queue}@localhost"
+    env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "movierec.celery", "worker", "-P", "solo",
+         "-Q", queue, "-n", node, "--without-mingle", "--without-gossip", "-l", "WARNING"],
+        env=env,
+    )
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not start (exit code {process.poll()})")
+        yield process
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        process.terminate()
+        process.wait(timeout=30)

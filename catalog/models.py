@@ -51,6 +51,8 @@ class Movie(models.Model):
     embedding_text_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="SHA-256 of the text that was embedded."
     )
+    # Dirty flag: set by imports and edits, cleared by the embedding service.
+    needs_embedding = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +68,9 @@ class Movie(models.Model):
             ),
             models.Index(F("rating_count").desc(), name="movie_popularity_idx"),
             models.Index(fields=["year"], name="movie_year_idx"),
+            models.Index(
+                fields=["id"], condition=Q(needs_embedding=True), name="movie_needs_embedding_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(rating_sum__gte=0), name="movie_rating_sum_nonnegative"),
@@ -81,3 +86,42 @@ class Movie(models.Model):
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+
+class Job(models.Model):
+    """A long-running background job (import, embedding, training), shown in the admin."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EMBEDDING = "embedding", "Embedding"
+        TRAINING = "training", "Training"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    description = models.CharField(max_length=300, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, help_text="Summary or error text.")
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="job_kind_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, round(100 * self.progress_done / self.progress_total))

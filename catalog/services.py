@@ -39,5 +39,3 @@ def job_running(*, job_id: int, task_id: str = "") -> Iterator[JobProgress]:
 def job_set_message(*, progress: JobProgress, message: str) -> None:
     """Record the summary shown when the job succeeds."""
     progress.job.message = message
-
-RunWithProgress = Callable[[JobProgress], str]

@@ -43,7 +43,10 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET_KEY)
-if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+# The same rule as Django's security.W009 deploy check.
+if PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "MOVIEREC_ENV=production needs a real SECRET_KEY (50+ random characters), e.g. "
         "python -c 'import secrets; print(secrets.token_urlsafe(64))'."

@@ -1,0 +1,92 @@
+"""Settings are parsed in fresh interpreters: they are read once per process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "MOVIEREC_ENV": "production",
+    "SECRET_KEY": "kq3V9-zP1rT8mW2xY7bN4cL6dF0gH5jS_aE-uI9oQ3vB8nM2kJ7h",
+    "ALLOWED_HOSTS": "movies.example.com",
+    "DATABASE_URL": "postgres://movierec:secret@db.example.com:5432/movierec",
+    "REDIS_URL": "redis://redis.example.com:6379/0",
+}
+
+
+def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"MOVIEREC_ENV", "SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=base | {"DJANGO_SETTINGS_MODULE": "movierec.settings"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_django("", env)
+    assert result.returncode != 0
+    assert "needs a real SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["django-insecure-" + "ab1?" * 15, "short-but-random-9f8e7d", "ab" * 40])
+def test_production_refuses_a_weak_key(key):
+    result = run_django("", PRODUCTION_ENV | {"SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "needs a real SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=os.environ | PRODUCTION_ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_never_starts_embedded_servers():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set when MOVIEREC_ENV=production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
+        ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
+    ],
+)
+def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
+    result = run_django("", {name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_defaults_are_debug_and_local_hosts():
+    result = run_django(
+        "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)", {}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True ['127.0.0.1', 'localhost']"

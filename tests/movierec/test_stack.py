@@ -1,0 +1,45 @@
+import io
+import os
+import sys
+import time
+
+from movierec.stack import ProcessSpec, Stack
+
+SLEEPER = [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(120)"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it has exited all the same.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def _wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_output_is_prefixed_with_the_process_name_and_stop_leaves_no_process():
+    out = io.StringIO()
+    stack = Stack([ProcessSpec("web", SLEEPER), ProcessSpec("worker", SLEEPER)], out=out)
+    stack.start()
+    _wait_for(lambda: out.getvalue().count("ready") == 2)
+    pids = [p.pid for p in stack.processes.values()]
+    stack.stop()
+    assert "web    | ready" in out.getvalue()
+    assert "worker | ready" in out.getvalue()
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_dying_child_stops_the_whole_stack_with_its_exit_code():
+    crasher = [sys.executable, "-c", "import sys, time; time.sleep(0.3); sys.exit(3)"]
+    stack = Stack([ProcessSpec("web", SLEEPER), ProcessSpec("beat", crasher)], out=io.StringIO())
+    stack.start()
+    assert stack.wait() == 3
+    assert all(p.poll() is not None for p in stack.processes.values())

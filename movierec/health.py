@@ -1,0 +1,74 @@
+"""Liveness of the parts the site needs, for `/healthz` and monitoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from catalog.models import Movie
+
+PROBE_TIMEOUT_SECONDS = 1.0
+
+
+@dataclass
+class HealthReport:
+    checks: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def healthy(self) -> bool:
+        return all(check["ok"] for check in self.checks.values())
+
+    def as_dict(self) -> dict:
+        return {"status": "ok" if self.healthy else "unhealthy", "checks": self.checks}
+
+
+def health_report() -> HealthReport:
+    report = HealthReport()
+    report.checks["database"] = _check_database()
+    report.checks["redis"] = _check_redis()
+    report.checks["celery"] = (
+        _check_celery() if report.checks["redis"]["ok"]
+        else {"ok": False, "error": "broker (Redis) is down"}
+    )
+    if report.checks["database"]["ok"]:
+        pending = Movie.objects.filter(needs_embedding=True).count()
+        report.checks["embeddings"] = {"ok": True, "pending": pending}
+    return report
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True}
+    except Exception as exc:
+        return {"ok": False, "error": str(exc).strip()}
+
+
+def _check_redis() -> dict:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+            socket_timeout=PROBE_TIMEOUT_SECONDS,
+        )
+        client.ping()
+        return {"ok": True}
+    except redis.RedisError as exc:
+        return {"ok": False, "error": str(exc)}
+
+
+def _check_celery() -> dict:
+    from movierec.celery import app
+
+    try:
+        replies = app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
+    except Exception as exc:
+        return {"ok": False, "error": str(exc)}
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        return {"ok": False, "error": "no Celery worker answered", "workers": []}
+    return {"ok": True, "workers": workers}

@@ -5,6 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # This machine keeps a CPU wheel of torch here; pip would otherwise fetch CUDA builds.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+# Front-end libraries come from npm (package-lock.json) and are served by whitenoise, never a CDN.
+VENDOR := static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+VENDOR_FILES := node_modules/htmx.org/dist/htmx.min.js \
+	node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map
+# The e2e tests drive Debian's Chromium; Playwright's own browser download is not reachable.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test test-fast lint format bench clean-data
 
@@ -14,12 +21,25 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check $(FIND_LINKS) -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The source map is copied too: production's manifest storage rewrites the reference to it.
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18+ with npm (e.g. apt-get install nodejs npm) to vendor htmx and Chart.js"; exit 1; }
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	touch $(VENDOR_STAMP)
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || { echo "$(CHROMIUM) not found: run 'sudo apt-get install chromium chromium-driver' for the e2e tests"; exit 1; }
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+install: $(STAMP) $(VENDOR_STAMP)
 
 run: install
 	$(PY) manage.py runstack
 
-test: install
+test: install $(CHROMIUM)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: install

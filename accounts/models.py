@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -10,6 +11,13 @@ class User(AbstractUser):
         default=False, help_text="Created by a MovieLens import; has no usable password."
     )
     movielens_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    # Privacy is opt-in: a new account shows nothing to others until its owner says so.
+    profile_is_public = models.BooleanField(
+        default=False, help_text="Others may see the profile page at /u/<username>/."
+    )
+    allow_group_recommendations = models.BooleanField(
+        default=False, help_text="Friends may get Watch Together picks with this user."
+    )
 
     class Meta:
         constraints = [
@@ -21,6 +29,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(is_imported=False) | Q(movielens_id__isnull=False),
                 name="imported_users_have_movielens_id",
+            ),
+            # Password reset finds accounts by email, so one address must mean one account.
+            # Imported users have none, hence the condition.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="unique_user_email_ci"
             ),
         ]
 

@@ -4,6 +4,7 @@ Values are parsed strictly: a malformed boolean or number stops start-up with a
 message naming the variable, and production refuses insecure defaults.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "movierec.apps.MovierecConfig",
     "rest_framework",
     "drf_spectacular",
+    "axes",
     "accounts",
     "catalog",
     "recommendations",
@@ -83,12 +85,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "movierec.urls"
 WSGI_APPLICATION = "movierec.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "catalog:home"
+LOGOUT_REDIRECT_URL = "catalog:home"
+# Axes first: it refuses locked-out credentials before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 TEMPLATES = [
     {
@@ -162,6 +173,16 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Login brute-force protection (django-axes). Failures are counted per username + IP, so an
+# attacker cannot lock a victim out from elsewhere, and the counts live in the database so
+# every web process shares them. Behind a proxy REMOTE_ADDR is the proxy's address, which
+# degrades this to a per-username limit: still a limit.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, ... in one variable (smtp+tls://user:pass@host:587).
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="movierec <noreply@localhost>")
@@ -179,7 +200,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TASK_TRACK_STARTED = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Cheap when nothing changed: it compares the ratings watermark and returns.
+    "recommender-retrain-if-ratings-changed": {
+        "task": "recommendations.tasks.retrain_if_ratings_changed",
+        "schedule": 60 * 60,
+    },
+}
+# ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
+RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)
 
 # Data sources and models.
 MOVIELENS_SOURCE = env.str(

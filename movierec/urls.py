@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("catalog.urls")),
+    path("", include("accounts.urls")),
 ]

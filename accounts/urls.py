@@ -1,0 +1,32 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("signup/", views.sign_up, name="signup"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("account/", views.account_settings, name="settings"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    re_path(r"^account/export\.(?P<fmt>json|csv)$", views.data_export, name="data-export"),
+    path("account/delete/", views.account_delete, name="delete"),
+    path("u/<str:username>/", views.profile, name="profile"),
+]

@@ -1,0 +1,161 @@
+import csv
+from math import ceil
+from typing import Any
+
+from axes.helpers import get_client_username
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.messages.views import SuccessMessageMixin
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.forms import AccountDeleteForm, AccountSettingsForm, SignUpForm
+from accounts.models import User
+from accounts.selectors import (
+    EXPORT_CSV_COLUMNS,
+    EXPORT_LISTS,
+    user_data_export,
+    user_profile_get,
+)
+from accounts.services import (
+    user_delete,
+    user_login_lockout_clear,
+    user_settings_update,
+    user_sign_up,
+)
+
+# Two backends are configured (axes + ModelBackend), so login() must be told which one.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _bound(request: HttpRequest) -> Any:
+    """Form data for a POST, None (an unbound form) for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignUpForm(_bound(request))
+    if form.is_valid():
+        user = user_sign_up(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(
+            request, f"Welcome to movierec, {user.username}! Rate a few films to start."
+        )
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class SignInView(SuccessMessageMixin, auth_views.LoginView):
+    redirect_authenticated_user = True
+    success_message = "Signed in as %(username)s."
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # After logout: the old session, and any message stored in it, is gone.
+        messages.info(request, "You are signed out.")
+        return response
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes' response to a locked-out login (AXES_LOCKOUT_CALLABLE)."""
+    cooloff_minutes = ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    context = {
+        "username": get_client_username(request, credentials),
+        "cooloff_minutes": cooloff_minutes,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    success_url = reverse_lazy("accounts:settings")
+    # Not Django's default name, which the admin's own password change page also uses.
+    template_name = "registration/password_change.html"
+    success_message = "Your password was changed."
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    success_url = reverse_lazy("accounts:password-reset-done")
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # The lockout page sends people here, so the new password must work at once.
+        user_login_lockout_clear(username=form.user.get_username())
+        return response
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    try:
+        profile_user = user_profile_get(username=username, viewer=request.user)
+    except User.DoesNotExist:
+        raise Http404("No such profile.") from None
+    return render(request, "accounts/profile.html", {"profile_user": profile_user})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    form = AccountSettingsForm(_bound(request), user=request.user)
+    if form.is_valid():
+        user_settings_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your settings were saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_GET
+def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The signed-in user's own data; there is deliberately no way to name another user."""
+    export = user_data_export(user=request.user)
+    filename = f"movierec-{request.user.username}-{timezone.now():%Y-%m-%d}.{fmt}"
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(export, json_dumps_params={"indent": 2})
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=EXPORT_CSV_COLUMNS)
+        writer.writeheader()
+        for key, _, _ in EXPORT_LISTS:
+            writer.writerows({"list": key, **row} for row in export[key])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(_bound(request), user=request.user)
+    if form.is_valid():
+        user_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account and all its data were deleted. Goodbye!")
+        return redirect("catalog:home")
+    return render(request, "accounts/delete.html", {"form": form})

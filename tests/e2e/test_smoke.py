@@ -1,0 +1,58 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "popcorn and a good film 7"
+
+
+def test_sign_up_sign_out_sign_in_and_delete_the_account(page, artifacts):
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("filmfan")
+    page.get_by_label("Email").fill("filmfan@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Welcome to movierec, filmfan!")
+    account = page.get_by_role("navigation", name="Account")
+    expect(account.get_by_role("link", name="filmfan")).to_be_visible()
+    page.screenshot(path=artifacts / "home.png", full_page=True)
+
+    account.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status").first).to_contain_text("You are signed out.")
+
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Username").fill("filmfan")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status").first).to_contain_text("Signed in as filmfan.")
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Delete my account").click()
+    page.get_by_label("Type your username to confirm").fill("filmfan")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account for good").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("were deleted")
+    expect(page.get_by_role("link", name="Sign up")).to_be_visible()
+    assert not User.objects.filter(username="filmfan").exists()
+
+
+def test_phone_layout_collapses_the_menu(page):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Menu")
+    search = page.get_by_role("searchbox", name="Search movies")
+    expect(search).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    search.fill("heat")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"/movies/\?q=heat$"))

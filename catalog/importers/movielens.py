@@ -1,0 +1,704 @@
+"""Import a MovieLens dataset: movies, links, ratings (by imported users) and tags.
+
+Every file takes the same path: parse and validate in Python (a bad row is
+reported as `file:LINE: reason` and skipped), COPY the good rows into a TEMP
+staging table, then run set-based statements that write only rows that change.
+Each file commits in its own transaction, in the order movies → links → ratings
+→ tags, so references resolve against what the earlier files wrote. Nothing is
+deleted: movies, users and ratings missing from a newer release are kept; only
+genre links and tag lists are replaced by the file's.
+
+Layouts, detected from the files present:
+- csv (ml-latest-small, ml-latest, ml-20m, ml-25m): movies.csv, links.csv, ratings.csv, tags.csv
+- dat (ml-1m, ml-10m): "::"-separated movies.dat, ratings.dat, tags.dat (ml-10m only)
+- 100k (ml-100k): "|"-separated u.item with genre flags named by u.genre, tab-separated u.data
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+
+from accounts.models import User
+from catalog.importers.sources import SourceError, source_folder
+from catalog.importers.sql import (
+    Rejected,
+    column_defaults,
+    copy_rows,
+    create_staging_table,
+    reject_duplicates,
+    reject_rows,
+    upsert,
+)
+from catalog.models import Genre, Job, Movie
+from catalog.services import job_create
+from movierec.progress import Progress
+from recommendations.models import MAX_SCORE, MIN_SCORE, Rating
+
+PROBLEMS_SHOWN = 20
+TAGS_KEPT = 50
+PROGRESS_EVERY = 10_000
+MAX_ID = 2**31 - 1  # PostgreSQL integer
+MIN_YEAR, MAX_YEAR = 1870, 2100  # the movie_year_plausible constraint
+MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01; larger values would overflow to_timestamp()
+NO_GENRES = {"(no genres listed)", "unknown"}  # csv/dat and ml-100k spellings of "none"
+_MIN_SCORE, _MAX_SCORE = float(MIN_SCORE), float(MAX_SCORE)  # floats: parsed per rating
+STAGE = "movielens_stage"
+
+
+class BadRow(ValueError):
+    """A row that cannot be imported; the message is the reason shown to the user."""
+
+
+# Titles
+
+
+_YEAR = re.compile(r"\s*\((\d{4})(?:\s*[-–—]\s*(?:\d{4})?)?\)$")
+# "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
+_TRAILING_ARTICLE = re.compile(r"(?P<title>.+?), (?P<article>The|A|An)(?P<alias>\s+\(.*\))?")
+
+
+def parse_title(raw: str) -> tuple[str, int | None]:
+    """Split "Godfather, The (1972)" into ("The Godfather", 1972); the year may be missing."""
+    title = raw.strip()
+    year = None
+    match = _YEAR.search(title)
+    # A number outside the plausible years, as in "Year (1000)", stays part of the title.
+    if match and MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        year = int(match.group(1))
+        title = title[: match.start()].strip()
+    article = _TRAILING_ARTICLE.fullmatch(title)
+    if article:
+        title = f"{article['article']} {article['title']}{article['alias'] or ''}"
+    return title, year
+
+
+# Field parsers: text in, database value out, BadRow for anything the database would refuse.
+
+
+def _expect_columns(fields: list[str], count: int) -> None:
+    if len(fields) != count:
+        raise BadRow(f"expected {count} columns, found {len(fields)}")
+
+
+def _id(text: str, what: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise BadRow(f"{what} {text!r} is not a positive integer")
+    return int(text)
+
+
+def _score(text: str) -> float:
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadRow(f"score {text!r} is not a number") from None
+    if not _MIN_SCORE <= value <= _MAX_SCORE:  # also rejects nan
+        raise BadRow(f"score {text} is outside {MIN_SCORE}–{MAX_SCORE}")
+    if not (value * 2).is_integer():
+        raise BadRow(f"score {text} is not a whole or half star")
+    return value
+
+
+def _timestamp(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_TIMESTAMP:
+        raise BadRow(f"timestamp {text!r} is not a Unix time")
+    return int(text)
+
+
+def _text(value: str, what: str, max_length: int) -> str:
+    value = value.strip()
+    if not value:
+        raise BadRow(f"{what} is empty")
+    if len(value) > max_length:
+        raise BadRow(f"{what} is longer than {max_length} characters")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise BadRow(f"{what} contains a NUL character")
+    return value
+
+
+_TITLE_LENGTH = Movie._meta.get_field("title").max_length
+_GENRE_LENGTH = Genre._meta.get_field("name").max_length
+_TAG_LENGTH = Movie._meta.get_field("movielens_tags").base_field.max_length
+
+
+def parse_movie(fields: list[str]) -> tuple:
+    _expect_columns(fields, 3)
+    movie_id = _id(fields[0], "movie id")
+    title, year = parse_title(fields[1])
+    genres: dict[str, None] = {}  # ordered set: "A|B|A" is A, B
+    for name in fields[2].split("|"):
+        name = name.strip()
+        if name and name not in NO_GENRES:
+            genres[_text(name, "genre", _GENRE_LENGTH)] = None
+    return movie_id, _text(title, "title", _TITLE_LENGTH), year, list(genres)
+
+
+def parse_link(fields: list[str]) -> tuple:
+    _expect_columns(fields, 3)
+    imdb, tmdb = fields[1].strip(), fields[2].strip()
+    # Empty ids are NULL in staging, which keeps whatever the movie already has.
+    imdb_id = f"tt{_id(imdb, 'IMDb id'):07d}" if imdb else None
+    return _id(fields[0], "movie id"), imdb_id, _id(tmdb, "TMDB id") if tmdb else None
+
+
+def parse_rating(fields: list[str]) -> tuple:
+    _expect_columns(fields, 4)
+    return (
+        _id(fields[0], "user id"),
+        _id(fields[1], "movie id"),
+        _score(fields[2]),
+        _timestamp(fields[3]),
+    )
+
+
+def parse_tag(fields: list[str]) -> tuple:
+    _expect_columns(fields, 4)
+    return (
+        _id(fields[0], "user id"),
+        _id(fields[1], "movie id"),
+        _text(fields[2], "tag", _TAG_LENGTH),
+        _timestamp(fields[3]),
+    )
+
+
+# Readers: (line number, fields) per non-blank line, or a BadRow for an unparseable one.
+
+Records = Iterator[tuple[int, "list[str] | BadRow"]]
+
+
+def _decoded_lines(path: Path) -> Iterator[str]:
+    # ml-1m and ml-100k are Latin-1, the others UTF-8. Latin-1 decodes any byte,
+    # so falling back per line reads both without guessing per layout.
+    with path.open("rb") as file:
+        for raw in file:
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield raw.decode("latin-1")
+
+
+def read_csv(path: Path) -> Records:
+    """Quoted CSV with a header line (skipped when its first field is not a number)."""
+    reader = csv.reader(_decoded_lines(path), strict=True)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, BadRow(f"unparseable line ({exc})")
+            continue
+        if reader.line_num == 1 and fields and not fields[0].strip().isdigit():
+            continue
+        if fields:
+            yield reader.line_num, fields
+
+
+def _read_separated(path: Path, separator: str) -> Records:
+    for number, line in enumerate(_decoded_lines(path), start=1):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield number, line.split(separator)
+
+
+def read_dat(path: Path) -> Records:
+    return _read_separated(path, "::")
+
+
+def read_tsv(path: Path) -> Records:
+    return _read_separated(path, "\t")
+
+
+def read_100k_items(path: Path) -> Records:
+    """u.item rows reshaped to (id, title, "Genre|Genre") with names from the sibling u.genre.
+
+    u.item: id|title|release date|video release date|IMDb URL|one 0/1 flag per genre.
+    """
+    names = _100k_genre_names(path.with_name("u.genre"))
+    for number, fields in _read_separated(path, "|"):
+        if len(fields) != 5 + len(names):
+            yield number, BadRow(f"expected {5 + len(names)} columns, found {len(fields)}")
+            continue
+        flags = fields[5:]
+        if not set(flags) <= {"0", "1"}:
+            yield number, BadRow("genre flags must be 0 or 1")
+            continue
+        genres = "|".join(name for name, flag in zip(names, flags, strict=True) if flag == "1")
+        yield number, [fields[0], fields[1], genres]
+
+
+def _100k_genre_names(path: Path) -> list[str]:
+    """u.genre lines are "name|index"; the u.item flags follow the index order."""
+    indexed = []
+    for number, fields in _read_separated(path, "|"):
+        if len(fields) != 2 or not fields[1].strip().isdigit():
+            raise SourceError(f"{path.name}:{number}: expected name|index.")
+        indexed.append((int(fields[1]), fields[0].strip()))
+    return [name for _, name in sorted(indexed)]
+
+
+# Layouts
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    kind: Kind
+    read: Callable[[Path], Records]
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    files: tuple[FileSpec, ...]  # the first (movies) marks the layout; import order
+    requires: tuple[str, ...] = ()
+
+    @property
+    def marker(self) -> str:
+        return self.files[0].name
+
+
+@dataclass
+class FileReport:
+    """Counts for one file: what happened to the `noun` its rows describe.
+
+    rows = inserted + updated + unchanged + skipped, except for tags, whose other
+    counts are about movie tag lists rather than rows.
+    """
+
+    name: str
+    noun: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    users_inserted: int | None = None  # ratings files only
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def problem(self, line: int, reason: str) -> None:
+        self.skipped += 1
+        if len(self.problems) < PROBLEMS_SHOWN:
+            self.problems.append((line, reason))
+
+    def rejected(self, rejected: Rejected, reason: Callable[..., str]) -> None:
+        """Record rows removed in SQL; `reason` gets the returned columns after the line."""
+        self.skipped += rejected.count
+        found = [(row[0], reason(*row[1:])) for row in rejected.sample]
+        self.problems = sorted(self.problems + found)[:PROBLEMS_SHOWN]
+
+    def counted(self, *, inserted: int, updated: int) -> None:
+        self.inserted, self.updated = inserted, updated
+        self.unchanged = self.rows - self.skipped - inserted - updated
+
+    def summary(self) -> str:
+        text = (
+            f"{self.name}: {self.rows} rows, {self.skipped} skipped; {self.noun}: "
+            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
+        )
+        if self.users_inserted is not None:
+            text += f"; imported users: {self.users_inserted} inserted"
+        return text
+
+
+@dataclass
+class ImportReport:
+    source: str
+    layout: str
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def inserted(self) -> int:
+        return sum(f.inserted + (f.users_inserted or 0) for f in self.files)
+
+    @property
+    def updated(self) -> int:
+        return sum(f.updated for f in self.files)
+
+    def summary(self) -> str:
+        lines = [f"MovieLens import ({self.layout} layout) from {self.source}"]
+        lines += [f"  {report.summary()}" for report in self.files]
+        for report in self.files:
+            lines += [f"  {report.name}:{line}: {reason}" for line, reason in report.problems]
+            if report.skipped > len(report.problems):
+                lines.append(f"  {report.name}: and {report.skipped - len(report.problems)} more")
+        return "\n".join(lines)
+
+
+# Writers: one per kind of file, each working on the filled staging table.
+
+_MOVIE = Movie._meta.db_table
+_GENRE = Genre._meta.db_table
+_MOVIE_GENRES = Movie.genres.through._meta.db_table
+_USER = User._meta.db_table
+_RATING = Rating._meta.db_table
+
+
+def _reject_unknown_movies(cursor: CursorWrapper, report: FileReport) -> None:
+    rejected = reject_rows(
+        cursor,
+        table=STAGE,
+        where=f"NOT EXISTS (SELECT 1 FROM {_MOVIE} AS m WHERE m.movielens_id = s.movie_id)",
+        returning="s.movie_id",
+    )
+    report.rejected(rejected, lambda movie_id: f"unknown movie {movie_id}")
+
+
+def write_movies(cursor: CursorWrapper, report: FileReport) -> None:
+    dropped = reject_duplicates(cursor, table=STAGE, key=["movie_id"])
+    report.rejected(dropped, lambda movie_id: f"movie {movie_id} is repeated later; the last wins")
+    genre = column_defaults(Genre, provided={"name"})
+    cursor.execute(
+        f"INSERT INTO {_GENRE} (name{genre.sql_columns()}) "
+        f"SELECT DISTINCT g.name{genre.sql_values()} "
+        f"FROM {STAGE} AS s, unnest(s.genres) AS g(name) ON CONFLICT (name) DO NOTHING",
+        genre.params,
+    )
+    movie = column_defaults(Movie, provided={"movielens_id", "title", "year"})
+    movies = upsert(
+        cursor,
+        statement=f"""
+            INSERT INTO {_MOVIE} AS m (movielens_id, title, year{movie.sql_columns()})
+            SELECT s.movie_id, s.title, s.year{movie.sql_values()} FROM {STAGE} AS s
+            ON CONFLICT (movielens_id) DO UPDATE
+            SET title = EXCLUDED.title, year = EXCLUDED.year, needs_embedding = TRUE,
+                updated_at = now()
+            WHERE (m.title, m.year) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year)""",
+        params=movie.params,
+        collect="m.id",
+    )
+    # Genre links are synced as sets: add the missing pairs, delete the stale ones.
+    cursor.execute(f"""
+        WITH wanted AS (
+            SELECT m.id AS movie_id, g.id AS genre_id
+            FROM {STAGE} AS s
+            JOIN {_MOVIE} AS m ON m.movielens_id = s.movie_id
+            CROSS JOIN LATERAL unnest(s.genres) AS n(name)
+            JOIN {_GENRE} AS g ON g.name = n.name
+        ), removed AS (
+            DELETE FROM {_MOVIE_GENRES} AS mg
+            USING {STAGE} AS s, {_MOVIE} AS m
+            WHERE m.movielens_id = s.movie_id AND mg.movie_id = m.id
+              AND NOT EXISTS (SELECT 1 FROM wanted AS w
+                              WHERE w.movie_id = mg.movie_id AND w.genre_id = mg.genre_id)
+            RETURNING mg.movie_id
+        ), added AS (
+            INSERT INTO {_MOVIE_GENRES} (movie_id, genre_id)
+            SELECT movie_id, genre_id FROM wanted
+            ON CONFLICT DO NOTHING
+            RETURNING movie_id
+        )
+        SELECT array_agg(DISTINCT movie_id)
+        FROM (SELECT movie_id FROM removed UNION ALL SELECT movie_id FROM added) AS changed""")
+    genres_changed = set(cursor.fetchone()[0] or ()) - set(movies.keys)
+    if genres_changed:
+        cursor.execute(
+            f"UPDATE {_MOVIE} SET needs_embedding = TRUE, updated_at = now() "
+            "WHERE id = ANY(%(ids)s)",
+            {"ids": sorted(genres_changed)},
+        )
+    report.counted(inserted=movies.inserted, updated=movies.updated + len(genres_changed))
+
+
+def write_links(cursor: CursorWrapper, report: FileReport) -> None:
+    _reject_unknown_movies(cursor, report)
+    dropped = reject_duplicates(cursor, table=STAGE, key=["movie_id"])
+    report.rejected(dropped, lambda movie_id: f"movie {movie_id} is repeated later; the last wins")
+    cursor.execute(f"""
+        UPDATE {_MOVIE} AS m
+        SET imdb_id = COALESCE(s.imdb_id, m.imdb_id), tmdb_id = COALESCE(s.tmdb_id, m.tmdb_id),
+            updated_at = now()
+        FROM {STAGE} AS s
+        WHERE m.movielens_id = s.movie_id
+          AND (m.imdb_id, m.tmdb_id)
+              IS DISTINCT FROM (COALESCE(s.imdb_id, m.imdb_id), COALESCE(s.tmdb_id, m.tmdb_id))""")
+    report.counted(inserted=0, updated=cursor.rowcount)
+
+
+@functools.cache
+def _unusable_password() -> str:
+    # One "!..." value for every imported user: hashing 100k times would cost minutes.
+    return make_password(None)
+
+
+def write_ratings(cursor: CursorWrapper, report: FileReport) -> None:
+    _reject_unknown_movies(cursor, report)
+    dropped = reject_duplicates(cursor, table=STAGE, key=["user_id", "movie_id"])
+    report.rejected(
+        dropped, lambda user, movie: f"user {user} rates movie {movie} again later; the last wins"
+    )
+    user = column_defaults(
+        User, provided={"username", "password", "is_imported", "movielens_id", "date_joined"}
+    )
+    users = upsert(
+        cursor,
+        statement=f"""
+            INSERT INTO {_USER} (username, password, is_imported, movielens_id, date_joined
+                                 {user.sql_columns()})
+            SELECT 'movielens-' || s.user_id, %(password)s, TRUE, s.user_id, to_timestamp(min(s.ts))
+                   {user.sql_values()}
+            FROM {STAGE} AS s GROUP BY s.user_id
+            ON CONFLICT DO NOTHING""",
+        params={**user.params, "password": _unusable_password()},
+    )
+    taken = reject_rows(
+        cursor,
+        table=STAGE,
+        where=f"NOT EXISTS (SELECT 1 FROM {_USER} AS u WHERE u.movielens_id = s.user_id)",
+        returning="s.user_id",
+    )
+    report.rejected(taken, lambda u: f"user {u}: username movielens-{u} belongs to another account")
+    rating = column_defaults(
+        Rating, provided={"user_id", "movie_id", "score", "created_at", "updated_at"}
+    )
+    ratings = upsert(
+        cursor,
+        statement=f"""
+            INSERT INTO {_RATING} AS r (user_id, movie_id, score, created_at, updated_at
+                                        {rating.sql_columns()})
+            SELECT u.id, m.id, s.score, to_timestamp(s.ts), to_timestamp(s.ts){rating.sql_values()}
+            FROM {STAGE} AS s
+            JOIN {_USER} AS u ON u.movielens_id = s.user_id
+            JOIN {_MOVIE} AS m ON m.movielens_id = s.movie_id
+            ON CONFLICT (user_id, movie_id) DO UPDATE
+            SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at
+            WHERE r.score IS DISTINCT FROM EXCLUDED.score""",
+        params=rating.params,
+        collect="r.movie_id",
+    )
+    if ratings.keys:
+        # Lock the movies first, as the rating services do: then every concurrent rating of
+        # them has either committed (and is counted below) or waits for this transaction.
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {_MOVIE} WHERE id = ANY(%(ids)s) "
+            "ORDER BY id FOR UPDATE) AS locked",
+            {"ids": ratings.keys},
+        )
+        # Exact aggregates from all ratings of those movies, site users' included.
+        cursor.execute(
+            f"""
+            UPDATE {_MOVIE} AS m SET rating_count = a.n, rating_sum = a.total
+            FROM (SELECT movie_id, count(*) AS n, sum(score) AS total FROM {_RATING}
+                  WHERE movie_id = ANY(%(ids)s) GROUP BY movie_id) AS a
+            WHERE m.id = a.movie_id
+            """,
+            {"ids": ratings.keys},
+        )
+    report.users_inserted = users.inserted
+    report.counted(inserted=ratings.inserted, updated=ratings.updated)
+
+
+def write_tags(cursor: CursorWrapper, report: FileReport) -> None:
+    """Replace each movie's tag list with the file's; movies no longer tagged get an empty list.
+
+    Tags are merged case-insensitively under their most common spelling and
+    ranked by how often they were applied.
+    """
+    _reject_unknown_movies(cursor, report)
+    cursor.execute(
+        f"""
+        WITH counted AS (
+            SELECT m.id AS movie_id, lower(s.tag) AS key, count(*) AS uses,
+                   mode() WITHIN GROUP (ORDER BY s.tag) AS tag
+            FROM {STAGE} AS s JOIN {_MOVIE} AS m ON m.movielens_id = s.movie_id
+            GROUP BY m.id, lower(s.tag)
+        ), ranked AS (
+            SELECT movie_id, tag,
+                   row_number() OVER (PARTITION BY movie_id ORDER BY uses DESC, key) AS rank
+            FROM counted
+        ), lists AS (
+            SELECT movie_id, array_agg(tag ORDER BY rank)::varchar[] AS tags
+            FROM ranked WHERE rank <= %(kept)s GROUP BY movie_id
+        ), target AS (
+            SELECT m.id AS movie_id, COALESCE(l.tags, '{{}}') AS tags
+            FROM {_MOVIE} AS m LEFT JOIN lists AS l ON l.movie_id = m.id
+            WHERE l.movie_id IS NOT NULL OR m.movielens_tags <> '{{}}'
+        ), changed AS (
+            UPDATE {_MOVIE} AS m SET movielens_tags = t.tags, needs_embedding = TRUE,
+                                     updated_at = now()
+            FROM target AS t
+            WHERE m.id = t.movie_id AND m.movielens_tags IS DISTINCT FROM t.tags
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM changed)""",
+        {"kept": TAGS_KEPT},
+    )
+    lists, changed = cursor.fetchone()
+    report.inserted, report.updated, report.unchanged = 0, changed, lists - changed
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a file holds: its staging columns (after `line`) and the writer applying them."""
+
+    noun: str
+    columns: dict[str, str]
+    parse: Callable[[list[str]], tuple]
+    write: Callable[[CursorWrapper, FileReport], None]
+
+
+MOVIES = Kind(
+    "movies",
+    {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
+    parse_movie,
+    write_movies,
+)
+LINKS = Kind(
+    "movies",
+    {"movie_id": "integer", "imdb_id": "text", "tmdb_id": "integer"},
+    parse_link,
+    write_links,
+)
+RATINGS = Kind(
+    "ratings",
+    {"user_id": "integer", "movie_id": "integer", "score": "numeric(2, 1)", "ts": "bigint"},
+    parse_rating,
+    write_ratings,
+)
+TAGS = Kind(
+    "movie tag lists",
+    {"user_id": "integer", "movie_id": "integer", "tag": "text", "ts": "bigint"},
+    parse_tag,
+    write_tags,
+)
+
+LAYOUTS = (
+    Layout(
+        "csv",
+        (
+            FileSpec("movies.csv", MOVIES, read_csv),
+            FileSpec("links.csv", LINKS, read_csv),
+            FileSpec("ratings.csv", RATINGS, read_csv),
+            FileSpec("tags.csv", TAGS, read_csv),
+        ),
+    ),
+    Layout(
+        "dat",
+        (
+            FileSpec("movies.dat", MOVIES, read_dat),
+            FileSpec("ratings.dat", RATINGS, read_dat),
+            FileSpec("tags.dat", TAGS, read_dat),
+        ),
+    ),
+    Layout(
+        "100k",
+        (FileSpec("u.item", MOVIES, read_100k_items), FileSpec("u.data", RATINGS, read_tsv)),
+        requires=("u.genre",),
+    ),
+)
+DATASET_FILES = frozenset(
+    name for layout in LAYOUTS for name in (*(f.name for f in layout.files), *layout.requires)
+)
+_SEARCH_DEPTH = 3
+
+
+def find_dataset(*, folder: Path, source: str) -> tuple[Layout, Path]:
+    """The layout and the folder holding it, searching a few levels below `folder`."""
+    found = []
+    for directory, subdirectories, files in os.walk(folder):
+        depth = len(Path(directory).relative_to(folder).parts)
+        subdirectories[:] = sorted(subdirectories) if depth < _SEARCH_DEPTH else []
+        found += [(layout, Path(directory)) for layout in LAYOUTS if layout.marker in files]
+    markers = ", ".join(layout.marker for layout in LAYOUTS)
+    if not found:
+        raise SourceError(f"No MovieLens dataset ({markers}) found in {source}.")
+    if len(found) > 1:
+        places = ", ".join(str(path.relative_to(folder)) for _, path in found)
+        raise SourceError(f"{source} holds several MovieLens datasets ({places}); choose one.")
+    layout, dataset = found[0]
+    for name in layout.requires:
+        if not (dataset / name).is_file():
+            raise SourceError(f"{source} has {layout.marker} but not {name}, which it needs.")
+    return layout, dataset
+
+
+# Services
+
+
+def movielens_import(*, source: str, progress: Progress) -> ImportReport:
+    """Import the MovieLens dataset at `source` (URL, .zip or folder); idempotent.
+
+    Raises SourceError, before writing anything, when the source is unusable.
+    """
+    with source_folder(
+        source=source,
+        wanted=DATASET_FILES,
+        downloads_dir=Path(settings.MOVIEREC_DATA_DIR) / "downloads",
+        progress=progress,
+    ) as folder:
+        layout, dataset = find_dataset(folder=folder, source=source)
+        report = ImportReport(source=source, layout=layout.name)
+        for spec in layout.files:
+            path = dataset / spec.name
+            if path.is_file():
+                report.files.append(_import_file(spec=spec, path=path, progress=progress))
+    return report
+
+
+def movielens_import_enqueue(*, source: str) -> Job:
+    """Create an import Job and queue its task once the surrounding transaction commits."""
+    from catalog.tasks import import_movielens_task  # the task module imports this one
+
+    job = job_create(kind=Job.Kind.IMPORT, description=f"MovieLens import from {source}"[:300])
+    transaction.on_commit(lambda: import_movielens_task.delay(job.pk, source))
+    return job
+
+
+def _import_file(*, spec: FileSpec, path: Path, progress: Progress) -> FileReport:
+    report = FileReport(name=spec.name, noun=spec.kind.noun)
+    total = _count_lines(path)
+    progress.stage(f"Reading {spec.name}", total=total)
+    with transaction.atomic(), connection.cursor() as cursor:
+        create_staging_table(cursor, name=STAGE, columns={"line": "integer", **spec.kind.columns})
+        copy_rows(
+            cursor,
+            table=STAGE,
+            columns=["line", *spec.kind.columns],
+            rows=_parsed_rows(spec=spec, path=path, total=total, report=report, progress=progress),
+        )
+        progress.stage(f"Writing {spec.kind.noun} from {spec.name}")
+        spec.kind.write(cursor, report)
+    return report
+
+
+def _parsed_rows(
+    *, spec: FileSpec, path: Path, total: int, report: FileReport, progress: Progress
+) -> Iterator[tuple]:
+    reported_line = 0  # progress counts lines, as `total` does
+    for line, fields in spec.read(path):
+        report.rows += 1
+        if line - reported_line >= PROGRESS_EVERY:
+            progress.advance(line - reported_line)
+            reported_line = line
+        try:
+            if isinstance(fields, BadRow):
+                raise fields
+            values = spec.kind.parse(fields)
+        except BadRow as exc:
+            report.problem(line, str(exc))
+            continue
+        yield (line, *values)
+    progress.advance(total - reported_line)
+
+
+def _count_lines(path: Path) -> int:
+    # A raw byte scan costs well under a second per GB; a last line without "\n" counts too.
+    lines, last = 0, b"\n"
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")

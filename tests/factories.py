@@ -48,3 +48,19 @@ class RatingFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
     score = Decimal("4.0")
+
+
+class WatchlistItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "recommendations.WatchlistItem"
+
+    user = factory.SubFactory(UserFactory)
+    movie = factory.SubFactory(MovieFactory)
+
+
+class NotInterestedFactory(DjangoModelFactory):
+    class Meta:
+        model = "recommendations.NotInterested"
+
+    user = factory.SubFactory(UserFactory)
+    movie = factory.SubFactory(MovieFactory)

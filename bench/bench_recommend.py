@@ -1,0 +1,118 @@
+"""Recommendation latency: `python -m bench recommend`.
+
+Works in its own database `movierec_bench_rec` on the same server (the configured
+database is never touched). The database is kept between runs because embedding
+ml-latest-small takes minutes on CPU: the import and the embedding are no-ops once
+done, so only the first run pays for them. Each run retrains, then times per call,
+side by side in the same run:
+- baseline: `Movie.objects.get(pk=...)`, a primary-key lookup through the ORM;
+- recommend_for_user (hybrid, k=10) for ~300 sampled users, unfiltered and with a
+  genre filter;
+- also_liked (k=10) for as many sampled movies.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.models import User
+from catalog.filters import MovieFilters
+from catalog.importers.movielens import movielens_import
+from catalog.models import Movie
+from catalog.services import movies_embed_dirty
+from movierec.progress import NullProgress
+from recommendations.hybrid import also_liked, recommend_for_user
+from recommendations.services import training_run_train
+
+DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
+BENCH_DATABASE = "movierec_bench_rec"
+SAMPLE = 300
+TARGET_P95_MS = 20.0
+
+
+def main() -> None:
+    if not (DATASET / "ratings.csv").is_file():
+        print(f"skipped: {DATASET} is missing")
+        return
+    original = connection.settings_dict["NAME"]
+    _ensure_database(BENCH_DATABASE)
+    _use_database(BENCH_DATABASE)
+    try:
+        call_command("migrate", verbosity=0)
+        movielens_import(source=str(DATASET), progress=NullProgress())
+        embedded = movies_embed_dirty(progress=NullProgress())
+        print(embedded.summary())
+        with connection.cursor() as cursor:
+            # Fresh bulk loads have no planner statistics yet; autovacuum would add them later.
+            cursor.execute("ANALYZE")
+        train_seconds, run = _timed(lambda: training_run_train(progress=NullProgress()))
+        print(
+            f"trained model v{run.pk}: {run.user_count} users x {run.item_count} movies, "
+            f"{run.rating_count} ratings in {train_seconds:.1f} s"
+        )
+        _measure()
+    finally:
+        _use_database(original)
+
+
+def _measure() -> None:
+    rng = np.random.default_rng(0)
+    users = list(User.objects.filter(ratings__isnull=False).distinct().order_by("pk"))
+    users = [users[i] for i in rng.choice(len(users), min(SAMPLE, len(users)), replace=False)]
+    movie_ids = list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True))
+    movies = list(Movie.objects.filter(pk__in=rng.choice(movie_ids, len(users), replace=False)))
+    comedy = MovieFilters(genre="Comedy")
+
+    recommend_for_user(
+        users[0]
+    )  # loads the serving model into this process, as the first request would
+    contenders = {
+        "baseline Movie.objects.get(pk)": [lambda m=m: Movie.objects.get(pk=m.pk) for m in movies],
+        "recommend_for_user k=10": [lambda u=u: recommend_for_user(u, k=10) for u in users],
+        "recommend_for_user genre=Comedy": [
+            lambda u=u: recommend_for_user(u, k=10, filters=comedy) for u in users
+        ],
+        "also_liked k=10": [lambda m=m: also_liked(m, k=10) for m in movies],
+    }
+    print(f"{len(users)} calls each; milliseconds per call")
+    print(f"{'':<34} {'p50':>7} {'p95':>7} {'max':>7}  p95 vs baseline")
+    baseline_p95 = None
+    for name, calls in contenders.items():
+        times = np.array([_timed(call)[0] * 1000 for call in calls])
+        p50, p95 = np.percentile(times, 50), np.percentile(times, 95)
+        baseline_p95 = baseline_p95 or p95
+        verdict = ""
+        if name.startswith("recommend"):
+            verdict = (
+                "  OK" if p95 <= TARGET_P95_MS else f"  over the {TARGET_P95_MS:.0f} ms target"
+            )
+        ratio = p95 / baseline_p95
+        print(f"{name:<34} {p50:7.2f} {p95:7.2f} {times.max():7.2f}  {ratio:6.1f}x{verdict}")
+
+
+def _timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def _use_database(name: str) -> None:
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def _ensure_database(name: str) -> None:
+    params = connection.get_connection_params() | {"dbname": "postgres", "autocommit": True}
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')

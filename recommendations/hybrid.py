@@ -1,0 +1,433 @@
+"""The hybrid recommender: ALS + content (embeddings) + popularity, blended and diversified.
+
+Scoring (`taste_profile`, `source_weights`, `source_scores`, `blend`, `mmr`, `rank`)
+is pure numpy and shared with the offline evaluation, so what is measured is what
+is served. Only candidate retrieval differs: here it is pgvector and SQL, offline
+it is exact numpy over the split.
+
+Per call: one query for the serving version, one for the user's signals, one
+pgvector neighbour query, one popularity query, one for the candidates' details
+and one for the k movies shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from catalog.filters import MovieFilters
+from catalog.models import Movie
+from recommendations.selectors import (
+    Candidates,
+    UserSignals,
+    movie_candidates,
+    movie_neighbour_ids,
+    movie_popular_ids,
+    unit_rows,
+    user_signals,
+)
+from recommendations.serving import ServingModel, serving_model
+
+# A rating at or below this vetoes the film for a group movie night.
+GROUP_VETO_SCORE = 2.5
+
+
+class Source(StrEnum):
+    ALS = "als"
+    CONTENT = "content"
+    POPULARITY = "popularity"
+
+
+class Algorithm(StrEnum):
+    POPULARITY = "popularity"
+    CONTENT = "content"
+    ALS = "als"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HybridConfig:
+    """Blend weights and sizes; the warm weights were tuned on a validation split.
+
+    With n ratings, trust = min(1, n / full_trust_ratings) and
+      ALS        = trust * als_weight
+      content    = (1 - trust) * cold_content_weight + trust * content_weight
+      popularity = the rest,
+    renormalised over the sources the user has (no likes: no content; no ALS model
+    or no likes among its items: no ALS). So a new user gets popularity, a user
+    with 1-4 ratings leans on content, and a user with 20+ leans on ALS.
+    """
+
+    als_weight: float = 0.7
+    content_weight: float = 0.2
+    cold_content_weight: float = 0.7
+    full_trust_ratings: int = 20
+    like_threshold: float = 3.5
+    liked_cap: int = 200
+    pool_size: int = 100
+    # With filters, most of the unfiltered ALS top-100 may not match them.
+    filtered_als_pool: int = 1000
+    mmr_lambda: float = 0.9
+    explain_min_similarity: float = 0.5
+    group_misery: float = 0.2
+    group_fan: float = 0.6
+
+
+DEFAULT_CONFIG = HybridConfig()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    movie: Movie
+    score: float
+    explanation: str
+    source: Source
+    model_version: int | None  # the TrainingRun id that served it; None before any training
+
+
+@dataclass(frozen=True)
+class TasteProfile:
+    n_ratings: int
+    seen_ids: np.ndarray  # never recommended: rated, not interested, maybe watchlisted
+    rated: dict[int, float]
+    liked_titles: list[str]
+    liked_vectors: np.ndarray  # unit rows
+    taste: np.ndarray | None
+    als_vector: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    index: int  # into the candidates
+    score: float
+    source: Source
+
+
+def taste_profile(signals: UserSignals, model: ServingModel | None) -> TasteProfile:
+    with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
+    liked_vectors = (
+        unit_rows(np.stack([signals.liked_vectors[i] for i in with_vector]))
+        if with_vector
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    taste = unit_rows(liked_vectors.mean(axis=0, keepdims=True))[0] if with_vector else None
+    als_vector = (
+        model.user_vector(signals.rated_ids, signals.rated_scores)
+        if model is not None and len(signals.rated_ids)
+        else None
+    )
+    return TasteProfile(
+        n_ratings=len(signals.rated_ids),
+        seen_ids=np.union1d(signals.rated_ids, signals.hidden_ids),
+        rated=dict(zip(signals.rated_ids.tolist(), signals.rated_scores.tolist(), strict=True)),
+        liked_titles=[signals.liked_titles[i] for i in with_vector],
+        liked_vectors=liked_vectors,
+        taste=taste,
+        als_vector=als_vector,
+    )
+
+
+def source_weights(
+    algorithm: Algorithm, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
+) -> dict[Source, float]:
+    available = {Source.POPULARITY}
+    if profile.taste is not None:
+        available.add(Source.CONTENT)
+    if profile.als_vector is not None:
+        available.add(Source.ALS)
+    if algorithm is not Algorithm.HYBRID:
+        # A single-source baseline falls back to popularity when its source has nothing.
+        source = Source(algorithm.value)
+        return {source if source in available else Source.POPULARITY: 1.0}
+    trust = min(1.0, profile.n_ratings / config.full_trust_ratings)
+    weights = {
+        Source.ALS: trust * config.als_weight,
+        Source.CONTENT: (1 - trust) * config.cold_content_weight + trust * config.content_weight,
+    }
+    weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))
+    weights = {source: w for source, w in weights.items() if source in available and w > 0}
+    total = sum(weights.values())
+    return {source: w / total for source, w in weights.items()}
+
+
+def source_scores(
+    sources: Iterable[Source],
+    profile: TasteProfile,
+    model: ServingModel | None,
+    candidates: Candidates,
+) -> dict[Source, np.ndarray]:
+    """Raw score of every candidate under each source; NaN where the source can't say."""
+    scores = {}
+    for source in sources:
+        if source is Source.ALS:
+            found, known = model.positions(candidates.movie_ids)
+            raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
+            raw[known] = model.item_factors[found[known]] @ profile.als_vector
+        elif source is Source.CONTENT:
+            raw = candidates.vectors @ profile.taste
+            raw[~candidates.vectors.any(axis=1)] = np.nan
+        else:
+            raw = np.log1p(candidates.rating_counts)
+        scores[source] = raw
+    return scores
+
+
+def normalise(raw: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1] over the candidates so sources on different scales can be added."""
+    finite = np.isfinite(raw)
+    if not finite.any():
+        return np.zeros_like(raw, dtype=np.float32)
+    low, high = raw[finite].min(), raw[finite].max()
+    scaled = (raw - low) / (high - low) if high > low else np.ones_like(raw)
+    return np.where(finite, scaled, 0.0).astype(np.float32)
+
+
+def blend(
+    raw: dict[Source, np.ndarray], weights: dict[Source, float]
+) -> tuple[np.ndarray, list[Source]]:
+    """Weighted sum of normalised source scores, and each candidate's dominant source."""
+    sources = list(weights)
+    contributions = np.stack([weights[s] * normalise(raw[s]) for s in sources])
+    dominant = [sources[i] for i in contributions.argmax(axis=0)]
+    return contributions.sum(axis=0), dominant
+
+
+def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float) -> list[int]:
+    """Maximal marginal relevance: trade a little score for not repeating the same film.
+
+    Each pick maximises lam * relevance - (1 - lam) * (max cosine to what is already
+    picked), so ten sequels become a few sequels and their neighbours.
+    """
+    chosen: list[int] = []
+    available = np.ones(len(relevance), dtype=bool)
+    max_similarity = np.zeros(len(relevance), dtype=np.float32)
+    for _ in range(min(k, len(relevance))):
+        value = np.where(available, lam * relevance - (1 - lam) * max_similarity, -np.inf)
+        best = int(value.argmax())
+        chosen.append(best)
+        available[best] = False
+        max_similarity = np.maximum(max_similarity, vectors @ vectors[best])
+    return chosen
+
+
+def rank(
+    *,
+    algorithm: Algorithm,
+    profile: TasteProfile,
+    model: ServingModel | None,
+    candidates: Candidates,
+    k: int,
+    config: HybridConfig = DEFAULT_CONFIG,
+) -> list[Ranked]:
+    weights = source_weights(algorithm, profile, config)
+    total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
+    if algorithm is Algorithm.HYBRID:
+        order = mmr(total, candidates.vectors, k, config.mmr_lambda)
+    else:
+        order = np.argsort(-total, kind="stable")[:k].tolist()
+    return [Ranked(i, float(total[i]), dominant[i]) for i in order]
+
+
+def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:
+    """The n best unseen movies for the user's folded-in factor."""
+    scores = model.item_factors @ profile.als_vector
+    found, known = model.positions(profile.seen_ids)
+    scores[found[known]] = -np.inf
+    n = min(n, int(np.isfinite(scores).sum()))
+    top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
+    return model.movie_ids[top]
+
+
+def explain(
+    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
+) -> str:
+    if ranked.source is not Source.POPULARITY and len(profile.liked_titles) and vector.any():
+        similarity = profile.liked_vectors @ vector
+        nearest = int(similarity.argmax())
+        if ranked.source is Source.CONTENT or similarity[nearest] >= config.explain_min_similarity:
+            return f"Because you liked {profile.liked_titles[nearest]}"
+    if ranked.source is Source.POPULARITY:
+        return "Popular now"
+    return "Popular with people who share your taste"
+
+
+def _profile_for(
+    user, model: ServingModel | None, *, exclude_watchlist: bool, config: HybridConfig
+) -> TasteProfile:
+    signals = user_signals(
+        user_id=user.pk,
+        like_threshold=config.like_threshold,
+        liked_cap=config.liked_cap,
+        include_watchlist=exclude_watchlist,
+    )
+    return taste_profile(signals, model)
+
+
+def _pool(
+    profile: TasteProfile,
+    model: ServingModel | None,
+    sources: Iterable[Source],
+    filters: MovieFilters,
+    exclude: np.ndarray,
+    config: HybridConfig,
+) -> set[int]:
+    """Candidate ids for one profile from its personal sources (popularity is added once)."""
+    pool: set[int] = set()
+    if Source.ALS in sources:
+        n = config.pool_size if filters.is_empty else config.filtered_als_pool
+        pool.update(als_pool(model, profile, n).tolist())
+    if Source.CONTENT in sources:
+        pool.update(
+            movie_neighbour_ids(
+                vector=profile.taste, n=config.pool_size, filters=filters, exclude=exclude.tolist()
+            )
+        )
+    return pool
+
+
+def recommend_for_user(
+    user,
+    k: int = 10,
+    filters: MovieFilters | None = None,
+    exclude_watchlist: bool = False,
+    *,
+    algorithm: Algorithm = Algorithm.HYBRID,
+    config: HybridConfig = DEFAULT_CONFIG,
+) -> list[Recommendation]:
+    """Top-k unseen, visible movies within `filters`, each with why it was picked.
+
+    Always k long when the filtered catalogue has k unseen movies: the popularity
+    candidates are drawn within the filters and are at least k.
+    """
+    filters = filters or MovieFilters()
+    model = serving_model()
+    profile = _profile_for(user, model, exclude_watchlist=exclude_watchlist, config=config)
+    sources = source_weights(algorithm, profile, config)
+    pool = _pool(profile, model, sources, filters, profile.seen_ids, config)
+    pool.update(
+        movie_popular_ids(
+            n=max(config.pool_size, k), filters=filters, exclude=profile.seen_ids.tolist()
+        )
+    )
+    candidates = movie_candidates(movie_ids=pool, filters=filters)
+    ranked = rank(
+        algorithm=algorithm, profile=profile, model=model, candidates=candidates, k=k, config=config
+    )
+    return _recommendations(
+        ranked,
+        candidates,
+        model,
+        lambda item: explain(item, candidates.vectors[item.index], profile, config),
+    )
+
+
+def _recommendations(ranked: Sequence[Ranked], candidates: Candidates, model, explanation):
+    ids = [int(candidates.movie_ids[item.index]) for item in ranked]
+    movies = Movie.objects.defer("embedding").in_bulk(ids)
+    return [
+        Recommendation(
+            movie=movies[movie_id],
+            score=item.score,
+            explanation=explanation(item),
+            source=item.source,
+            model_version=model.run_id if model else None,
+        )
+        for movie_id, item in zip(ids, ranked, strict=True)
+    ]
+
+
+def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
+    """Movies with the closest ALS item factors (cosine); [] when ALS doesn't know `movie`."""
+    model = serving_model()
+    if model is None:
+        return []
+    found, known = model.positions(np.array([movie.pk], dtype=np.int64))
+    if not known[0]:
+        return []
+    similarity = model.unit_factors @ model.unit_factors[found[0]]
+    similarity[found[0]] = -np.inf
+    # Hidden movies are rare, so a window a few times k almost always leaves k visible.
+    window = min(len(similarity) - 1, 4 * k + 20)
+    top = np.argsort(-similarity)[:window]
+    visible = (
+        Movie.objects.filter(is_hidden=False)
+        .defer("embedding")
+        .in_bulk(model.movie_ids[top].tolist())
+    )
+    picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
+    return [
+        Recommendation(
+            movie=visible[movie_id],
+            score=score,
+            explanation=f"People who liked {movie.title} also liked this",
+            source=Source.ALS,
+            model_version=model.run_id,
+        )
+        for movie_id, score in picks
+        if movie_id in visible
+    ][:k]
+
+
+def recommend_for_group(
+    users: Sequence, k: int = 10, *, config: HybridConfig = DEFAULT_CONFIG
+) -> list[Recommendation]:
+    """Films for watching together: average taste without misery.
+
+    A film any member rated <= 2.5 is vetoed, as are films every member has seen
+    and anyone's "not interested". Each member's hybrid score is rescaled to [0, 1]
+    over the shared candidates; a film below `group_misery` for any member is only
+    used to fill the list after every film that nobody minds.
+    """
+    if not users:
+        raise ValueError("A group needs at least one member.")
+    model = serving_model()
+    profiles = [_profile_for(u, model, exclude_watchlist=False, config=config) for u in users]
+    vetoed = {m for p in profiles for m, score in p.rated.items() if score <= GROUP_VETO_SCORE}
+    seen_by_all = set.intersection(*(set(p.rated) for p in profiles))
+    not_interested = {m for p in profiles for m in p.seen_ids.tolist() if m not in p.rated}
+    exclude = np.array(sorted(vetoed | seen_by_all | not_interested), dtype=np.int64)
+
+    pool = set(
+        movie_popular_ids(n=max(config.pool_size, k), filters=MovieFilters(), exclude=exclude)
+    )
+    for profile in profiles:
+        personal_exclude = np.union1d(exclude, profile.seen_ids)
+        sources = source_weights(Algorithm.HYBRID, profile, config)
+        pool |= _pool(profile, model, sources, MovieFilters(), personal_exclude, config)
+    candidates = movie_candidates(movie_ids=pool - set(exclude.tolist()), filters=MovieFilters())
+    if not len(candidates.movie_ids):
+        return []
+
+    utilities, dominants = [], []
+    for profile in profiles:
+        weights = source_weights(Algorithm.HYBRID, profile, config)
+        total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
+        utilities.append(normalise(total))
+        dominants.append(dominant)
+    utility = np.stack(utilities)
+    # Films someone would mind sink below every film nobody minds.
+    penalty = (utility.min(axis=0) < config.group_misery).astype(np.float32)
+    order = mmr(utility.mean(axis=0) - penalty, candidates.vectors, k, config.mmr_lambda)
+
+    names = [u.get_username() for u in users]
+
+    def explanation(item: Ranked) -> str:
+        column = utility[:, item.index]
+        fans = [names[i] for i in np.argsort(-column) if column[i] >= config.group_fan]
+        fans = fans or [names[int(column.argmax())]]
+        others = [name for name in names if name not in fans]
+        text = f"Picked for {_join(fans)}'s taste"
+        return text + (f"; fine for {_join(others)}" if others else "")
+
+    ranked = [
+        Ranked(i, float(utility[:, i].mean()), dominants[int(utility[:, i].argmax())][i])
+        for i in order
+    ]
+    return _recommendations(ranked, candidates, model, explanation)
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,185 @@
+"""Writes: ratings (keeping Movie.rating_count/rating_sum exact), lists, and model versions."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Job, Movie
+from movierec.progress import Progress
+from recommendations import training
+from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
+from recommendations.selectors import rating_triples, ratings_watermark
+
+# --- Ratings ---------------------------------------------------------------------------
+
+
+def _clean_score(score: Decimal | str | float | int) -> Decimal:
+    """The model field's own parsing and validators, so the rules live in one place."""
+    field = Rating._meta.get_field("score")
+    try:
+        return field.clean(str(score), None)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"score": [f"Invalid score {score!r}: {message}" for message in exc.messages]}
+        ) from None
+
+
+def _movie_id(movie: Movie | int) -> int:
+    return movie.pk if isinstance(movie, Movie) else int(movie)
+
+
+def _lock_movie(movie: Movie | int) -> int:
+    """Lock the movie row for this transaction so concurrent counter deltas serialise."""
+    movie_id = _movie_id(movie)
+    if not Movie.objects.select_for_update().filter(pk=movie_id).exists():
+        raise ValidationError({"movie": [f"Movie {movie_id} does not exist."]})
+    return movie_id
+
+
+def _apply_delta(movie_id: int, *, count: int, total: Decimal) -> None:
+    Movie.objects.filter(pk=movie_id).update(
+        rating_count=F("rating_count") + count, rating_sum=F("rating_sum") + total
+    )
+
+
+def rating_upsert(*, user, movie: Movie | int, score: Decimal | str | float) -> Rating:
+    """Create or change the user's rating; nothing is written when the score is invalid."""
+    score = _clean_score(score)
+    with transaction.atomic():
+        movie_id = _lock_movie(movie)
+        rating = Rating.objects.filter(user=user, movie_id=movie_id).first()
+        if rating is None:
+            rating = Rating.objects.create(user=user, movie_id=movie_id, score=score)
+            _apply_delta(movie_id, count=1, total=score)
+        elif rating.score != score:
+            delta = score - rating.score
+            rating.score = score
+            rating.save(update_fields=["score", "updated_at"])
+            _apply_delta(movie_id, count=0, total=delta)
+    return rating
+
+
+def rating_delete(*, user, movie: Movie | int) -> bool:
+    """Remove the user's rating if there is one; True when something was deleted."""
+    with transaction.atomic():
+        movie_id = _lock_movie(movie)
+        rating = Rating.objects.filter(user=user, movie_id=movie_id).first()
+        if rating is None:
+            return False
+        rating.delete()
+        _apply_delta(movie_id, count=-1, total=-rating.score)
+    return True
+
+
+# --- Watchlist and "not interested" ----------------------------------------------------
+
+
+def _list_add(model: type[models.Model], *, user, movie: Movie | int):
+    movie_id = _movie_id(movie)
+    if not Movie.objects.filter(pk=movie_id).exists():
+        raise ValidationError({"movie": [f"Movie {movie_id} does not exist."]})
+    item, _ = model.objects.get_or_create(user=user, movie_id=movie_id)
+    return item
+
+
+def _list_remove(model: type[models.Model], *, user, movie: Movie | int) -> bool:
+    deleted, _ = model.objects.filter(user=user, movie_id=_movie_id(movie)).delete()
+    return bool(deleted)
+
+
+def watchlist_add(*, user, movie: Movie | int) -> WatchlistItem:
+    return _list_add(WatchlistItem, user=user, movie=movie)
+
+
+def watchlist_remove(*, user, movie: Movie | int) -> bool:
+    return _list_remove(WatchlistItem, user=user, movie=movie)
+
+
+def not_interested_add(*, user, movie: Movie | int) -> NotInterested:
+    return _list_add(NotInterested, user=user, movie=movie)
+
+
+def not_interested_remove(*, user, movie: Movie | int) -> bool:
+    return _list_remove(NotInterested, user=user, movie=movie)
+
+
+# --- Model versions --------------------------------------------------------------------
+
+
+def training_run_train(
+    *, progress: Progress, params: training.AlsParams | None = None, job: Job | None = None
+) -> TrainingRun:
+    """Train on all ratings and make the result the serving version.
+
+    The run row is committed first, so a failure is recorded (status, error) while
+    the previous version keeps serving; the exception is re-raised for the caller.
+    """
+    params = params or training.AlsParams()
+    run = TrainingRun.objects.create(params=params.as_json(), job=job)
+    started = time.monotonic()
+    try:
+        progress.stage("Reading ratings")
+        # Watermark first: a rating landing during the read makes the next check retrain.
+        run.ratings_seen, run.ratings_updated_at = ratings_watermark()
+        triples = rating_triples()
+        item_factors = training.als_fit(
+            training.confidence_matrix(triples, params), params, progress
+        )
+        run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
+        run.rating_count = len(triples.scores)
+        run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
+        run.status = TrainingRun.Status.SUCCEEDED
+        run.duration_seconds = time.monotonic() - started
+        run.finished_at = timezone.now()
+        with transaction.atomic():
+            run.save()
+            training_run_activate(run=run)
+    except Exception as exc:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            duration_seconds=time.monotonic() - started,
+            finished_at=timezone.now(),
+        )
+        raise
+    progress.close()
+    return run
+
+
+def training_run_activate(*, run: TrainingRun) -> TrainingRun:
+    """Make `run` the serving version in one transaction (readers see old or new, never none)."""
+    with transaction.atomic():
+        locked = TrainingRun.objects.select_for_update().defer("artifact").get(pk=run.pk)
+        if locked.status != TrainingRun.Status.SUCCEEDED:
+            raise ValidationError(
+                f"Model v{run.pk} is {locked.status}; only succeeded runs can serve."
+            )
+        TrainingRun.objects.filter(is_serving=True).exclude(pk=run.pk).update(is_serving=False)
+        TrainingRun.objects.filter(pk=run.pk).update(is_serving=True)
+    run.is_serving = True
+    return run
+
+
+def training_run_rollback(*, to: TrainingRun | None = None) -> TrainingRun:
+    """Serve `to`, or else the newest succeeded version older than the one serving now."""
+    if to is None:
+        serving = TrainingRun.objects.filter(is_serving=True).values_list("pk", flat=True).first()
+        previous = TrainingRun.objects.defer("artifact").filter(status=TrainingRun.Status.SUCCEEDED)
+        if serving is not None:
+            previous = previous.filter(pk__lt=serving)
+        to = previous.order_by("-pk").first()
+        if to is None:
+            raise ValidationError("There is no earlier succeeded model to roll back to.")
+    return training_run_activate(run=to)
+
+
+def training_run_record_evaluation(*, run: TrainingRun, evaluation: dict) -> TrainingRun:
+    run.metrics = {**run.metrics, "evaluation": evaluation}
+    TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics)
+    return run

@@ -1,0 +1,85 @@
+"""The serving model: item factors loaded once per process per version.
+
+Every call checks the serving version with one cheap query and reloads only when
+it changed, so a newly activated (or rolled back) model is picked up by every web
+and worker process on its next request without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommendations.models import TrainingRun
+from recommendations.selectors import training_run_serving_id, unit_rows
+from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    run_id: int
+    params: AlsParams
+    movie_ids: np.ndarray  # sorted
+    item_factors: np.ndarray
+    unit_factors: np.ndarray  # for item-to-item cosine
+    gram: np.ndarray  # YᵀY, shared by every fold-in
+
+    @classmethod
+    def build(
+        cls, *, run_id: int, params: AlsParams, movie_ids: np.ndarray, item_factors: np.ndarray
+    ) -> ServingModel:
+        return cls(
+            run_id=run_id,
+            params=params,
+            movie_ids=movie_ids,
+            item_factors=item_factors,
+            unit_factors=unit_rows(item_factors),
+            gram=item_factors.T.astype(np.float64) @ item_factors.astype(np.float64),
+        )
+
+    @classmethod
+    def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
+        movie_ids, item_factors = artifact_loads(artifact)
+        return cls.build(
+            run_id=run_id,
+            params=AlsParams.from_json(params),
+            movie_ids=movie_ids,
+            item_factors=item_factors,
+        )
+
+    def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Matrix columns of `movie_ids`, and the mask of those the model knows."""
+        found = np.searchsorted(self.movie_ids, movie_ids)
+        found = np.minimum(found, len(self.movie_ids) - 1)
+        known = self.movie_ids[found] == movie_ids
+        return found, known
+
+    def user_vector(self, movie_ids: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+        """Fold a user's current ratings into a factor (no retrain needed)."""
+        found, known = self.positions(movie_ids)
+        conf = confidence(scores[known], alpha=self.params.alpha, neutral=self.params.neutral)
+        return fold_in(self.item_factors, self.gram, found[known], conf, self.params.regularization)
+
+
+_lock = threading.Lock()
+_cached: ServingModel | None = None
+
+
+def serving_model() -> ServingModel | None:
+    """The model to serve, or None before the first successful training."""
+    global _cached
+    run_id = training_run_serving_id()
+    if run_id is None:
+        return None
+    cached = _cached
+    if cached is not None and cached.run_id == run_id:
+        return cached
+    with _lock:  # one load per version even when several threads notice the switch
+        if _cached is None or _cached.run_id != run_id:
+            artifact, params = (
+                TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
+            )
+            _cached = ServingModel.from_artifact(run_id, bytes(artifact), params)
+        return _cached

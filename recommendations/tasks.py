@@ -1,0 +1,53 @@
+"""Celery tasks: thin wrappers that take ids and call the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from catalog.models import Job
+from catalog.services import job_create, job_running, job_set_message
+from recommendations.selectors import training_in_flight, training_is_stale
+from recommendations.services import training_run_train
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def train_recommender(self, job_id: int) -> int | None:
+    # Late acks redeliver a task whose worker died; a finished job is not redone.
+    if Job.objects.filter(pk=job_id, state=Job.State.SUCCEEDED).exists():
+        return None
+    with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+        run = training_run_train(progress=progress, job=Job.objects.get(pk=job_id))
+        job_set_message(
+            progress=progress,
+            message=f"Model v{run.pk} serving: {run.user_count} users, {run.item_count} movies, "
+            f"{run.rating_count} ratings in {run.duration_seconds:.1f}s.",
+        )
+    return run.pk
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def retrain_if_ratings_changed() -> int | None:
+    """Beat: train only when ratings moved and no training is in flight; returns the job id.
+
+    It trains in place rather than queueing `train_recommender`: it already runs on
+    a worker, and a second hop could land on a queue this deployment doesn't serve.
+    """
+    if training_in_flight() or not training_is_stale():
+        return None
+    job = job_create(kind=Job.Kind.TRAINING, description="Retrain: ratings changed")
+    train_recommender(job.pk)
+    return job.pk

@@ -1,0 +1,84 @@
+"""A small synthetic world with two clear tastes, fast enough to build per test.
+
+20 space films (Sci-Fi) and 20 romances (Romance); 15 users love space and pan
+romance, 15 do the opposite. Embeddings are hand-made 384-d unit vectors around
+one axis per cluster, so nothing depends on the sentence-transformers model.
+"""
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from django.db.models import Count, Sum
+
+from accounts.models import User
+from catalog.models import Movie
+from movierec.progress import NullProgress
+from recommendations.models import Rating
+from recommendations.services import training_run_train
+from recommendations.training import AlsParams
+from tests.factories import GenreFactory, MovieFactory
+
+DIMENSIONS = 384
+SMALL_ALS = AlsParams(factors=8, iterations=8, regularization=0.1, alpha=2.0)
+
+
+def unit_vector(axis: int, rng: np.random.Generator, noise: float = 0.3) -> list[float]:
+    vector = noise * rng.standard_normal(DIMENSIONS) / np.sqrt(DIMENSIONS)
+    vector[axis] += 1.0
+    return (vector / np.linalg.norm(vector)).tolist()
+
+
+def make_users(prefix: str, n: int) -> list[User]:
+    """Bulk-created, so no password hashing (which would dominate the test time)."""
+    return User.objects.bulk_create(User(username=f"{prefix}{i}", password="!") for i in range(n))
+
+
+def refresh_rating_counters() -> None:
+    for movie in Movie.objects.annotate(n=Count("ratings"), total=Sum("ratings__score")):
+        Movie.objects.filter(pk=movie.pk).update(rating_count=movie.n, rating_sum=movie.total or 0)
+
+
+@pytest.fixture
+def world(db):
+    rng = np.random.default_rng(7)
+    sci_fi, romance_genre = GenreFactory(name="Sci-Fi"), GenreFactory(name="Romance")
+    years = [1990 + i for i in range(10)] + [2000 + i for i in range(10)]
+    space = [
+        MovieFactory(
+            title=f"Space {i}", year=years[i], genres=[sci_fi], embedding=unit_vector(0, rng)
+        )
+        for i in range(20)
+    ]
+    romance = [
+        MovieFactory(
+            title=f"Romance {i}",
+            year=years[i],
+            genres=[romance_genre],
+            embedding=unit_vector(1, rng),
+        )
+        for i in range(20)
+    ]
+    space_fans, romance_fans = make_users("spacefan", 15), make_users("romancefan", 15)
+    ratings = []
+    for fans, loved, panned in ((space_fans, space, romance), (romance_fans, romance, space)):
+        for user in fans:
+            for movie in rng.choice(loved, 12, replace=False):
+                ratings.append(
+                    Rating(user=user, movie=movie, score=Decimal(rng.choice(["4.0", "4.5", "5.0"])))
+                )
+            for movie in rng.choice(panned, 3, replace=False):
+                ratings.append(
+                    Rating(user=user, movie=movie, score=Decimal(rng.choice(["1.0", "1.5", "2.0"])))
+                )
+    Rating.objects.bulk_create(ratings)
+    refresh_rating_counters()
+    return SimpleNamespace(
+        space=space, romance=romance, space_fans=space_fans, romance_fans=romance_fans
+    )
+
+
+@pytest.fixture
+def trained(world):
+    return training_run_train(progress=NullProgress(), params=SMALL_ALS)

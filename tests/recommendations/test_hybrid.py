@@ -1,0 +1,175 @@
+import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from catalog.filters import MovieFilters
+from catalog.models import Movie
+from recommendations.hybrid import (
+    Algorithm,
+    HybridConfig,
+    Source,
+    also_liked,
+    mmr,
+    recommend_for_user,
+)
+from recommendations.models import TrainingRun
+from recommendations.services import not_interested_add, rating_upsert, watchlist_add
+from recommendations.serving import serving_model
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(recs) -> list[int]:
+    return [rec.movie.pk for rec in recs]
+
+
+def test_a_user_without_ratings_gets_k_popular_picks(world):
+    newcomer = User.objects.create(username="newcomer", password="!")
+
+    recs = recommend_for_user(newcomer, k=10)
+
+    assert len(recs) == 10 == len(set(ids(recs)))
+    assert {rec.source for rec in recs} == {Source.POPULARITY}
+    assert {rec.explanation for rec in recs} == {"Popular now"}
+    assert recs[0].model_version is None
+
+
+def test_a_user_with_two_likes_leans_on_content(world, trained):
+    newcomer = User.objects.create(username="newcomer", password="!")
+    rating_upsert(user=newcomer, movie=world.romance[0], score="5.0")
+    rating_upsert(user=newcomer, movie=world.romance[1], score="4.5")
+
+    recs = recommend_for_user(newcomer, k=5)
+
+    assert len(recs) == 5
+    assert all(rec.movie.title.startswith("Romance") for rec in recs)
+    assert all(rec.source is Source.CONTENT for rec in recs)
+    assert all(
+        rec.explanation in {"Because you liked Romance 0", "Because you liked Romance 1"}
+        for rec in recs
+    )
+    assert recs[0].model_version == trained.pk
+
+
+def test_a_fan_gets_their_cluster_from_als_and_never_what_they_rated(world, trained):
+    fan = world.space_fans[0]
+    rated = set(fan.ratings.values_list("movie_id", flat=True))
+
+    recs = recommend_for_user(fan, k=5)
+
+    assert len(recs) == 5 and not rated & set(ids(recs))
+    assert all(rec.movie.title.startswith("Space") for rec in recs)
+    assert Source.ALS in {rec.source for rec in recs}
+    assert all(rec.explanation.startswith("Because you liked Space") for rec in recs)
+
+
+def test_a_new_rating_changes_the_next_list_without_retraining(world, trained):
+    fan = world.space_fans[0]
+    before = recommend_for_user(fan, k=5)
+    top = before[0].movie
+
+    rating_upsert(user=fan, movie=top, score="5.0")
+    after_one = recommend_for_user(fan, k=5)
+    assert top.pk not in ids(after_one)
+
+    # Loving a whole other cluster moves the folded-in taste, still without a retrain.
+    for movie in world.romance:
+        if not fan.ratings.filter(movie=movie).exists():
+            rating_upsert(user=fan, movie=movie, score="5.0")
+    for movie in world.space:
+        rating_upsert(user=fan, movie=movie, score="1.0")
+    after_many = recommend_for_user(fan, k=3)
+    assert after_many == [] or all(rec.movie.title.startswith("Romance") for rec in after_many)
+    assert TrainingRun.objects.count() == 1
+
+
+def test_filters_are_honoured_and_the_list_is_filled_to_k(world, trained):
+    fan = world.space_fans[0]
+    filters = MovieFilters(genre="romance", decade=1990)
+
+    recs = recommend_for_user(fan, k=6, filters=filters)
+
+    unrated = Movie.objects.filter(genres__name="Romance", year__lt=2000).exclude(ratings__user=fan)
+    assert len(recs) == min(6, unrated.count())
+    assert all(
+        rec.movie.title.startswith("Romance") and 1990 <= rec.movie.year <= 1999 for rec in recs
+    )
+
+
+def test_filters_that_match_little_return_what_exists(world, trained):
+    recs = recommend_for_user(world.space_fans[0], k=10, filters=MovieFilters(year_min=2009))
+    assert {rec.movie.year for rec in recs} == {2009}
+    assert len(recs) == 2 - world.space_fans[0].ratings.filter(movie__year=2009).count()
+
+
+def test_hidden_not_interested_and_optionally_watchlisted_movies_are_excluded(world, trained):
+    fan = world.space_fans[0]
+    first, second, third = (rec.movie for rec in recommend_for_user(fan, k=3))
+    Movie.objects.filter(pk=first.pk).update(is_hidden=True)
+    not_interested_add(user=fan, movie=second)
+    watchlist_add(user=fan, movie=third)
+
+    kept = ids(recommend_for_user(fan, k=10))
+    assert first.pk not in kept and second.pk not in kept and third.pk in kept
+    assert third.pk not in ids(recommend_for_user(fan, k=10, exclude_watchlist=True))
+
+
+def test_single_source_algorithms_are_available(world, trained):
+    fan = world.romance_fans[0]
+    for algorithm in Algorithm:
+        recs = recommend_for_user(fan, k=4, algorithm=algorithm)
+        assert len(recs) == 4
+    assert {r.source for r in recommend_for_user(fan, k=4, algorithm=Algorithm.ALS)} == {Source.ALS}
+
+
+def test_als_alone_is_exactly_the_folded_in_ranking(world, trained):
+    fan = world.romance_fans[3]
+    model = serving_model()
+    rated = list(fan.ratings.values_list("movie_id", "score"))
+    vector = model.user_vector(
+        np.array([m for m, _ in rated]), np.array([float(s) for _, s in rated], dtype=np.float32)
+    )
+    scores = dict(
+        zip(model.movie_ids.tolist(), (model.item_factors @ vector).tolist(), strict=True)
+    )
+    unseen = sorted(set(scores) - {m for m, _ in rated}, key=lambda m: -scores[m])
+
+    # A pool as small as k: the ALS candidates must come from the model, not the other pools.
+    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.ALS, config=HybridConfig(pool_size=4))
+
+    assert ids(recs) == unseen[:4]
+
+
+def test_a_call_makes_a_handful_of_queries(world, trained):
+    fan = world.space_fans[0]
+    recommend_for_user(fan)  # loads the model into the process cache
+    with CaptureQueriesContext(connection) as queries:
+        recommend_for_user(fan, k=10)
+    # Serving id, user signals, pgvector (+ its savepoint pair and SET LOCAL), popular,
+    # candidates, the k movies.
+    assert len(queries) <= 9
+
+
+def test_mmr_spreads_a_list_of_near_duplicates():
+    vectors = np.array([[1, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    relevance = np.array([1.0, 0.99, 0.98, 0.7], dtype=np.float32)
+    assert mmr(relevance, vectors, 2, lam=1.0) == [0, 1]
+    assert mmr(relevance, vectors, 2, lam=0.7) == [0, 3]
+
+
+def test_also_liked_stays_in_the_cluster_and_skips_hidden(world, trained):
+    hidden = world.space[1]
+    Movie.objects.filter(pk=hidden.pk).update(is_hidden=True)
+
+    recs = also_liked(world.space[0], k=5)
+
+    assert len(recs) == 5
+    assert world.space[0].pk not in ids(recs) and hidden.pk not in ids(recs)
+    assert sum(rec.movie.title.startswith("Space") for rec in recs) >= 4
+    assert recs[0].explanation == "People who liked Space 0 also liked this"
+
+
+def test_also_liked_without_a_model_is_empty(world):
+    assert also_liked(world.space[0]) == []

@@ -1,0 +1,138 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from implicit.cpu.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
+
+from movierec.progress import NullProgress
+from recommendations import serving, training
+from recommendations.models import TrainingRun
+from recommendations.selectors import training_is_stale
+from recommendations.services import (
+    rating_upsert,
+    training_run_activate,
+    training_run_rollback,
+    training_run_train,
+)
+from recommendations.training import (
+    AlsParams,
+    RatingTriples,
+    confidence,
+    confidence_matrix,
+    fold_in,
+)
+from tests.recommendations.conftest import SMALL_ALS
+
+
+def test_confidence_treats_neutral_and_below_as_not_a_like():
+    scores = np.array([0.5, 1.0, 2.5, 3.0, 3.5, 4.0, 5.0])
+    assert confidence(scores, alpha=2.0, neutral=3.0).tolist() == [0, 0, 0, 0, 2.0, 3.0, 5.0]
+    assert confidence(scores, alpha=1.0, neutral=2.5).tolist() == [0, 0, 0, 1.5, 2.0, 2.5, 3.5]
+
+
+def test_confidence_matrix_drops_dislikes_and_keeps_the_id_maps():
+    triples = RatingTriples.from_arrays(
+        np.array([10, 10, 20, 20]), np.array([7, 9, 7, 8]), np.array([5.0, 1.0, 4.0, 3.0])
+    )
+    matrix = confidence_matrix(triples, AlsParams(alpha=1.0, neutral=3.0))
+
+    assert triples.user_ids.tolist() == [10, 20]
+    assert triples.movie_ids.tolist() == [7, 8, 9]
+    assert matrix.nnz == 2
+    assert matrix.toarray().tolist() == [[3.0, 0, 0], [2.0, 0, 0]]
+
+
+def test_fold_in_is_the_exact_als_user_solve():
+    rng = np.random.default_rng(0)
+    dense = (rng.random((30, 25)) < 0.3) * rng.integers(1, 6, (30, 25))
+    user_items = sp.csr_matrix(dense.astype(np.float32))
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = AlternatingLeastSquares(factors=6, regularization=0.1, iterations=5, random_state=0)
+        model.fit(user_items, show_progress=False)
+    y = model.item_factors
+    row = user_items[3]
+
+    ours = fold_in(y, y.T @ y, row.indices, row.data, 0.1)
+
+    np.testing.assert_allclose(ours, model.recalculate_user(0, row), rtol=1e-3, atol=1e-4)
+
+
+def test_fold_in_without_likes_has_no_vector():
+    y = np.ones((3, 2), dtype=np.float32)
+    assert fold_in(y, y.T @ y, np.array([0, 1]), np.array([0.0, 0.0]), 0.1) is None
+
+
+@pytest.mark.django_db
+def test_training_records_a_serving_version_with_counts_and_watermark(world):
+    run = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED
+    assert run.is_serving
+    assert (run.user_count, run.item_count, run.rating_count) == (30, 40, 450)
+    assert run.ratings_seen == 450 and run.ratings_updated_at is not None
+    assert run.params["factors"] == 8 and run.duration_seconds > 0
+    assert serving.serving_model().item_factors.shape == (40, 8)
+    assert not training_is_stale()
+
+    rating_upsert(user=world.space_fans[0], movie=world.romance[0], score="3.5")
+    assert training_is_stale()
+
+
+@pytest.mark.django_db
+def test_a_new_version_switches_serving_atomically(trained):
+    newer = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+
+    assert list(TrainingRun.objects.filter(is_serving=True)) == [newer]
+    assert serving.serving_model().run_id == newer.pk
+
+
+@pytest.mark.django_db
+def test_the_database_allows_at_most_one_serving_version(trained):
+    second = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    with pytest.raises(IntegrityError, match="one_serving_training_run"), transaction.atomic():
+        TrainingRun.objects.filter(pk=trained.pk).update(is_serving=True)
+    assert TrainingRun.objects.get(is_serving=True) == second
+
+
+@pytest.mark.django_db
+def test_a_failed_run_keeps_the_previous_version_serving(trained, monkeypatch):
+    def broken_fit(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(training, "als_fit", broken_fit)
+
+    with pytest.raises(RuntimeError):
+        training_run_train(progress=NullProgress(), params=SMALL_ALS)
+
+    failed = TrainingRun.objects.exclude(pk=trained.pk).get()
+    assert failed.status == TrainingRun.Status.FAILED
+    assert failed.error == "RuntimeError: out of memory"
+    assert failed.finished_at is not None and not failed.is_serving
+    assert TrainingRun.objects.get(is_serving=True) == trained
+    assert serving.serving_model().run_id == trained.pk
+    with pytest.raises(ValidationError, match="only succeeded runs can serve"):
+        training_run_activate(run=failed)
+
+
+@pytest.mark.django_db
+def test_training_without_likes_fails_cleanly(db):
+    with pytest.raises(ValueError, match="No ratings above the neutral score"):
+        training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    assert TrainingRun.objects.get().status == TrainingRun.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_rollback_serves_the_previous_succeeded_version(trained):
+    newer = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+
+    assert training_run_rollback() == trained
+    assert TrainingRun.objects.get(is_serving=True) == trained
+    assert serving.serving_model().run_id == trained.pk
+
+    with pytest.raises(ValidationError, match="no earlier succeeded model"):
+        training_run_rollback()
+    assert training_run_rollback(to=newer).is_serving
+    assert TrainingRun.objects.get(is_serving=True) == newer

@@ -19,8 +19,11 @@ def main(argv: list[str]) -> int:
     django.setup()
     import bench
 
-    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(bench.__path__)
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules(bench.__path__)
+        if m.name.startswith("bench_")
+    )
     selected = argv or names
     unknown = sorted(set(selected) - set(names))
     if unknown:

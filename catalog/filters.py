@@ -17,7 +17,11 @@ class MovieFilters:
     def __post_init__(self) -> None:
         if self.decade is not None and self.decade % 10:
             raise ValueError(f"decade must be a multiple of 10, got {self.decade}")
-        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+        if (
+            self.year_min is not None
+            and self.year_max is not None
+            and self.year_min > self.year_max
+        ):
             raise ValueError(f"year_min {self.year_min} is after year_max {self.year_max}")
 
     @property

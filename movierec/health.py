@@ -30,7 +30,8 @@ def health_report() -> HealthReport:
     report.checks["database"] = _check_database()
     report.checks["redis"] = _check_redis()
     report.checks["celery"] = (
-        _check_celery() if report.checks["redis"]["ok"]
+        _check_celery()
+        if report.checks["redis"]["ok"]
         else {"ok": False, "error": "broker (Redis) is down"}
     )
     if report.checks["database"]["ok"]:

@@ -42,8 +42,13 @@ class TqdmProgress:
     def stage(self, description: str, total: int | None = None) -> None:
         self.close()
         self._bar = tqdm(
-            total=total, desc=description, unit="row", unit_scale=True,
-            file=self._file, disable=self._disable, dynamic_ncols=True,
+            total=total,
+            desc=description,
+            unit="row",
+            unit_scale=True,
+            file=self._file,
+            disable=self._disable,
+            dynamic_ncols=True,
         )
 
     def advance(self, n: int = 1) -> None:
@@ -88,4 +93,3 @@ class JobProgress:
             progress_total=self.job.progress_total,
             progress_done=self.job.progress_done,
         )
-

@@ -63,7 +63,9 @@ class Stack:
                 env=os.environ | {"PYTHONUNBUFFERED": "1"},
             )
             self.processes[spec.name] = process
-            threading.Thread(target=self._pump, args=(spec.name, process, index), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(spec.name, process, index), daemon=True
+            ).start()
 
     def _pump(self, name: str, process: subprocess.Popen, index: int) -> None:
         for line in process.stdout:
@@ -71,7 +73,9 @@ class Stack:
 
     def wait(self) -> int:
         """Block until Ctrl-C/SIGTERM or until a child dies; then stop everything."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         exit_code = 0
         try:
             while not self._stopping.is_set():
@@ -113,16 +117,51 @@ def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
     return [
         ProcessSpec(
             "web",
-            [python, "-m", "gunicorn", "movierec.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5"],
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "movierec.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+            ],
         ),
         ProcessSpec(
             "worker",
-            [python, "-m", "celery", "-A", "movierec.celery", "worker", "-l", "INFO",
-             "--concurrency", str(worker_concurrency)],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "movierec.celery",
+                "worker",
+                "-l",
+                "INFO",
+                "--concurrency",
+                str(worker_concurrency),
+            ],
         ),
         ProcessSpec(
             "beat",
-            [python, "-m", "celery", "-A", "movierec.celery", "beat", "-l", "INFO", "--schedule", schedule],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "movierec.celery",
+                "beat",
+                "-l",
+                "INFO",
+                "--schedule",
+                schedule,
+            ],
         ),
     ]

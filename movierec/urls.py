@@ -6,6 +6,8 @@ from movierec.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("movierec.api_urls")),
     path("", include("catalog.urls")),
     path("", include("accounts.urls")),
+    path("", include("recommendations.urls")),
 ]

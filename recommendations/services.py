@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Job, Movie
+from catalog.services import job_create
 from movierec.progress import Progress
 from recommendations import training
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
@@ -110,6 +111,16 @@ def not_interested_remove(*, user, movie: Movie | int) -> bool:
 
 
 # --- Model versions --------------------------------------------------------------------
+
+
+def training_job_start(*, description: str = "Train recommender") -> Job:
+    """A Job row for the admin, and the training task queued once it is committed."""
+    from recommendations.tasks import train_recommender
+
+    with transaction.atomic():
+        job = job_create(kind=Job.Kind.TRAINING, description=description)
+        transaction.on_commit(lambda: train_recommender.delay(job.pk))
+    return job
 
 
 def training_run_train(

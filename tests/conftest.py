@@ -42,8 +42,24 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     node = f"{queue}@localhost"
     env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "movierec.celery", "worker", "-P", "solo",
-         "-Q", queue, "-n", node, "--without-mingle", "--without-gossip", "-l", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "movierec.celery",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            node,
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ],
         env=env,
     )
     previous_queue = celery_app.conf.task_default_queue

@@ -9,7 +9,9 @@ from movierec import embedded
 
 
 def test_database_url_points_at_postgres_with_pgvector():
-    with psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)) as conn:
+    with psycopg.connect(
+        os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    ) as conn:
         version = conn.execute("SHOW server_version_num").fetchone()[0]
         available = conn.execute(
             "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"

@@ -36,7 +36,9 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "needs a real SECRET_KEY" in result.stderr
 
 
-@pytest.mark.parametrize("key", ["django-insecure-" + "ab1?" * 15, "short-but-random-9f8e7d", "ab" * 40])
+@pytest.mark.parametrize(
+    "key", ["django-insecure-" + "ab1?" * 15, "short-but-random-9f8e7d", "ab" * 40]
+)
 def test_production_refuses_a_weak_key(key):
     result = run_django("", PRODUCTION_ENV | {"SECRET_KEY": key})
     assert result.returncode != 0

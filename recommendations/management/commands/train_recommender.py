@@ -2,11 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from catalog.models import Job
-from catalog.services import job_create
 from movierec.progress import TqdmProgress
-from recommendations.services import training_run_train
-from recommendations.tasks import train_recommender
+from recommendations.services import training_job_start, training_run_train
 from recommendations.training import AlsParams
 
 
@@ -40,8 +37,7 @@ class Command(BaseCommand):
                     "Hyper-parameter overrides need --sync; the task trains with the defaults."
                 )
                 return
-            job = job_create(kind=Job.Kind.TRAINING, description="Train recommender")
-            train_recommender.delay(job.pk)
+            job = training_job_start()
             self.stdout.write(f"Queued training job #{job.pk}.")
             return
         progress = TqdmProgress(file=self.stderr)

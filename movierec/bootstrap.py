@@ -1,0 +1,53 @@
+"""First-start bootstrap for `make run`: real data, background jobs and a demo account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import OutputWrapper
+
+from accounts.services import demo_user_ensure
+from catalog.importers.movielens import movielens_import
+from catalog.importers.tmdb import tmdb_metadata_import
+from catalog.models import Movie
+from catalog.services import embedding_job_start
+from movierec.progress import TqdmProgress
+from recommendations.services import training_job_start
+
+
+def bootstrap_first_start(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:
+    """Import the catalogue only when it is empty, so later starts take seconds."""
+    if Movie.objects.exists():
+        stdout.write(f"catalogue present ({Movie.objects.count():,} movies); skipping import")
+    else:
+        _import(movielens_source=movielens_source, tmdb_path=tmdb_path, stdout=stdout)
+    user, password = demo_user_ensure(
+        credentials_file=settings.MOVIEREC_DATA_DIR / "demo-credentials.txt"
+    )
+    stdout.write(f"demo account: username {user.username!r}, password {password!r}")
+
+
+def _import(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:
+    stdout.write(f"first start: importing MovieLens from {movielens_source}")
+    progress = TqdmProgress()
+    try:
+        report = movielens_import(source=movielens_source, progress=progress)
+    except Exception as exc:  # the site still starts; the next start retries
+        stdout.write(
+            f"MovieLens import failed: {exc}\n"
+            "Set MOVIELENS_SOURCE to a local folder or zip, "
+            "e.g. ../shared/data/movielens/ml-latest-small."
+        )
+        return
+    finally:
+        progress.close()
+    stdout.write(report.summary())
+    if tmdb_path:
+        report = tmdb_metadata_import(path=Path(tmdb_path), progress=progress)
+        progress.close()
+        stdout.write(report.summary())
+    # The worker picks these up as soon as the stack starts.
+    embedding = embedding_job_start()
+    training = training_job_start(description="Train recommender on the imported ratings")
+    stdout.write(f"queued embedding job #{embedding.pk} and training job #{training.pk}")

@@ -1,0 +1,35 @@
+"""`make run`: migrate, bootstrap data on first start, then run web + worker + beat."""
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from movierec.bootstrap import bootstrap_first_start
+from movierec.stack import Stack, default_specs
+
+
+class Command(BaseCommand):
+    help = "Run the whole development stack: web (gunicorn), Celery worker and Celery beat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--worker-concurrency", type=int, default=2)
+        parser.add_argument("--skip-bootstrap", action="store_true", help="Do not import data.")
+
+    def handle(self, *args, port, worker_concurrency, skip_bootstrap, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database migrated")
+        if not skip_bootstrap:
+            bootstrap_first_start(
+                movielens_source=settings.MOVIELENS_SOURCE,
+                tmdb_path=settings.TMDB_METADATA_PATH,
+                stdout=self.stdout,
+            )
+        stack = Stack(default_specs(port=port, worker_concurrency=worker_concurrency))
+        stack.start()
+        stack.log(
+            "stack", f"movierec is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)"
+        )
+        raise SystemExit(stack.wait())

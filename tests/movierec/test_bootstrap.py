@@ -1,0 +1,67 @@
+import io
+
+import pytest
+from django.core.management.base import OutputWrapper
+
+from accounts.models import User
+from catalog.models import Job, Movie
+from movierec.bootstrap import bootstrap_first_start
+from tests.catalog.movielens_fixtures import write_csv_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_start_imports_queues_jobs_and_creates_the_demo_account(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    source = write_csv_dataset(tmp_path / "ml")
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks() as callbacks:
+        bootstrap_first_start(movielens_source=str(source), tmdb_path="", stdout=OutputWrapper(out))
+
+    assert Movie.objects.exists()
+    assert set(Job.objects.values_list("kind", flat=True)) == {
+        Job.Kind.EMBEDDING,
+        Job.Kind.TRAINING,
+    }
+    assert len(callbacks) == 2  # both tasks are queued only once the jobs are committed
+    password = (tmp_path / "data" / "demo-credentials.txt").read_text().strip()
+    assert User.objects.get(username="demo").check_password(password)
+    assert f"password {password!r}" in out.getvalue()
+
+
+def test_second_start_skips_the_import_and_keeps_the_demo_password(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    source = write_csv_dataset(tmp_path / "ml")
+    with django_capture_on_commit_callbacks():
+        bootstrap_first_start(
+            movielens_source=str(source), tmdb_path="", stdout=OutputWrapper(io.StringIO())
+        )
+    first_password = (tmp_path / "data" / "demo-credentials.txt").read_text()
+    movies = Movie.objects.count()
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks() as callbacks:
+        bootstrap_first_start(
+            movielens_source="/nonexistent", tmdb_path="", stdout=OutputWrapper(out)
+        )
+
+    assert "skipping import" in out.getvalue()
+    assert Movie.objects.count() == movies
+    assert callbacks == []
+    assert (tmp_path / "data" / "demo-credentials.txt").read_text() == first_password
+
+
+def test_a_failed_import_still_lets_the_site_start(settings, tmp_path):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    out = io.StringIO()
+    bootstrap_first_start(
+        movielens_source=str(tmp_path / "missing"), tmdb_path="", stdout=OutputWrapper(out)
+    )
+    assert "MovieLens import failed" in out.getvalue()
+    assert "MOVIELENS_SOURCE" in out.getvalue()
+    assert not Movie.objects.exists()
+    assert User.objects.filter(username="demo").exists()

@@ -13,6 +13,7 @@ from catalog.importers.tmdb import tmdb_metadata_import
 from catalog.models import Movie
 from catalog.services import embedding_job_start
 from movierec.progress import TqdmProgress
+from recommendations.selectors import training_in_flight, training_is_stale
 from recommendations.services import training_job_start
 
 
@@ -22,10 +23,23 @@ def bootstrap_first_start(*, movielens_source: str, tmdb_path: str, stdout: Outp
         stdout.write(f"catalogue present ({Movie.objects.count():,} movies); skipping import")
     else:
         _import(movielens_source=movielens_source, tmdb_path=tmdb_path, stdout=stdout)
+    _resume_background_work(stdout=stdout)
     user, password = demo_user_ensure(
         credentials_file=settings.MOVIEREC_DATA_DIR / "demo-credentials.txt"
     )
     stdout.write(f"demo account: username {user.username!r}, password {password!r}")
+
+
+def _resume_background_work(*, stdout: OutputWrapper) -> None:
+    """Queue the embedding and training that the data still needs.
+
+    Runs on every start, so work interrupted by a stop resumes at once. Both jobs
+    are idempotent, so queueing one that is already pending costs nothing.
+    """
+    if Movie.objects.filter(needs_embedding=True).exists():
+        stdout.write(f"queued embedding job #{embedding_job_start().pk}")
+    if training_is_stale() and not training_in_flight():
+        stdout.write(f"queued training job #{training_job_start().pk}")
 
 
 def _import(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:
@@ -47,7 +61,3 @@ def _import(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> 
         report = tmdb_metadata_import(path=Path(tmdb_path), progress=progress)
         progress.close()
         stdout.write(report.summary())
-    # The worker picks these up as soon as the stack starts.
-    embedding = embedding_job_start()
-    training = training_job_start(description="Train recommender on the imported ratings")
-    stdout.write(f"queued embedding job #{embedding.pk} and training job #{training.pk}")

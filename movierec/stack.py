@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PR_SET_PDEATHSIG = 1
 COLORS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m"]
@@ -26,6 +26,7 @@ RESET = "\033[0m"
 class ProcessSpec:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _die_with_parent() -> None:
@@ -60,7 +61,7 @@ class Stack:
                 bufsize=1,
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
-                env=os.environ | {"PYTHONUNBUFFERED": "1"},
+                env=os.environ | {"PYTHONUNBUFFERED": "1"} | spec.env,
             )
             self.processes[spec.name] = process
             threading.Thread(
@@ -148,6 +149,9 @@ def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
                 "--concurrency",
                 str(worker_concurrency),
             ],
+            # SIGTERM becomes Celery's soft shutdown: running tasks get
+            # CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT seconds, then are requeued (late acks).
+            env={"REMAP_SIGTERM": "SIGQUIT"},
         ),
         ProcessSpec(
             "beat",

@@ -7,6 +7,7 @@ from accounts.models import User
 from catalog.models import Job, Movie
 from movierec.bootstrap import bootstrap_first_start
 from tests.catalog.movielens_fixtures import write_csv_dataset
+from tests.factories import MovieFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,24 @@ def test_second_start_skips_the_import_and_keeps_the_demo_password(
 
     assert "skipping import" in out.getvalue()
     assert Movie.objects.count() == movies
-    assert callbacks == []
+    # The embedding that the first start queued has not run: it is queued again.
+    assert "queued embedding job" in out.getvalue()
+    assert len(callbacks) == 2
     assert (tmp_path / "data" / "demo-credentials.txt").read_text() == first_password
+
+
+def test_a_start_with_nothing_pending_queues_nothing(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    MovieFactory(needs_embedding=False)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks() as callbacks:
+        bootstrap_first_start(
+            movielens_source="/nonexistent", tmdb_path="", stdout=OutputWrapper(out)
+        )
+    assert callbacks == []
+    assert "queued" not in out.getvalue()
 
 
 def test_a_failed_import_still_lets_the_site_start(settings, tmp_path):

@@ -57,7 +57,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"Welcome to movierec, {user.username}! Rate a few films to start."
         )
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        # A new account has no ratings to recommend from: onboarding asks for some (skippable).
+        return redirect("recommendations:onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -1,25 +1,99 @@
+from collections.abc import Iterable
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from catalog.browse import genre_names, movie_browse_list, movie_new_list, movie_top_rated_list
+from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie
-from catalog.selectors import movie_get, movie_visible_list
+from catalog.search import search_movies
+from catalog.selectors import movie_get, movie_visible_list, similar_movies
+from recommendations.hybrid import also_liked, recommend_for_user
+from recommendations.personal import (
+    ONBOARDING_TARGET,
+    movie_cards_annotate,
+    movie_state,
+    rating_count,
+    recent_liked_movie,
+)
 
 MOVIES_PER_PAGE = 24
+ROW_LENGTH = 12  # movies in one home page row
+SEARCH_RESULTS = 96  # search ranks a fixed number of hits; they are paged like a browse
+SIMILAR = 8
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/home.html", {"popular": movie_visible_list()[:12]})
+    popular = list(movie_visible_list()[:ROW_LENGTH])
+    if not request.user.is_authenticated:
+        top_rated = list(movie_top_rated_list()[:ROW_LENGTH])
+        return render(request, "catalog/home.html", {"popular": popular, "top_rated": top_rated})
+
+    user = request.user
+    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True)
+    for pick in picks:
+        pick.movie.explanation = pick.explanation
+    liked = recent_liked_movie(user=user)
+    rows = {
+        "picks": [pick.movie for pick in picks],
+        # Twice as many as shown: the ones already rated are dropped below.
+        "because": similar_movies(liked, k=2 * ROW_LENGTH) if liked else [],
+        "popular": popular,
+        "new": list(movie_new_list()[:ROW_LENGTH]),
+        # Editorial picks arrive with a Movie.is_featured flag; until then there are none.
+        "featured": list(movie_visible_list().filter(is_featured=True)[:ROW_LENGTH])
+        if any(field.name == "is_featured" for field in Movie._meta.get_fields())
+        else [],
+    }
+    movie_cards_annotate(
+        user=request.user, movies=(movie for row in rows.values() for movie in row)
+    )
+    rows["because"] = [movie for movie in rows["because"] if movie.my_score is None][:ROW_LENGTH]
+    context = {
+        **rows,
+        "liked": liked,
+        "rating_count": rating_count(user=user),
+        "onboarding_target": ONBOARDING_TARGET,
+    }
+    return render(request, "catalog/home.html", context)
 
 
+@require_GET
 def movie_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(movie_visible_list(), MOVIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "catalog/movie_list.html", {"page": page})
+    form = BrowseForm(request.GET, genres=genre_names())
+    form.is_valid()  # invalid values are reported and left out, never fatal
+    filters, sort = form.filters(), form.chosen_sort()
+    movies: Iterable[Movie]
+    if form.searching:
+        hits = search_movies(form.cleaned_data["q"], k=SEARCH_RESULTS, filters=filters)
+        movies = [hit.movie for hit in hits]
+        if sort != RELEVANCE:
+            ids = [movie.pk for movie in movies]
+            movies = movie_browse_list(filters=filters, sort=sort).filter(pk__in=ids)
+    else:
+        movies = movie_browse_list(filters=filters, sort=sort)
+    page = Paginator(movies, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
+    movie_cards_annotate(user=request.user, movies=page)
+    context = {"form": form, "page": page, "filtered": not filters.is_empty, "sort": sort}
+    return render(request, "catalog/movie_list.html", context)
 
 
+@require_GET
 def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
     try:
         movie = movie_get(movie_id=movie_id)
     except Movie.DoesNotExist:
         raise Http404(f"No movie with id {movie_id}.") from None
-    return render(request, "catalog/movie_detail.html", {"movie": movie})
+    more_like_this = similar_movies(movie, k=SIMILAR)
+    people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR)]
+    movie_cards_annotate(user=request.user, movies=[*more_like_this, *people_also_liked])
+    context = {
+        "movie": movie,
+        "state": movie_state(user=request.user, movie=movie),
+        "more_like_this": more_like_this,
+        "also_liked": people_also_liked,
+    }
+    return render(request, "catalog/movie_detail.html", context)

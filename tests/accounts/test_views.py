@@ -85,7 +85,7 @@ def sign_up_data(**overrides) -> dict[str, str]:
 def test_sign_up_creates_the_account_and_signs_in(client):
     response = client.post(reverse("accounts:signup"), sign_up_data(), follow=True)
     user = User.objects.get(username="newcomer")
-    assert response.redirect_chain == [(reverse("catalog:home"), 302)]
+    assert response.redirect_chain == [(reverse("recommendations:onboarding"), 302)]
     assert signed_in_user_id(client) == user.pk
     assert user.email == "newcomer@example.com"
     assert user.check_password(NEW_PASSWORD)

@@ -1,9 +1,26 @@
+import re
+from decimal import Decimal
+
+import numpy as np
 import pytest
 from django.urls import reverse
 
-from tests.factories import GenreFactory, MovieFactory
+from recommendations.services import rating_upsert
+from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+
+def vector(axis: int, seed: int = 0) -> list[float]:
+    return unit_vector(axis, np.random.default_rng(seed), noise=0.1)
+
+
+def titles(movies) -> list[str]:
+    return [movie.title for movie in movies]
+
+
+# Home
 
 
 def test_home_lists_popular_movies_first(client):
@@ -11,14 +28,144 @@ def test_home_lists_popular_movies_first(client):
     MovieFactory(title="Toy Story", year=1995, rating_count=200, rating_sum=800)
     response = client.get(reverse("catalog:home"))
     assert response.status_code == 200
-    popular = [m.title for m in response.context["popular"]]
-    assert popular == ["Toy Story", "Obscure"]
+    assert titles(response.context["popular"]) == ["Toy Story", "Obscure"]
     assert "Toy Story (1995)" in response.text
 
 
-def test_home_explains_an_empty_catalogue(client):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_home_explains_an_empty_catalogue(client, user, signed_in):
+    if signed_in:
+        client.force_login(user)
     response = client.get(reverse("catalog:home"))
+    assert response.status_code == 200
     assert "import_movielens" in response.text
+
+
+def test_anonymous_home_ranks_highly_rated_by_bayesian_average_and_invites_sign_up(client):
+    MovieFactory(title="One Perfect Vote", rating_count=1, rating_sum=5)
+    MovieFactory(title="Loved By Many", rating_count=400, rating_sum=1800)  # mean 4.5
+    MovieFactory(title="Disliked By Many", rating_count=400, rating_sum=800)  # mean 2.0
+    MovieFactory(title="Unrated")
+    response = client.get(reverse("catalog:home"))
+    assert titles(response.context["top_rated"]) == [
+        "Loved By Many",
+        "One Perfect Vote",
+        "Disliked By Many",
+    ]
+    assert 'href="/signup/"' in response.text and "Create a free account" in response.text
+
+
+def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, user):
+    liked = MovieFactory(title="Alien", embedding=vector(0), rating_count=5, rating_sum=20)
+    close = MovieFactory(title="Aliens", embedding=vector(0, seed=1), rating_count=3, rating_sum=12)
+    seen = MovieFactory(title="Alien 3", embedding=vector(0, seed=2))
+    MovieFactory(title="Notting Hill", embedding=vector(1), rating_count=9, rating_sum=30)
+    rating_upsert(user=user, movie=seen, score="3.0")
+    rating_upsert(user=user, movie=liked, score="5.0")  # the most recent high rating
+    client.force_login(user)
+
+    response = client.get(reverse("catalog:home"))
+
+    assert response.context["liked"] == liked
+    assert titles(response.context["because"])[0] == "Aliens"
+    assert "Alien 3" not in titles(response.context["because"])  # already rated
+    picks = response.context["picks"]
+    assert picks and all(movie.explanation for movie in picks)
+    assert {"Alien", "Alien 3"}.isdisjoint(titles(picks))
+    assert "Because you liked Alien" in response.text
+    assert titles(response.context["new"])[0] == "Notting Hill"  # added last
+    assert close.pk in {movie.pk for movie in response.context["popular"]}
+    assert "You have rated 2 films." in response.text  # onboarding is suggested until 10
+
+
+def test_signed_in_home_with_a_trained_model_explains_picks_by_taste(client, world, trained):  # noqa: F811
+    fan = world.space_fans[0]
+    client.force_login(fan)
+    response = client.get(reverse("catalog:home"))
+    picks = response.context["picks"]
+    assert picks
+    assert all(movie.title.startswith("Space") for movie in picks[:3])
+    assert all(movie.explanation for movie in picks)
+
+
+# Browse and search
+
+
+@pytest.fixture
+def shelf(db):
+    drama, comedy = GenreFactory(name="Drama"), GenreFactory(name="Comedy")
+    return {
+        "old_drama": MovieFactory(
+            title="Bicycle Thieves", year=1948, genres=[drama], rating_count=50, rating_sum=215
+        ),
+        "drama_90s": MovieFactory(
+            title="Heat", year=1995, genres=[drama], rating_count=100, rating_sum=400
+        ),
+        "comedy_90s": MovieFactory(
+            title="Clueless", year=1995, genres=[comedy], rating_count=80, rating_sum=280
+        ),
+        "new_comedy": MovieFactory(
+            title="Barbie", year=2023, genres=[comedy], rating_count=10, rating_sum=35
+        ),
+    }
+
+
+def browse(client, **params):
+    response = client.get(reverse("catalog:movie-list"), params)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["Heat", "Clueless", "Bicycle Thieves", "Barbie"]),
+        ({"genre": "Drama"}, ["Heat", "Bicycle Thieves"]),
+        ({"decade": "1990"}, ["Heat", "Clueless"]),
+        ({"year_min": "1990", "year_max": "2000"}, ["Heat", "Clueless"]),
+        ({"year_min": "2000"}, ["Barbie"]),
+        ({"genre": "Comedy", "decade": "1990"}, ["Clueless"]),
+        # Bayesian, catalogue mean 3.875: Barbie's few 3.5s beat Clueless's many.
+        ({"sort": "rating"}, ["Bicycle Thieves", "Heat", "Barbie", "Clueless"]),
+        ({"sort": "newest"}, ["Barbie", "Clueless", "Heat", "Bicycle Thieves"]),
+        ({"sort": "oldest"}, ["Bicycle Thieves", "Clueless", "Heat", "Barbie"]),
+        ({"sort": "title"}, ["Barbie", "Bicycle Thieves", "Clueless", "Heat"]),
+    ],
+)
+def test_browse_filters_and_sorts(client, shelf, params, expected):
+    assert titles(browse(client, **params).context["page"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "message", "expected"),
+    [
+        ({"decade": "abc"}, "“abc” is not a decade", 4),
+        ({"decade": "1995"}, "“1995” is not a decade", 4),
+        ({"year_min": "2000", "year_max": "1990"}, "is before “From year”", 1),  # keeps From
+        ({"year_min": "nineteen"}, "Enter a year such as 1995", 4),
+        ({"genre": "Western"}, "There is no genre called “Western”", 4),
+        ({"sort": "random"}, "is not a way to sort", 4),
+        ({"page": "abc"}, None, 4),
+    ],
+)
+def test_invalid_filters_give_a_friendly_message_never_an_error(
+    client, shelf, params, message, expected
+):
+    response = browse(client, **params)
+    assert len(response.context["page"]) == expected
+    if message:
+        assert message in response.text
+        assert 'class="form-errors" role="alert"' in response.text
+
+
+def test_pagination_links_keep_the_filters(client):
+    drama = GenreFactory(name="Drama")
+    MovieFactory.create_batch(30, genres=[drama], year=1995)
+    response = browse(client, genre="Drama", decade="1990", sort="title")
+    assert len(response.context["page"]) == 24
+    assert 'href="?genre=Drama&amp;decade=1990&amp;sort=title&amp;page=2"' in response.text
+    second = browse(client, genre="Drama", decade="1990", sort="title", page="2")
+    assert len(second.context["page"]) == 6
 
 
 def test_movie_list_is_paginated_and_hides_hidden_movies(client):
@@ -33,18 +180,103 @@ def test_movie_list_is_paginated_and_hides_hidden_movies(client):
 
 def test_movie_list_query_count_does_not_grow_with_movies(client, django_assert_num_queries):
     MovieFactory.create_batch(5, genres=[GenreFactory(name="Drama")])
-    with django_assert_num_queries(3):  # count, page, genres prefetch
+    with django_assert_num_queries(4):  # genre choices, count, page, genres prefetch
         client.get(reverse("catalog:movie-list"))
 
 
+def test_browse_shows_my_ratings_in_one_query(client, user, django_assert_num_queries):
+    drama = GenreFactory(name="Drama")
+    movies = MovieFactory.create_batch(10, genres=[drama])
+    for movie, score in zip(movies, ["4.5", "2.0", "5.0", "3.5", "1.0"], strict=False):
+        rating_upsert(user=user, movie=movie, score=score)
+    rating_upsert(user=UserFactory(), movie=movies[9], score="0.5")  # someone else's
+    client.force_login(user)
+    # session, user, genre choices, count, page, genres prefetch, my ratings for the page
+    with django_assert_num_queries(7):
+        response = client.get(reverse("catalog:movie-list"))
+    mine = {movie.pk: movie.my_score for movie in response.context["page"]}
+    assert mine[movies[0].pk] == Decimal("4.5")
+    assert mine[movies[9].pk] is None
+    assert response.text.count("You rated it") == 5
+    assert "You rated it 4.5 ★" in response.text
+
+
+def test_an_empty_search_shows_a_message_only_when_submitted(client, shelf):
+    assert "Type a title" not in browse(client).text
+    submitted = browse(client, q="   ")
+    assert "Type a title" in submitted.text
+    assert len(submitted.context["page"]) == 4  # and the catalogue is still listed
+
+
+def test_search_uses_the_hybrid_search_and_keeps_filters(client, shelf):
+    response = browse(client, q="Clueless")
+    assert titles(response.context["page"])[0] == "Clueless"
+    assert 'name="q" value="Clueless"' in response.text  # kept in the filter form
+    filtered = browse(client, q="Clueless", genre="Drama", sort="title")
+    assert "Clueless" not in titles(filtered.context["page"])
+    assert titles(filtered.context["page"]) == sorted(titles(filtered.context["page"]))
+
+
+# Movie page
+
+
 def test_movie_detail_shows_the_movie(client):
-    movie = MovieFactory(title="Heat", year=1995, imdb_id="tt0113277", tmdb_id=949,
-                         overview="A group of professional bank robbers...")
+    movie = MovieFactory(
+        title="Heat",
+        year=1995,
+        imdb_id="tt0113277",
+        tmdb_id=949,
+        runtime=170,
+        tagline="A Los Angeles crime saga",
+        poster_path="/heat.jpg",
+        overview="A group of professional bank robbers...",
+        rating_count=4,
+        rating_sum=17,
+    )
     response = client.get(reverse("catalog:movie-detail", args=[movie.pk]))
     assert response.status_code == 200
-    assert "bank robbers" in response.text
-    assert "https://www.imdb.com/title/tt0113277/" in response.text
-    assert "https://www.themoviedb.org/movie/949" in response.text
+    html = response.text
+    assert "bank robbers" in html and "A Los Angeles crime saga" in html and "170 min" in html
+    assert "https://www.imdb.com/title/tt0113277/" in html
+    assert "https://www.themoviedb.org/movie/949" in html
+    assert 'src="https://image.tmdb.org/t/p/w342/heat.jpg"' in html
+    assert "4.25 average from 4 ratings" in html
+    assert "Sign in</a> or" in html  # anonymous: no rating widget
+    assert 'name="score"' not in html
+
+
+def test_movie_without_a_poster_gets_a_placeholder_with_initials(client):
+    movie = MovieFactory(title="Big Lebowski, The", year=1998)
+    html = client.get(reverse("catalog:movie-detail", args=[movie.pk])).text
+    assert re.search(
+        r'class="poster poster--placeholder" style="--hue: \d+" aria-hidden="true">'
+        r"<span>BL</span>",
+        html,
+    )
+    assert "image.tmdb.org" not in html
+
+
+def test_movie_page_shows_my_rating_in_the_widget_and_my_lists(client, user):
+    movie = MovieFactory(title="Heat")
+    rating_upsert(user=user, movie=movie, score="3.5")
+    client.force_login(user)
+    html = client.get(reverse("catalog:movie-detail", args=[movie.pk])).text
+    assert re.search(r'name="score" value="3.5" id="score-\d+-7" checked', html)
+    assert html.count(" checked") == 1
+    assert "Your rating: 3.5 ★" in html
+    assert "Clear my rating" in html and "Add to watchlist" in html and "Not interested" in html
+    assert html.count('name="csrfmiddlewaretoken"') >= 4  # every form, including sign out
+
+
+def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # noqa: F811
+    movie = world.space[0]
+    response = client.get(reverse("catalog:movie-detail", args=[movie.pk]))
+    more = titles(response.context["more_like_this"])
+    also = titles(response.context["also_liked"])
+    assert len(more) == 8 and all(title.startswith("Space") for title in more)
+    assert also and all(title.startswith("Space") for title in also[:5])
+    assert movie.title not in more + also
+    assert "More like this" in response.text and "People who liked this also liked" in response.text
 
 
 @pytest.mark.parametrize("hidden", [True, None])

@@ -54,5 +54,6 @@ def test_phone_layout_collapses_the_menu(page):
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     search.fill("heat")
-    search.press("Enter")
+    # A real search: the first one in a process loads the sentence-transformers model.
+    search.press("Enter", timeout=60_000)
     expect(page).to_have_url(re.compile(r"/movies/\?q=heat$"))

@@ -1,0 +1,337 @@
+"""Pages for the user's own ratings and lists, onboarding, import, taste and Watch Together.
+
+Every change is a POST form that works without JavaScript (redirect + message) and,
+sent by htmx, answers with the HTML fragment to swap instead.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from accounts.selectors import user_profile_get
+from catalog.browse import genre_names
+from catalog.models import Movie
+from catalog.selectors import movie_get
+from catalog.templatetags.movies import stars
+from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
+from recommendations.hybrid import recommend_for_group, recommend_for_user
+from recommendations.personal import (
+    ONBOARDING_TARGET,
+    RATING_SORTS,
+    WATCHLIST_SORTS,
+    group_partner_get,
+    movie_cards_annotate,
+    movie_state,
+    onboarding_candidates,
+    rating_count,
+    rating_list_sorted,
+    watchlist_list_sorted,
+)
+from recommendations.rating_import import ratings_import_file
+from recommendations.services import (
+    not_interested_add,
+    not_interested_remove,
+    rating_delete,
+    rating_upsert,
+    watchlist_add,
+    watchlist_remove,
+)
+from recommendations.taste import genre_stats, movie_map, score_histogram
+
+LIST_PAGE_SIZE = 30
+ONBOARDING_PAGE = 6  # films offered at once
+MAP_RECOMMENDATIONS = 20
+GROUP_PICKS = 12
+# Session keys: onboarding choices need no table, and a skipped film is only skipped for now.
+GENRES_KEY = "onboarding_genres"
+SKIPPED_KEY = "onboarding_skipped"
+MAX_SKIPPED = 500
+NOT_AVAILABLE = (
+    "“{}” is not available for Watch together. Check the spelling, and ask your friend to "
+    "allow Watch Together picks in their settings."
+)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _bound(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _visible_movie(movie_id: int) -> Movie:
+    try:
+        return movie_get(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404(f"No movie with id {movie_id}.") from None
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    """The form's `next` when it is a page of this site, else `default`."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else default
+
+
+def _sort(request: HttpRequest, sorts: dict) -> str:
+    sort = request.GET.get("sort", "date")
+    return sort if sort in sorts else "date"
+
+
+# --- Rating, watchlist and "not interested" ------------------------------------------------
+
+
+def _movie_action_done(
+    request: HttpRequest, movie: Movie, message: str, level: int = messages.SUCCESS
+) -> HttpResponse:
+    """htmx: the refreshed actions panel with the message in it. Otherwise: back with a message."""
+    if _is_htmx(request):
+        context = {
+            "movie": movie,
+            "state": movie_state(user=request.user, movie=movie),
+            "feedback": message,
+            "feedback_is_error": level == messages.ERROR,
+        }
+        return render(request, "recommendations/_movie_actions.html", context)
+    messages.add_message(request, level, message)
+    return redirect(_next_url(request, reverse("catalog:movie-detail", args=[movie.pk])))
+
+
+def _rate(request: HttpRequest, movie: Movie) -> tuple[str, int]:
+    """Save the posted score; the message to show and its level."""
+    score = request.POST.get("score", "").strip()
+    if not score:
+        return "Pick a score from ½ to 5 stars first.", messages.ERROR
+    try:
+        rating = rating_upsert(user=request.user, movie=movie, score=score)
+    except ValidationError as exc:
+        return " ".join(exc.messages), messages.ERROR
+    return f"You rated {movie.title} {stars(rating.score)}.", messages.SUCCESS
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, movie_id: int) -> HttpResponse:
+    movie = _visible_movie(movie_id)
+    return _movie_action_done(request, movie, *_rate(request, movie))
+
+
+@login_required
+@require_POST
+def rating_remove(request: HttpRequest, movie_id: int) -> HttpResponse:
+    movie = _visible_movie(movie_id)
+    removed = rating_delete(user=request.user, movie=movie)
+    message = f"Your rating of {movie.title} was removed." if removed else "Nothing to remove."
+    return _movie_action_done(request, movie, message, messages.SUCCESS)
+
+
+# list name in the URL -> (add, remove, message when added, message when removed)
+LISTS = {
+    "watchlist": (
+        watchlist_add,
+        watchlist_remove,
+        "{} is on your watchlist.",
+        "{} is off your watchlist.",
+    ),
+    "not-interested": (
+        not_interested_add,
+        not_interested_remove,
+        "We won't recommend {} again.",
+        "{} may be recommended again.",
+    ),
+}
+
+
+@login_required
+@require_POST
+def list_change(request: HttpRequest, movie_id: int, list_name: str) -> HttpResponse:
+    movie = _visible_movie(movie_id)
+    add, remove, added, removed = LISTS[list_name]
+    if request.POST.get("action") == "remove":
+        remove(user=request.user, movie=movie)
+        message = removed.format(movie.title)
+    else:
+        add(user=request.user, movie=movie)
+        message = added.format(movie.title)
+    return _movie_action_done(request, movie, message)
+
+
+# --- Onboarding ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """Step 1: favourite genres (optional)."""
+    form = OnboardingGenresForm(
+        _bound(request), genres=genre_names(), initial={"genres": request.session.get(GENRES_KEY)}
+    )
+    if form.is_valid():
+        request.session[GENRES_KEY] = form.cleaned_data["genres"]
+        return redirect("recommendations:onboarding-rate")
+    return render(request, "recommendations/onboarding_genres.html", {"form": form})
+
+
+def _posted_ids(request: HttpRequest, name: str) -> list[int]:
+    return [int(value) for value in request.POST.getlist(name) if value.isdigit()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_rate(request: HttpRequest) -> HttpResponse:
+    """Step 2: rate (or skip) popular films until there are enough ratings to go on."""
+    message, level = "", messages.SUCCESS
+    if request.method == "POST":
+        skipped = _posted_ids(request, "skip")
+        if skipped:
+            previous = request.session.get(SKIPPED_KEY, [])
+            request.session[SKIPPED_KEY] = (previous + skipped)[-MAX_SKIPPED:]
+        else:
+            movie = _visible_movie((_posted_ids(request, "movie") or [0])[0])
+            message, level = _rate(request, movie)
+        if not _is_htmx(request):
+            if message:
+                messages.add_message(request, level, message)
+            return redirect("recommendations:onboarding-rate")
+    count = rating_count(user=request.user)
+    context = {
+        "movies": onboarding_candidates(
+            user=request.user,
+            genres=request.session.get(GENRES_KEY, []),
+            skipped=request.session.get(SKIPPED_KEY, []),
+            n=ONBOARDING_PAGE,
+        ),
+        "count": count,
+        "target": ONBOARDING_TARGET,
+        "done": count >= ONBOARDING_TARGET,
+        "feedback": message,
+        "feedback_is_error": level == messages.ERROR,
+    }
+    if _is_htmx(request):
+        return render(request, "recommendations/_onboarding_panel.html", context)
+    return render(request, "recommendations/onboarding_rate.html", context)
+
+
+# --- My ratings and watchlist --------------------------------------------------------------
+
+
+def _my_list(request: HttpRequest, kind: str, items, sorts: dict, sort: str) -> HttpResponse:
+    page = Paginator(items, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "kind": kind,
+        "page": page,
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _) in sorts.items()],
+    }
+    return render(request, "recommendations/my_list.html", context)
+
+
+@login_required
+@require_GET
+def ratings(request: HttpRequest) -> HttpResponse:
+    sort = _sort(request, RATING_SORTS)
+    items = rating_list_sorted(user=request.user, sort=sort)
+    return _my_list(request, "ratings", items, RATING_SORTS, sort)
+
+
+@login_required
+@require_GET
+def watchlist(request: HttpRequest) -> HttpResponse:
+    sort = _sort(request, WATCHLIST_SORTS)
+    items = watchlist_list_sorted(user=request.user, sort=sort)
+    return _my_list(request, "watchlist", items, WATCHLIST_SORTS, sort)
+
+
+# --- Import --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rating_import(request: HttpRequest) -> HttpResponse:
+    form = RatingImportForm(_bound(request), request.FILES or None)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = ratings_import_file(
+                user=request.user, data=upload.read(), filename=upload.name
+            )
+        except ValueError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"Imported {len(report.matched)} ratings from {upload.name}.")
+            return render(request, "recommendations/import_report.html", {"report": report})
+    return render(request, "recommendations/import.html", {"form": form})
+
+
+# --- Taste profile -------------------------------------------------------------------------
+
+
+def _genre_context(user: User) -> dict:
+    """The genre chart's data (for the script) and rows (for the table beside it)."""
+    stats = genre_stats(user=user)
+    chart = {
+        "labels": [stat.genre for stat in stats],
+        "counts": [stat.count for stat in stats],
+        "means": [stat.mean for stat in stats],
+    }
+    return {"genre_stats": stats, "chart_data": {"genres": chart}, "owner": user}
+
+
+@login_required
+@require_GET
+def taste_profile(request: HttpRequest) -> HttpResponse:
+    picks = recommend_for_user(request.user, k=MAP_RECOMMENDATIONS)
+    histogram = score_histogram(user=request.user)
+    context = _genre_context(request.user)
+    context["histogram"] = histogram
+    context["chart_data"] |= {
+        "histogram": {
+            "labels": [str(score) for score, _ in histogram],
+            "counts": [n for _, n in histogram],
+        },
+        "map": movie_map(user=request.user, recommended_ids=[pick.movie.pk for pick in picks]),
+        # The chart script fills in the id: one URL pattern, not one reverse() per point.
+        "movieUrl": reverse("catalog:movie-detail", args=[0]).replace("/0/", "/{id}/"),
+    }
+    return render(request, "recommendations/taste_profile.html", context)
+
+
+@require_GET
+def public_taste(request: HttpRequest, username: str) -> HttpResponse:
+    """Another user's genre chart, only when their profile is public (else a plain 404)."""
+    try:
+        owner = user_profile_get(username=username, viewer=request.user)
+    except User.DoesNotExist:
+        raise Http404("No such profile.") from None
+    return render(request, "recommendations/taste_profile.html", _genre_context(owner))
+
+
+# --- Watch together ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def watch_together(request: HttpRequest) -> HttpResponse:
+    form = WatchTogetherForm(request.GET if "friend" in request.GET else None)
+    friend, picks = None, []
+    if form.is_valid():
+        friend = group_partner_get(viewer=request.user, username=form.cleaned_data["friend"])
+        if friend is None:
+            form.add_error("friend", NOT_AVAILABLE.format(form.cleaned_data["friend"]))
+        else:
+            picks = recommend_for_group([request.user, friend], k=GROUP_PICKS)
+            for pick in picks:
+                pick.movie.explanation = pick.explanation
+            movie_cards_annotate(user=request.user, movies=[pick.movie for pick in picks])
+    context = {"form": form, "friend": friend, "movies": [pick.movie for pick in picks]}
+    return render(request, "recommendations/watch_together.html", context)

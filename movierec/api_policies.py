@@ -5,6 +5,7 @@ imported themselves, so this module must not import DRF's views (nor drf-spectac
 """
 
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
@@ -12,10 +13,35 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """?page=N (from 1) and ?page_size=N (at most 100); a page past the end is a 404."""
+    """?page=N (from 1) and ?page_size=N (1 to 100); a page past the end is a 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        # DRF quietly falls back to the default for a bad page_size; a client is better
+        # served by the same 400 as for any other bad parameter.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdecimal() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Must be a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 # --- Throttling ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Values are parsed strictly: a malformed boolean or number stops start-up with a
 message naming the variable, and production refuses insecure defaults.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+
+
+def env_throttle_rate(name: str, default: str) -> str:
+    """A DRF rate such as 60/minute; DRF itself would only fail on the first throttled request."""
+    raw = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; use N/second, N/minute, N/hour or N/day."
+        )
+    return raw
 
 
 ENVIRONMENT = env.str("MOVIEREC_ENV", default="development")
@@ -69,7 +80,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "movierec.apps.MovierecConfig",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "axes",
     "accounts",
     "catalog",
@@ -77,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that even responses from later middleware (e.g. redirects) carry CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,6 +210,9 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With REMAP_SIGTERM=SIGQUIT a stopping worker waits this long, then requeues its tasks.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -219,17 +238,49 @@ EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
 EMBEDDING_DIMENSIONS = 384
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 
+# The JSON API under /api/v1/ (docs/api.md). Token auth comes first so that a request without
+# credentials gets 401 with a WWW-Authenticate header rather than 403.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only (the ratings import takes a multipart upload).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "movierec.api.ApiSchema",
+    "DEFAULT_PAGINATION_CLASS": "movierec.api_policies.PageNumberPagination",
     "PAGE_SIZE": 20,
     "COERCE_DECIMAL_TO_STRING": False,
+    "EXCEPTION_HANDLER": "movierec.api.api_exception_handler",
+    # Throttle counters live in the default cache: local memory, so per process for now.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "movierec.api_policies.AnonThrottle",
+        "movierec.api_policies.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_throttle_rate("API_THROTTLE_ANON", "60/minute"),
+        "user": env_throttle_rate("API_THROTTLE_USER", "300/minute"),
+        "token": env_throttle_rate("API_THROTTLE_TOKEN", "10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "movierec API",
-    "DESCRIPTION": "Ratings, watchlists and explained movie recommendations.",
+    "DESCRIPTION": "Ratings, watchlists and explained movie recommendations. See docs/api.md.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components, so read-only fields never look writable.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets come from drf-spectacular-sidecar, served by whitenoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# Browsers on other origins (a web client) may call the API only from these, e.g.
+# https://app.example.com; none by default. The website itself is same-origin.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,280 @@
+"""Account endpoints: register, API tokens, and the signed-in user's profile, settings, data
+export and deletion.
+
+Tokens are DRF's (rest_framework.authtoken): one per user, sent as
+`Authorization: Token <key>`, valid until revoked. Endpoints that take a password have
+the stricter `token` throttle scope; obtaining a token also counts towards, and respects,
+the django-axes sign-in lockout that protects the login form.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+from django.conf import settings
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.forms import SignUpForm
+from accounts.models import User
+from accounts.selectors import user_data_export, user_email_taken
+from accounts.services import user_delete, user_settings_update, user_sign_up
+from movierec.api_policies import ScopedThrottle
+
+# --- Serializers -----------------------------------------------------------------------
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(help_text="Used only to reset your password.")
+    profile_is_public = serializers.BooleanField(
+        help_text="Others may see your profile page (when you joined, how many films you rated)."
+    )
+    allow_group_recommendations = serializers.BooleanField(
+        help_text="Others may name you for group recommendations (your ratings then count)."
+    )
+    date_joined = serializers.DateTimeField(read_only=True)
+
+    def validate_email(self, email: str) -> str:
+        if user_email_taken(email=email, exclude=self.instance):
+            raise ValidationError("Another account already uses this email address.")
+        return email
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    # The website's sign-up form owns the rules (username characters and uniqueness, email
+    # uniqueness, AUTH_PASSWORD_VALIDATORS); its password fields are this one's `password`.
+    _FORM_FIELDS = {"password1": "password", "password2": "password"}
+
+    def validate(self, attrs: dict) -> dict:
+        form = SignUpForm(
+            {
+                "username": attrs["username"],
+                "email": attrs["email"],
+                "password1": attrs["password"],
+                "password2": attrs["password"],
+            }
+        )
+        if not form.is_valid():
+            errors: dict[str, list[str]] = {}
+            for name, messages in form.errors.items():
+                errors.setdefault(self._FORM_FIELDS.get(name, name), []).extend(messages)
+            raise ValidationError({field: list(dict.fromkeys(m)) for field, m in errors.items()})
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        read_only=True, help_text="Send as `Authorization: Token <token>`."
+    )
+
+
+class RegisteredSerializer(TokenSerializer):
+    user = MeSerializer(read_only=True)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class PasswordConfirmationSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, help_text="Your password."
+    )
+
+    def validate_password(self, password: str) -> str:
+        if not self.context["user"].check_password(password):
+            raise ValidationError("This is not your password.")
+        return password
+
+
+class ExportedUserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    profile_is_public = serializers.BooleanField()
+    allow_group_recommendations = serializers.BooleanField()
+
+
+class ExportedEntrySerializer(serializers.Serializer):
+    """A movie in the export, named by every id other services understand."""
+
+    movie_id = serializers.IntegerField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    movielens_id = serializers.IntegerField(allow_null=True)
+    imdb_id = serializers.CharField(allow_blank=True)
+    tmdb_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExportedRatingSerializer(ExportedEntrySerializer):
+    score = serializers.FloatField()
+    updated_at = serializers.DateTimeField()
+
+
+class DataExportSerializer(serializers.Serializer):
+    """accounts.selectors.user_data_export: the same JSON as the website's download."""
+
+    format_version = serializers.IntegerField()
+    exported_at = serializers.DateTimeField()
+    user = ExportedUserSerializer()
+    ratings = ExportedRatingSerializer(many=True)
+    watchlist = ExportedEntrySerializer(many=True)
+    not_interested = ExportedEntrySerializer(many=True)
+
+
+# --- Views -----------------------------------------------------------------------------
+
+
+def _token_for(user: User) -> str:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+class LockedOut(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = "Too many failed sign-in attempts."
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Create an account and get its API token",
+        request=RegisterSerializer,
+        responses={201: RegisteredSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_sign_up(**serializer.validated_data)
+        data = RegisteredSerializer({"user": user, "token": _token_for(user)}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "token"
+
+    def get_permissions(self):
+        # Obtaining needs only the password; revoking needs the token (or session) itself.
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Get your API token from your username and password",
+        description="Returns the same token until it is revoked. Failed attempts count "
+        "towards the sign-in lockout shared with the website: after LOGIN_FAILURE_LIMIT "
+        "failures for one username from one address, even the right password gets 429 "
+        "(code locked_out) for LOGIN_COOLOFF_MINUTES.",
+        request=CredentialsSerializer,
+        responses=TokenSerializer,
+        examples=[
+            OpenApiExample(
+                "Credentials",
+                value={"username": "alice", "password": "correct horse battery staple"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The DRF request, not the Django one: django-axes flags a lockout on the object it
+        # is given, and a flag on the Django request would make its middleware answer with
+        # the website's HTML lockout page.
+        user = authenticate(request=request, **serializer.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            minutes = ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+            locked_out = LockedOut(
+                f"Too many failed sign-in attempts: signing in as this user from your address "
+                f"is paused for {minutes} minutes. Resetting your password on the website ends "
+                "the pause."
+            )
+            locked_out.wait = settings.AXES_COOLOFF_TIME.total_seconds()
+            raise locked_out
+        if user is None:
+            raise ValidationError("Unable to sign in with this username and password.")
+        # As a website sign-in does: axes resets the failure count, Django sets last_login.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        return Response(TokenSerializer({"token": _token_for(user)}).data)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke your API token (sign out every app using it)",
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(summary="Your profile and settings", responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Change your settings",
+        request=MeSerializer(partial=True),
+        responses=MeSerializer,
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {
+            name: serializer.validated_data.get(name, getattr(request.user, name))
+            for name in ("email", "profile_is_public", "allow_group_recommendations")
+        }
+        user = user_settings_update(user=request.user, **changes)
+        return Response(MeSerializer(user).data)
+
+
+class MeDeleteView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        summary="Delete your account and all its data",
+        description="A POST rather than DELETE /me/ because it needs a body (your password), "
+        "which OpenAPI 3.0 and some HTTP clients do not allow on DELETE. Irreversible: "
+        "ratings, lists, tokens and sign-in records go too.",
+        request=PasswordConfirmationSerializer,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordConfirmationSerializer(
+            data=request.data, context={"user": request.user}
+        )
+        serializer.is_valid(raise_exception=True)
+        user_delete(user=request.user)
+        logout(request._request)  # a browsable-API session must not outlive its user
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportView(APIView):
+    @extend_schema(
+        summary="Download all your data (JSON)",
+        description="The same document as the website's JSON download.",
+        responses=DataExportSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(DataExportSerializer(user_data_export(user=request.user)).data)

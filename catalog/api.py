@@ -1,0 +1,116 @@
+"""Catalogue endpoints: movies (list, search, detail, "more like this"), genres, staff jobs."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api_selectors import genre_list, job_list, movie_browse_list
+from catalog.api_serializers import (
+    GenreSerializer,
+    JobSerializer,
+    MovieDetailSerializer,
+    MovieListQuerySerializer,
+    MovieSummarySerializer,
+    ScoredMovieListSerializer,
+    SimilarQuerySerializer,
+)
+from catalog.models import Job, Movie
+from catalog.search import search_movies
+from catalog.selectors import movie_get, similar_movies
+from movierec.api import query_params
+from recommendations.personal import movie_state
+
+# Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
+SEARCH_RESULTS = 100
+
+
+def movie_or_404(movie_id: int) -> Movie:
+    """A visible movie; hidden ones are as missing as unknown ones."""
+    try:
+        return movie_get(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise NotFound(f"No movie {movie_id}.") from None
+
+
+class MovieListView(GenericAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="List, filter or search movies",
+        parameters=[MovieListQuerySerializer],
+        responses=MovieSummarySerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data)
+
+    def get_queryset(self) -> QuerySet[Movie] | list[Movie]:
+        params = query_params(MovieListQuerySerializer, self.request)
+        if "q" not in params:
+            return movie_browse_list(filters=params["filters"], ordering=params["ordering"])
+        try:
+            hits = search_movies(params["q"], k=SEARCH_RESULTS, filters=params["filters"])
+        except ValueError as exc:  # a query of only whitespace
+            raise ValidationError({"q": [str(exc)]}) from None
+        return [hit.movie for hit in hits]
+
+
+class MovieDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="One movie, with your rating and lists", responses=MovieDetailSerializer)
+    def get(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        viewer_state = (
+            movie_state(user=request.user, movie=movie) if request.user.is_authenticated else None
+        )
+        return Response(MovieDetailSerializer(movie, context={"viewer_state": viewer_state}).data)
+
+
+class SimilarMoviesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="More like this: the nearest movies by content",
+        parameters=[SimilarQuerySerializer],
+        responses=ScoredMovieListSerializer,
+    )
+    def get(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        params = query_params(SimilarQuerySerializer, request)
+        neighbours = similar_movies(movie, k=params["k"], filters=params["filters"])
+        results = [{"movie": other, "score": other.similarity} for other in neighbours]
+        return Response(ScoredMovieListSerializer({"results": results}).data)
+
+
+class GenreListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="All genres (not paginated)",
+        responses=GenreSerializer(many=True),
+        examples=[OpenApiExample("Genres", value=[{"id": 1, "name": "Comedy"}])],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(GenreSerializer(genre_list(), many=True).data)
+
+
+class JobListView(GenericAPIView):
+    """Background jobs (imports, embedding, training), newest first."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(summary="Background jobs (staff only)", responses=JobSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(JobSerializer(page, many=True).data)
+
+    def get_queryset(self) -> QuerySet[Job]:
+        return job_list()

@@ -1,0 +1,84 @@
+"""The JSON API: /api/v1/ (docs/api.md), its OpenAPI schema and Swagger UI."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from accounts import api as accounts
+from catalog import api as catalog
+from recommendations import api as recommendations
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([AllowAny])
+def api_not_found(request: Request, *args, **kwargs):
+    """The last API route: unknown URLs get the error format too, not an HTML page."""
+    hint = "" if request.path.endswith("/") else " API URLs end with a slash."
+    raise NotFound(f"No API endpoint at {request.path}.{hint}")
+
+
+v1 = [
+    path("auth/register/", accounts.RegisterView.as_view(), name="register"),
+    path("auth/token/", accounts.TokenView.as_view(), name="token"),
+    path("me/", accounts.MeView.as_view(), name="me"),
+    path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
+    path("me/export/", accounts.MeExportView.as_view(), name="me-export"),
+    path("movies/", catalog.MovieListView.as_view(), name="movie-list"),
+    path("movies/<int:movie_id>/", catalog.MovieDetailView.as_view(), name="movie-detail"),
+    path(
+        "movies/<int:movie_id>/similar/",
+        catalog.SimilarMoviesView.as_view(),
+        name="movie-similar",
+    ),
+    path(
+        "movies/<int:movie_id>/also-liked/",
+        recommendations.AlsoLikedView.as_view(),
+        name="movie-also-liked",
+    ),
+    path(
+        "movies/<int:movie_id>/rating/",
+        recommendations.MovieRatingView.as_view(),
+        name="movie-rating",
+    ),
+    path(
+        "movies/<int:movie_id>/watchlist/",
+        recommendations.WatchlistMembershipView.as_view(),
+        name="movie-watchlist",
+    ),
+    path(
+        "movies/<int:movie_id>/not-interested/",
+        recommendations.NotInterestedMembershipView.as_view(),
+        name="movie-not-interested",
+    ),
+    path("genres/", catalog.GenreListView.as_view(), name="genre-list"),
+    path("ratings/", recommendations.RatingListView.as_view(), name="rating-list"),
+    path("ratings/import/", recommendations.RatingImportView.as_view(), name="rating-import"),
+    path("watchlist/", recommendations.WatchlistView.as_view(), name="watchlist"),
+    path("not-interested/", recommendations.NotInterestedView.as_view(), name="not-interested"),
+    path(
+        "recommendations/",
+        recommendations.RecommendationsView.as_view(),
+        name="recommendations",
+    ),
+    path(
+        "recommendations/group/",
+        recommendations.GroupRecommendationsView.as_view(),
+        name="group-recommendations",
+    ),
+    path("admin/jobs/", catalog.JobListView.as_view(), name="admin-jobs"),
+    path("admin/retrain/", recommendations.RetrainView.as_view(), name="admin-retrain"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other URL under /api/ answers 404 in the API's error format.
+    re_path(r"", api_not_found),
+]

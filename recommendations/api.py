@@ -1,0 +1,308 @@
+"""Personal endpoints: ratings, watchlist, "not interested", imports and recommendations.
+
+Every one of them reads and writes only the requesting user's own data: no URL or
+parameter names another user's ratings or lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Model, QuerySet, prefetch_related_objects
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api import movie_or_404
+from catalog.api_serializers import JobSerializer
+from movierec.api import ErrorSerializer, query_params
+from recommendations.api_selectors import group_members_get, rating_filtered_list
+from recommendations.api_serializers import (
+    GroupRecommendationQuerySerializer,
+    KQuerySerializer,
+    ListItemSerializer,
+    RatingImportReportSerializer,
+    RatingImportUploadSerializer,
+    RatingListQuerySerializer,
+    RatingSerializer,
+    RatingWriteSerializer,
+    RecommendationListSerializer,
+    RecommendationQuerySerializer,
+    WatchlistQuerySerializer,
+)
+from recommendations.hybrid import (
+    Recommendation,
+    also_liked,
+    recommend_for_group,
+    recommend_for_user,
+)
+from recommendations.models import NotInterested, Rating, WatchlistItem
+from recommendations.personal import watchlist_list_sorted
+from recommendations.rating_import import MAX_IMPORT_BYTES, ratings_import_file
+from recommendations.selectors import not_interested_list
+from recommendations.services import (
+    not_interested_add,
+    not_interested_remove,
+    rating_delete,
+    rating_upsert,
+    training_job_start,
+    watchlist_add,
+    watchlist_remove,
+)
+
+# --- Ratings ---------------------------------------------------------------------------
+
+
+class MovieRatingView(APIView):
+    @extend_schema(
+        summary="Rate a movie (create or change your rating)",
+        description="Idempotent: the same request twice leaves one rating. Always 200.",
+        request=RatingWriteSerializer,
+        responses=RatingSerializer,
+        examples=[OpenApiExample("Four and a half stars", value={"score": 4.5}, request_only=True)],
+    )
+    def put(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        serializer = RatingWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # As text: the service's messages quote it, and '7.0' reads better than Decimal('7.0').
+        score = str(serializer.validated_data["score"])
+        rating = rating_upsert(user=request.user, movie=movie, score=score)
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(summary="Remove your rating (404 when there is none)", responses={204: None})
+    def delete(self, request: Request, movie_id: int) -> Response:
+        if not rating_delete(user=request.user, movie=movie_or_404(movie_id)):
+            raise NotFound("You have not rated this movie.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RatingListView(GenericAPIView):
+    @extend_schema(
+        summary="Your ratings",
+        parameters=[RatingListQuerySerializer],
+        responses=RatingSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RatingSerializer(page, many=True).data)
+
+    def get_queryset(self) -> QuerySet[Rating]:
+        params = query_params(RatingListQuerySerializer, self.request)
+        return rating_filtered_list(
+            user=self.request.user,
+            sort=params["ordering"],
+            min_score=params.get("min_score"),
+            max_score=params.get("max_score"),
+            genre=params.get("genre"),
+        )
+
+
+class FileTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "file_too_large"
+    default_detail = "The file is too large."
+
+
+class RatingImportView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import ratings from a Letterboxd or IMDb CSV export",
+        description="Rates every row that matches exactly one movie (an existing rating of "
+        "that movie is replaced) and reports every row: matched, ambiguous (with the "
+        "candidates), unmatched and invalid (with the reason). A file that is not one of the "
+        "two exports is refused whole with 400.",
+        request={"multipart/form-data": RatingImportUploadSerializer},
+        responses={
+            200: RatingImportReportSerializer,
+            413: OpenApiResponse(ErrorSerializer, description="The file is over 5 MB."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RatingImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        # Checked before reading, so that an oversized upload is never held in memory.
+        if upload.size > MAX_IMPORT_BYTES:
+            raise FileTooLarge(
+                f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; "
+                f"the limit is {MAX_IMPORT_BYTES // 1024 // 1024} MB."
+            )
+        try:
+            report = ratings_import_file(
+                user=request.user, data=upload.read(), filename=upload.name
+            )
+        except ValueError as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        return Response(RatingImportReportSerializer(report.as_dict()).data)
+
+
+# --- Watchlist and "not interested" ----------------------------------------------------
+
+
+class _MovieListMembershipView(APIView):
+    """PUT adds the movie to one of the user's lists (idempotent), DELETE takes it off."""
+
+    list_name: str
+    add: Callable[..., Model]
+    remove: Callable[..., bool]
+
+    @extend_schema(request=None, responses=ListItemSerializer)
+    def put(self, request: Request, movie_id: int) -> Response:
+        item = self.add(user=request.user, movie=movie_or_404(movie_id))
+        return Response(ListItemSerializer(item).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, movie_id: int) -> Response:
+        if not self.remove(user=request.user, movie=movie_or_404(movie_id)):
+            raise NotFound(f"This movie is not on your {self.list_name}.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    put=extend_schema(summary="Add a movie to your watchlist"),
+    delete=extend_schema(summary="Take a movie off your watchlist (404 when not on it)"),
+)
+class WatchlistMembershipView(_MovieListMembershipView):
+    list_name = "watchlist"
+    add = staticmethod(watchlist_add)
+    remove = staticmethod(watchlist_remove)
+
+
+@extend_schema_view(
+    put=extend_schema(summary="Never recommend this movie to you"),
+    delete=extend_schema(
+        summary='Take a movie off your "not interested" list (404 when not on it)'
+    ),
+)
+class NotInterestedMembershipView(_MovieListMembershipView):
+    list_name = '"not interested" list'
+    add = staticmethod(not_interested_add)
+    remove = staticmethod(not_interested_remove)
+
+
+class WatchlistView(GenericAPIView):
+    @extend_schema(
+        summary="Your watchlist",
+        parameters=[WatchlistQuerySerializer],
+        responses=ListItemSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ListItemSerializer(page, many=True).data)
+
+    def get_queryset(self) -> QuerySet[WatchlistItem]:
+        sort = query_params(WatchlistQuerySerializer, self.request)["ordering"]
+        return watchlist_list_sorted(user=self.request.user, sort=sort).prefetch_related(
+            "movie__genres"
+        )
+
+
+class NotInterestedView(GenericAPIView):
+    @extend_schema(
+        summary='Your "not interested" list, newest first',
+        responses=ListItemSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ListItemSerializer(page, many=True).data)
+
+    def get_queryset(self) -> QuerySet[NotInterested]:
+        return not_interested_list(user=self.request.user).prefetch_related("movie__genres")
+
+
+# --- Recommendations -------------------------------------------------------------------
+
+
+def _recommendations_response(recommendations: list[Recommendation]) -> Response:
+    # The recommender loads the movies without their genres, which the summary shows.
+    prefetch_related_objects([r.movie for r in recommendations], "genres")
+    return Response(RecommendationListSerializer({"results": recommendations}).data)
+
+
+class RecommendationsView(APIView):
+    @extend_schema(
+        summary="Your recommendations, each with why",
+        parameters=[RecommendationQuerySerializer],
+        responses=RecommendationListSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        params = query_params(RecommendationQuerySerializer, request)
+        return _recommendations_response(
+            recommend_for_user(
+                request.user,
+                k=params["k"],
+                filters=params["filters"],
+                exclude_watchlist=params["exclude_watchlist"],
+            )
+        )
+
+
+class GroupRecommendationsView(APIView):
+    @extend_schema(
+        summary="Movies to watch together with other users",
+        description="Each named user must allow group recommendations in their settings. "
+        "Otherwise, or when a name is unknown, the answer is 403 naming who cannot join, "
+        "without telling which of the two it is.",
+        parameters=[GroupRecommendationQuerySerializer],
+        responses={
+            200: RecommendationListSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="A named user does not exist or does not allow group picks.",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = query_params(GroupRecommendationQuerySerializer, request)
+        members = group_members_get(viewer=request.user, usernames=params["with"])
+        return _recommendations_response(
+            recommend_for_group([request.user, *members], k=params["k"])
+        )
+
+
+class AlsoLikedView(APIView):
+    permission_classes = [AllowAny]  # public, like the movie itself
+
+    @extend_schema(
+        summary="People who liked this movie also liked",
+        description="From the collaborative model; empty before the first training or for a "
+        "movie too new to be in it.",
+        parameters=[KQuerySerializer],
+        responses=RecommendationListSerializer,
+    )
+    def get(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        k = query_params(KQuerySerializer, request)["k"]
+        return _recommendations_response(also_liked(movie, k=k))
+
+
+# --- Staff -----------------------------------------------------------------------------
+
+
+class RetrainView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        tags=["admin"],
+        summary="Queue a training of the recommender (staff only)",
+        description="Answers at once with the queued job; GET /api/v1/admin/jobs/ follows it. "
+        "The new model serves when the training succeeds.",
+        request=None,
+        responses={202: JobSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        job = training_job_start(description=f"Retrain (API, by {request.user.get_username()})")
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,298 @@
+"""Registration, API tokens (with the sign-in lockout and the token throttle), `me`, session
+authentication, throttling, CORS and the API's settings."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from recommendations.models import Rating
+from tests.accounts.conftest import PASSWORD, rate
+from tests.api.conftest import V1, error_of
+from tests.movierec.test_settings import run_django
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = settings.AXES_FAILURE_LIMIT
+
+
+def obtain(client: APIClient, username: str, password: str, **extra):
+    return client.post(
+        f"{V1}/auth/token/", {"username": username, "password": password}, format="json", **extra
+    )
+
+
+# --- Register --------------------------------------------------------------------------
+
+
+def test_register_creates_an_account_and_returns_a_working_token(anon):
+    response = anon.post(
+        f"{V1}/auth/register/",
+        {"username": "carol", "email": "carol@example.com", "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["user"]["username"] == "carol"
+    assert body["user"]["profile_is_public"] is False
+    assert "password" not in body["user"]
+    assert User.objects.get(username="carol").check_password(PASSWORD)
+    anon.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert anon.get(f"{V1}/me/").json()["email"] == "carol@example.com"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "ALICE", "email": "new@example.com", "password": PASSWORD}, "username"),
+        ({"username": "carol", "email": "Alice@Example.com", "password": PASSWORD}, "email"),
+        ({"username": "carol", "email": "carol@example.com", "password": "password"}, "password"),
+        ({"username": "carol", "email": "carol@example.com", "password": "carol1234"}, "password"),
+        ({"username": "bad name!", "email": "carol@example.com", "password": PASSWORD}, "username"),
+        ({"username": "carol", "email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"username": "carol", "email": "carol@example.com"}, "password"),
+    ],
+)
+def test_register_applies_the_websites_rules(anon, alice, payload, field):
+    response = anon.post(f"{V1}/auth/register/", payload, format="json")
+    error = error_of(response, 400, "invalid")
+    assert list(error["fields"]) == [field]
+    assert not User.objects.filter(username="carol").exists()
+
+
+# --- Tokens ----------------------------------------------------------------------------
+
+
+def test_the_token_comes_from_username_and_password_and_stays_the_same(anon, alice):
+    first = obtain(anon, "alice", PASSWORD)
+    assert first.status_code == 200, first.content
+    assert first.json() == {"token": Token.objects.get(user=alice).key}
+    assert obtain(anon, "alice", PASSWORD).json() == first.json()
+    alice.refresh_from_db()
+    assert alice.last_login is not None
+
+
+def test_a_wrong_password_gets_no_token(anon, alice):
+    error = error_of(obtain(anon, "alice", "wrong"), 400, "invalid")
+    assert "Unable to sign in" in error["message"]
+    assert not Token.objects.exists()
+
+
+def test_failures_lock_the_token_endpoint_out_in_json(anon, alice):
+    statuses = [obtain(anon, "alice", "wrong").status_code for _ in range(LIMIT)]
+    assert statuses == [400] * (LIMIT - 1) + [429]
+    response = obtain(anon, "alice", PASSWORD)
+    error = error_of(response, 429, "locked_out")
+    assert f"{settings.AXES_COOLOFF_TIME.seconds // 60} minutes" in error["message"]
+    assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.seconds
+    assert not Token.objects.exists()
+    # The lockout is the website's: its login form refuses alice from this address too.
+    form = Client().post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    assert form.status_code == 429
+
+
+def test_the_lockout_is_per_username_and_address(anon, alice, bob):
+    for _ in range(LIMIT):
+        obtain(anon, "alice", "wrong")
+    assert obtain(anon, "bob", PASSWORD).status_code == 200
+    assert obtain(anon, "alice", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_a_token_obtained_resets_the_failure_count(anon, alice):
+    for _ in range(LIMIT - 1):
+        obtain(anon, "alice", "wrong")
+    assert obtain(anon, "alice", PASSWORD).status_code == 200
+    statuses = [obtain(anon, "alice", "wrong").status_code for _ in range(LIMIT - 1)]
+    assert statuses == [400] * (LIMIT - 1)
+
+
+def test_the_token_endpoint_has_its_own_stricter_throttle(anon, alice, throttle_rates):
+    throttle_rates(token="2/minute", anon="100/minute")
+    assert [obtain(anon, "alice", PASSWORD).status_code for _ in range(2)] == [200, 200]
+    response = obtain(anon, "alice", PASSWORD)
+    error_of(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    # Other endpoints still answer: only the token scope is used up.
+    assert anon.get(f"{V1}/genres/").status_code == 200
+
+
+def test_revoking_the_token_signs_the_app_out(as_alice, alice):
+    assert as_alice.delete(f"{V1}/auth/token/").status_code == 204
+    assert not Token.objects.filter(user=alice).exists()
+    error = error_of(as_alice.get(f"{V1}/me/"), 401, "authentication_failed")
+    assert "Invalid token" in error["message"]
+
+
+def test_revoking_needs_credentials(anon):
+    error_of(anon.delete(f"{V1}/auth/token/"), 401, "not_authenticated")
+
+
+def test_missing_credentials_get_401_with_the_token_challenge(anon):
+    response = anon.get(f"{V1}/me/")
+    error_of(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
+
+
+# --- Session authentication (browsable API) ---------------------------------------------
+
+
+def test_a_website_session_works_and_keeps_its_csrf_check(alice):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert client.get(f"{V1}/me/").json()["username"] == "alice"
+    response = client.patch(f"{V1}/me/", {"profile_is_public": True}, format="json")
+    error = error_of(response, 403, "permission_denied")
+    assert "CSRF" in error["message"]
+
+
+def test_the_browsable_api_renders_for_a_session(alice):
+    client = APIClient()
+    client.force_login(alice)
+    response = client.get(f"{V1}/ratings/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"<html" in response.content
+
+
+# --- Me --------------------------------------------------------------------------------
+
+
+def test_me_shows_profile_and_settings(as_alice, alice):
+    body = as_alice.get(f"{V1}/me/").json()
+    assert body == {
+        "username": "alice",
+        "email": "alice@example.com",
+        "profile_is_public": False,
+        "allow_group_recommendations": False,
+        "date_joined": body["date_joined"],
+    }
+
+
+def test_patch_changes_only_what_it_names(as_alice, alice):
+    response = as_alice.patch(
+        f"{V1}/me/", {"allow_group_recommendations": True, "username": "mallory"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    alice.refresh_from_db()
+    assert alice.allow_group_recommendations is True
+    assert (alice.username, alice.email, alice.profile_is_public) == (
+        "alice",
+        "alice@example.com",
+        False,
+    )
+
+
+def test_patch_refuses_an_email_another_account_uses(as_alice, alice, bob):
+    response = as_alice.patch(f"{V1}/me/", {"email": "BOB@example.com"}, format="json")
+    assert error_of(response, 400, "invalid")["fields"].keys() == {"email"}
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+
+
+def test_delete_needs_the_password(as_alice, alice):
+    response = as_alice.post(f"{V1}/me/delete/", {"password": "wrong"}, format="json")
+    assert error_of(response, 400, "invalid")["fields"] == {
+        "password": ["This is not your password."]
+    }
+    response = as_alice.post(f"{V1}/me/delete/", {}, format="json")
+    assert error_of(response, 400, "invalid")["fields"]["password"]
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_delete_removes_the_account_its_data_and_its_token(as_alice, alice, bob, movies):
+    rate(alice, movies["heat"], "4.0")
+    rate(bob, movies["heat"], "2.0")
+    response = as_alice.post(f"{V1}/me/delete/", {"password": PASSWORD}, format="json")
+    assert response.status_code == 204, response.content
+    assert not User.objects.filter(username="alice").exists()
+    assert not Token.objects.filter(user_id=alice.pk).exists()
+    assert list(Rating.objects.values_list("user__username", flat=True)) == ["bob"]
+    movies["heat"].refresh_from_db()
+    assert (movies["heat"].rating_count, movies["heat"].rating_sum) == (1, 2)
+    error_of(as_alice.get(f"{V1}/me/"), 401, "authentication_failed")
+
+
+def test_export_holds_only_my_data(as_alice, alice, bob, movies):
+    rate(alice, movies["heat"], "4.5")
+    rate(bob, movies["amelie"], "5.0")
+    as_alice.put(f"{V1}/movies/{movies['amelie'].pk}/watchlist/")
+    body = as_alice.get(f"{V1}/me/export/").json()
+    assert body["user"]["username"] == "alice"
+    assert [(r["title"], r["score"]) for r in body["ratings"]] == [("Heat", 4.5)]
+    assert [w["title"] for w in body["watchlist"]] == ["Amélie"]
+    assert body["not_interested"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/me/"),
+        ("patch", "/me/"),
+        ("post", "/me/delete/"),
+        ("get", "/me/export/"),
+    ],
+)
+def test_account_endpoints_need_credentials(anon, method, path):
+    error_of(getattr(anon, method)(f"{V1}{path}"), 401, "not_authenticated")
+
+
+# --- Throttling ------------------------------------------------------------------------
+
+
+def test_anonymous_clients_are_throttled_per_address(anon, throttle_rates):
+    throttle_rates(anon="2/minute")
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(2)] == [200, 200]
+    response = anon.get(f"{V1}/genres/")
+    error_of(response, 429, "throttled")
+    assert "Retry-After" in response
+    assert anon.get(f"{V1}/genres/", REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_users_are_throttled_per_user(as_alice, as_bob, throttle_rates):
+    throttle_rates(user="3/minute")
+    assert [as_alice.get(f"{V1}/ratings/").status_code for _ in range(3)] == [200] * 3
+    error_of(as_alice.get(f"{V1}/ratings/"), 429, "throttled")
+    assert as_bob.get(f"{V1}/ratings/").status_code == 200
+
+
+def test_throttle_rates_come_from_the_environment():
+    code = "from rest_framework.settings import api_settings as s; print(s.DEFAULT_THROTTLE_RATES)"
+    env = {"API_THROTTLE_ANON": "7/hour", "API_THROTTLE_USER": "9/second"}
+    result = run_django(code, env)
+    assert result.returncode == 0, result.stderr
+    assert "'anon': '7/hour', 'user': '9/second', 'token': '10/minute'" in result.stdout
+
+
+@pytest.mark.parametrize("rate_value", ["lots", "10", "10/fortnight", "0/minute", "-1/day"])
+def test_a_malformed_throttle_rate_stops_start_up(rate_value):
+    result = run_django("", {"API_THROTTLE_TOKEN": rate_value})
+    assert result.returncode != 0
+    assert f"API_THROTTLE_TOKEN={rate_value!r} is not a rate" in result.stderr
+
+
+# --- CORS ------------------------------------------------------------------------------
+
+
+def test_no_other_origin_may_call_the_api_by_default(anon, db):
+    response = anon.get(f"{V1}/genres/", HTTP_ORIGIN="https://app.example.com")
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_configured_origins_may_call_the_api(anon, settings, db):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    allowed = anon.get(f"{V1}/genres/", HTTP_ORIGIN="https://app.example.com")
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    other = anon.get(f"{V1}/genres/", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+    # Only the API: the website's pages stay same-origin.
+    page = anon.get("/healthz", HTTP_ORIGIN="https://app.example.com")
+    assert "Access-Control-Allow-Origin" not in page
+
+
+def test_cors_origins_come_from_the_environment():
+    code = "from django.conf import settings; print(settings.CORS_ALLOWED_ORIGINS)"
+    result = run_django(code, {"CORS_ALLOWED_ORIGINS": "https://a.example.com,https://b.example"})
+    assert result.returncode == 0, result.stderr
+    assert "['https://a.example.com', 'https://b.example']" in result.stdout

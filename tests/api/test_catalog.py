@@ -1,0 +1,240 @@
+"""Movies (list, filters, ordering, search, detail, "more like this"), genres, staff jobs, and
+the error format for unknown URLs, methods and bodies."""
+
+import numpy as np
+import pytest
+
+from catalog.models import Job
+from catalog.services import movies_embed_dirty
+from movierec.progress import NullProgress
+from tests.accounts.conftest import rate
+from tests.api.conftest import V1, error_of, token_client
+from tests.factories import MovieFactory, UserFactory
+from tests.recommendations.conftest import unit_vector
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [movie["title"] for movie in response.json()["results"]]
+
+
+# --- List, filters, ordering -----------------------------------------------------------
+
+
+def test_the_list_is_paginated_and_leaves_hidden_movies_out(anon, movies):
+    first = anon.get(f"{V1}/movies/", {"page_size": 2, "ordering": "title"}).json()
+    assert first["count"] == 5
+    assert [m["title"] for m in first["results"]] == ["Amélie", "Groundhog Day"]
+    assert first["previous"] is None
+    last = anon.get(first["next"]).json()
+    last = anon.get(last["next"]).json()
+    assert [m["title"] for m in last["results"]] == ["Untitled Project"]
+    assert last["next"] is None
+
+
+def test_a_page_past_the_end_is_a_404_in_the_error_format(anon, movies):
+    error_of(anon.get(f"{V1}/movies/", {"page": 99}), 404, "not_found")
+
+
+def test_a_summary_has_what_a_poster_grid_needs(anon, movies, alice):
+    rate(alice, movies["heat"], "4.0")
+    heat = anon.get(f"{V1}/movies/", {"q": "Heat"}).json()["results"][0]
+    assert heat == {
+        "id": movies["heat"].pk,
+        "title": "Heat",
+        "year": 1995,
+        "display_title": "Heat (1995)",
+        "genres": ["Crime"],
+        "poster_path": "",
+        "rating_count": 1,
+        "rating_mean": 4.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"genre": "comedy"}, {"Amélie", "Groundhog Day"}),
+        ({"decade": 1990}, {"Groundhog Day", "Heat"}),
+        ({"year_min": 1990, "year_max": 1995}, {"Groundhog Day", "Heat"}),
+        ({"year_min": 2000}, {"Amélie"}),
+        ({"genre": "drama", "year_max": 1980}, {"The Godfather"}),
+        ({"genre": "Western"}, set()),
+    ],
+)
+def test_filters(anon, movies, params, expected):
+    assert set(titles(anon.get(f"{V1}/movies/", params))) == expected
+
+
+def test_orderings(anon, movies, alice, bob):
+    rate(alice, movies["groundhog"], "5.0")
+    rate(bob, movies["groundhog"], "4.0")
+    rate(alice, movies["heat"], "5.0")
+
+    def ordered(ordering):
+        return titles(anon.get(f"{V1}/movies/", {"ordering": ordering}))
+
+    assert ordered("popularity")[:2] == ["Groundhog Day", "Heat"]
+    assert ordered("rating")[:2] == ["Heat", "Groundhog Day"]
+    assert ordered("year") == [
+        "The Godfather", "Groundhog Day", "Heat", "Amélie", "Untitled Project"
+    ]  # fmt: skip
+    assert ordered("-year") == [
+        "Amélie", "Heat", "Groundhog Day", "The Godfather", "Untitled Project"
+    ]  # fmt: skip
+    assert ordered("title")[0] == "Amélie"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"decade": 1995}, "decade"),
+        ({"decade": "nineties"}, "decade"),
+        ({"year_min": 1700}, "year_min"),
+        ({"year_max": "soon"}, "year_max"),
+        ({"ordering": "length"}, "ordering"),
+        ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "heat", "ordering": "year"}, "ordering"),
+    ],
+)
+def test_bad_parameters_are_field_errors(anon, movies, params, field):
+    error = error_of(anon.get(f"{V1}/movies/", params), 400, "invalid")
+    assert list(error["fields"]) == [field]
+
+
+def test_crossed_years_are_a_400(anon, movies):
+    response = anon.get(f"{V1}/movies/", {"year_min": 2000, "year_max": 1990})
+    error = error_of(response, 400, "invalid")
+    assert "year_min 2000 is after year_max 1990" in error["message"]
+
+
+# --- Search ----------------------------------------------------------------------------
+
+
+def test_search_orders_by_relevance_and_keeps_the_filters(anon, movies):
+    MovieFactory(title="The Godfather Part II", year=1974, genres=[], rating_count=99)
+    assert titles(anon.get(f"{V1}/movies/", {"q": "godfather"}))[:2] == [
+        "The Godfather",
+        "The Godfather Part II",
+    ]
+    assert titles(anon.get(f"{V1}/movies/", {"q": "godfather", "year_min": 1973})) == [
+        "The Godfather Part II"
+    ]
+
+
+def test_search_finds_by_meaning_and_never_shows_hidden_movies(anon, movies):
+    movies["heat"].overview = "A detective hunts a crew of professional bank robbers in LA."
+    movies["heat"].save()
+    movies["hidden"].overview = "Bank robbers plan one last heist."
+    movies["hidden"].save()
+    movies_embed_dirty(progress=NullProgress())
+    found = titles(anon.get(f"{V1}/movies/", {"q": "bank heist thieves"}))
+    assert found[0] == "Heat"
+    assert "Withdrawn Film" not in found
+
+
+# --- Detail ----------------------------------------------------------------------------
+
+
+def test_detail_for_anonymous_users_has_no_viewer_state(anon, movies):
+    body = anon.get(f"{V1}/movies/{movies['godfather'].pk}/").json()
+    assert body["title"] == "The Godfather"
+    assert body["genres"] == ["Crime", "Drama"]
+    assert body["viewer"] is None
+
+
+def test_detail_shows_my_rating_and_lists_and_not_someone_elses(alice, bob, movies):
+    heat = movies["heat"]
+    rate(alice, heat, "4.5")
+    token_client(alice).put(f"{V1}/movies/{heat.pk}/watchlist/")
+    token_client(bob).put(f"{V1}/movies/{heat.pk}/not-interested/")
+    viewer = token_client(alice).get(f"{V1}/movies/{heat.pk}/").json()["viewer"]
+    assert viewer == {"score": 4.5, "on_watchlist": True, "not_interested": False}
+    viewer = token_client(bob).get(f"{V1}/movies/{heat.pk}/").json()["viewer"]
+    assert viewer == {"score": None, "on_watchlist": False, "not_interested": True}
+
+
+@pytest.mark.parametrize("suffix", ["", "similar/", "also-liked/"])
+def test_unknown_and_hidden_movies_are_404s(anon, movies, suffix):
+    for movie_id in (movies["hidden"].pk, 999_999):
+        error = error_of(anon.get(f"{V1}/movies/{movie_id}/{suffix}"), 404, "not_found")
+        assert error["message"] == f"No movie {movie_id}."
+
+
+# --- More like this --------------------------------------------------------------------
+
+
+def test_similar_movies_are_the_nearest_by_content(anon, movies):
+    rng = np.random.default_rng(3)
+    for key, axis in (("godfather", 0), ("heat", 0), ("groundhog", 1), ("amelie", 1)):
+        movies[key].embedding = unit_vector(axis, rng, noise=0.1)
+        movies[key].save()
+    response = anon.get(f"{V1}/movies/{movies['godfather'].pk}/similar/", {"k": 2})
+    results = response.json()["results"]
+    assert [r["movie"]["title"] for r in results][0] == "Heat"
+    assert len(results) == 2
+    assert results[0]["score"] > results[1]["score"]
+    comedies = anon.get(
+        f"{V1}/movies/{movies['godfather'].pk}/similar/", {"genre": "Comedy"}
+    ).json()["results"]
+    assert {r["movie"]["title"] for r in comedies} == {"Groundhog Day", "Amélie"}
+
+
+@pytest.mark.parametrize("k", [0, 101, "ten"])
+def test_similar_validates_k(anon, movies, k):
+    response = anon.get(f"{V1}/movies/{movies['heat'].pk}/similar/", {"k": k})
+    assert list(error_of(response, 400, "invalid")["fields"]) == ["k"]
+
+
+# --- Genres ----------------------------------------------------------------------------
+
+
+def test_genres_are_listed_by_name_without_pagination(anon, movies):
+    assert [g["name"] for g in anon.get(f"{V1}/genres/").json()] == ["Comedy", "Crime", "Drama"]
+
+
+# --- Staff -----------------------------------------------------------------------------
+
+
+def test_jobs_are_for_staff_only(anon, alice):
+    Job.objects.create(kind=Job.Kind.TRAINING, description="Retrain")
+    staff = token_client(UserFactory(username="admin", is_staff=True))
+    jobs = staff.get(f"{V1}/admin/jobs/").json()
+    assert jobs["count"] == 1
+    assert jobs["results"][0]["kind"] == "training"
+    assert jobs["results"][0]["state"] == "queued"
+    error_of(token_client(alice).get(f"{V1}/admin/jobs/"), 403, "permission_denied")
+    error_of(anon.get(f"{V1}/admin/jobs/"), 401, "not_authenticated")
+
+
+# --- The error format beyond views -----------------------------------------------------
+
+
+def test_unknown_api_urls_are_404s_in_the_error_format(anon, db):
+    error_of(anon.get(f"{V1}/nothing-here/"), 404, "not_found")
+    error = error_of(anon.get(f"{V1}/movies"), 404, "not_found")
+    assert "end with a slash" in error["message"]
+    error_of(anon.get(f"{V1}/movies/not-a-number/"), 404, "not_found")
+
+
+def test_unsupported_methods_are_405s(anon, as_alice, movies):
+    error_of(anon.post(f"{V1}/movies/", {}), 405, "method_not_allowed")
+    response = as_alice.post(f"{V1}/movies/{movies['heat'].pk}/rating/", {})
+    error_of(response, 405, "method_not_allowed")
+
+
+def test_malformed_json_is_a_parse_error(as_alice, movies):
+    response = as_alice.put(
+        f"{V1}/movies/{movies['heat'].pk}/rating/", "{score:", content_type="application/json"
+    )
+    error_of(response, 400, "parse_error")
+
+
+def test_an_unsupported_body_type_is_a_415(as_alice, movies):
+    response = as_alice.put(
+        f"{V1}/movies/{movies['heat'].pk}/rating/", "score=4", content_type="text/plain"
+    )
+    error_of(response, 415, "unsupported_media_type")

@@ -1,0 +1,199 @@
+"""Personal and group recommendations, "also liked", over the synthetic two-taste world of
+tests/recommendations/conftest.py with a real trained model."""
+
+import pytest
+
+from accounts.models import User
+from catalog.models import Job, Movie
+from recommendations.models import Rating
+from tests.api.conftest import V1, error_of, token_client
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def space_fan(world):
+    return token_client(world.space_fans[0])
+
+
+def results(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_recommendations_explain_themselves_and_name_the_model(space_fan, world, trained):
+    items = results(space_fan.get(f"{V1}/recommendations/", {"k": 5}))
+    assert len(items) == 5
+    rated = set(Rating.objects.filter(user=world.space_fans[0]).values_list("movie_id", flat=True))
+    for item in items:
+        assert item["movie"]["id"] not in rated
+        assert item["movie"]["genres"]
+        assert item["explanation"]
+        assert item["source"] in {"als", "content", "popularity"}
+        assert item["model_version"] == trained.pk
+    # The space fan gets space films first.
+    assert items[0]["movie"]["title"].startswith("Space")
+
+
+def test_recommendations_keep_the_filters(space_fan, trained):
+    items = results(
+        space_fan.get(f"{V1}/recommendations/", {"k": 10, "genre": "romance", "decade": 2000})
+    )
+    assert items
+    for item in items:
+        assert item["movie"]["genres"] == ["Romance"]
+        assert 2000 <= item["movie"]["year"] <= 2009
+
+
+def test_exclude_watchlist_leaves_my_watchlist_out(space_fan, world, trained):
+    first = results(space_fan.get(f"{V1}/recommendations/", {"k": 1}))[0]["movie"]["id"]
+    space_fan.put(f"{V1}/movies/{first}/watchlist/")
+    again = results(space_fan.get(f"{V1}/recommendations/", {"k": 40}))
+    assert first in [item["movie"]["id"] for item in again]
+    excluded = results(
+        space_fan.get(f"{V1}/recommendations/", {"k": 40, "exclude_watchlist": "true"})
+    )
+    assert first not in [item["movie"]["id"] for item in excluded]
+
+
+def test_without_a_model_a_new_user_gets_popular_movies(as_alice, movies):
+    items = results(as_alice.get(f"{V1}/recommendations/", {"k": 3}))
+    assert len(items) == 3
+    assert {item["source"] for item in items} == {"popularity"}
+    assert {item["model_version"] for item in items} == {None}
+    assert "Withdrawn Film" not in [item["movie"]["title"] for item in items]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"k": 0}, "k"),
+        ({"k": 101}, "k"),
+        ({"k": "many"}, "k"),
+        ({"decade": 1994}, "decade"),
+        ({"exclude_watchlist": "maybe"}, "exclude_watchlist"),
+    ],
+)
+def test_bad_parameters_are_field_errors(as_alice, params, field):
+    error = error_of(as_alice.get(f"{V1}/recommendations/", params), 400, "invalid")
+    assert list(error["fields"]) == [field]
+
+
+def test_recommendations_need_credentials(anon):
+    error_of(anon.get(f"{V1}/recommendations/"), 401, "not_authenticated")
+    error_of(anon.get(f"{V1}/recommendations/group/", {"with": "x"}), 401, "not_authenticated")
+
+
+# --- Groups ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def friends(world):
+    """A space fan and a romance fan who allow group picks, and one who does not."""
+    space, romance, shy = world.space_fans[1], world.romance_fans[0], world.romance_fans[1]
+    User.objects.filter(pk__in=[space.pk, romance.pk]).update(allow_group_recommendations=True)
+    return space, romance, shy
+
+
+def test_group_recommendations_for_members_who_allow_them(space_fan, friends, trained):
+    space, romance, _ = friends
+    items = results(
+        space_fan.get(
+            f"{V1}/recommendations/group/",
+            {"with": f"{space.username}, {romance.username}", "k": 5},
+        )
+    )
+    assert len(items) == 5
+    assert all(item["model_version"] == trained.pk for item in items)
+    assert all(item["explanation"].startswith("Picked for") for item in items)
+
+
+def test_a_member_who_does_not_allow_it_and_an_unknown_name_look_the_same(space_fan, friends):
+    _, romance, shy = friends
+    refused = error_of(
+        space_fan.get(
+            f"{V1}/recommendations/group/", {"with": f"{romance.username},{shy.username}"}
+        ),
+        403,
+        "permission_denied",
+    )
+    unknown = error_of(
+        space_fan.get(f"{V1}/recommendations/group/", {"with": f"{romance.username},nobody"}),
+        403,
+        "permission_denied",
+    )
+    assert refused["message"].replace(shy.username, "NAME") == unknown["message"].replace(
+        "nobody", "NAME"
+    )
+    assert romance.username not in refused["message"]
+
+
+def test_naming_yourself_is_refused(space_fan, world):
+    me = world.space_fans[0]
+    User.objects.filter(pk=me.pk).update(allow_group_recommendations=True)
+    error_of(
+        space_fan.get(f"{V1}/recommendations/group/", {"with": me.username}),
+        403,
+        "permission_denied",
+    )
+
+
+@pytest.mark.parametrize("value", ["", " , ", ",".join(f"user{i}" for i in range(8))])
+def test_bad_group_lists_are_field_errors(as_alice, value):
+    error = error_of(as_alice.get(f"{V1}/recommendations/group/", {"with": value}), 400, "invalid")
+    assert list(error["fields"]) == ["with"]
+
+
+def test_the_group_list_is_required(as_alice):
+    error = error_of(as_alice.get(f"{V1}/recommendations/group/"), 400, "invalid")
+    assert list(error["fields"]) == ["with"]
+
+
+# --- Also liked ------------------------------------------------------------------------
+
+
+def test_also_liked_comes_from_the_model_and_is_public(anon, world, trained):
+    space_film = world.space[0]
+    items = results(anon.get(f"{V1}/movies/{space_film.pk}/also-liked/", {"k": 5}))
+    assert len(items) == 5
+    assert space_film.pk not in [item["movie"]["id"] for item in items]
+    assert sum(item["movie"]["title"].startswith("Space") for item in items) >= 4
+    assert {item["source"] for item in items} == {"als"}
+    assert all(f"liked {space_film.title}" in item["explanation"] for item in items)
+
+
+def test_also_liked_is_empty_before_training(anon, movies):
+    assert results(anon.get(f"{V1}/movies/{movies['heat'].pk}/also-liked/")) == []
+
+
+def test_also_liked_validates_k(anon, movies):
+    response = anon.get(f"{V1}/movies/{movies['heat'].pk}/also-liked/", {"k": 0})
+    assert list(error_of(response, 400, "invalid")["fields"]) == ["k"]
+
+
+def test_hidden_movies_are_never_recommended(space_fan, world, trained):
+    Movie.objects.filter(title__startswith="Space").update(is_hidden=True)
+    items = results(space_fan.get(f"{V1}/recommendations/", {"k": 10}))
+    assert not [item for item in items if item["movie"]["title"].startswith("Space")]
+
+
+# --- Staff: retrain --------------------------------------------------------------------
+
+
+def test_staff_can_queue_a_training(django_capture_on_commit_callbacks):
+    staff = token_client(UserFactory(username="admin", is_staff=True))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = staff.post(f"{V1}/admin/retrain/")
+    assert response.status_code == 202, response.content
+    job = Job.objects.get()
+    assert response.json()["id"] == job.pk
+    assert (job.kind, job.state) == (Job.Kind.TRAINING, Job.State.QUEUED)
+    assert "by admin" in job.description
+    assert len(queued) == 1  # the Celery task, sent once the job row is committed
+
+
+def test_nobody_else_can_queue_a_training(anon, as_alice):
+    error_of(as_alice.post(f"{V1}/admin/retrain/"), 403, "permission_denied")
+    error_of(anon.post(f"{V1}/admin/retrain/"), 401, "not_authenticated")
+    assert not Job.objects.exists()

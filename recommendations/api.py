@@ -76,9 +76,9 @@ class MovieRatingView(APIView):
         movie = movie_or_404(movie_id)
         serializer = RatingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # As text: the service's messages quote it, and '7.0' reads better than Decimal('7.0').
-        score = str(serializer.validated_data["score"])
-        rating = rating_upsert(user=request.user, movie=movie, score=score)
+        rating = rating_upsert(
+            user=request.user, movie=movie, score=serializer.validated_data["score"]
+        )
         return Response(RatingSerializer(rating).data)
 
     @extend_schema(summary="Remove your rating (404 when there is none)", responses={204: None})

@@ -27,7 +27,7 @@ def _clean_score(score: Decimal | str | float | int) -> Decimal:
         return field.clean(str(score), None)
     except ValidationError as exc:
         raise ValidationError(
-            {"score": [f"Invalid score {score!r}: {message}" for message in exc.messages]}
+            {"score": [f"Invalid score {score}: {message}" for message in exc.messages]}
         ) from None
 
 

@@ -54,6 +54,11 @@ def movie_new_list() -> QuerySet[Movie]:
     return movie_visible_list().order_by("-created_at", "-pk")
 
 
+def movie_featured_list() -> QuerySet[Movie]:
+    """Editorial picks (staff feature them in the admin), most rated first."""
+    return movie_visible_list().filter(is_featured=True)
+
+
 def genre_names() -> list[str]:
     """Genres that have at least one visible movie, for filters and onboarding."""
     return list(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import numpy as np
+from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Job
-from movierec.progress import JobProgress
+from catalog import embedding
+from catalog.documents import document_hash, movie_document, movies_for_documents
+from catalog.models import Job, Movie
+from catalog.selectors import movies_waiting_for_embedding_count
+from movierec.progress import JobProgress, Progress
+
 
 def job_create(*, kind: Job.Kind, description: str = "") -> Job:
     return Job.objects.create(kind=kind, description=description)
@@ -39,3 +48,197 @@ def job_running(*, job_id: int, task_id: str = "") -> Iterator[JobProgress]:
 def job_set_message(*, progress: JobProgress, message: str) -> None:
     """Record the summary shown when the job succeeds."""
     progress.job.message = message
+
+
+# Embeddings. Edits mark movies dirty; workers claim dirty movies in leased batches,
+# embed their documents and clear the flag only if the text did not change meanwhile.
+
+EMBEDDING_CLAIM_SIZE = 256
+# Far longer than one batch takes; a killed worker's batch is claimable again after it.
+EMBEDDING_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class EmbeddingClaim:
+    movie_ids: list[int]
+    # Fencing token: the write only applies while the lease is still this one.
+    claimed_at: datetime | None
+
+
+@dataclass
+class EmbeddingReport:
+    encoded: int = 0
+    unchanged: int = 0
+    remaining: int = 0
+    timed_out: bool = False
+
+    def summary(self) -> str:
+        text = f"Embedded {self.encoded} movies, {self.unchanged} unchanged."
+        if self.remaining:
+            text += f" {self.remaining} still waiting."
+        return text
+
+
+def embedding_queue(*, job_id: int | None = None) -> None:
+    """Queue the embedding task once the current transaction commits."""
+    from catalog.tasks import embed_dirty_movies_task
+
+    transaction.on_commit(lambda: embed_dirty_movies_task.delay(job_id=job_id))
+
+
+def movie_mark_dirty(*, movie_ids: Iterable[int]) -> int:
+    """Flag movies whose text may have changed and queue embedding after commit."""
+    count = Movie.objects.filter(pk__in=list(movie_ids)).update(needs_embedding=True)
+    if count:
+        embedding_queue()
+    return count
+
+
+def movie_flags_set(
+    *, movie_ids: Iterable[int], hidden: bool | None = None, featured: bool | None = None
+) -> int:
+    """Hide or show movies in lists and recommendations, and (un)feature them on the home page."""
+    flags = {
+        name: value
+        for name, value in (("is_hidden", hidden), ("is_featured", featured))
+        if value is not None
+    }
+    if not flags:
+        raise ValueError("Set hidden, featured or both.")
+    return Movie.objects.filter(pk__in=list(movie_ids)).update(**flags, updated_at=timezone.now())
+
+
+def movie_mark_all_dirty() -> int:
+    """Flag every movie, to force re-embedding; the caller runs or queues the embedding."""
+    return Movie.objects.update(needs_embedding=True)
+
+
+def movie_mark_stale_model_dirty() -> int:
+    """Flag movies embedded by another model than the configured one."""
+    return (
+        Movie.objects.filter(needs_embedding=False, embedding__isnull=False)
+        .exclude(embedding_model=embedding.model_name())
+        .update(needs_embedding=True)
+    )
+
+
+def embedding_job_start() -> Job:
+    """A Job row for the admin, and the task that embeds every dirty movie under it."""
+    with transaction.atomic():
+        job = job_create(kind=Job.Kind.EMBEDDING, description="Embed movies waiting for it")
+        embedding_queue(job_id=job.pk)
+    return job
+
+
+# The batch is picked once, in a MATERIALIZED CTE: as `WHERE id IN (SELECT ... LIMIT n)`
+# the planner may rescan the subquery (nested loop, or a recheck after a concurrent
+# update) and so update more than n rows, or rows it never locked.
+_CLAIM_SQL = """
+WITH batch AS MATERIALIZED (
+    SELECT id FROM catalog_movie
+    WHERE needs_embedding
+      AND (embedding_claimed_at IS NULL OR embedding_claimed_at < now() - %(lease)s)
+    ORDER BY id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE catalog_movie AS m SET embedding_claimed_at = now()
+FROM batch
+WHERE m.id = batch.id
+RETURNING m.id, m.embedding_claimed_at
+"""
+
+
+def movie_embedding_claim(
+    *, limit: int = EMBEDDING_CLAIM_SIZE, lease: timedelta = EMBEDDING_LEASE
+) -> EmbeddingClaim:
+    """Lease up to `limit` dirty movies that no live worker holds.
+
+    SKIP LOCKED passes over rows another claimer is taking right now, and its
+    committed timestamp hides them from later claimers until the lease expires.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, {"lease": lease, "limit": limit})
+        rows = cursor.fetchall()
+    return EmbeddingClaim(
+        movie_ids=sorted(movie_id for movie_id, _ in rows),
+        claimed_at=rows[0][1] if rows else None,
+    )
+
+
+def movies_embed_claimed(*, claim: EmbeddingClaim) -> EmbeddingReport:
+    """Embed a claimed batch: encode changed documents in one call, write in one statement."""
+    model = embedding.model_name()
+    movies = list(movies_for_documents(movie_ids=claim.movie_ids))
+    hashes = {}
+    changed: dict[int, str] = {}
+    for movie in movies:
+        text = movie_document(movie)
+        hashes[movie.pk] = document_hash(text)
+        if hashes[movie.pk] != movie.embedding_text_hash or movie.embedding_model != model:
+            changed[movie.pk] = text
+    # The model is only loaded (once per process) when something really needs encoding.
+    vectors = (
+        dict(zip(changed, embedding.encode(list(changed.values())), strict=True)) if changed else {}
+    )
+    _embeddings_write(claim=claim, hashes=hashes, vectors=vectors, model=model)
+    return EmbeddingReport(encoded=len(vectors), unchanged=len(hashes) - len(vectors))
+
+
+def _embeddings_write(
+    *, claim: EmbeddingClaim, hashes: dict[int, str], vectors: dict[int, np.ndarray], model: str
+) -> None:
+    """Store vectors and hashes; clear the flag only where the text is still the embedded one.
+
+    The rows are locked and their documents rebuilt, so an edit committed while we
+    were encoding keeps its movie dirty, and one made after waits for this commit.
+    Rows re-leased by another worker since (our lease expired) are left to it.
+    """
+    if not hashes:
+        return
+    with transaction.atomic():
+        locked = movies_for_documents(movie_ids=hashes).select_for_update()
+        current = {movie.pk: document_hash(movie_document(movie)) for movie in locked}
+        to_db = Movie._meta.get_field("embedding").get_prep_value
+        rows = [
+            (pk, to_db(vectors.get(pk)), text_hash, current.get(pk))
+            for pk, text_hash in hashes.items()
+        ]
+        values = ", ".join(["(%s::bigint, %s::vector, %s::text, %s::text)"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE catalog_movie AS m SET
+                    embedding = coalesce(v.embedding, m.embedding),
+                    embedding_model = %s,
+                    embedding_text_hash = v.text_hash,
+                    needs_embedding = v.text_hash IS DISTINCT FROM v.current_hash,
+                    embedding_claimed_at = NULL
+                FROM (VALUES {values}) AS v(id, embedding, text_hash, current_hash)
+                WHERE m.id = v.id AND m.embedding_claimed_at = %s
+                """,
+                [model, *(value for row in rows for value in row), claim.claimed_at],
+            )
+
+
+def movies_embed_dirty(
+    *, progress: Progress, deadline: float | None = None, claim_size: int = EMBEDDING_CLAIM_SIZE
+) -> EmbeddingReport:
+    """Embed dirty movies batch by batch until none is left to claim or time.monotonic() passes
+    `deadline`. Safe to run in several processes at once: batches never overlap."""
+    movie_mark_stale_model_dirty()
+    report = EmbeddingReport()
+    progress.stage("Embedding movies", total=movies_waiting_for_embedding_count())
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            report.timed_out = True
+            break
+        claim = movie_embedding_claim(limit=claim_size)
+        if not claim.movie_ids:
+            break
+        batch = movies_embed_claimed(claim=claim)
+        report.encoded += batch.encoded
+        report.unchanged += batch.unchanged
+        progress.advance(len(claim.movie_ids))
+    report.remaining = movies_waiting_for_embedding_count()
+    return report

@@ -5,7 +5,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.browse import genre_names, movie_browse_list, movie_new_list, movie_top_rated_list
+from catalog.browse import (
+    genre_names,
+    movie_browse_list,
+    movie_featured_list,
+    movie_new_list,
+    movie_top_rated_list,
+)
 from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie
 from catalog.search import search_movies
@@ -28,9 +34,11 @@ SIMILAR = 8
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     popular = list(movie_visible_list()[:ROW_LENGTH])
+    featured = list(movie_featured_list()[:ROW_LENGTH])
     if not request.user.is_authenticated:
         top_rated = list(movie_top_rated_list()[:ROW_LENGTH])
-        return render(request, "catalog/home.html", {"popular": popular, "top_rated": top_rated})
+        context = {"popular": popular, "top_rated": top_rated, "featured": featured}
+        return render(request, "catalog/home.html", context)
 
     user = request.user
     picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True)
@@ -43,10 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "because": similar_movies(liked, k=2 * ROW_LENGTH) if liked else [],
         "popular": popular,
         "new": list(movie_new_list()[:ROW_LENGTH]),
-        # Editorial picks arrive with a Movie.is_featured flag; until then there are none.
-        "featured": list(movie_visible_list().filter(is_featured=True)[:ROW_LENGTH])
-        if any(field.name == "is_featured" for field in Movie._meta.get_fields())
-        else [],
+        "featured": featured,
     }
     movie_cards_annotate(
         user=request.user, movies=(movie for row in rows.values() for movie in row)

@@ -1,0 +1,391 @@
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from catalog import embedding
+from catalog.importers.movielens import movielens_import_enqueue
+from catalog.merge import movies_merge
+from catalog.models import Genre, Job, Movie
+from catalog.selectors import movies_waiting_for_embedding_count
+from catalog.services import embedding_job_start, movie_flags_set, movie_mark_dirty
+from catalog.templatetags.movies import initials, poster_hue, poster_url
+from catalog.uploads import movielens_archive_check, movielens_upload_import
+from movierec.admin_dashboard import jobs_active
+from recommendations.services import training_job_start
+
+# --- Movie list filters ----------------------------------------------------------------
+
+
+class DecadeFilter(admin.SimpleListFilter):
+    title = "decade"
+    parameter_name = "decade"
+    UNKNOWN = "unknown"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        # Two index-only reads (movie_year_idx), so the choices follow the catalogue.
+        years = Movie.objects.aggregate(first=Min("year"), last=Max("year"))
+        decades = (
+            range(years["first"] // 10 * 10, years["last"] + 1, 10)
+            if years["first"] is not None
+            else []
+        )
+        return [(str(decade), f"{decade}s") for decade in decades] + [(self.UNKNOWN, "Unknown")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Movie]) -> QuerySet[Movie]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.UNKNOWN:
+            return queryset.filter(year__isnull=True)
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"Not a decade: {value!r}")
+        return queryset.filter(year__gte=int(value), year__lt=int(value) + 10)
+
+
+class EmbeddingFilter(admin.SimpleListFilter):
+    """Stale: flagged for re-embedding, or embedded by another model than the configured one."""
+
+    title = "embedding"
+    parameter_name = "embedding"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("current", "Up to date"), ("stale", "Stale"), ("missing", "Missing")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Movie]) -> QuerySet[Movie]:
+        stale = Q(needs_embedding=True) | ~Q(embedding_model=embedding.model_name())
+        match self.value():
+            case "missing":
+                return queryset.filter(embedding__isnull=True)
+            case "stale":
+                return queryset.filter(stale, embedding__isnull=False)
+            case "current":
+                return queryset.filter(embedding__isnull=False).exclude(stale)
+        return queryset
+
+
+class _HasTextFilter(admin.SimpleListFilter):
+    field: str
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Movie]) -> QuerySet[Movie]:
+        match self.value():
+            case "yes":
+                return queryset.exclude(**{self.field: ""})
+            case "no":
+                return queryset.filter(**{self.field: ""})
+        return queryset
+
+
+class HasOverviewFilter(_HasTextFilter):
+    title = "has overview"
+    parameter_name = "has_overview"
+    field = "overview"
+
+
+class HasPosterFilter(_HasTextFilter):
+    title = "has poster"
+    parameter_name = "has_poster"
+    field = "poster_path"
+
+
+# --- Movies ----------------------------------------------------------------------------
+
+
+class MovieMergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Movie.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+
+    def __init__(self, *args, movies: QuerySet[Movie], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = movies
+        self.fields["keep"].label_from_instance = self._describe
+
+    @staticmethod
+    def _describe(movie: Movie) -> str:
+        ids = ", ".join(
+            f"{name} {value}"
+            for name, value in (("IMDb", movie.imdb_id), ("TMDB", movie.tmdb_id))
+            if value
+        )
+        return (
+            f"{movie} — #{movie.pk}, {movie.rating_count} ratings"
+            f"{', ' + ids if ids else ''}{'' if movie.overview else ', no overview'}"
+        )
+
+
+@admin.register(Movie)
+class MovieAdmin(admin.ModelAdmin):
+    list_display = (
+        "poster", "title", "year", "rating_count", "mean_rating", "is_hidden", "is_featured",
+        "needs_embedding", "imdb_id", "tmdb_id",
+    )  # fmt: skip
+    list_display_links = ("poster", "title")
+    list_filter = (
+        "genres", DecadeFilter, "is_hidden", "is_featured", EmbeddingFilter, HasOverviewFilter,
+        HasPosterFilter,
+    )  # fmt: skip
+    search_fields = ("title", "=imdb_id", "=tmdb_id")
+    filter_horizontal = ("genres",)
+    readonly_fields = (
+        "movielens_id", "rating_count", "rating_mean", "needs_embedding", "embedding_model",
+        "embedding_text_hash", "created_at", "updated_at",
+    )  # fmt: skip
+    actions = ("hide", "unhide", "feature", "unfeature", "reembed", "merge_duplicates")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Movie]:
+        # Vectors and search columns are large and never shown.
+        return super().get_queryset(request).defer("embedding", "search_vector", "title_trigrams")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            **(extra_context or {}),
+            "movies_waiting_for_embedding": movies_waiting_for_embedding_count(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the genres are saved, as they are part of the embedded text. The task
+        # only re-encodes if the text really changed, and is queued after commit.
+        movie_mark_dirty(movie_ids=[form.instance.pk])
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        # A merge edits the kept movie and deletes the others.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.display(description="Poster")
+    def poster(self, movie: Movie) -> str:
+        url = poster_url(movie, "w92")
+        if url:
+            return format_html('<img src="{}" alt="" width="46" height="69" loading="lazy">', url)
+        return format_html(
+            '<span style="display:inline-grid;place-items:center;width:46px;height:69px;'
+            'background:hsl({},35%,40%);color:#fff;font-weight:bold">{}</span>',
+            poster_hue(movie),
+            initials(movie.title),
+        )
+
+    @admin.display(description="Mean", ordering="rating_mean")
+    def mean_rating(self, movie: Movie) -> str:
+        return f"{movie.rating_mean:.2f}" if movie.rating_mean is not None else "—"
+
+    def _set_flags(
+        self, request: HttpRequest, queryset: QuerySet[Movie], done: str, **flags: bool
+    ) -> None:
+        count = movie_flags_set(movie_ids=queryset.values_list("pk", flat=True), **flags)
+        self.message_user(request, f"{count} movies {done}.", messages.SUCCESS)
+
+    @admin.action(description="Hide from lists and recommendations", permissions=["change"])
+    def hide(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
+        self._set_flags(request, queryset, "hidden", hidden=True)
+
+    @admin.action(description="Show in lists and recommendations", permissions=["change"])
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
+        self._set_flags(request, queryset, "shown again", hidden=False)
+
+    @admin.action(description="Feature on the home page (editors' picks)", permissions=["change"])
+    def feature(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
+        self._set_flags(request, queryset, "featured", featured=True)
+
+    @admin.action(description="Stop featuring on the home page", permissions=["change"])
+    def unfeature(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
+        self._set_flags(request, queryset, "no longer featured", featured=False)
+
+    @admin.action(description="Re-embed selected movies", permissions=["change"])
+    def reembed(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
+        count = movie_mark_dirty(movie_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} movies queued for embedding.", messages.SUCCESS)
+
+    @admin.action(description="Merge duplicates into one movie…", permissions=["merge"])
+    def merge_duplicates(
+        self, request: HttpRequest, queryset: QuerySet[Movie]
+    ) -> TemplateResponse | None:
+        """First a confirmation page to choose the kept movie, which posts back here."""
+        movies = queryset.order_by("-rating_count", "pk")
+        if len(movies) < 2:
+            self.message_user(request, "Select at least two movies to merge.", messages.ERROR)
+            return None
+        form = MovieMergeForm(
+            request.POST if "keep" in request.POST else None,
+            movies=movies,
+            initial={"keep": movies[0].pk},
+        )
+        if form.is_valid():
+            try:
+                report = movies_merge(
+                    keep_id=form.cleaned_data["keep"].pk,
+                    duplicate_ids=[movie.pk for movie in movies],
+                )
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return None
+            self.message_user(request, report.summary(), messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge duplicate movies",
+            "opts": self.opts,
+            "movies": movies,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/movie/merge_confirmation.html", context)
+
+
+@admin.register(Genre)
+class GenreAdmin(admin.ModelAdmin):
+    list_display = ("name", "movie_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Genre]:
+        return super().get_queryset(request).annotate(movie_count=Count("movies"))
+
+    @admin.display(ordering="movie_count", description="Movies")
+    def movie_count(self, genre: Genre) -> int:
+        return genre.movie_count
+
+
+# --- Jobs ------------------------------------------------------------------------------
+
+
+class MovieLensImportForm(forms.Form):
+    archive = forms.FileField(required=False, label="MovieLens zip")
+    source = forms.CharField(
+        required=False, max_length=1000, label="or a URL or server path (zip or folder)"
+    )
+
+    def clean_archive(self):
+        archive = self.cleaned_data["archive"]
+        if archive:
+            movielens_archive_check(archive)
+        return archive
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if bool(data.get("archive")) == bool(data.get("source", "").strip()):
+            raise ValidationError("Upload a MovieLens zip or give a URL or path, not both.")
+        return data
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Jobs are written by their tasks; the admin watches them and starts new ones."""
+
+    list_display = (
+        "id", "kind", "state_badge", "description", "progress", "started_at", "finished_at",
+        "duration", "outcome",
+    )  # fmt: skip
+    list_filter = ("kind", "state")
+    search_fields = ("description", "message", "celery_task_id")
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, job: Job) -> str:
+        colour = {Job.State.FAILED: "#ba2121", Job.State.SUCCEEDED: "#2e7d32"}.get(
+            job.state, "#b26a00"
+        )
+        return format_html('<strong style="color:{}">{}</strong>', colour, job.get_state_display())
+
+    @admin.display(description="Progress")
+    def progress(self, job: Job) -> str:
+        if job.percent is None:
+            return f"{job.progress_done}" if job.progress_done else "—"
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}% ({}/{})',
+            job.percent,
+            job.percent,
+            job.progress_done,
+            job.progress_total,
+        )
+
+    @admin.display(description="Duration")
+    def duration(self, job: Job) -> str:
+        if job.started_at is None:
+            return "—"
+        seconds = round(((job.finished_at or timezone.now()) - job.started_at).total_seconds())
+        minutes, seconds = divmod(seconds, 60)
+        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+    @admin.display(description="Summary or error")
+    def outcome(self, job: Job) -> str:
+        return format_html('<span title="{}">{}</span>', job.message, job.message[:200])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
+        return False
+
+    def has_start_permission(self, request: HttpRequest) -> bool:
+        # The add form is disabled above; the permission still says who may start jobs.
+        return request.user.has_perm("catalog.add_job")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            **(extra_context or {}),
+            "jobs_active": jobs_active(),
+            "can_start_jobs": self.has_start_permission(request),
+            "import_form": MovieLensImportForm(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def get_urls(self):
+        starts = {
+            "import": self.start_import_view,
+            "embedding": self._start_view(embedding_job_start),
+            "training": self._start_view(training_job_start),
+        }
+        return [
+            path(
+                f"start/{kind}/",
+                self.admin_site.admin_view(view),
+                name=f"catalog_job_start_{kind}",
+            )
+            for kind, view in starts.items()
+        ] + super().get_urls()
+
+    def _started(self, request: HttpRequest, job: Job) -> HttpResponseRedirect:
+        self.message_user(request, f"Started {job}: {job.description}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:catalog_job_changelist"))
+
+    def _start_view(self, start: Callable[[], Job]) -> Callable[[HttpRequest], HttpResponse]:
+        @require_POST
+        def view(request: HttpRequest) -> HttpResponse:
+            if not self.has_start_permission(request):
+                raise PermissionDenied
+            return self._started(request, start())
+
+        return view
+
+    @method_decorator(require_POST)
+    def start_import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_start_permission(request):
+            raise PermissionDenied
+        form = MovieLensImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = [error for field_errors in form.errors.values() for error in field_errors]
+            self.message_user(request, "Nothing imported: " + " ".join(errors), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:catalog_job_changelist"))
+        archive, source = form.cleaned_data["archive"], form.cleaned_data["source"].strip()
+        job = (
+            movielens_upload_import(upload=archive)
+            if archive
+            else movielens_import_enqueue(source=source)
+        )
+        return self._started(request, job)

@@ -1,0 +1,64 @@
+"""Celery tasks: thin, id-taking, idempotent wrappers around services.
+
+Late acks (settings) redeliver a task whose worker died, so each must be safe to rerun.
+"""
+
+from __future__ import annotations
+
+import time
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from catalog import services
+from catalog.importers.movielens import movielens_import
+from movierec.progress import NullProgress
+
+# One run embeds for at most this long, then hands over to a follow-up task,
+# so the time limits below never cut a batch in half in normal operation.
+EMBEDDING_RUN_SECONDS = 20 * 60
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=EMBEDDING_RUN_SECONDS + 4 * 60,
+    time_limit=EMBEDDING_RUN_SECONDS + 5 * 60,
+)
+def embed_dirty_movies_task(self, job_id: int | None = None) -> str:
+    """Embed dirty movies; re-queue while some are left. Any number may run at once."""
+    deadline = time.monotonic() + EMBEDDING_RUN_SECONDS
+    if job_id is None:
+        report = services.movies_embed_dirty(progress=NullProgress(), deadline=deadline)
+    else:
+        with services.job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+            report = services.movies_embed_dirty(progress=progress, deadline=deadline)
+            services.job_set_message(progress=progress, message=report.summary())
+    if report.remaining:
+        # Out of time: continue now. Otherwise the rest is leased by other workers;
+        # come back when those leases would have expired, in case a worker died.
+        countdown = 0 if report.timed_out else services.EMBEDDING_LEASE.total_seconds()
+        embed_dirty_movies_task.apply_async(countdown=countdown)
+    return report.summary()
+
+
+# An import of ml-25m takes minutes; the limits only stop a stuck one.
+IMPORT_TIME_LIMIT_SECONDS = 2 * 60 * 60
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=IMPORT_TIME_LIMIT_SECONDS - 60,
+    time_limit=IMPORT_TIME_LIMIT_SECONDS,
+)
+def import_movielens_task(self, job_id: int, source: str) -> str:
+    """Import a MovieLens dataset into the catalogue; a rerun is harmless (idempotent import)."""
+    with services.job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+        report = movielens_import(source=source, progress=progress)
+        services.job_set_message(progress=progress, message=report.summary())
+    return report.summary()

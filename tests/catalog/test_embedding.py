@@ -1,0 +1,350 @@
+"""The embedding model loader and the dirty → claim → encode → write pipeline.
+
+Most pipeline tests swap `catalog.embedding.encode` for a deterministic fake that
+records what it was asked to encode; the database is always the real one. The
+model tests and the Celery end-to-end test use the real bundled MiniLM.
+"""
+
+import hashlib
+import threading
+import time
+from datetime import timedelta
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from catalog import embedding, services, tasks
+from catalog.documents import document_hash, movie_document, movies_for_documents
+from catalog.models import Job, Movie
+from catalog.selectors import movies_waiting_for_embedding_count
+from movierec.progress import NullProgress
+from tests.factories import GenreFactory, MovieFactory
+
+
+def fake_vector(text: str) -> np.ndarray:
+    seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+    vector = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def encoded(monkeypatch) -> list[str]:
+    """Every text the pipeline encodes, through a fast deterministic stand-in model."""
+    texts: list[str] = []
+
+    def fake_encode(batch):
+        texts.extend(batch)
+        return np.stack([fake_vector(text) for text in batch])
+
+    monkeypatch.setattr(embedding, "encode", fake_encode)
+    return texts
+
+
+def embed_dirty() -> services.EmbeddingReport:
+    return services.movies_embed_dirty(progress=NullProgress())
+
+
+def assert_embedded_with_current_text(movie_ids, model=embedding.DEFAULT_MODEL):
+    for movie in Movie.objects.filter(pk__in=movie_ids).prefetch_related("genres"):
+        text = movie_document(movie)
+        assert not movie.needs_embedding
+        assert movie.embedding_model == model
+        assert movie.embedding_text_hash == document_hash(text)
+        np.testing.assert_allclose(movie.embedding, fake_vector(text), atol=1e-6)
+
+
+# The model
+
+
+class FakeModel:
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self.dimensions
+
+
+def test_both_spellings_of_the_default_name_the_bundled_model(settings):
+    settings.EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+    assert embedding.model_name() == embedding.DEFAULT_MODEL
+    settings.EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+    assert embedding.model_name() == embedding.DEFAULT_MODEL
+    settings.EMBEDDING_MODEL = "/models/custom"
+    assert embedding.model_name() == "/models/custom"
+
+
+def test_the_default_model_loads_offline_once_and_encodes_unit_vectors():
+    vectors = embedding.encode(["Toy Story (1995).", "A theme park of cloned dinosaurs."])
+    assert vectors.shape == (2, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert embedding.load_model(embedding.DEFAULT_MODEL) is embedding.load_model(
+        embedding.DEFAULT_MODEL
+    )
+
+
+def test_a_model_with_other_dimensions_is_refused_clearly(monkeypatch):
+    monkeypatch.setattr(embedding, "_sentence_transformer", lambda location: FakeModel(768))
+    with pytest.raises(ImproperlyConfigured, match=r"768-dimensional .* vector\(384\)"):
+        embedding.load_model("acme/bigger-model")
+
+
+def test_a_model_that_cannot_be_fetched_offline_says_what_to_do(monkeypatch):
+    def offline(location):
+        raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")
+
+    monkeypatch.setattr(embedding, "_sentence_transformer", offline)
+    with pytest.raises(ImproperlyConfigured, match="could not be loaded .* local"):
+        embedding.load_model("acme/not-downloaded")
+
+
+def test_a_missing_model_folder_is_refused_before_trying_the_hub():
+    with pytest.raises(ImproperlyConfigured, match="not a folder that exists"):
+        embedding.load_model("/nonexistent/model-folder")
+
+
+# Dirty flags
+
+
+@pytest.mark.django_db
+def test_marking_dirty_queues_embedding_only_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.embed_dirty_movies_task, "delay", lambda **kw: queued.append(kw))
+    clean = MovieFactory(needs_embedding=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.movie_mark_dirty(movie_ids=[clean.pk]) == 1
+        assert queued == []
+    assert queued == [{"job_id": None}]
+    clean.refresh_from_db()
+    assert clean.needs_embedding
+
+
+@pytest.mark.django_db
+def test_the_waiting_count_counts_dirty_movies():
+    MovieFactory.create_batch(3)
+    MovieFactory(needs_embedding=False)
+    assert movies_waiting_for_embedding_count() == 3
+
+
+# Claims
+
+
+@pytest.mark.django_db
+def test_a_claim_takes_dirty_movies_by_id_up_to_the_limit():
+    dirty = sorted(m.pk for m in MovieFactory.create_batch(5))
+    MovieFactory(needs_embedding=False)
+    assert services.movie_embedding_claim(limit=3).movie_ids == dirty[:3]
+    assert services.movie_embedding_claim(limit=3).movie_ids == dirty[3:]
+    assert services.movie_embedding_claim(limit=3).movie_ids == []
+
+
+@pytest.mark.django_db
+def test_a_claim_of_a_killed_worker_is_taken_again_after_the_lease():
+    ids = [m.pk for m in MovieFactory.create_batch(2)]
+    assert services.movie_embedding_claim().movie_ids == ids
+    assert services.movie_embedding_claim().movie_ids == []
+    expired = timezone.now() - services.EMBEDDING_LEASE - timedelta(minutes=1)
+    Movie.objects.filter(pk__in=ids).update(embedding_claimed_at=expired)
+    assert services.movie_embedding_claim().movie_ids == ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claimer_skips_rows_another_claimer_is_taking_without_waiting():
+    ids = sorted(m.pk for m in MovieFactory.create_batch(6))
+    first_claimed, second_done = threading.Event(), threading.Event()
+    first: list[int] = []
+
+    def slow_first_claimer():
+        try:
+            with transaction.atomic():  # keeps its row locks until second_done
+                first.extend(services.movie_embedding_claim(limit=3).movie_ids)
+                first_claimed.set()
+                second_done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_first_claimer)
+    thread.start()
+    try:
+        assert first_claimed.wait(timeout=30)
+        with connection.cursor() as cursor:
+            # Waiting for the locks would be the bug: fail fast instead of hanging.
+            cursor.execute("SET lock_timeout = '5s'")
+        try:
+            second = services.movie_embedding_claim(limit=3).movie_ids
+        except OperationalError as exc:
+            pytest.fail(f"the second claimer waited for the first one's locks: {exc}")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        second_done.set()
+        thread.join()
+    assert first == ids[:3]
+    assert second == ids[3:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_claimers_never_get_the_same_movie():
+    ids = sorted(m.pk for m in MovieFactory.create_batch(120))
+    start = threading.Barrier(2)
+    claimed: list[list[int]] = [[], []]
+
+    def claimer(n: int) -> None:
+        try:
+            start.wait(timeout=30)
+            while batch := services.movie_embedding_claim(limit=4).movie_ids:
+                claimed[n].extend(batch)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not set(claimed[0]) & set(claimed[1])
+    assert sorted(claimed[0] + claimed[1]) == ids
+
+
+# Encoding and writing
+
+
+@pytest.mark.django_db
+def test_dirty_movies_are_embedded_with_the_model_and_their_text_hash(encoded):
+    movies = [
+        MovieFactory(genres=[GenreFactory(name="Drama")], overview="Two men in prison."),
+        *MovieFactory.create_batch(2),
+    ]
+    report = embed_dirty()
+    assert (report.encoded, report.unchanged, report.remaining) == (3, 0, 0)
+    assert len(encoded) == 3
+    assert_embedded_with_current_text([m.pk for m in movies])
+    assert not Movie.objects.filter(embedding_claimed_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_an_unchanged_text_is_not_encoded_again(encoded, django_capture_on_commit_callbacks):
+    movies = MovieFactory.create_batch(3)
+    embed_dirty()
+    encoded.clear()
+    Movie.objects.filter(pk=movies[0].pk).update(overview="A brand new overview.")
+    with django_capture_on_commit_callbacks():  # the queued task is not wanted here
+        services.movie_mark_dirty(movie_ids=[m.pk for m in movies])
+
+    report = embed_dirty()
+
+    assert (report.encoded, report.unchanged) == (1, 2)
+    assert encoded == [movie_document(movies_for_documents(movie_ids=[movies[0].pk]).get())]
+    assert_embedded_with_current_text([m.pk for m in movies])
+
+
+@pytest.mark.django_db
+def test_an_edit_while_encoding_keeps_the_movie_dirty(monkeypatch, encoded):
+    movie = MovieFactory(overview="The old overview.")
+    old_text = movie_document(movie)
+    fake_encode = embedding.encode
+
+    def encode_while_someone_edits(batch):
+        Movie.objects.filter(pk=movie.pk).update(overview="The new overview.")
+        return fake_encode(batch)
+
+    monkeypatch.setattr(embedding, "encode", encode_while_someone_edits)
+    services.movies_embed_claimed(claim=services.movie_embedding_claim())
+    movie.refresh_from_db()
+    assert movie.needs_embedding
+    assert movie.embedding_text_hash == document_hash(old_text)  # the vector is still useful
+
+    monkeypatch.setattr(embedding, "encode", fake_encode)
+    embed_dirty()
+    assert_embedded_with_current_text([movie.pk])
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_lease_another_worker_took_over_is_left_to_it(encoded):
+    movie = MovieFactory()
+    claim = services.movie_embedding_claim()
+    Movie.objects.filter(pk=movie.pk).update(embedding_claimed_at=timezone.now())
+    services.movies_embed_claimed(claim=claim)
+    movie.refresh_from_db()
+    assert movie.needs_embedding
+    assert movie.embedding is None
+
+
+@pytest.mark.django_db
+def test_changing_the_model_re_embeds_every_movie(settings, encoded):
+    movies = MovieFactory.create_batch(2)
+    embed_dirty()
+    settings.EMBEDDING_MODEL = "/models/another-384d-model"
+    encoded.clear()
+    assert embed_dirty().encoded == 2
+    assert len(encoded) == 2
+    assert_embedded_with_current_text([m.pk for m in movies], model="/models/another-384d-model")
+
+
+@pytest.mark.django_db
+def test_a_run_stops_at_its_deadline_and_reports_what_is_left(encoded):
+    MovieFactory.create_batch(3)
+    report = services.movies_embed_dirty(progress=NullProgress(), deadline=time.monotonic())
+    assert report.timed_out
+    assert (report.encoded, report.remaining) == (0, 3)
+
+
+# Command
+
+
+@pytest.mark.django_db
+def test_embed_movies_sync_all_re_embeds_every_movie(encoded):
+    MovieFactory.create_batch(2)
+    embed_dirty()
+    out = StringIO()
+    call_command("embed_movies", "--sync", "--all", verbosity=0, stdout=out)
+    assert "Marked 2 movies" in out.getvalue()
+    assert "Embedded 0 movies, 2 unchanged." in out.getvalue()
+    assert len(encoded) == 2  # the texts did not change, so nothing was encoded twice
+    assert movies_waiting_for_embedding_count() == 0
+
+
+@pytest.mark.django_db
+def test_embed_movies_queues_a_job_after_commit(django_capture_on_commit_callbacks):
+    out = StringIO()
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("embed_movies", stdout=out)
+    job = Job.objects.get()
+    assert (job.kind, job.state) == (Job.Kind.EMBEDDING, Job.State.QUEUED)
+    assert f"Queued embedding job {job.pk}" in out.getvalue()
+    assert len(callbacks) == 1
+
+
+# End to end: real broker, real worker process, real model
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_embeds_every_dirty_movie(celery_worker_process):
+    movies = [
+        MovieFactory(title="Jurassic Park", overview="Cloned dinosaurs run loose in a theme park."),
+        MovieFactory(title="Toy Story", genres=[GenreFactory(name="Animation")]),
+        *MovieFactory.create_batch(3),
+    ]
+    job = services.embedding_job_start()
+
+    deadline = time.monotonic() + 240
+    while Job.objects.filter(pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
+        assert time.monotonic() < deadline, "the embedding job did not finish in time"
+        time.sleep(0.5)
+
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.message
+    assert (job.progress_done, job.message) == (5, "Embedded 5 movies, 0 unchanged.")
+    assert movies_waiting_for_embedding_count() == 0
+    for movie in Movie.objects.filter(pk__in=[m.pk for m in movies]).prefetch_related("genres"):
+        assert len(movie.embedding) == 384
+        assert movie.embedding_model == embedding.DEFAULT_MODEL
+        assert movie.embedding_text_hash == document_hash(movie_document(movie))

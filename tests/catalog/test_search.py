@@ -1,0 +1,83 @@
+"""Hybrid search on a small catalogue with real overviews, embedded by the real MiniLM."""
+
+import pytest
+
+from catalog.filters import MovieFilters
+from catalog.models import Movie
+from catalog.search import search_movies
+from catalog.services import movies_embed_dirty
+from movierec.progress import NullProgress
+from tests.factories import GenreFactory, MovieFactory
+
+PLOTS = [
+    ("The Godfather", 1972, "Crime", "The aging patriarch of an organized crime dynasty "
+     "transfers control of his clandestine empire to his reluctant son."),
+    ("The Godfather: Part II", 1974, "Crime", "The early life and career of Vito Corleone in "
+     "1920s New York is portrayed, while his son expands the family's crime syndicate."),
+    ("Goodfellas", 1990, "Crime", "The story of Henry Hill and his life in the mob, covering "
+     "his relationship with his wife and his mob partners."),
+    ("Jurassic Park", 1993, "Adventure", "A pragmatic paleontologist touring an almost complete "
+     "island attraction is tasked with protecting two children after a power failure lets "
+     "the park's cloned prehistoric beasts run loose."),
+    ("Toy Story", 1995, "Animation", "A cowboy doll is profoundly threatened and jealous when "
+     "a new spaceman action figure supplants him as top toy in a boy's bedroom."),
+    ("Finding Nemo", 2003, "Animation", "After his son is captured in the Great Barrier Reef "
+     "and taken to Sydney, a timid clownfish sets out on a journey to bring him home."),
+    ("Alien", 1979, "Horror", "The crew of a commercial spacecraft encounters a deadly "
+     "lifeform after investigating an unknown transmission."),
+    ("Titanic", 1997, "Romance", "A seventeen-year-old aristocrat falls in love with a kind "
+     "but poor artist aboard the luxurious, ill-fated R.M.S. Titanic."),
+]  # fmt: skip
+
+
+@pytest.fixture
+def catalogue(db):
+    for title, year, genre, overview in PLOTS:
+        MovieFactory(title=title, year=year, overview=overview, genres=[GenreFactory(name=genre)])
+    assert movies_embed_dirty(progress=NullProgress()).remaining == 0
+    return {movie.title: movie for movie in Movie.objects.all()}
+
+
+def titles(hits) -> list[str]:
+    return [hit.movie.title for hit in hits]
+
+
+def test_an_exact_title_puts_its_films_first(catalogue):
+    hits = search_movies("Godfather", k=5)
+    assert titles(hits)[:2] == ["The Godfather", "The Godfather: Part II"]
+    assert (hits[0].keyword_rank, hits[0].title_rank) == (1, 1)
+
+
+def test_a_paraphrased_plot_finds_the_movie(catalogue):
+    # No title word, and not every word in the overview: only the meaning matches.
+    hits = search_movies("dinosaurs escape a theme park", k=3)
+    assert titles(hits)[0] == "Jurassic Park"
+    assert hits[0].semantic_rank == 1
+
+
+def test_a_typo_in_the_title_still_finds_the_movie(catalogue):
+    hits = search_movies("godfathr", k=3)
+    assert titles(hits)[0] == "The Godfather"
+    assert hits[0].title_rank == 1
+    assert hits[0].keyword_rank is None  # full text alone would have missed it
+
+
+def test_filters_and_hidden_movies_narrow_every_ranking(catalogue):
+    Movie.objects.filter(pk=catalogue["The Godfather"].pk).update(is_hidden=True)
+    hits = search_movies("Godfather", k=5, filters=MovieFilters(decade=1970))
+    assert "The Godfather" not in titles(hits)
+    assert titles(hits)[0] == "The Godfather: Part II"
+    assert all(1970 <= hit.movie.year <= 1979 for hit in hits)
+
+
+def test_results_are_at_most_k_and_best_first(catalogue):
+    hits = search_movies("animated toys", k=4)
+    assert len(hits) == 4
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    assert titles(hits)[0] == "Toy Story"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_an_empty_query_is_refused(query):
+    with pytest.raises(ValueError, match="Search query is empty"):
+        search_movies(query)

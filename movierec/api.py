@@ -31,6 +31,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from movierec.api_policies import reject_repeated_query_params
+
 # --- Error format ----------------------------------------------------------------------
 
 
@@ -139,6 +141,7 @@ def query_params(serializer_class: type[serializers.Serializer], request: Reques
     """The request's query string, validated by `serializer_class` (400 when invalid)."""
     # A plain dict, not the QueryDict: DRF reads an empty form value of an optional field
     # as absent, so `?k=` would quietly mean the default rather than a 400.
+    reject_repeated_query_params(request, request.query_params.keys())
     serializer = serializer_class(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -12,13 +12,25 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 # --- Pagination ------------------------------------------------------------------------
 
 
+def reject_repeated_query_params(request, names) -> None:
+    """`?page=1&page=2` is ambiguous (Django would quietly take the last); refuse it."""
+    repeated = sorted(name for name in names if len(request.query_params.getlist(name)) > 1)
+    if repeated:
+        raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """?page=N (from 1) and ?page_size=N (1 to 100); a page past the end is a 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_number(self, request, paginator) -> str:
+        reject_repeated_query_params(request, [self.page_query_param])
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request) -> int:
+        reject_repeated_query_params(request, [self.page_size_query_param])
         # DRF quietly falls back to the default for a bad page_size; a client is better
         # served by the same 400 as for any other bad parameter.
         raw = request.query_params.get(self.page_size_query_param)

@@ -37,7 +37,6 @@ T = TypeVar("T")
 
 # Some overviews run to many kilobytes; the csv default (128 KiB) is a per-field cap,
 # and 2**31 - 1 is the largest value every platform's C long accepts.
-_CSV_FIELD_SIZE_LIMIT = 2**31 - 1
 # Mirrors the `movie_year_plausible` check constraint, so one bad date cannot abort the UPDATE.
 _YEAR_RANGE = range(1870, 2101)
 _RUNTIME_MAX = 32767  # PositiveSmallIntegerField
@@ -136,7 +135,6 @@ def tmdb_metadata_import(*, path: Path, progress: Progress) -> TmdbImportReport:
     if not path.is_file():
         raise TmdbImportError(f"{path}: no such file.")
     report = TmdbImportReport(path=path)
-    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_SIZE_LIMIT))
     with _open_csv(path) as handle:
         records = _records(handle)
         header = _read_header(records, path=path)

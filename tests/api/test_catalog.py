@@ -238,3 +238,12 @@ def test_an_unsupported_body_type_is_a_415(as_alice, movies):
         f"{V1}/movies/{movies['heat'].pk}/rating/", "score=4", content_type="text/plain"
     )
     error_of(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "query", ["page=1&page=2", "genre=Drama&genre=Comedy", "page_size=5&page_size=6"]
+)
+def test_a_repeated_query_parameter_is_refused(anon, movies, query):
+    name = query.split("=")[0]
+    error = error_of(anon.get(f"{V1}/movies/?{query}"), 400, "invalid")
+    assert error["fields"] == {name: ["Give this parameter once."]}

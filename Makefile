@@ -13,7 +13,7 @@ VENDOR_FILES := node_modules/htmx.org/dist/htmx.min.js \
 # The e2e tests drive Debian's Chromium; Playwright's own browser download is not reachable.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test test-fast lint format bench clean-data
+.PHONY: install run test test-fast lint format bench audit clean-data
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -52,6 +52,11 @@ format: install
 
 bench: install
 	$(PY) -m bench
+
+# Known vulnerabilities in the installed packages, from PyPI's JSON API (needs pypi.org).
+# --strict: a package that could not be checked fails the audit instead of being skipped.
+audit: install
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 clean-data:
 	rm -rf .data

@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import psycopg
 from django.conf import settings
-from django.core.management import call_command
-from django.db import connections
 
+from bench._db import use_bench_database
 from catalog import embedding
 from catalog.documents import movie_document, movies_for_documents
 from catalog.models import Movie
@@ -24,19 +22,6 @@ DATABASE = "movierec_bench_embed"
 SOURCE = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 MOVIES = 1024
 ROUNDS = 2  # alternate bare and pipeline runs; the best of each absorbs CPU noise
-
-
-def use_bench_database(name: str) -> None:
-    """Point Django's default connection at database `name` (created and migrated if new)."""
-    params = connections["default"].get_connection_params() | {"dbname": "postgres"}
-    admin = psycopg.connect(**params, autocommit=True)
-    with admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    connections["default"].close()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
-    call_command("migrate", verbosity=0)
 
 
 def ensure_movielens(source: Path, at_least: int) -> None:

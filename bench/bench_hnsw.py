@@ -15,7 +15,8 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from bench.bench_embedding import ensure_movielens, use_bench_database
+from bench._db import use_bench_database
+from bench.bench_embedding import ensure_movielens
 from catalog import embedding, selectors
 from catalog.filters import MovieFilters
 from catalog.models import Movie

@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from bench._db import drop_database, recreate_database, use_database
 from catalog.importers.movielens import ImportReport, movielens_import
 from movierec.progress import NullProgress, Progress
 
@@ -31,8 +31,8 @@ def main() -> None:
         print(f"skipped: {DATASET} is missing")
         return
     original = connection.settings_dict["NAME"]
-    _recreate_database(BENCH_DATABASE)
-    _use_database(BENCH_DATABASE)
+    recreate_database(BENCH_DATABASE)
+    use_database(BENCH_DATABASE)
     try:
         call_command("migrate", verbosity=0)
         for path in DATASET.glob("*.csv"):  # both contenders start from a warm page cache
@@ -42,8 +42,8 @@ def main() -> None:
         first, report = _timed(lambda: _import(stages))
         again, rerun = _timed(lambda: _import(NullProgress()))
     finally:
-        _use_database(original)
-        _drop_database(BENCH_DATABASE)
+        use_database(original)
+        drop_database(BENCH_DATABASE)
     print(report.summary())
     print(f"second run changed {rerun.inserted + rerun.updated} rows")
     print(f"{'bare COPY of ratings.csv (unlogged)':<40} {baseline:8.2f} s")
@@ -100,29 +100,3 @@ def _timed(function):
     start = time.perf_counter()
     result = function()
     return time.perf_counter() - start, result
-
-
-def _use_database(name: str) -> None:
-    # What the test runner does to switch databases: reconnect under a new NAME.
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = name
-    connection.settings_dict["NAME"] = name
-
-
-def _admin_connection() -> psycopg.Connection:
-    params = connection.get_connection_params() | {"dbname": "postgres", "autocommit": True}
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    return psycopg.connect(**params)
-
-
-def _recreate_database(name: str) -> None:
-    _drop_database(name)
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database(name: str) -> None:
-    connection.close()
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
+from bench._db import ensure_database, use_database
 from catalog.filters import MovieFilters
 from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
@@ -42,8 +42,8 @@ def main() -> None:
         print(f"skipped: {DATASET} is missing")
         return
     original = connection.settings_dict["NAME"]
-    _ensure_database(BENCH_DATABASE)
-    _use_database(BENCH_DATABASE)
+    ensure_database(BENCH_DATABASE)
+    use_database(BENCH_DATABASE)
     try:
         call_command("migrate", verbosity=0)
         movielens_import(source=str(DATASET), progress=NullProgress())
@@ -59,7 +59,7 @@ def main() -> None:
         )
         _measure()
     finally:
-        _use_database(original)
+        use_database(original)
 
 
 def _measure() -> None:
@@ -101,18 +101,3 @@ def _timed(function):
     start = time.perf_counter()
     result = function()
     return time.perf_counter() - start, result
-
-
-def _use_database(name: str) -> None:
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = name
-    connection.settings_dict["NAME"] = name
-
-
-def _ensure_database(name: str) -> None:
-    params = connection.get_connection_params() | {"dbname": "postgres", "autocommit": True}
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')

@@ -104,6 +104,9 @@ class HasPosterFilter(_HasTextFilter):
 
 # --- Movies ----------------------------------------------------------------------------
 
+# Duplicates come in twos and threes; this stops "select all" from merging the catalogue.
+MAX_MERGED = 10
+
 
 class MovieMergeForm(forms.Form):
     keep = forms.ModelChoiceField(
@@ -216,13 +219,17 @@ class MovieAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Movie]
     ) -> TemplateResponse | None:
         """First a confirmation page to choose the kept movie, which posts back here."""
-        movies = queryset.order_by("-rating_count", "pk")
-        if len(movies) < 2:
-            self.message_user(request, "Select at least two movies to merge.", messages.ERROR)
+        movies = list(queryset.order_by("-rating_count", "pk")[: MAX_MERGED + 1])
+        if not 2 <= len(movies) <= MAX_MERGED:
+            self.message_user(
+                request, f"Select between 2 and {MAX_MERGED} movies to merge.", messages.ERROR
+            )
             return None
         form = MovieMergeForm(
             request.POST if "keep" in request.POST else None,
-            movies=movies,
+            movies=queryset.filter(pk__in=[movie.pk for movie in movies]).order_by(
+                "-rating_count", "pk"
+            ),
             initial={"keep": movies[0].pk},
         )
         if form.is_valid():

@@ -1,9 +1,11 @@
 """Read queries for the catalogue. Views and the API call these, never the ORM directly."""
 
 from collections.abc import Collection, Sequence
+from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from catalog.filters import MovieFilters
@@ -27,6 +29,18 @@ def movie_get(*, movie_id: int) -> Movie:
 def movies_waiting_for_embedding_count() -> int:
     """Movies whose embedding is missing or stale (uses the partial index on the flag)."""
     return Movie.objects.filter(needs_embedding=True).count()
+
+
+def movies_waiting_unclaimed_exist(*, lease: timedelta) -> bool:
+    """Dirty movies that no embedding worker holds a live lease on: work nobody is doing."""
+    return (
+        Movie.objects.filter(needs_embedding=True)
+        .filter(
+            Q(embedding_claimed_at__isnull=True)
+            | Q(embedding_claimed_at__lt=timezone.now() - lease)
+        )
+        .exists()
+    )
 
 
 # HNSW candidate list size: recall@10 >= 0.95 at p95 < 5 ms on 62k movies (docs/benchmarks.md).

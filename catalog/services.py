@@ -17,10 +17,12 @@ from catalog.documents import document_hash, movie_document, movies_for_document
 from catalog.models import Job, Movie
 from catalog.selectors import movies_waiting_for_embedding_count
 from movierec.progress import JobProgress, Progress
+from movierec.queueing import enqueue_on_commit
 
 
 def job_create(*, kind: Job.Kind, description: str = "") -> Job:
     return Job.objects.create(kind=kind, description=description)
+
 
 @contextmanager
 def job_running(*, job_id: int, task_id: str = "") -> Iterator[JobProgress]:
@@ -37,13 +39,26 @@ def job_running(*, job_id: int, task_id: str = "") -> Iterator[JobProgress]:
     except BaseException as exc:
         progress.close()
         Job.objects.filter(pk=job_id).update(
-            state=Job.State.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}"
+            state=Job.State.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}",
         )
         raise
     progress.close()
     Job.objects.filter(pk=job_id).update(
         state=Job.State.SUCCEEDED, finished_at=timezone.now(), message=progress.job.message
     )
+
+
+def job_mark_unqueued(*, job_id: int) -> None:
+    """A queued job whose task could not be published (the broker was unavailable)."""
+    Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.FAILED,
+        finished_at=timezone.now(),
+        message="Not started: the task queue (Redis) was unavailable. Start it again, or "
+        "let the scheduled jobs catch up once Redis is back.",
+    )
+
 
 def job_set_message(*, progress: JobProgress, message: str) -> None:
     """Record the summary shown when the job succeeds."""
@@ -80,10 +95,18 @@ class EmbeddingReport:
 
 
 def embedding_queue(*, job_id: int | None = None) -> None:
-    """Queue the embedding task once the current transaction commits."""
+    """Queue the embedding task once the current transaction commits.
+
+    With the broker down the movies stay dirty for the beat sweep; the job, if any,
+    is marked failed so that the admin does not show it queued forever.
+    """
     from catalog.tasks import embed_dirty_movies_task
 
-    transaction.on_commit(lambda: embed_dirty_movies_task.delay(job_id=job_id))
+    enqueue_on_commit(
+        embed_dirty_movies_task,
+        job_id=job_id,
+        on_unavailable=None if job_id is None else lambda: job_mark_unqueued(job_id=job_id),
+    )
 
 
 def movie_mark_dirty(*, movie_ids: Iterable[int]) -> int:

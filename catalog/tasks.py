@@ -10,9 +10,10 @@ import time
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from catalog import services
+from catalog import selectors, services
 from catalog.importers.movielens import movielens_import
 from movierec.progress import NullProgress
+from movierec.queueing import enqueue
 
 # One run embeds for at most this long, then hands over to a follow-up task,
 # so the time limits below never cut a batch in half in normal operation.
@@ -44,6 +45,15 @@ def embed_dirty_movies_task(self, job_id: int | None = None) -> str:
         countdown = 0 if report.timed_out else services.EMBEDDING_LEASE.total_seconds()
         embed_dirty_movies_task.apply_async(countdown=countdown)
     return report.summary()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_dirty_movies() -> bool:
+    """Beat: queue embedding for dirty movies no worker is on, e.g. edits saved while
+    Redis was down (their on-commit enqueue was dropped). True when it queued one."""
+    if not selectors.movies_waiting_unclaimed_exist(lease=services.EMBEDDING_LEASE):
+        return False
+    return enqueue(embed_dirty_movies_task)
 
 
 # An import of ml-25m takes minutes; the limits only stop a stuck one.

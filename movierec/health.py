@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 import redis
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from catalog.models import Movie
+from recommendations.models import Rating
+from recommendations.selectors import training_run_list
 
 PROBE_TIMEOUT_SECONDS = 1.0
 
@@ -37,6 +40,7 @@ def health_report() -> HealthReport:
     if report.checks["database"]["ok"]:
         pending = Movie.objects.filter(needs_embedding=True).count()
         report.checks["embeddings"] = {"ok": True, "pending": pending}
+        report.checks["model"] = _check_model()
     return report
 
 
@@ -47,6 +51,22 @@ def _check_database() -> dict:
         return {"ok": True}
     except Exception as exc:
         return {"ok": False, "error": str(exc).strip()}
+
+
+def _check_model() -> dict:
+    """The serving model's version and age. Without one, recommendations fall back to
+    popularity: fine on an empty site, a fault once there are ratings to train on."""
+    serving = training_run_list().filter(is_serving=True).values("pk", "finished_at").first()
+    if serving is None:
+        ok = not Rating.objects.exists()
+        return {
+            "ok": ok,
+            "version": None,
+            "age_seconds": None,
+            **({} if ok else {"error": "ratings exist but no model serves"}),
+        }
+    age = (timezone.now() - serving["finished_at"]).total_seconds()
+    return {"ok": True, "version": serving["pk"], "age_seconds": round(age)}
 
 
 def _check_redis() -> dict:

@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "recommendations.tasks.retrain_if_ratings_changed",
         "schedule": 60 * 60,
     },
+    # Catches edits whose embedding task could not be queued (Redis down, movierec/queueing.py).
+    "catalog-sweep-dirty-movies": {
+        "task": "catalog.tasks.sweep_dirty_movies",
+        "schedule": 5 * 60,
+    },
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)

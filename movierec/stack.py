@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 PR_SET_PDEATHSIG = 1
 COLORS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m"]
 RESET = "\033[0m"
+GUNICORN_CONFIG = os.path.join(os.path.dirname(__file__), "gunicorn.conf.py")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
                 "-m",
                 "gunicorn",
                 "movierec.wsgi:application",
+                # Hooks only: loads the models before each worker takes requests.
+                "--config",
+                GUNICORN_CONFIG,
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -11,8 +11,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Job, Movie
-from catalog.services import job_create
+from catalog.services import job_create, job_mark_unqueued
 from movierec.progress import Progress
+from movierec.queueing import enqueue_on_commit
 from recommendations import training
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
 from recommendations.selectors import rating_triples, ratings_watermark
@@ -119,7 +120,11 @@ def training_job_start(*, description: str = "Train recommender") -> Job:
 
     with transaction.atomic():
         job = job_create(kind=Job.Kind.TRAINING, description=description)
-        transaction.on_commit(lambda: train_recommender.delay(job.pk))
+        enqueue_on_commit(
+            train_recommender,
+            job_id=job.pk,
+            on_unavailable=lambda: job_mark_unqueued(job_id=job.pk),
+        )
     return job
 
 

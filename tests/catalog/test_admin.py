@@ -23,9 +23,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch) -> list[dict]:
-    """Embedding tasks sent to the broker (recorded instead)."""
+    """Embedding tasks sent to the broker (their kwargs recorded instead)."""
     sent: list[dict] = []
-    monkeypatch.setattr(tasks.embed_dirty_movies_task, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(
+        tasks.embed_dirty_movies_task, "apply_async", lambda **kw: sent.append(kw["kwargs"])
+    )
     return sent
 
 
@@ -248,14 +250,16 @@ def test_merging_asks_which_movie_to_keep_then_merges(admin_client):
 def test_merging_needs_two_movies_and_a_kept_one_among_them(admin_client):
     one, stranger = MovieFactory(), MovieFactory()
     response = _act(admin_client, "merge_duplicates", [one])
-    assert messages_of(response) == ["Select at least two movies to merge."]
+    assert messages_of(response) == ["Select between 2 and 10 movies to merge."]
+    response = _act(admin_client, "merge_duplicates", MovieFactory.create_batch(11))
+    assert messages_of(response) == ["Select between 2 and 10 movies to merge."]
     two = MovieFactory()
     page = admin_client.post(
         reverse("admin:catalog_movie_changelist"),
         {"action": "merge_duplicates", "_selected_action": [one.pk, two.pk], "keep": stranger.pk},
     )
     assert page.status_code == 200 and "Select a valid choice" in page.text
-    assert Movie.objects.count() == 3
+    assert Movie.objects.count() == 14
 
 
 # --- Jobs ------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 import socket
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from movierec import embedded
-from tests.factories import MovieFactory
+from recommendations.models import TrainingRun
+from tests.accounts.conftest import rate
+from tests.factories import MovieFactory, UserFactory
 
 
 def _free_port() -> int:
@@ -37,3 +41,39 @@ def test_503_when_redis_is_down(client, settings, tmp_path):
     assert body["checks"]["redis"]["ok"] is False
     assert body["checks"]["celery"] == {"ok": False, "error": "broker (Redis) is down"}
     assert body["checks"]["database"] == {"ok": True}
+
+
+def _serving_run(finished_seconds_ago: int) -> TrainingRun:
+    finished = timezone.now() - timedelta(seconds=finished_seconds_ago)
+    return TrainingRun.objects.create(
+        status=TrainingRun.Status.SUCCEEDED, artifact=b"npz", finished_at=finished, is_serving=True
+    )
+
+
+@pytest.mark.django_db
+def test_reports_the_serving_models_version_and_age(client, celery_worker_process):
+    TrainingRun.objects.create(
+        status=TrainingRun.Status.SUCCEEDED, artifact=b"npz", finished_at=timezone.now()
+    )  # newer, but not serving
+    run = _serving_run(finished_seconds_ago=3600)
+    response = client.get("/healthz")
+    model = response.json()["checks"]["model"]
+    assert response.status_code == 200
+    assert model["version"] == run.pk
+    assert 3600 <= model["age_seconds"] <= 3610
+
+
+@pytest.mark.django_db
+def test_no_model_is_healthy_until_there_are_ratings(client, celery_worker_process):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["model"] == {"ok": True, "version": None, "age_seconds": None}
+    rate(UserFactory(), MovieFactory(), "4.0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["model"] == {
+        "ok": False,
+        "version": None,
+        "age_seconds": None,
+        "error": "ratings exist but no model serves",
+    }

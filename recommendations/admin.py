@@ -1,0 +1,184 @@
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin import ImportedUserFilter
+from recommendations.evaluation import METRICS
+from recommendations.models import MAX_SCORE, MIN_SCORE, Rating, TrainingRun
+from recommendations.selectors import training_run_list
+from recommendations.services import training_run_rollback
+
+
+class ScoreFilter(admin.SimpleListFilter):
+    # Fixed choices: listing the distinct scores would scan every rating.
+    title = "score"
+    parameter_name = "score"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        steps = range(int(MIN_SCORE * 2), int(MAX_SCORE * 2) + 1)
+        return [(str(Decimal(step) / 2), f"{Decimal(step) / 2} ★") for step in steps]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Rating]) -> QuerySet[Rating]:
+        if self.value() is None:
+            return queryset
+        try:
+            return queryset.filter(score=Decimal(self.value()))
+        except InvalidOperation:
+            raise IncorrectLookupParameters(f"Not a score: {self.value()!r}") from None
+
+
+class RatingUserFilter(ImportedUserFilter):
+    title = "user"
+    field = "user__is_imported"
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Read only: ratings change through the site, the API and imports, which keep the
+    movie counters exact."""
+
+    list_display = ("user", "movie", "score", "updated_at")
+    list_filter = (ScoreFilter, RatingUserFilter)
+    search_fields = ("user__username", "movie__title")
+    list_select_related = ("user", "movie")
+    # Tens of millions of rows: no second count of the whole table, newest first by index.
+    show_full_result_count = False
+    ordering = ("-pk",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Rating]:
+        # Only what the pages show: a movie row carries a 384-float embedding.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "movie")
+            .only(
+                "score", "created_at", "updated_at", "user__username", "movie__title", "movie__year"
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Rating | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Rating | None = None) -> bool:
+        return False
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    """Versions of the recommender model. Written only by training; staff choose which serves."""
+
+    list_display = (
+        "version", "status", "serving", "params_summary", "counts", "metrics_summary",
+        "duration", "created_at",
+    )  # fmt: skip
+    list_filter = ("status", "is_serving")
+    fields = (
+        "status", "is_serving", "params", "user_count", "item_count", "rating_count",
+        "ratings_seen", "ratings_updated_at", "duration", "evaluation", "error", "job",
+        "created_at", "finished_at",
+    )  # fmt: skip
+    readonly_fields = ("duration", "evaluation")
+    actions = ("rollback",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingRun]:
+        return training_run_list()  # without the artifact, megabytes per row
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
+        return False
+
+    def has_rollback_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommendations.change_trainingrun")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_retrain": request.user.has_perm("catalog.add_job"),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.action(description="Roll back to this version (make it serve)", permissions=["rollback"])
+    def rollback(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        runs = list(queryset[:2])
+        if len(runs) != 1:
+            self.message_user(request, "Select exactly one version to serve.", messages.ERROR)
+            return
+        try:
+            run = training_run_rollback(to=runs[0])
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"Model v{run.pk} now serves.", messages.SUCCESS)
+
+    @admin.display(description="Version", ordering="pk")
+    def version(self, run: TrainingRun) -> str:
+        return f"v{run.pk}"
+
+    @admin.display(description="Serving", ordering="is_serving")
+    def serving(self, run: TrainingRun) -> str:
+        if not run.is_serving:
+            return ""
+        return format_html(
+            '<strong style="background:#2e7d32;color:#fff;padding:2px 6px;border-radius:3px">'
+            "{}</strong>",
+            "● serving",
+        )
+
+    @admin.display(description="Parameters")
+    def params_summary(self, run: TrainingRun) -> str:
+        return ", ".join(f"{name}={value}" for name, value in run.params.items())
+
+    @admin.display(description="Users · movies · ratings")
+    def counts(self, run: TrainingRun) -> str:
+        return f"{run.user_count:,} · {run.item_count:,} · {run.rating_count:,}"
+
+    @admin.display(description="Duration", ordering="duration_seconds")
+    def duration(self, run: TrainingRun) -> str:
+        return f"{run.duration_seconds:.1f} s" if run.duration_seconds is not None else "—"
+
+    @admin.display(description="Offline metrics")
+    def metrics_summary(self, run: TrainingRun) -> str:
+        return metrics_table(run, ("ndcg", "recall", "coverage"))
+
+    @admin.display(description="Offline evaluation")
+    def evaluation(self, run: TrainingRun) -> str:
+        protocol = run.metrics.get("evaluation", {}).get("protocol", "")
+        return format_html("{}<p>{}</p>", metrics_table(run, METRICS), protocol)
+
+
+def metrics_table(run: TrainingRun, metrics: tuple[str, ...]) -> str:
+    """The `evaluate` command's results for this run: one row per algorithm."""
+    evaluation = run.metrics.get("evaluation")
+    if not evaluation:
+        return "—"
+    k = evaluation.get("k")
+    header = format_html_join(
+        "", "<th>{}</th>", ((f"{m}@{k}" if m in METRICS[:5] else m,) for m in metrics)
+    )
+    rows = format_html_join(
+        "",
+        "<tr><th>{}</th>{}</tr>",
+        (
+            (
+                algorithm,
+                format_html_join(
+                    "", "<td>{}</td>", ((f"{results.get(m, float('nan')):.3f}",) for m in metrics)
+                ),
+            )
+            for algorithm, results in evaluation.get("results", {}).items()
+        ),
+    )
+    return format_html("<table><tr><th></th>{}</tr>{}</table>", header, rows)

@@ -1,0 +1,183 @@
+"""Ratings (read only) and recommender model versions in the admin."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Job
+from recommendations.evaluation import METRICS
+from recommendations.models import Rating, TrainingRun
+from tests.accounts.conftest import rate
+from tests.admin_helpers import assert_staff_only, messages_of
+from tests.factories import MovieFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(status=TrainingRun.Status.SUCCEEDED, **fields) -> TrainingRun:
+    done = status != TrainingRun.Status.RUNNING
+    defaults = {
+        "artifact": b"npz" if status == TrainingRun.Status.SUCCEEDED else None,
+        "finished_at": timezone.now() if done else None,
+        "params": {"factors": 64, "iterations": 15},
+    }
+    return TrainingRun.objects.create(status=status, **{**defaults, **fields})
+
+
+@pytest.fixture
+def ratings(db):
+    heat, alien = MovieFactory(title="Heat"), MovieFactory(title="Alien")
+    alice = UserFactory(username="alice")
+    imported = User.objects.create(
+        username="movielens-7", is_imported=True, movielens_id=7, password="!"
+    )
+    return [rate(alice, heat, "4.5"), rate(alice, alien, "2.0"), rate(imported, heat, "4.5")]
+
+
+@pytest.mark.parametrize("model", ["rating", "trainingrun"])
+def test_list_and_detail_pages_load_for_staff_only(client, admin_client, ratings, model):
+    obj = ratings[0] if model == "rating" else _run(is_serving=True)
+    for url in (
+        reverse(f"admin:recommendations_{model}_changelist"),
+        reverse(f"admin:recommendations_{model}_change", args=[obj.pk]),
+    ):
+        assert admin_client.get(url).status_code == 200, url
+        assert_staff_only(client, url)
+
+
+# --- Ratings ---------------------------------------------------------------------------
+
+
+def test_ratings_cannot_be_added_changed_or_deleted(admin_client, ratings):
+    rating = ratings[0]
+    assert admin_client.get(reverse("admin:recommendations_rating_add")).status_code == 403
+    change = reverse("admin:recommendations_rating_change", args=[rating.pk])
+    assert admin_client.post(change, {"score": "1.0"}).status_code == 403
+    delete = reverse("admin:recommendations_rating_delete", args=[rating.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Rating.objects.get(pk=rating.pk).score == rating.score
+    assert (
+        "delete_selected"
+        not in admin_client.get(reverse("admin:recommendations_rating_changelist")).text
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"score": "4.5"}, {("alice", "Heat"), ("movielens-7", "Heat")}),
+        ({"imported": "yes"}, {("movielens-7", "Heat")}),
+        ({"imported": "no"}, {("alice", "Heat"), ("alice", "Alien")}),
+        ({"q": "movielens-7"}, {("movielens-7", "Heat")}),
+        ({"q": "alien"}, {("alice", "Alien")}),
+    ],
+)
+def test_rating_filters_and_search(admin_client, ratings, query, expected):
+    response = admin_client.get(reverse("admin:recommendations_rating_changelist"), query)
+    assert response.status_code == 200
+    found = {(r.user.username, r.movie.title) for r in response.context["cl"].result_list}
+    assert found == expected
+
+
+def test_the_rating_list_runs_the_same_queries_for_3_or_33_ratings(
+    admin_client, ratings, django_assert_max_num_queries
+):
+    url = reverse("admin:recommendations_rating_changelist")
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for user in UserFactory.create_batch(30):
+        rate(user, MovieFactory(), "3.0")
+    with django_assert_max_num_queries(len(few)):
+        response = admin_client.get(url)
+    assert len(response.context["cl"].result_list) == 33
+
+
+# --- Model versions --------------------------------------------------------------------
+
+
+def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(admin_client):
+    results = {name: dict.fromkeys(METRICS, 0.25) for name in ("als", "hybrid")}
+    serving = _run(
+        is_serving=True,
+        duration_seconds=12.34,
+        user_count=610,
+        item_count=9000,
+        rating_count=100836,
+        metrics={"evaluation": {"k": 10, "results": results, "protocol": "per-user holdout"}},
+    )
+    _run(status=TrainingRun.Status.FAILED, error="MemoryError: too big")
+    response = admin_client.get(reverse("admin:recommendations_trainingrun_changelist"))
+    html = response.text
+    assert html.count("● serving") == 1
+    assert f">v{serving.pk}<" in html
+    assert "610 · 9,000 · 100,836" in html and "12.3 s" in html
+    assert "<th>ndcg@10</th>" in html and "<td>0.250</td>" in html
+    assert "factors=64, iterations=15" in html
+    assert all(
+        "artifact" in run.get_deferred_fields() for run in response.context["cl"].result_list
+    )
+    detail = admin_client.get(
+        reverse("admin:recommendations_trainingrun_change", args=[serving.pk])
+    )
+    assert "<th>diversity</th>" in detail.text and "per-user holdout" in detail.text
+    assert "artifact" in detail.context["original"].get_deferred_fields()
+
+
+def _rollback(admin_client, runs: list[TrainingRun]):
+    return admin_client.post(
+        reverse("admin:recommendations_trainingrun_changelist"),
+        {"action": "rollback", "_selected_action": [run.pk for run in runs]},
+        follow=True,
+    )
+
+
+def test_rolling_back_makes_the_chosen_version_serve(admin_client):
+    older, newer = _run(), _run(is_serving=True)
+    response = _rollback(admin_client, [older])
+    assert messages_of(response) == [f"Model v{older.pk} now serves."]
+    assert TrainingRun.objects.get(is_serving=True) == older
+    assert not TrainingRun.objects.get(pk=newer.pk).is_serving
+
+
+@pytest.mark.parametrize("choice", ["failed", "two"])
+def test_rolling_back_to_a_failed_run_or_two_runs_is_refused(admin_client, choice):
+    serving = _run(is_serving=True)
+    failed = _run(status=TrainingRun.Status.FAILED)
+    runs = [failed] if choice == "failed" else [failed, _run()]
+    [message] = messages_of(_rollback(admin_client, runs))
+    expected = (
+        f"Model v{failed.pk} is failed; only succeeded runs can serve."
+        if choice == "failed"
+        else "Select exactly one version to serve."
+    )
+    assert message == expected
+    assert TrainingRun.objects.get(is_serving=True) == serving
+
+
+def test_retrain_now_creates_a_training_job(admin_client, django_capture_on_commit_callbacks):
+    page = admin_client.get(reverse("admin:recommendations_trainingrun_changelist")).text
+    url = reverse("admin:catalog_job_start_training")
+    assert f'action="{url}"' in page and "Retrain now" in page
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(url)
+    assert response.url == reverse("admin:catalog_job_changelist")
+    job = Job.objects.get()
+    assert (job.kind, job.state) == (Job.Kind.TRAINING, Job.State.QUEUED)
+    assert len(callbacks) == 1  # the training task, queued once the job is committed
+
+
+def test_versions_cannot_be_edited_and_view_only_staff_cannot_roll_back(client, admin_client):
+    run = _run()
+    change = reverse("admin:recommendations_trainingrun_change", args=[run.pk])
+    assert admin_client.post(change, {"status": "failed"}).status_code == 403
+    assert admin_client.get(reverse("admin:recommendations_trainingrun_add")).status_code == 403
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_trainingrun"))
+    client.force_login(viewer)
+    page = client.get(reverse("admin:recommendations_trainingrun_changelist"))
+    assert page.status_code == 200
+    assert "rollback" not in page.text and "Retrain now" not in page.text

@@ -20,10 +20,14 @@ def validate_half_star(value: Decimal) -> None:
 class Rating(models.Model):
     """One user's score for one movie. Lives here because recommendations are built from it."""
 
+    # No separate FK indexes: the unique (user, movie) constraint and rating_movie_idx cover
+    # both lookups, and every extra index slows each rating write and import.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings", db_index=False
     )
-    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="ratings")
+    movie = models.ForeignKey(
+        "catalog.Movie", on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     score = models.DecimalField(
         max_digits=2,
         decimal_places=1,
@@ -46,6 +50,8 @@ class Rating(models.Model):
         indexes = [
             models.Index(fields=["movie"], name="rating_movie_idx"),
             models.Index(fields=["user", "-updated_at"], name="rating_user_recent_idx"),
+            # Ratings per day on the admin dashboard.
+            models.Index(fields=["created_at"], name="rating_created_idx"),
         ]
 
     def __str__(self) -> str:

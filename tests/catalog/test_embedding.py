@@ -116,7 +116,11 @@ def test_marking_dirty_queues_embedding_only_after_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(tasks.embed_dirty_movies_task, "delay", lambda **kw: queued.append(kw))
+    monkeypatch.setattr(
+        tasks.embed_dirty_movies_task,
+        "apply_async",
+        lambda kwargs=None, **options: queued.append(kwargs),
+    )
     clean = MovieFactory(needs_embedding=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.movie_mark_dirty(movie_ids=[clean.pk]) == 1

@@ -1,0 +1,252 @@
+"""HTTP load on the JSON API through gunicorn: `python -m bench load`.
+
+Works in its own database `movierec_bench_load` on the same server, kept between runs
+(ml-latest-small imported, embedded with the vector cache of `bench hnsw`, 200 API users
+with tokens and ratings); each run retrains, then starts gunicorn on a free loopback
+port with movierec/gunicorn.conf.py and drives it from CLIENTS threads for DURATION
+seconds. Side by side in the same run, a trivial endpoint (GET /api/v1/genres/: token
+lookup, one small query) is the baseline the recommendation latency is compared with.
+Only 127.0.0.1 is contacted; every request has a timeout and the run a fixed length.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import requests
+from django.conf import settings
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from bench._db import database_url, use_bench_database, use_database
+from bench.bench_embedding import ensure_movielens
+from bench.bench_hnsw import embed_catalogue
+from catalog.models import Movie
+from movierec.progress import NullProgress
+from movierec.stack import GUNICORN_CONFIG
+from recommendations.models import Rating
+from recommendations.services import rating_upsert, training_run_train
+
+DATABASE = "movierec_bench_load"
+DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
+API_USERS = 200
+RATINGS_PER_USER = 20
+CLIENTS = 32
+DURATION_SECONDS = 60.0
+WARMUP_SECONDS = 3.0
+WORKERS, THREADS = 2, 4  # as `make run` (movierec/stack.py)
+REQUEST_TIMEOUT = 10.0
+# Share of requests; "genres" is the trivial baseline sampled in the same run.
+MIX = {
+    "recommendations": 70,
+    "movie detail": 7.5,
+    "similar": 7.5,
+    "rating PUT": 10,
+    "search": 5,
+    "genres (trivial)": 5,
+}
+SEARCHES = ["godfather", "space adventure", "toy story", "heist", "romantic comedy in paris",
+            "alien invasion", "jane austen", "batman", "zombies", "time travel"]  # fmt: skip
+TARGETS = {"recommendations p95 ms": 50.0, "throughput req/s": 150.0, "errors": 0}
+
+
+def main() -> None:
+    if not (DATASET / "ratings.csv").is_file():
+        print(f"skipped: {DATASET} is missing")
+        return
+    original = connection.settings_dict["NAME"]
+    use_bench_database(DATABASE)
+    try:
+        tokens, movie_ids = _prepare()
+    finally:
+        use_database(original)
+    port = _free_port()
+    server = _start_gunicorn(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(base, tokens[0], server)
+        _drive(base, tokens, movie_ids, WARMUP_SECONDS)  # connections, caches, JIT-less warm-up
+        start = time.perf_counter()
+        samples = _drive(base, tokens, movie_ids, DURATION_SECONDS)
+        elapsed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    _report(samples, elapsed)
+
+
+def _prepare() -> tuple[list[str], list[int]]:
+    ensure_movielens(DATASET, at_least=9_000)
+    embed_catalogue()
+    users = _api_users()
+    with connection.cursor() as cursor:
+        # Fresh bulk loads have no planner statistics yet; autovacuum would add them later.
+        cursor.execute("ANALYZE")
+    start = time.perf_counter()
+    run = training_run_train(progress=NullProgress())
+    print(
+        f"trained model v{run.pk}: {run.user_count} users x {run.item_count} movies, "
+        f"{run.rating_count} ratings in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
+    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    movie_ids = list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True))
+    return tokens, movie_ids
+
+
+def _api_users() -> list[User]:
+    """API_USERS site users (not imported raters), each with some ratings of popular films."""
+    names = [f"load{i:03d}" for i in range(API_USERS)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    # Unusable passwords: token auth only, and no hashing to pay for.
+    User.objects.bulk_create(User(username=n, password="!") for n in names if n not in existing)
+    users = list(User.objects.filter(username__in=names).order_by("username"))
+    if Rating.objects.filter(user__in=users).count() < API_USERS * RATINGS_PER_USER // 2:
+        rng = random.Random(0)
+        popular = list(Movie.objects.order_by("-rating_count").values_list("pk", flat=True)[:500])
+        for user in users:
+            for movie_id in rng.sample(popular, RATINGS_PER_USER):
+                rating_upsert(user=user, movie=movie_id, score=rng.choice(range(1, 11)) / 2)
+    return users
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    env = os.environ | {
+        "DATABASE_URL": database_url(DATABASE),
+        # High enough never to answer 429: the benchmark measures serving, not throttling.
+        "API_THROTTLE_USER": "1000000/minute",
+        # DEBUG keeps every SQL statement in memory; production runs without it.
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    argv = [sys.executable, "-m", "gunicorn", "movierec.wsgi:application", "--config",
+            GUNICORN_CONFIG, "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+            "--threads", str(THREADS), "--graceful-timeout", "5",
+            # The default control socket is one per user: it would clash with `make run`.
+            "--no-control-socket"]  # fmt: skip
+    print(f"gunicorn: {WORKERS} workers x {THREADS} threads on 127.0.0.1:{port}", flush=True)
+    return subprocess.Popen(argv, env=env, cwd=settings.BASE_DIR)
+
+
+def _wait_until_up(base: str, token: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 180  # two workers load torch and the model first
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        try:
+            response = requests.get(f"{base}/api/v1/genres/", headers=_auth(token), timeout=5)
+            if response.status_code == 200:
+                return
+        except requests.RequestException:  # refused, or accepted while the workers boot
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("gunicorn did not answer within 180 s")
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Token {token}"}
+
+
+def _request(rng: random.Random, movie_ids: list[int]) -> tuple[str, str, str, dict | None]:
+    """One request of the mix: (endpoint name, method, path, JSON body)."""
+    name = rng.choices(list(MIX), weights=list(MIX.values()))[0]
+    movie = rng.choice(movie_ids)
+    if name == "recommendations":
+        return name, "GET", "/api/v1/recommendations/?k=10", None
+    if name == "movie detail":
+        return name, "GET", f"/api/v1/movies/{movie}/", None
+    if name == "similar":
+        return name, "GET", f"/api/v1/movies/{movie}/similar/", None
+    if name == "rating PUT":
+        return name, "PUT", f"/api/v1/movies/{movie}/rating/", {"score": rng.randint(1, 10) / 2}
+    if name == "search":
+        return name, "GET", f"/api/v1/movies/?q={rng.choice(SEARCHES)}", None
+    return name, "GET", "/api/v1/genres/", None
+
+
+def _drive(base: str, tokens: list[str], movie_ids: list[int], seconds: float) -> dict:
+    """CLIENTS threads, each a keep-alive session acting as random API users, until the
+    deadline. Returns {endpoint: {"ms": [...], "errors": [...]}}."""
+    samples: dict = defaultdict(lambda: {"ms": [], "errors": []})
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        session = requests.Session()
+        local: dict = defaultdict(lambda: {"ms": [], "errors": []})
+        while time.monotonic() < deadline:
+            name, method, path, body = _request(rng, movie_ids)
+            start = time.perf_counter()
+            try:
+                response = session.request(
+                    method, base + path, json=body, headers=_auth(rng.choice(tokens)),
+                    timeout=REQUEST_TIMEOUT,
+                )  # fmt: skip
+                failed = None if response.status_code < 400 else str(response.status_code)
+            except requests.RequestException as exc:
+                failed = type(exc).__name__
+            local[name]["ms"].append(1000 * (time.perf_counter() - start))
+            if failed:
+                local[name]["errors"].append(failed)
+        session.close()
+        with lock:
+            for name, values in local.items():
+                samples[name]["ms"] += values["ms"]
+                samples[name]["errors"] += values["errors"]
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples
+
+
+def _report(samples: dict, elapsed: float) -> None:
+    total = sum(len(s["ms"]) for s in samples.values())
+    errors = sum(len(s["errors"]) for s in samples.values())
+    print(f"{CLIENTS} clients for {elapsed:.1f} s: {total} requests, {total / elapsed:.1f} req/s, "
+          f"{errors} errors")  # fmt: skip
+    print(f"{'endpoint':<20} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7}  errors")
+    p95 = {}
+    for name in MIX:
+        values = np.array(samples[name]["ms"])
+        if not len(values):
+            continue
+        p50, p95[name], p99 = np.percentile(values, [50, 95, 99])
+        failed = samples[name]["errors"]
+        print(
+            f"{name:<20} {len(values):6d} {len(values) / elapsed:7.1f} {p50:7.1f} "
+            f"{p95[name]:7.1f} {p99:7.1f}  {len(failed)} {' '.join(sorted(set(failed)))}"
+        )
+    ratio = p95["recommendations"] / p95["genres (trivial)"]
+    print(f"recommendations p95 / trivial p95: {ratio:.2f}")
+    results = {
+        "recommendations p95 ms": p95["recommendations"],
+        "throughput req/s": total / elapsed,
+        "errors": errors,
+    }
+    for name, target in TARGETS.items():
+        met = results[name] >= target if name.startswith("throughput") else results[name] <= target
+        print(f"target {name}: {results[name]:.1f} vs {target} -> {'met' if met else 'MISSED'}")

@@ -81,7 +81,9 @@ EXPOSE 8000
 
 # gthread workers: WEB_CONCURRENCY processes (gunicorn reads it for --workers) of 4 threads.
 # The worker heartbeat file goes to /dev/shm, a tmpfs, as gunicorn advises for containers.
+# The config file loads the embedding and ALS models before a worker takes requests.
 CMD ["gunicorn", "movierec.wsgi:application", \
+     "--config", "movierec/gunicorn.conf.py", \
      "--bind", "0.0.0.0:8000", \
      "--worker-class", "gthread", \
      "--threads", "4", \

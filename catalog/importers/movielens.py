@@ -41,8 +41,9 @@ from catalog.importers.sql import (
     upsert,
 )
 from catalog.models import Genre, Job, Movie
-from catalog.services import job_create
+from catalog.services import job_create, job_mark_unqueued
 from movierec.progress import Progress
+from movierec.queueing import enqueue_on_commit
 from recommendations.models import MAX_SCORE, MIN_SCORE, Rating
 
 PROBLEMS_SHOWN = 20
@@ -653,7 +654,12 @@ def movielens_import_enqueue(*, source: str) -> Job:
     from catalog.tasks import import_movielens_task  # the task module imports this one
 
     job = job_create(kind=Job.Kind.IMPORT, description=f"MovieLens import from {source}"[:300])
-    transaction.on_commit(lambda: import_movielens_task.delay(job.pk, source))
+    enqueue_on_commit(
+        import_movielens_task,
+        job_id=job.pk,
+        source=source,
+        on_unavailable=lambda: job_mark_unqueued(job_id=job.pk),
+    )
     return job
 
 

@@ -7,8 +7,10 @@ import json
 import time
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
+from catalog.importers.movielens import movielens_import_enqueue
 from catalog.models import Job, Movie
 from catalog.services import embedding_job_start, movie_mark_dirty
 from catalog.tasks import sweep_dirty_movies
@@ -92,10 +94,19 @@ def test_sweep_leaves_movies_a_worker_holds(broker, movie):
     assert queued_task_names(broker) == []
 
 
-def test_job_that_cannot_be_queued_is_marked_failed(broker, db, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "start_job",
+    [embedding_job_start, lambda: movielens_import_enqueue(source="/data/ml-latest-small.zip")],
+    ids=["embedding", "import"],
+)
+def test_job_that_cannot_be_queued_is_marked_failed(
+    broker, db, django_capture_on_commit_callbacks, start_job
+):
     broker.stop()
+    start = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        job = embedding_job_start()
+        job = start_job()
+    assert time.monotonic() - start < QUICK_SECONDS
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
     assert "Redis" in job.message

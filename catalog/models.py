@@ -31,7 +31,9 @@ class Movie(models.Model):
     keywords = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes.")
     poster_path = models.CharField(max_length=200, blank=True, help_text="TMDB poster path.")
-    language = models.CharField(max_length=16, blank=True, help_text="Original language (ISO 639-1).")
+    language = models.CharField(
+        max_length=16, blank=True, help_text="Original language (ISO 639-1)."
+    )
     movielens_tags = ArrayField(
         models.CharField(max_length=200),
         default=list,
@@ -47,14 +49,19 @@ class Movie(models.Model):
         output_field=models.FloatField(null=True),
         db_persist=True,
     )
-    is_hidden = models.BooleanField(default=False, help_text="Hidden from lists and recommendations.")
+    is_hidden = models.BooleanField(
+        default=False, help_text="Hidden from lists and recommendations."
+    )
     is_featured = models.BooleanField(
         default=False, help_text="Editorial pick, shown on the home page."
     )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True, editable=False)
     embedding_model = models.CharField(max_length=200, blank=True, editable=False)
     embedding_text_hash = models.CharField(
-        max_length=64, blank=True, editable=False, help_text="SHA-256 of the text that was embedded."
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the text that was embedded.",
     )
     # Dirty flag: set by imports and edits, cleared by the embedding service.
     needs_embedding = models.BooleanField(default=True, editable=False)
@@ -64,7 +71,11 @@ class Movie(models.Model):
     # 0003), so set-based SQL updates from importers keep them current without any Python.
     search_vector = models.GeneratedField(
         expression=Func(
-            F("title"), F("overview"), F("tagline"), F("keywords"), F("movielens_tags"),
+            F("title"),
+            F("overview"),
+            F("tagline"),
+            F("keywords"),
+            F("movielens_tags"),
             function="catalog_movie_search_vector",
             output_field=SearchVectorField(),
         ),
@@ -104,7 +115,9 @@ class Movie(models.Model):
             GinIndex(fields=["title_trigrams"], name="movie_title_trigrams_gin"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(rating_sum__gte=0), name="movie_rating_sum_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(rating_sum__gte=0), name="movie_rating_sum_nonnegative"
+            ),
             models.CheckConstraint(
                 condition=Q(year__isnull=True) | Q(year__gte=1870, year__lte=2100),
                 name="movie_year_plausible",

@@ -25,7 +25,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true/false, 1/0, yes/no or on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use true/false, 1/0, yes/no or on/off."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -48,7 +50,9 @@ def env_throttle_rate(name: str, default: str) -> str:
 
 ENVIRONMENT = env.str("MOVIEREC_ENV", default="development")
 if ENVIRONMENT not in {"development", "production"}:
-    raise ImproperlyConfigured(f"MOVIEREC_ENV={ENVIRONMENT!r}; expected 'development' or 'production'.")
+    raise ImproperlyConfigured(
+        f"MOVIEREC_ENV={ENVIRONMENT!r}; expected 'development' or 'production'."
+    )
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)

@@ -6,6 +6,8 @@ Django's default connection to its own database, created on demand.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import psycopg
@@ -46,11 +48,24 @@ def recreate_database(name: str) -> None:
     ensure_database(name)
 
 
-def use_bench_database(name: str) -> None:
-    """Point Django's default connection at database `name` (created and migrated if new)."""
-    ensure_database(name)
+@contextmanager
+def bench_database(name: str, *, fresh: bool = False) -> Iterator[None]:
+    """Point Django's default connection at database `name` (created and migrated if new)
+    for the block, then back at the configured one. `fresh` starts from an empty
+    database and drops it afterwards."""
+    original = connection.settings_dict["NAME"]
+    if fresh:
+        recreate_database(name)
+    else:
+        ensure_database(name)
     use_database(name)
-    call_command("migrate", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        use_database(original)
+        if fresh:
+            drop_database(name)
 
 
 def database_url(name: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from bench._db import use_bench_database
+from bench._db import bench_database
 from catalog import embedding
 from catalog.documents import movie_document, movies_for_documents
 from catalog.models import Movie
@@ -34,9 +34,13 @@ def ensure_movielens(source: Path, at_least: int) -> None:
 
 
 def main() -> None:
+    with bench_database(DATABASE):
+        _run()
+
+
+def _run() -> None:
     from catalog.services import movies_embed_dirty
 
-    use_bench_database(DATABASE)
     ensure_movielens(SOURCE, at_least=MOVIES)
     ids = list(Movie.objects.order_by("pk").values_list("pk", flat=True)[:MOVIES])
     texts = [movie_document(movie) for movie in movies_for_documents(movie_ids=ids)]

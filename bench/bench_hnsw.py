@@ -15,7 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from bench._db import use_bench_database
+from bench._db import bench_database
 from bench.bench_embedding import ensure_movielens
 from catalog import embedding, selectors
 from catalog.filters import MovieFilters
@@ -98,7 +98,11 @@ def hnsw_neighbours(cursor, movie_id: int, vector: str, ef_search: int) -> tuple
 
 
 def main() -> None:
-    use_bench_database(DATABASE)
+    with bench_database(DATABASE):
+        _run()
+
+
+def _run() -> None:
     ensure_movielens(SOURCE, at_least=60_000)
     embed_catalogue()
     with connection.cursor() as cursor:

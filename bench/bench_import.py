@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
-from bench._db import drop_database, recreate_database, use_database
+from bench._db import bench_database
 from catalog.importers.movielens import ImportReport, movielens_import
 from movierec.progress import NullProgress, Progress
 
@@ -30,20 +29,13 @@ def main() -> None:
     if not (DATASET / "ratings.csv").is_file():
         print(f"skipped: {DATASET} is missing")
         return
-    original = connection.settings_dict["NAME"]
-    recreate_database(BENCH_DATABASE)
-    use_database(BENCH_DATABASE)
-    try:
-        call_command("migrate", verbosity=0)
+    with bench_database(BENCH_DATABASE, fresh=True):
         for path in DATASET.glob("*.csv"):  # both contenders start from a warm page cache
             path.read_bytes()
         baseline, _ = _timed(_copy_ratings_baseline)
         stages = StageTimer()
         first, report = _timed(lambda: _import(stages))
         again, rerun = _timed(lambda: _import(NullProgress()))
-    finally:
-        use_database(original)
-        drop_database(BENCH_DATABASE)
     print(report.summary())
     print(f"second run changed {rerun.inserted + rerun.updated} rows")
     print(f"{'bare COPY of ratings.csv (unlogged)':<40} {baseline:8.2f} s")

@@ -28,7 +28,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from bench._db import database_url, use_bench_database, use_database
+from bench._db import bench_database, database_url
 from bench.bench_embedding import ensure_movielens
 from bench.bench_hnsw import embed_catalogue
 from catalog.models import Movie
@@ -64,12 +64,8 @@ def main() -> None:
     if not (DATASET / "ratings.csv").is_file():
         print(f"skipped: {DATASET} is missing")
         return
-    original = connection.settings_dict["NAME"]
-    use_bench_database(DATABASE)
-    try:
+    with bench_database(DATABASE):
         tokens, movie_ids = _prepare()
-    finally:
-        use_database(original)
     port = _free_port()
     server = _start_gunicorn(port)
     try:

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
-from bench._db import ensure_database, use_database
+from bench._db import bench_database
 from catalog.filters import MovieFilters
 from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
@@ -41,11 +40,7 @@ def main() -> None:
     if not (DATASET / "ratings.csv").is_file():
         print(f"skipped: {DATASET} is missing")
         return
-    original = connection.settings_dict["NAME"]
-    ensure_database(BENCH_DATABASE)
-    use_database(BENCH_DATABASE)
-    try:
-        call_command("migrate", verbosity=0)
+    with bench_database(BENCH_DATABASE):
         movielens_import(source=str(DATASET), progress=NullProgress())
         embedded = movies_embed_dirty(progress=NullProgress())
         print(embedded.summary())
@@ -58,8 +53,6 @@ def main() -> None:
             f"{run.rating_count} ratings in {train_seconds:.1f} s"
         )
         _measure()
-    finally:
-        use_database(original)
 
 
 def _measure() -> None:

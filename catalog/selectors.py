@@ -1,9 +1,11 @@
 """Read queries for the catalogue. Views and the API call these, never the ORM directly."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from pgvector.django import CosineDistance
@@ -48,6 +50,24 @@ HNSW_EF_SEARCH = 100
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
+@contextmanager
+def hnsw_search(*, k: int) -> Iterator[CursorWrapper]:
+    """A transaction in which HNSW index scans can return k rows past filters and exclusions.
+
+    Without pgvector's iterative scan, HNSW yields at most ef_search rows *before*
+    the WHERE clause, so a filtered query could come back nearly empty. Relaxed
+    order is cheaper than strict; callers re-sort by distance. set_config(..., true)
+    is SET LOCAL: it ends with this transaction.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), "
+            "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(min(max(HNSW_EF_SEARCH, k), HNSW_MAX_EF_SEARCH))],
+        )
+        yield cursor
+
+
 def movies_nearest(
     *,
     vector: Sequence[float],
@@ -74,13 +94,7 @@ def movies_nearest(
         .order_by("distance")
         .prefetch_related("genres")
     )[:k]
-    with transaction.atomic(), connection.cursor() as cursor:
-        # set_config(..., true) is SET LOCAL: it ends with this transaction.
-        cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true), "
-            "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            [str(min(max(HNSW_EF_SEARCH, k), HNSW_MAX_EF_SEARCH))],
-        )
+    with hnsw_search(k=k) as cursor:
         movies = list(queryset)
         if len(movies) < k:
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")

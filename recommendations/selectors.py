@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -21,6 +21,7 @@ from pgvector.django import CosineDistance
 
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
+from catalog.selectors import hnsw_search
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
 from recommendations.training import RatingTriples
 
@@ -160,14 +161,7 @@ def movie_neighbour_ids(
     *, vector: np.ndarray, n: int, filters: MovieFilters, exclude: Iterable[int]
 ) -> list[int]:
     """The n visible movies nearest to `vector` by cosine (pgvector HNSW)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Without an iterative scan, HNSW returns at most ef_search rows *before* the
-        # filters and exclusions, so a filtered query could come back nearly empty.
-        cursor.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-            " set_config('hnsw.ef_search', %s, true)",
-            [str(min(1000, max(40, n)))],
-        )
+    with hnsw_search(k=n):
         return list(
             _visible_movies(filters, exclude)
             .filter(embedding__isnull=False)

@@ -106,6 +106,8 @@ class Movie(models.Model):
             ),
             models.Index(F("rating_count").desc(), name="movie_popularity_idx"),
             models.Index(fields=["year"], name="movie_year_idx"),
+            # max(updated_at) is the catalogue version the recommender checks on every call.
+            models.Index(fields=["updated_at"], name="movie_updated_at_idx"),
             models.Index(
                 fields=["id"], condition=Q(needs_embedding=True), name="movie_needs_embedding_idx"
             ),

@@ -236,7 +236,10 @@ def _embeddings_write(
                     embedding_model = %s,
                     embedding_text_hash = v.text_hash,
                     needs_embedding = v.text_hash IS DISTINCT FROM v.current_hash,
-                    embedding_claimed_at = NULL
+                    embedding_claimed_at = NULL,
+                    -- Moves the catalogue version the recommender caches against; not now(),
+                    -- which is this transaction's start and may be older than other writes.
+                    updated_at = clock_timestamp()
                 FROM (VALUES {values}) AS v(id, embedding, text_hash, current_hash)
                 WHERE m.id = v.id AND m.embedding_claimed_at = %s
                 """,

@@ -7,7 +7,7 @@ is about 20x cheaper to decode than the text form.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,11 +15,8 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from pgvector.django import CosineDistance
 
-from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from catalog.selectors import hnsw_search
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
@@ -40,6 +37,19 @@ def not_interested_list(*, user) -> QuerySet[NotInterested]:
 
 def training_run_list() -> QuerySet[TrainingRun]:
     return TrainingRun.objects.defer("artifact")
+
+
+def serving_versions() -> tuple[int | None, datetime | None]:
+    """The serving model's id and the catalogue's version (latest movie change), in one
+    round trip of two index-only lookups: the recommender checks both on every call."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
+                   (SELECT max(updated_at) FROM {Movie._meta.db_table})
+            """
+        )
+        return cursor.fetchone()
 
 
 def training_run_serving_id() -> int | None:
@@ -107,75 +117,62 @@ class UserSignals:
 
 
 def user_signals(
-    *, user_id: int, like_threshold: float, liked_cap: int, include_watchlist: bool
+    *,
+    user_id: int,
+    like_threshold: float,
+    liked_cap: int,
+    include_watchlist: bool,
+    vectors_of: Callable[[np.ndarray], list[np.ndarray | None]],
 ) -> UserSignals:
-    """Ratings, not-interested and (optionally) watchlist ids, with the liked films' embeddings.
+    """Ratings, not-interested and (optionally) watchlist ids, and the liked films.
 
-    Only the `liked_cap` best (then most recent) likes bring their embedding, which
-    bounds the transfer for users with thousands of ratings.
+    Only the `liked_cap` best (then most recent) likes count towards the taste,
+    which bounds the work for users with thousands of ratings. Their embeddings
+    come from `vectors_of` (the in-process catalogue), not from the database.
     """
     sql = f"""
-        SELECT 'r', r.movie_id, r.score::float8, m.title,
+        SELECT 'r', r.movie_id, r.score::float8,
                CASE WHEN r.score >= %(like)s AND row_number() OVER (
                    PARTITION BY r.score >= %(like)s ORDER BY r.score DESC, r.updated_at DESC
-               ) <= %(cap)s THEN vector_send(m.embedding) END
+               ) <= %(cap)s THEN m.title END
           FROM {Rating._meta.db_table} r JOIN {Movie._meta.db_table} m ON m.id = r.movie_id
          WHERE r.user_id = %(user)s
         UNION ALL
-        SELECT 'n', movie_id, NULL, NULL, NULL FROM {NotInterested._meta.db_table}
+        SELECT 'n', movie_id, NULL, NULL FROM {NotInterested._meta.db_table}
          WHERE user_id = %(user)s
     """
     if include_watchlist:
         sql += f"""
         UNION ALL
-        SELECT 'w', movie_id, NULL, NULL, NULL FROM {WatchlistItem._meta.db_table}
+        SELECT 'w', movie_id, NULL, NULL FROM {WatchlistItem._meta.db_table}
          WHERE user_id = %(user)s
         """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"user": user_id, "like": like_threshold, "cap": liked_cap})
         rows = cursor.fetchall()
     rated = [row for row in rows if row[0] == "r"]
-    liked = [row for row in rated if row[2] >= like_threshold]
+    liked = [row for row in rated if row[3] is not None]
     return UserSignals(
         rated_ids=np.array([row[1] for row in rated], dtype=np.int64),
         rated_scores=np.array([row[2] for row in rated], dtype=np.float32),
         hidden_ids=np.array([row[1] for row in rows if row[0] != "r"], dtype=np.int64),
         liked_titles=[row[3] for row in liked],
-        liked_vectors=[decode_vector(row[4]) for row in liked],
+        liked_vectors=vectors_of(np.array([row[1] for row in liked], dtype=np.int64)),
     )
 
 
-def _id_set(ids: Iterable[int]) -> RawSQL:
-    """Ids as one array parameter: `pk__in=[...]` would compile one placeholder per id,
-    which costs milliseconds for users with thousands of ratings."""
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
-
-
-def _visible_movies(filters: MovieFilters, exclude: Iterable[int]) -> QuerySet[Movie]:
-    return (
-        Movie.objects.filter(is_hidden=False).filter(filters.q()).exclude(pk__in=_id_set(exclude))
-    )
-
-
-def movie_neighbour_ids(
-    *, vector: np.ndarray, n: int, filters: MovieFilters, exclude: Iterable[int]
-) -> list[int]:
-    """The n visible movies nearest to `vector` by cosine (pgvector HNSW)."""
-    with hnsw_search(k=n):
-        return list(
-            _visible_movies(filters, exclude)
-            .filter(embedding__isnull=False)
-            .order_by(CosineDistance("embedding", vector.tolist()))
-            .values_list("pk", flat=True)[:n]
+def movie_neighbour_ids(*, vector: np.ndarray, n: int) -> list[int]:
+    """The n visible movies nearest to `vector` by cosine (pgvector HNSW), nearest first."""
+    with hnsw_search(k=n) as cursor:
+        cursor.execute(
+            f"""
+            SELECT id FROM {Movie._meta.db_table}
+             WHERE embedding IS NOT NULL AND NOT is_hidden
+             ORDER BY embedding <=> %s::vector LIMIT %s
+            """,
+            [Movie._meta.get_field("embedding").get_prep_value(vector), n],
         )
-
-
-def movie_popular_ids(*, n: int, filters: MovieFilters, exclude: Iterable[int]) -> list[int]:
-    return list(
-        _visible_movies(filters, exclude)
-        .order_by("-rating_count", "pk")
-        .values_list("pk", flat=True)[:n]
-    )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -185,25 +182,6 @@ class Candidates:
     movie_ids: np.ndarray
     rating_counts: np.ndarray
     vectors: np.ndarray  # unit rows; zeros where a movie has no embedding yet
-
-
-def movie_candidates(*, movie_ids: Iterable[int], filters: MovieFilters) -> Candidates:
-    rows = list(
-        _visible_movies(filters, ())
-        .filter(pk__in=_id_set(movie_ids))
-        .order_by()  # the caller ranks them; Movie's default ordering would sort by title
-        .values_list("pk", "rating_count", _vector_send("embedding"))
-    )
-    vectors = np.zeros((len(rows), EMBEDDING_DIMENSIONS), dtype=np.float32)
-    for i, row in enumerate(rows):
-        vector = decode_vector(row[2])
-        if vector is not None:
-            vectors[i] = vector
-    return Candidates(
-        movie_ids=np.array([row[0] for row in rows], dtype=np.int64),
-        rating_counts=np.array([row[1] for row in rows], dtype=np.float32),
-        vectors=unit_rows(vectors),
-    )
 
 
 def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:

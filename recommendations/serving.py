@@ -69,8 +69,12 @@ _cached: ServingModel | None = None
 
 def serving_model() -> ServingModel | None:
     """The model to serve, or None before the first successful training."""
+    return model_for(training_run_serving_id())
+
+
+def model_for(run_id: int | None) -> ServingModel | None:
+    """The model of training run `run_id`, loaded once per process."""
     global _cached
-    run_id = training_run_serving_id()
     if run_id is None:
         return None
     cached = _cached

@@ -147,9 +147,8 @@ def test_a_call_makes_a_handful_of_queries(world, trained):
     recommend_for_user(fan)  # loads the model into the process cache
     with CaptureQueriesContext(connection) as queries:
         recommend_for_user(fan, k=10)
-    # Serving id, user signals, pgvector (+ its savepoint pair and SET LOCAL), popular,
-    # candidates, the k movies.
-    assert len(queries) <= 9
+    # Versions, user signals, pgvector (+ its savepoint pair and SET LOCAL), the k movies.
+    assert len(queries) <= 7
 
 
 def test_mmr_spreads_a_list_of_near_duplicates():

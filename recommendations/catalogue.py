@@ -1,0 +1,174 @@
+"""The recommender's in-process copy of the catalogue, as numpy arrays.
+
+Fetching ~300 candidates' embeddings, years, genres and popularity from Postgres
+cost more than the rest of a recommendation together, and the catalogue changes
+far less often than it is read. So each process keeps one copy of every movie's
+id, visibility, year, genres, rating count and unit embedding, and rebuilds it when
+
+- a movie changed: every catalogue writer (admin, importers, embedding, hide/feature)
+  moves `max(updated_at)`, which is read with the serving model's id in one query;
+- or after MAX_AGE_SECONDS, which refreshes the popularity counts (rating writes
+  change them without touching `updated_at`).
+
+Writes that bypass `updated_at` are still safe to serve: the final fetch of the k
+movies shown re-checks visibility and filters in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db import connection
+
+from catalog.filters import MovieFilters
+from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
+from recommendations.selectors import Candidates, unit_rows
+
+MAX_AGE_SECONDS = 300
+
+# pgvector's binary form: uint16 dimensions, uint16 unused, then big-endian float4s.
+_VECTOR_HEADER = 4
+_VECTOR_BYTES = _VECTOR_HEADER + 4 * EMBEDDING_DIMENSIONS
+_NO_VECTOR = bytes(_VECTOR_BYTES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalogue:
+    version: datetime | None  # max(updated_at) when built
+    built_at: float  # time.monotonic()
+    movie_ids: np.ndarray  # sorted
+    visible: np.ndarray  # bool
+    years: np.ndarray  # float32, NaN when unknown (so comparisons are False, as in SQL)
+    genres: dict[str, np.ndarray]  # casefolded genre name -> bool mask
+    rating_counts: np.ndarray  # float32
+    by_popularity: np.ndarray  # row indices, most rated first (ties by id)
+    vectors: np.ndarray  # unit rows; zeros where a movie has no embedding yet
+    embedded: np.ndarray  # bool: has a vector
+
+    def rows(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row of each of `movie_ids`, and the mask of those in the catalogue."""
+        if not len(self.movie_ids):
+            return np.zeros(len(movie_ids), dtype=np.int64), np.zeros(len(movie_ids), dtype=bool)
+        found = np.minimum(np.searchsorted(self.movie_ids, movie_ids), len(self.movie_ids) - 1)
+        return found, self.movie_ids[found] == movie_ids
+
+    def allowed(self, filters: MovieFilters, exclude: np.ndarray) -> np.ndarray:
+        """Rows that may be recommended: visible, within `filters`, not in `exclude`."""
+        mask = self.visible.copy()
+        if filters.genre:
+            mask &= self.genres.get(filters.genre.casefold(), np.zeros_like(mask))
+        low, high = _year_bounds(filters)
+        if low is not None:
+            mask &= self.years >= low
+        if high is not None:
+            mask &= self.years <= high
+        found, known = self.rows(exclude)
+        mask[found[known]] = False
+        return mask
+
+    def popular_ids(self, n: int, allowed: np.ndarray) -> np.ndarray:
+        order = self.by_popularity[allowed[self.by_popularity]]
+        return self.movie_ids[order[:n]]
+
+    def nearest_ids(self, vector: np.ndarray, n: int, allowed: np.ndarray) -> np.ndarray:
+        """The n allowed movies with an embedding closest to `vector`, by exact cosine."""
+        similarity = np.where(allowed & self.embedded, self.vectors @ vector, -np.inf)
+        n = min(n, int(np.isfinite(similarity).sum()))
+        top = np.argpartition(-similarity, n - 1)[:n] if n else np.array([], dtype=np.int64)
+        return self.movie_ids[top]
+
+    def vectors_of(self, movie_ids: np.ndarray) -> list[np.ndarray | None]:
+        found, known = self.rows(movie_ids)
+        return [
+            self.vectors[row] if ok and self.embedded[row] else None
+            for row, ok in zip(found.tolist(), known.tolist(), strict=True)
+        ]
+
+    def candidates(self, movie_ids: np.ndarray, allowed: np.ndarray) -> Candidates:
+        """`movie_ids` that are allowed, with what ranking needs, in catalogue order."""
+        found, known = self.rows(np.unique(movie_ids))
+        rows = found[known]
+        rows = rows[allowed[rows]]
+        return Candidates(
+            movie_ids=self.movie_ids[rows],
+            rating_counts=self.rating_counts[rows],
+            vectors=self.vectors[rows],
+        )
+
+
+def _year_bounds(filters: MovieFilters) -> tuple[int | None, int | None]:
+    decade_end = None if filters.decade is None else filters.decade + 9
+    lows = [y for y in (filters.year_min, filters.decade) if y is not None]
+    highs = [y for y in (filters.year_max, decade_end) if y is not None]
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def catalogue_build(*, version: datetime | None) -> Catalogue:
+    """Every movie in two queries: attributes with genre ids, and the embeddings."""
+    movie_table, genre_table = Movie._meta.db_table, Genre._meta.db_table
+    link_table = Movie.genres.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT m.id, m.is_hidden, m.year, m.rating_count,
+                   coalesce(array_agg(g.name) FILTER (WHERE g.id IS NOT NULL), '{{}}'),
+                   coalesce(vector_send(m.embedding), %s)
+              FROM {movie_table} m
+              LEFT JOIN {link_table} mg ON mg.movie_id = m.id
+              LEFT JOIN {genre_table} g ON g.id = mg.genre_id
+             GROUP BY m.id
+             ORDER BY m.id
+            """,
+            [_NO_VECTOR],
+        )
+        rows = cursor.fetchall()
+    n = len(rows)
+    movie_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
+    rating_counts = np.fromiter((row[3] for row in rows), dtype=np.float32, count=n)
+    genres: dict[str, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for name in row[4]:
+            genres.setdefault(name.casefold(), np.zeros(n, dtype=bool))[i] = True
+    raw = np.frombuffer(b"".join(bytes(row[5]) for row in rows), dtype=np.uint8)
+    vectors = raw.reshape(n, _VECTOR_BYTES)[:, _VECTOR_HEADER:].copy().view(">f4")
+    vectors = unit_rows(vectors.astype(np.float32).reshape(n, EMBEDDING_DIMENSIONS))
+    return Catalogue(
+        version=version,
+        built_at=time.monotonic(),
+        movie_ids=movie_ids,
+        visible=np.fromiter((not row[1] for row in rows), dtype=bool, count=n),
+        years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
+        genres=genres,
+        rating_counts=rating_counts,
+        by_popularity=np.lexsort((movie_ids, -rating_counts)),
+        vectors=vectors,
+        embedded=vectors.any(axis=1),
+    )
+
+
+_lock = threading.Lock()
+_cached: Catalogue | None = None
+
+
+def catalogue_for(version: datetime | None) -> Catalogue:
+    """The process's catalogue, rebuilt if `version` moved or it is older than MAX_AGE_SECONDS."""
+    global _cached
+
+    def fresh(catalogue: Catalogue | None) -> bool:
+        return (
+            catalogue is not None
+            and catalogue.version == version
+            and time.monotonic() - catalogue.built_at < MAX_AGE_SECONDS
+        )
+
+    cached = _cached
+    if fresh(cached):
+        return cached
+    with _lock:  # one rebuild per change even when several threads notice it
+        if not fresh(_cached):
+            _cached = catalogue_build(version=version)
+        return _cached

@@ -20,7 +20,7 @@ MOVIE_ORDERINGS: dict[str, tuple[str | OrderBy, ...]] = {
 
 def movie_browse_list(*, filters: MovieFilters, ordering: str) -> QuerySet[Movie]:
     """Visible movies within `filters`, in one of MOVIE_ORDERINGS."""
-    movies = movie_visible_list().defer("embedding", "search_vector", "title_trigrams")
+    movies = movie_visible_list()
     if not filters.is_empty:
         # A semi-join: joining genres would repeat a movie once per matching genre.
         movies = movies.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))

@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from catalog import embedding
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import movies_nearest
+from catalog.selectors import UNSHOWN_FIELDS, movies_nearest
 
 CANDIDATES = 50  # per ranking
 RRF_K = 60
@@ -48,7 +48,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
     visible = Movie.objects.filter(is_hidden=False)
     if filters is not None and not filters.is_empty:
         visible = visible.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
-    [vector] = embedding.encode([query])
+    vector = embedding.encode_query(query)
     rankings = {
         "semantic": [m.pk for m in movies_nearest(vector=vector, k=CANDIDATES, filters=filters)],
         "keyword": _keyword_ranking(visible, query),
@@ -61,11 +61,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
             scores[movie_id] += WEIGHTS[name] / (RRF_K + rank)
             ranks[movie_id][name] = rank
     best = sorted(scores, key=lambda movie_id: (-scores[movie_id], movie_id))[:k]
-    movies = (
-        Movie.objects.defer("embedding", "search_vector", "title_trigrams")
-        .prefetch_related("genres")
-        .in_bulk(best)
-    )
+    movies = Movie.objects.defer(*UNSHOWN_FIELDS).prefetch_related("genres").in_bulk(best)
     return [
         SearchHit(
             movie=movies[movie_id],

@@ -13,11 +13,15 @@ from pgvector.django import CosineDistance
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 
+# Large columns no page or API response shows: loading them would double a fetch's time.
+UNSHOWN_FIELDS = ("embedding", "search_vector", "title_trigrams")
+
 
 def movie_visible_list() -> QuerySet[Movie]:
     """Movies shown to users, most rated first, with genres fetched in one extra query."""
     return (
         Movie.objects.filter(is_hidden=False)
+        .defer(*UNSHOWN_FIELDS)
         .order_by("-rating_count", "title")
         .prefetch_related("genres")
     )
@@ -91,6 +95,7 @@ def movies_nearest(
         queryset = queryset.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
     queryset = (
         queryset.annotate(distance=CosineDistance("embedding", vector))
+        .defer(*UNSHOWN_FIELDS)
         .order_by("distance")
         .prefetch_related("genres")
     )[:k]

@@ -237,6 +237,22 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)
+RECOMMENDATION_CACHE_SECONDS = env_int("RECOMMENDATION_CACHE_SECONDS", default=300)
+if RECOMMENDATION_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("RECOMMENDATION_CACHE_SECONDS must be 0 (off) or more.")
+CACHES = {
+    # Throttle counters: local memory, per process.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Ranked recommendation lists, keyed by every version they depend on
+    # (recommendations.hybrid). Per process on purpose: nothing to share but a
+    # few kilobytes per user, and a dead Redis must not touch recommendations.
+    "recommendations": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "recommendations",
+        "TIMEOUT": RECOMMENDATION_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
 
 # Data sources and models.
 MOVIELENS_SOURCE = env.str(

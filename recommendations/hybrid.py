@@ -13,20 +13,24 @@ catalogue (`recommendations.catalogue`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from django.core.cache import caches
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
+from catalog.selectors import UNSHOWN_FIELDS
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.selectors import (
     Candidates,
+    RecommenderVersions,
     UserSignals,
     movie_neighbour_ids,
-    serving_versions,
+    recommender_versions,
     unit_rows,
     user_signals,
 )
@@ -37,8 +41,6 @@ GROUP_VETO_SCORE = 2.5
 # Ranked beyond k, in case the database says a pick was hidden or re-filed since the
 # in-process catalogue was built.
 SPARE_PICKS = 5
-# Large columns no page or API response shows: loading them would double the fetch time.
-UNSHOWN_FIELDS = ("embedding", "search_vector", "title_trigrams")
 
 
 class Source(StrEnum):
@@ -92,6 +94,16 @@ class Recommendation:
     explanation: str
     source: Source
     model_version: int | None  # the TrainingRun id that served it; None before any training
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A ranked movie and why, before the database confirms it can be shown; what is cached."""
+
+    movie_id: int
+    score: float
+    explanation: str
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -260,9 +272,8 @@ def explain(
     return "Popular with people who share your taste"
 
 
-def _serving() -> tuple[ServingModel | None, Catalogue]:
-    run_id, catalogue_version = serving_versions()
-    return model_for(run_id), catalogue_for(catalogue_version)
+def _serving(versions: RecommenderVersions) -> tuple[ServingModel | None, Catalogue]:
+    return model_for(versions.run_id), catalogue_for(versions.catalogue)
 
 
 def _profile_for(
@@ -340,9 +351,37 @@ def recommend_for_user(
 
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
+
+    The ranking is cached per process under every version it depends on (model,
+    catalogue, the user's ratings and lists), so a rating, a retrain or a catalogue
+    edit is seen by the very next call; only popularity can lag, by at most the
+    cache timeout.
     """
     filters = filters or MovieFilters()
-    model, catalogue = _serving()
+    versions = recommender_versions(user_id=user.pk)
+    request = (user.pk, k, filters, exclude_watchlist, algorithm, config, versions)
+    key = "recs:" + hashlib.sha256(repr(request).encode()).hexdigest()
+    cache = caches["recommendations"]
+    picks = cache.get(key)
+    if picks is None:
+        picks = _picks_for_user(
+            user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
+        )
+        cache.set(key, picks)
+    return _recommendations(picks, versions.run_id, filters=filters, k=k)
+
+
+def _picks_for_user(
+    user,
+    versions: RecommenderVersions,
+    k: int,
+    filters: MovieFilters,
+    exclude_watchlist: bool,
+    *,
+    algorithm: Algorithm,
+    config: HybridConfig,
+) -> list[Pick]:
+    model, catalogue = _serving(versions)
     profile = _profile_for(
         user, model, catalogue, exclude_watchlist=exclude_watchlist, config=config
     )
@@ -359,44 +398,38 @@ def recommend_for_user(
         k=k + SPARE_PICKS,
         config=config,
     )
-    return _recommendations(
-        ranked,
-        candidates,
-        model,
-        lambda item: explain(item, candidates.vectors[item.index], profile, config),
-        filters=filters,
-        k=k,
-    )
+    return [
+        Pick(
+            movie_id=int(candidates.movie_ids[item.index]),
+            score=item.score,
+            explanation=explain(item, candidates.vectors[item.index], profile, config),
+            source=item.source,
+        )
+        for item in ranked
+    ]
 
 
 def _recommendations(
-    ranked: Sequence[Ranked],
-    candidates: Candidates,
-    model: ServingModel | None,
-    explanation,
-    *,
-    filters: MovieFilters,
-    k: int,
+    picks: Sequence[Pick], run_id: int | None, *, filters: MovieFilters, k: int
 ) -> list[Recommendation]:
-    """The first k ranked movies that the database confirms are visible and within `filters`
+    """The first k picks that the database confirms are visible and within `filters`
     (the in-process catalogue may be minutes old)."""
-    ids = [int(candidates.movie_ids[item.index]) for item in ranked]
     movies = (
         Movie.objects.filter(is_hidden=False)
         .filter(filters.q())
         .defer(*UNSHOWN_FIELDS)
-        .in_bulk(ids)
+        .in_bulk([pick.movie_id for pick in picks])
     )
     return [
         Recommendation(
-            movie=movies[movie_id],
-            score=item.score,
-            explanation=explanation(item),
-            source=item.source,
-            model_version=model.run_id if model else None,
+            movie=movies[pick.movie_id],
+            score=pick.score,
+            explanation=pick.explanation,
+            source=pick.source,
+            model_version=run_id,
         )
-        for movie_id, item in zip(ids, ranked, strict=True)
-        if movie_id in movies
+        for pick in picks
+        if pick.movie_id in movies
     ][:k]
 
 
@@ -444,7 +477,8 @@ def recommend_for_group(
     """
     if not users:
         raise ValueError("A group needs at least one member.")
-    model, catalogue = _serving()
+    versions = recommender_versions(user_id=None)
+    model, catalogue = _serving(versions)
     profiles = [
         _profile_for(u, model, catalogue, exclude_watchlist=False, config=config) for u in users
     ]
@@ -479,19 +513,24 @@ def recommend_for_group(
 
     names = [u.get_username() for u in users]
 
-    def explanation(item: Ranked) -> str:
-        column = utility[:, item.index]
+    def explanation(index: int) -> str:
+        column = utility[:, index]
         fans = [names[i] for i in np.argsort(-column) if column[i] >= config.group_fan]
         fans = fans or [names[int(column.argmax())]]
         others = [name for name in names if name not in fans]
         text = f"Picked for {_join(fans)}'s taste"
         return text + (f"; fine for {_join(others)}" if others else "")
 
-    ranked = [
-        Ranked(i, float(utility[:, i].mean()), dominants[int(utility[:, i].argmax())][i])
+    picks = [
+        Pick(
+            movie_id=int(candidates.movie_ids[i]),
+            score=float(utility[:, i].mean()),
+            explanation=explanation(i),
+            source=dominants[int(utility[:, i].argmax())][i],
+        )
         for i in order
     ]
-    return _recommendations(ranked, candidates, model, explanation, filters=no_filters, k=k)
+    return _recommendations(picks, versions.run_id, filters=no_filters, k=k)
 
 
 def _join(names: list[str]) -> str:

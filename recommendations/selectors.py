@@ -39,17 +39,39 @@ def training_run_list() -> QuerySet[TrainingRun]:
     return TrainingRun.objects.defer("artifact")
 
 
-def serving_versions() -> tuple[int | None, datetime | None]:
-    """The serving model's id and the catalogue's version (latest movie change), in one
-    round trip of two index-only lookups: the recommender checks both on every call."""
+@dataclass(frozen=True)
+class RecommenderVersions:
+    """Everything a user's recommendations depend on, as versions that move on every change."""
+
+    run_id: int | None  # the serving model
+    catalogue: datetime | None  # the latest movie change
+    # "count/latest" of the user's ratings, not-interested and watchlist rows: any insert
+    # or update moves a latest timestamp, any delete lowers a count.
+    user: str
+
+
+def recommender_versions(*, user_id: int | None) -> RecommenderVersions:
+    """The serving model's id, the catalogue version and the user's, in one round trip
+    of index lookups: the recommender checks them on every call."""
+    lists = [
+        f"(SELECT count(*) || '/' || coalesce(max({column})::text, '') "
+        f"FROM {model._meta.db_table} WHERE user_id = %(user)s)"
+        for model, column in (
+            (Rating, "updated_at"),
+            (NotInterested, "created_at"),
+            (WatchlistItem, "created_at"),
+        )
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
-                   (SELECT max(updated_at) FROM {Movie._meta.db_table})
-            """
+                   (SELECT max(updated_at) FROM {Movie._meta.db_table}),
+                   {" || ';' || ".join(lists)}
+            """,
+            {"user": user_id},
         )
-        return cursor.fetchone()
+        return RecommenderVersions(*cursor.fetchone())
 
 
 def training_run_serving_id() -> int | None:

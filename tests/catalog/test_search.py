@@ -2,6 +2,7 @@
 
 import pytest
 
+from catalog import embedding
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.search import search_movies
@@ -81,3 +82,18 @@ def test_results_are_at_most_k_and_best_first(catalogue):
 def test_an_empty_query_is_refused(query):
     with pytest.raises(ValueError, match="Search query is empty"):
         search_movies(query)
+
+
+def test_a_repeated_query_is_encoded_once(catalogue, monkeypatch):
+    encoded = []
+    real_encode = embedding.encode
+    monkeypatch.setattr(
+        embedding, "encode", lambda texts: encoded.extend(texts) or real_encode(texts)
+    )
+    embedding._encode_query.cache_clear()
+
+    first = search_movies("mafia family saga")
+    again = search_movies("  mafia   family saga ")
+
+    assert encoded == ["mafia family saga"]
+    assert [hit.movie.pk for hit in again] == [hit.movie.pk for hit in first]

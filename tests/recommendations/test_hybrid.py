@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
+from movierec.progress import NullProgress
 from recommendations.hybrid import (
     Algorithm,
     HybridConfig,
@@ -15,8 +16,15 @@ from recommendations.hybrid import (
     recommend_for_user,
 )
 from recommendations.models import TrainingRun
-from recommendations.services import not_interested_add, rating_upsert, watchlist_add
+from recommendations.services import (
+    not_interested_add,
+    rating_delete,
+    rating_upsert,
+    training_run_train,
+    watchlist_add,
+)
 from recommendations.serving import serving_model
+from tests.recommendations.conftest import SMALL_ALS
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +180,41 @@ def test_also_liked_stays_in_the_cluster_and_skips_hidden(world, trained):
 
 def test_also_liked_without_a_model_is_empty(world):
     assert also_liked(world.space[0]) == []
+
+
+def test_a_repeated_call_is_served_from_the_cache_in_two_queries(world, trained):
+    fan = world.space_fans[0]
+    first = recommend_for_user(fan, k=5)
+    with CaptureQueriesContext(connection) as queries:
+        again = recommend_for_user(fan, k=5)
+    assert ids(again) == ids(first)
+    assert len(queries) == 2  # the versions, and the movies shown
+
+
+@pytest.mark.parametrize("change", ["rate", "unrate", "not interested", "watchlist"])
+def test_every_change_of_the_user_invalidates_their_cached_list(world, trained, change):
+    fan = world.space_fans[0]
+    top = recommend_for_user(fan, k=5, exclude_watchlist=True)[0].movie
+    if change == "rate":
+        rating_upsert(user=fan, movie=top, score="4.0")
+    elif change == "not interested":
+        not_interested_add(user=fan, movie=top)
+    elif change == "watchlist":
+        watchlist_add(user=fan, movie=top)
+    else:
+        rated = fan.ratings.filter(score__gte=4).first().movie
+        rating_delete(user=fan, movie=rated)
+
+    after = ids(recommend_for_user(fan, k=5, exclude_watchlist=True))
+
+    if change == "unrate":
+        assert rated.pk in ids(recommend_for_user(fan, k=25, exclude_watchlist=True))
+    else:
+        assert top.pk not in after
+
+
+def test_a_retrain_invalidates_cached_lists(world, trained):
+    fan = world.space_fans[0]
+    assert recommend_for_user(fan, k=3)[0].model_version == trained.pk
+    newer = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    assert recommend_for_user(fan, k=3)[0].model_version == newer.pk

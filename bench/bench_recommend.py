@@ -7,7 +7,8 @@ done, so only the first run pays for them. Each run retrains, then times per cal
 side by side in the same run:
 - baseline: `Movie.objects.get(pk=...)`, a primary-key lookup through the ORM;
 - recommend_for_user (hybrid, k=10) for ~300 sampled users, unfiltered and with a
-  genre filter;
+  genre filter (each user once per line, so the per-process list cache never hits),
+  then the unfiltered call again for the same users (served from that cache);
 - also_liked (k=10) for as many sampled movies.
 """
 
@@ -63,14 +64,17 @@ def _measure() -> None:
     movies = list(Movie.objects.filter(pk__in=rng.choice(movie_ids, len(users), replace=False)))
     comedy = MovieFilters(genre="Comedy")
 
-    recommend_for_user(
-        users[0]
-    )  # loads the serving model into this process, as the first request would
+    # Loads the serving model and the catalogue copy, as a worker does before serving
+    # (k=1 so that no measured call below finds this one in the cache).
+    recommend_for_user(users[0], k=1)
     contenders = {
         "baseline Movie.objects.get(pk)": [lambda m=m: Movie.objects.get(pk=m.pk) for m in movies],
         "recommend_for_user k=10": [lambda u=u: recommend_for_user(u, k=10) for u in users],
         "recommend_for_user genre=Comedy": [
             lambda u=u: recommend_for_user(u, k=10, filters=comedy) for u in users
+        ],
+        "recommend_for_user again (cached)": [
+            lambda u=u: recommend_for_user(u, k=10) for u in users
         ],
         "also_liked k=10": [lambda m=m: also_liked(m, k=10) for m in movies],
     }
@@ -82,7 +86,7 @@ def _measure() -> None:
         p50, p95 = np.percentile(times, 50), np.percentile(times, 95)
         baseline_p95 = baseline_p95 or p95
         verdict = ""
-        if name.startswith("recommend"):
+        if name.startswith("recommend_for_user k") or "genre" in name:
             verdict = (
                 "  OK" if p95 <= TARGET_P95_MS else f"  over the {TARGET_P95_MS:.0f} ms target"
             )

@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema_serializer,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.request import Request
@@ -101,7 +101,7 @@ def _validation_error_body(exc: ValidationError) -> dict[str, Any]:
     return {"code": "invalid", "message": message, "fields": fields}
 
 
-def _error_body(exc: APIException) -> dict[str, Any]:
+def error_body(exc: APIException) -> dict[str, Any]:
     if isinstance(exc, ValidationError):
         return _validation_error_body(exc)
     code = exc.get_codes()
@@ -110,6 +110,15 @@ def _error_body(exc: APIException) -> dict[str, Any]:
         "message": str(exc.detail) if isinstance(exc.detail, str) else str(exc.default_detail),
         "fields": {},
     }
+
+
+class DatabaseUnavailable(APIException):
+    """The database is down or restarting. No view raises it: movierec.middleware answers an
+    OperationalError or InterfaceError escaping an API view with its body."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+    default_detail = "The database is temporarily unavailable; please try again shortly."
 
 
 def _as_api_exception(exc: Exception) -> Exception:
@@ -129,8 +138,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
-        return None  # not an API error: Django's 500 handling and logging take over
-    response.data = {"error": _error_body(exc)}
+        # Not an API error: Django's handling takes over, where movierec.middleware answers a
+        # database outage with DatabaseUnavailable and anything else is a logged 500.
+        return None
+    response.data = {"error": error_body(exc)}
     return response
 
 

@@ -1,0 +1,45 @@
+"""A database outage (down, restarting, refusing connections) answers 503 with Retry-After
+rather than a 500 traceback page. Recovery needs nothing here: CONN_HEALTH_CHECKS makes the
+next request replace a dead connection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from movierec.api import DatabaseUnavailable, error_body
+
+logger = logging.getLogger(__name__)
+
+# A restart takes seconds; clients that wait this long will likely find it back.
+RETRY_AFTER_SECONDS = 10
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        # One line: psycopg's messages span several, and a traceback says nothing new.
+        reason = " ".join(str(exception).split())
+        logger.warning(
+            "Database unavailable, %s %s answered 503: %s", request.method, request.path, reason
+        )
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": error_body(DatabaseUnavailable())}, status=503)
+        else:
+            # No request, so no context processors: they would look the user up in the database.
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        # Logged above; Django would log every 503 of an outage again, at ERROR.
+        response._has_been_logged = True
+        return response

@@ -15,6 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
@@ -97,11 +98,31 @@ def training_is_stale() -> bool:
     return (count, latest) != seen
 
 
+# A training run holds the advisory lock (TRAINING_RUN_LOCK, run id) on its database session
+# while it trains. PostgreSQL releases it when that session ends, however the worker died,
+# so a run still marked running without its lock is one nobody will finish.
+TRAINING_RUN_LOCK = 7301
+_LOCKED_RUN_IDS = RawSQL(
+    "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = %s::oid AND objsubid = 2"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    [TRAINING_RUN_LOCK],
+)
+
+
+def training_runs_orphaned() -> QuerySet[TrainingRun]:
+    """Runs marked running whose training process is gone (killed worker, lost connection)."""
+    return TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING).exclude(
+        pk__in=_LOCKED_RUN_IDS
+    )
+
+
 def training_in_flight() -> bool:
-    """A run started within the task time limit is still running (older ones died)."""
+    """A run is training now: its process is alive and it started within the task time
+    limit (past it, a host that vanished without closing its connection counts as dead)."""
     since = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     return TrainingRun.objects.filter(
-        status=TrainingRun.Status.RUNNING, created_at__gte=since
+        status=TrainingRun.Status.RUNNING, created_at__gte=since, pk__in=_LOCKED_RUN_IDS
     ).exists()
 
 

@@ -6,7 +6,7 @@ import time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,7 +16,12 @@ from movierec.progress import Progress
 from movierec.queueing import enqueue_on_commit
 from recommendations import training
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
-from recommendations.selectors import rating_triples, ratings_watermark
+from recommendations.selectors import (
+    TRAINING_RUN_LOCK,
+    rating_triples,
+    ratings_watermark,
+    training_runs_orphaned,
+)
 
 # --- Ratings ---------------------------------------------------------------------------
 
@@ -137,7 +142,17 @@ def training_run_train(
     the previous version keeps serving; the exception is re-raised for the caller.
     """
     params = params or training.AlsParams()
-    run = TrainingRun.objects.create(params=params.as_json(), job=job)
+    # A run whose process died stays "running"; close it as failed, e.g. the first
+    # delivery of this very task when its worker was killed (late acks redeliver it).
+    training_runs_orphaned().update(
+        status=TrainingRun.Status.FAILED,
+        error="Worker lost: the process training this run died before it finished.",
+        finished_at=timezone.now(),
+    )
+    with transaction.atomic():
+        run = TrainingRun.objects.create(params=params.as_json(), job=job)
+        # Locked before the row is committed, so no one ever sees it running without the lock.
+        _training_run_lock("pg_advisory_lock", run_id=run.pk)
     started = time.monotonic()
     try:
         progress.stage("Reading ratings")
@@ -164,8 +179,16 @@ def training_run_train(
             finished_at=timezone.now(),
         )
         raise
+    finally:
+        _training_run_lock("pg_advisory_unlock", run_id=run.pk)
     progress.close()
     return run
+
+
+def _training_run_lock(function: str, *, run_id: int) -> None:
+    """Take or release the session lock that marks the run as being trained (selectors)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [TRAINING_RUN_LOCK, run_id])
 
 
 def training_run_activate(*, run: TrainingRun) -> TrainingRun:

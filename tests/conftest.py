@@ -3,6 +3,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,15 +33,14 @@ def _test_database_url() -> str:
     return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on its own queue, using the test database.
+@contextmanager
+def celery_worker(queue: str) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on `queue`, using the test database.
 
-    Tasks sent from the test process go to that queue through the real Redis broker.
-    Tests that use it need committed data: mark them django_db(transaction=True).
+    Tasks sent from the test process go to that queue through the real Redis broker
+    while it runs. Several may serve one queue in turn, e.g. a restart after a kill.
     """
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    node = f"{queue}@localhost"
+    node = f"{queue}.{uuid.uuid4().hex[:6]}@localhost"
     env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [
@@ -74,3 +75,14 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         celery_app.conf.task_default_queue = previous_queue
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on its own queue, using the test database.
+
+    Tasks sent from the test process go to that queue through the real Redis broker.
+    Tests that use it need committed data: mark them django_db(transaction=True).
+    """
+    with celery_worker(f"test-{uuid.uuid4().hex[:10]}") as process:
+        yield process

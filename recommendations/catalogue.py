@@ -26,14 +26,18 @@ from django.db import connection
 
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
-from recommendations.selectors import Candidates, unit_rows
+from recommendations.selectors import (
+    VECTOR_HEADER_BYTES,
+    Candidates,
+    decode_vectors,
+    sorted_positions,
+    unit_rows,
+)
 
 MAX_AGE_SECONDS = 300
 
-# pgvector's binary form: uint16 dimensions, uint16 unused, then big-endian float4s.
-_VECTOR_HEADER = 4
-_VECTOR_BYTES = _VECTOR_HEADER + 4 * EMBEDDING_DIMENSIONS
-_NO_VECTOR = bytes(_VECTOR_BYTES)
+# Stands in for a missing embedding, so every row decodes to the same size (as zeros).
+_NO_VECTOR = bytes(VECTOR_HEADER_BYTES + 4 * EMBEDDING_DIMENSIONS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,10 +55,7 @@ class Catalogue:
 
     def rows(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row of each of `movie_ids`, and the mask of those in the catalogue."""
-        if not len(self.movie_ids):
-            return np.zeros(len(movie_ids), dtype=np.int64), np.zeros(len(movie_ids), dtype=bool)
-        found = np.minimum(np.searchsorted(self.movie_ids, movie_ids), len(self.movie_ids) - 1)
-        return found, self.movie_ids[found] == movie_ids
+        return sorted_positions(self.movie_ids, movie_ids)
 
     def allowed(self, filters: MovieFilters, exclude: np.ndarray) -> np.ndarray:
         """Rows that may be recommended: visible, within `filters`, not in `exclude`."""
@@ -133,9 +134,7 @@ def catalogue_build(*, version: datetime | None) -> Catalogue:
     for i, row in enumerate(rows):
         for name in row[4]:
             genres.setdefault(name.casefold(), np.zeros(n, dtype=bool))[i] = True
-    raw = np.frombuffer(b"".join(bytes(row[5]) for row in rows), dtype=np.uint8)
-    vectors = raw.reshape(n, _VECTOR_BYTES)[:, _VECTOR_HEADER:].copy().view(">f4")
-    vectors = unit_rows(vectors.astype(np.float32).reshape(n, EMBEDDING_DIMENSIONS))
+    vectors = unit_rows(decode_vectors([row[5] for row in rows], EMBEDDING_DIMENSIONS))
     return Catalogue(
         version=version,
         built_at=time.monotonic(),

@@ -7,7 +7,7 @@ is about 20x cheaper to decode than the text form.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -137,11 +137,29 @@ def rating_triples() -> RatingTriples:
     )
 
 
+# pgvector's binary form (vector_send): uint16 dimensions, uint16 unused, big-endian float4s.
+VECTOR_HEADER_BYTES = 4
+
+
 def decode_vector(data: bytes | memoryview | None) -> np.ndarray | None:
-    """pgvector binary (vector_send): uint16 dims, uint16 unused, big-endian float4s."""
     if data is None:
         return None
-    return np.frombuffer(bytes(data), dtype=">f4", offset=4).astype(np.float32)
+    return np.frombuffer(bytes(data), dtype=">f4", offset=VECTOR_HEADER_BYTES).astype(np.float32)
+
+
+def decode_vectors(rows: Sequence[bytes | memoryview], dimensions: int) -> np.ndarray:
+    """Many same-sized vector_send values in one numpy pass: a (len(rows), dimensions) matrix."""
+    raw = np.frombuffer(b"".join(bytes(data) for data in rows), dtype=np.uint8)
+    raw = raw.reshape(len(rows), VECTOR_HEADER_BYTES + 4 * dimensions)[:, VECTOR_HEADER_BYTES:]
+    return raw.copy().view(">f4").astype(np.float32)
+
+
+def sorted_positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each of `ids` in `sorted_ids`, and the mask of those that are there."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    found = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return found, sorted_ids[found] == ids
 
 
 def _vector_send(field: str) -> Func:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.models import TrainingRun
-from recommendations.selectors import training_run_serving_id, unit_rows
+from recommendations.selectors import sorted_positions, training_run_serving_id, unit_rows
 from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
 
 
@@ -51,10 +51,7 @@ class ServingModel:
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Matrix columns of `movie_ids`, and the mask of those the model knows."""
-        found = np.searchsorted(self.movie_ids, movie_ids)
-        found = np.minimum(found, len(self.movie_ids) - 1)
-        known = self.movie_ids[found] == movie_ids
-        return found, known
+        return sorted_positions(self.movie_ids, movie_ids)
 
     def user_vector(self, movie_ids: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
         """Fold a user's current ratings into a factor (no retrain needed)."""

@@ -15,9 +15,9 @@ from decimal import Decimal
 import numpy as np
 from django.db.models import Avg, BinaryField, Count, F, Func
 
-from catalog.models import Movie
+from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from recommendations.models import MAX_SCORE, MIN_SCORE, Rating
-from recommendations.selectors import decode_vector, unit_rows
+from recommendations.selectors import decode_vectors, unit_rows
 
 # The basis is fitted on the most-rated movies: they are the ones people will look for on
 # the map, and 5,000 rows fit in a few milliseconds where all 62k would take a second.
@@ -105,7 +105,9 @@ def map_basis() -> Basis | None:
         basis = _basis_cache.get(count)
         if basis is None:
             rows = embedded.order_by("-rating_count", "pk").values_list(_embedding_bytes())
-            vectors = np.stack([decode_vector(data) for (data,) in rows[:BASIS_SAMPLE]])
+            vectors = decode_vectors(
+                [data for (data,) in rows[:BASIS_SAMPLE]], EMBEDDING_DIMENSIONS
+            )
             basis = fit_basis(vectors)
             _basis_cache.clear()  # only the current catalogue's basis is worth keeping
             _basis_cache[count] = basis
@@ -149,7 +151,9 @@ def project(basis: Basis, kinds: dict[int, str], scores: dict[int, Decimal]) -> 
     )
     if not rows:
         return []
-    vectors = unit_rows(np.stack([decode_vector(row[3]) for row in rows]).astype(np.float64))
+    vectors = unit_rows(
+        decode_vectors([row[3] for row in rows], EMBEDDING_DIMENSIONS).astype(np.float64)
+    )
     xy = (vectors - basis.mean) @ basis.components.T
     points = [
         {

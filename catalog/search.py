@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Func, IntegerField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, QuerySet
 
 from catalog import embedding
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import UNSHOWN_FIELDS, movies_nearest
+from catalog.selectors import UNSHOWN_FIELDS, movie_nearest_ids
+from catalog.title_index import title_index_for
 
 CANDIDATES = 50  # per ranking
 RRF_K = 60
@@ -25,6 +25,9 @@ WEIGHTS = {"semantic": 1.0, "keyword": 1.5, "title": 2.0}
 # Share of the query's trigrams a title must contain: "godfathr" keeps 7 of 9 in
 # "The Godfather", while a long plot description matches no title by accident.
 MIN_TITLE_MATCH = 0.5
+# Title matches checked against visibility and filters, at most: a short query can
+# match thousands of titles, of which only the best CANDIDATES count.
+MAX_TITLE_MATCHES = 1000
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
         visible = visible.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
     vector = embedding.encode_query(query)
     rankings = {
-        "semantic": [m.pk for m in movies_nearest(vector=vector, k=CANDIDATES, filters=filters)],
+        "semantic": movie_nearest_ids(vector=vector, k=CANDIDATES, filters=filters),
         "keyword": _keyword_ranking(visible, query),
         "title": _title_ranking(visible, query),
     }
@@ -86,31 +89,31 @@ def _keyword_ranking(visible: QuerySet[Movie], query: str) -> list[int]:
 
 
 def _title_ranking(visible: QuerySet[Movie], query: str) -> list[int]:
-    """Titles sharing most of the query's trigrams (GIN index on title_trigrams).
+    """Titles sharing most of the query's trigrams, from the in-process title index.
 
-    pg_trgm is not available, so trigrams come from the same SQL function that
-    generates the title_trigrams column, and similarity is counted by hand.
+    pg_trgm is not available, so the query's trigrams come from the same SQL function
+    that generates the title_trigrams column. Matches are checked against `visible`
+    (hidden movies, filters) in batches, best first, until CANDIDATES pass.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT catalog_title_trigrams(%s)", [query])
-        trigrams = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT catalog_title_trigrams(%s),"
+            f" (SELECT max(updated_at) FROM {Movie._meta.db_table})",
+            [query],
+        )
+        trigrams, version = cursor.fetchone()
     if not trigrams:
         return []
-    shared = RawSQL(
-        "cardinality(ARRAY(SELECT unnest(catalog_movie.title_trigrams)"
-        " INTERSECT SELECT unnest(%s::text[])))",
-        [trigrams],
-        output_field=IntegerField(),
+    ranked = (
+        title_index_for(version)
+        .ranking(trigrams, at_least=math.ceil(MIN_TITLE_MATCH * len(trigrams)))[:MAX_TITLE_MATCHES]
+        .tolist()
     )
-    return list(
-        visible.filter(title_trigrams__overlap=trigrams)
-        .annotate(
-            shared=shared,
-            size=Func("title_trigrams", function="cardinality", output_field=IntegerField()),
-        )
-        .filter(shared__gte=math.ceil(MIN_TITLE_MATCH * len(trigrams)))
-        # For equal overlap, fewer other trigrams means more similar: "The Godfather"
-        # before "The Godfather: Part II", then the better known film.
-        .order_by("-shared", "size", "-rating_count", "pk")
-        .values_list("pk", flat=True)[:CANDIDATES]
-    )
+    kept: list[int] = []
+    for start in range(0, len(ranked), 2 * CANDIDATES):
+        batch = ranked[start : start + 2 * CANDIDATES]
+        shown = set(visible.filter(pk__in=batch).values_list("pk", flat=True))
+        kept += [movie_id for movie_id in batch if movie_id in shown]
+        if len(kept) >= CANDIDATES:
+            break
+    return kept[:CANDIDATES]

@@ -87,27 +87,46 @@ def movies_nearest(
     scan of the filtered rows still returns k. Each movie gets `distance` and
     `similarity` (1 - cosine distance).
     """
+    queryset = (
+        _nearest_queryset(vector, filters, exclude_ids)
+        .defer(*UNSHOWN_FIELDS)
+        .prefetch_related("genres")
+    )
+    movies = _nearest_k(queryset, k)
+    movies.sort(key=lambda movie: movie.distance)
+    for movie in movies:
+        movie.similarity = 1.0 - movie.distance
+    return movies
+
+
+def movie_nearest_ids(
+    *, vector: Sequence[float], k: int, filters: MovieFilters | None = None
+) -> list[int]:
+    """Ids of what movies_nearest() returns, without loading the movies."""
+    rows = _nearest_k(_nearest_queryset(vector, filters, ()).values_list("pk", "distance"), k)
+    return [pk for pk, _ in sorted(rows, key=lambda row: row[1])]
+
+
+def _nearest_queryset(
+    vector: Sequence[float], filters: MovieFilters | None, exclude_ids: Collection[int]
+) -> QuerySet[Movie]:
     queryset = Movie.objects.filter(is_hidden=False, embedding__isnull=False)
     if exclude_ids:
         queryset = queryset.exclude(pk__in=exclude_ids)
     if filters is not None and not filters.is_empty:
         # A semi-join: a genre join would repeat rows and break the index order.
         queryset = queryset.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
-    queryset = (
-        queryset.annotate(distance=CosineDistance("embedding", vector))
-        .defer(*UNSHOWN_FIELDS)
-        .order_by("distance")
-        .prefetch_related("genres")
-    )[:k]
+    return queryset.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
+
+
+def _nearest_k(queryset: QuerySet, k: int) -> list:
+    """The first k rows of a distance-ordered queryset, in relaxed order (see hnsw_search)."""
     with hnsw_search(k=k) as cursor:
-        movies = list(queryset)
-        if len(movies) < k:
+        rows = list(queryset[:k])
+        if len(rows) < k:
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            movies = list(queryset.all())  # a fresh queryset: the first one cached its rows
-    movies.sort(key=lambda movie: movie.distance)
-    for movie in movies:
-        movie.similarity = 1.0 - movie.distance
-    return movies
+            rows = list(queryset[:k])  # a fresh slice: the first one cached its rows
+    return rows
 
 
 def similar_movies(movie: Movie, k: int = 10, filters: MovieFilters | None = None) -> list[Movie]:

@@ -16,8 +16,6 @@ movies shown re-checks visibility and filters in the database.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +24,7 @@ from django.db import connection
 
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
+from movierec.process_copy import ProcessCopy
 from recommendations.selectors import (
     VECTOR_HEADER_BYTES,
     Candidates,
@@ -42,8 +41,6 @@ _NO_VECTOR = bytes(VECTOR_HEADER_BYTES + 4 * EMBEDDING_DIMENSIONS)
 
 @dataclass(frozen=True, kw_only=True)
 class Catalogue:
-    version: datetime | None  # max(updated_at) when built
-    built_at: float  # time.monotonic()
     movie_ids: np.ndarray  # sorted
     visible: np.ndarray  # bool
     years: np.ndarray  # float32, NaN when unknown (so comparisons are False, as in SQL)
@@ -108,7 +105,7 @@ def _year_bounds(filters: MovieFilters) -> tuple[int | None, int | None]:
     return (max(lows) if lows else None), (min(highs) if highs else None)
 
 
-def catalogue_build(*, version: datetime | None) -> Catalogue:
+def catalogue_build() -> Catalogue:
     """Every movie in two queries: attributes with genre ids, and the embeddings."""
     movie_table, genre_table = Movie._meta.db_table, Genre._meta.db_table
     link_table = Movie.genres.through._meta.db_table
@@ -136,8 +133,6 @@ def catalogue_build(*, version: datetime | None) -> Catalogue:
             genres.setdefault(name.casefold(), np.zeros(n, dtype=bool))[i] = True
     vectors = unit_rows(decode_vectors([row[5] for row in rows], EMBEDDING_DIMENSIONS))
     return Catalogue(
-        version=version,
-        built_at=time.monotonic(),
         movie_ids=movie_ids,
         visible=np.fromiter((not row[1] for row in rows), dtype=bool, count=n),
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
@@ -149,25 +144,9 @@ def catalogue_build(*, version: datetime | None) -> Catalogue:
     )
 
 
-_lock = threading.Lock()
-_cached: Catalogue | None = None
+_copy: ProcessCopy[Catalogue] = ProcessCopy()
 
 
 def catalogue_for(version: datetime | None) -> Catalogue:
     """The process's catalogue, rebuilt if `version` moved or it is older than MAX_AGE_SECONDS."""
-    global _cached
-
-    def fresh(catalogue: Catalogue | None) -> bool:
-        return (
-            catalogue is not None
-            and catalogue.version == version
-            and time.monotonic() - catalogue.built_at < MAX_AGE_SECONDS
-        )
-
-    cached = _cached
-    if fresh(cached):
-        return cached
-    with _lock:  # one rebuild per change even when several threads notice it
-        if not fresh(_cached):
-            _cached = catalogue_build(version=version)
-        return _cached
+    return _copy.get(version, catalogue_build, max_age=MAX_AGE_SECONDS)

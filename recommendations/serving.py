@@ -7,11 +7,11 @@ and worker process on its next request without a restart.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from movierec.process_copy import ProcessCopy
 from recommendations.models import TrainingRun
 from recommendations.selectors import sorted_positions, training_run_serving_id, unit_rows
 from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
@@ -60,8 +60,7 @@ class ServingModel:
         return fold_in(self.item_factors, self.gram, found[known], conf, self.params.regularization)
 
 
-_lock = threading.Lock()
-_cached: ServingModel | None = None
+_copy: ProcessCopy[ServingModel] = ProcessCopy()
 
 
 def serving_model() -> ServingModel | None:
@@ -71,16 +70,11 @@ def serving_model() -> ServingModel | None:
 
 def model_for(run_id: int | None) -> ServingModel | None:
     """The model of training run `run_id`, loaded once per process."""
-    global _cached
     if run_id is None:
         return None
-    cached = _cached
-    if cached is not None and cached.run_id == run_id:
-        return cached
-    with _lock:  # one load per version even when several threads notice the switch
-        if _cached is None or _cached.run_id != run_id:
-            artifact, params = (
-                TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
-            )
-            _cached = ServingModel.from_artifact(run_id, bytes(artifact), params)
-        return _cached
+    return _copy.get(run_id, lambda: _model_load(run_id))
+
+
+def _model_load(run_id: int) -> ServingModel:
+    artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
+    return ServingModel.from_artifact(run_id, bytes(artifact), params)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog import embedding
+from catalog import embedding, search
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.search import search_movies
@@ -97,3 +97,25 @@ def test_a_repeated_query_is_encoded_once(catalogue, monkeypatch):
 
     assert encoded == ["mafia family saga"]
     assert [hit.movie.pk for hit in again] == [hit.movie.pk for hit in first]
+
+
+def test_a_renamed_movie_is_found_by_its_new_title_on_the_next_search(catalogue):
+    assert search_movies("Poseidon", k=3)[0].title_rank is None  # warms the title index
+    titanic = catalogue["Titanic"]
+    titanic.title = "Poseidon"
+    titanic.save()
+
+    hits = search_movies("Poseidon", k=3)
+
+    assert titles(hits)[0] == "Poseidon" and hits[0].title_rank == 1
+
+
+def test_title_matches_past_the_first_batch_are_checked_when_the_best_are_hidden(
+    catalogue, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES", 1)  # batches of two
+    MovieFactory.create_batch(2, title="Godfather", is_hidden=True)  # closest titles
+
+    hits = search_movies("Godfather", k=3)
+
+    assert titles(hits)[0] == "The Godfather" and hits[0].title_rank == 1

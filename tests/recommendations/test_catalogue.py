@@ -44,7 +44,7 @@ def test_filters_select_the_same_movies_as_the_database(world, filters):
         Movie.objects.filter(is_hidden=False).filter(filters.q()).values_list("pk", flat=True)
     )
 
-    catalogue = catalogue_module.catalogue_build(version=None)
+    catalogue = catalogue_module.catalogue_build()
     allowed = catalogue.allowed(filters, np.array([world.romance[5].pk]))
 
     assert set(catalogue.movie_ids[allowed].tolist()) == expected - {world.romance[5].pk}
@@ -101,6 +101,6 @@ def test_popularity_is_refreshed_after_max_age(world, monkeypatch):
 def test_genres_come_from_the_link_table_in_one_query(world):
     GenreFactory(name="Empty genre")
     with CaptureQueriesContext(connection) as queries:
-        catalogue = catalogue_module.catalogue_build(version=None)
+        catalogue = catalogue_module.catalogue_build()
     assert len(queries) == 1
     assert catalogue.genres["sci-fi"].sum() == 20 and "empty genre" not in catalogue.genres

@@ -23,7 +23,7 @@ from catalog.api_serializers import (
 )
 from catalog.models import Job, Movie
 from catalog.search import search_movies
-from catalog.selectors import movie_get, similar_movies
+from catalog.selectors import movie_get, movies_in_order, similar_movies
 from movierec.api import query_params
 from recommendations.personal import movie_state
 
@@ -48,18 +48,18 @@ class MovieListView(GenericAPIView):
         responses=MovieSummarySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data)
-
-    def get_queryset(self) -> QuerySet[Movie] | list[Movie]:
         params = query_params(MovieListQuerySerializer, self.request)
         if "q" not in params:
-            return movie_browse_list(filters=params["filters"], ordering=params["ordering"])
-        try:
-            hits = search_movies(params["q"], k=SEARCH_RESULTS, filters=params["filters"])
-        except ValueError as exc:  # a query of only whitespace
-            raise ValidationError({"q": [str(exc)]}) from None
-        return [hit.movie for hit in hits]
+            page = self.paginate_queryset(
+                movie_browse_list(filters=params["filters"], ordering=params["ordering"])
+            )
+        else:
+            try:
+                hits = search_movies(params["q"], k=SEARCH_RESULTS, filters=params["filters"])
+            except ValueError as exc:  # a query of only whitespace
+                raise ValidationError({"q": [str(exc)]}) from None
+            page = movies_in_order(self.paginate_queryset([hit.movie_id for hit in hits]))
+        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data)
 
 
 class MovieDetailView(APIView):

@@ -14,7 +14,7 @@ from django.db.models import F, QuerySet
 from catalog import embedding
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import UNSHOWN_FIELDS, movie_nearest_ids
+from catalog.selectors import movie_nearest_ids
 from catalog.title_index import title_index_for
 
 CANDIDATES = 50  # per ranking
@@ -32,7 +32,7 @@ MAX_TITLE_MATCHES = 1000
 
 @dataclass(frozen=True)
 class SearchHit:
-    movie: Movie
+    movie_id: int
     score: float
     # 1-based rank in each ranking the movie appeared in, None where it did not.
     semantic_rank: int | None
@@ -43,7 +43,8 @@ class SearchHit:
 def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) -> list[SearchHit]:
     """The k best visible movies for a free-text query, best first.
 
-    Raises ValueError for an empty query.
+    Hits name movies by id: callers load only those they show (movies_in_order),
+    typically one page. Raises ValueError for an empty query.
     """
     query = " ".join(query.split())
     if not query:
@@ -64,10 +65,9 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
             scores[movie_id] += WEIGHTS[name] / (RRF_K + rank)
             ranks[movie_id][name] = rank
     best = sorted(scores, key=lambda movie_id: (-scores[movie_id], movie_id))[:k]
-    movies = Movie.objects.defer(*UNSHOWN_FIELDS).prefetch_related("genres").in_bulk(best)
     return [
         SearchHit(
-            movie=movies[movie_id],
+            movie_id=movie_id,
             score=scores[movie_id],
             semantic_rank=ranks[movie_id].get("semantic"),
             keyword_rank=ranks[movie_id].get("keyword"),

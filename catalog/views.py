@@ -1,5 +1,3 @@
-from collections.abc import Iterable
-
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,7 +13,7 @@ from catalog.browse import (
 from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie
 from catalog.search import search_movies
-from catalog.selectors import movie_get, movie_visible_list, similar_movies
+from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import (
     ONBOARDING_TARGET,
@@ -71,16 +69,18 @@ def movie_list(request: HttpRequest) -> HttpResponse:
     form = BrowseForm(request.GET, genres=genre_names())
     form.is_valid()  # invalid values are reported and left out, never fatal
     filters, sort = form.filters(), form.chosen_sort()
-    movies: Iterable[Movie]
+    found = None
     if form.searching:
         hits = search_movies(form.cleaned_data["q"], k=SEARCH_RESULTS, filters=filters)
-        movies = [hit.movie for hit in hits]
-        if sort != RELEVANCE:
-            ids = [movie.pk for movie in movies]
-            movies = movie_browse_list(filters=filters, sort=sort).filter(pk__in=ids)
+        found = [hit.movie_id for hit in hits]
+    if found is not None and sort == RELEVANCE:
+        page = Paginator(found, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = movies_in_order(page.object_list)  # only this page's movies
     else:
         movies = movie_browse_list(filters=filters, sort=sort)
-    page = Paginator(movies, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
+        if found is not None:
+            movies = movies.filter(pk__in=found)
+        page = Paginator(movies, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
     movie_cards_annotate(user=request.user, movies=page)
     context = {"form": form, "page": page, "filtered": not filters.is_empty, "sort": sort}
     return render(request, "catalog/movie_list.html", context)

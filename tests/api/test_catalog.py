@@ -125,6 +125,15 @@ def test_search_orders_by_relevance_and_keeps_the_filters(anon, movies):
     ]
 
 
+def test_search_pages_continue_the_ranking(anon, movies):
+    MovieFactory(title="The Godfather Part II", year=1974, genres=[], rating_count=99)
+    everything = titles(anon.get(f"{V1}/movies/", {"q": "godfather"}))
+    first = anon.get(f"{V1}/movies/", {"q": "godfather", "page_size": 1}).json()
+    second = anon.get(first["next"]).json()
+    assert first["count"] == len(everything)
+    assert [m["title"] for m in first["results"] + second["results"]] == everything[:2]
+
+
 def test_search_finds_by_meaning_and_never_shows_hidden_movies(anon, movies):
     movies["heat"].overview = "A detective hunts a crew of professional bank robbers in LA."
     movies["heat"].save()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -227,8 +227,6 @@ class NotInterestedView(GenericAPIView):
 
 
 def _recommendations_response(recommendations: list[Recommendation]) -> Response:
-    # The recommender loads the movies without their genres, which the summary shows.
-    prefetch_related_objects([r.movie for r in recommendations], "genres")
     return Response(RecommendationListSerializer({"results": recommendations}).data)
 
 

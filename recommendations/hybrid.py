@@ -6,9 +6,10 @@ is served. Only candidate retrieval differs: here it is pgvector and SQL, offlin
 it is exact numpy over the split.
 
 Per call: one query for the serving model's and the catalogue's versions, one for
-the user's signals, one pgvector neighbour query and one for the k movies shown.
-Popularity, filters and the candidates' embeddings come from the in-process
-catalogue (`recommendations.catalogue`).
+the user's signals, one pgvector neighbour query and two for the movies shown and
+their genres. Popularity, filters and the candidates' embeddings come from the
+in-process catalogue (`recommendations.catalogue`). A cached list costs two queries:
+the versions, and whether its movies may still be shown.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Pick:
-    """A ranked movie and why, before the database confirms it can be shown; what is cached."""
+    """A ranked movie and why, before the database confirms it can be shown."""
 
     movie_id: int
     score: float
@@ -354,21 +355,26 @@ def recommend_for_user(
 
     The ranking is cached per process under every version it depends on (model,
     catalogue, the user's ratings and lists), so a rating, a retrain or a catalogue
-    edit is seen by the very next call; only popularity can lag, by at most the
-    cache timeout.
+    edit is seen by the very next call; only popularity and the rating counts and
+    means of the movies shown can lag, by at most the cache timeout.
     """
     filters = filters or MovieFilters()
     versions = recommender_versions(user_id=user.pk)
     request = (user.pk, k, filters, exclude_watchlist, algorithm, config, versions)
     key = "recs:" + hashlib.sha256(repr(request).encode()).hexdigest()
     cache = caches["recommendations"]
-    picks = cache.get(key)
-    if picks is None:
+    cached = cache.get(key)
+    if cached is None:
         picks = _picks_for_user(
             user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
         )
-        cache.set(key, picks)
-    return _recommendations(picks, versions.run_id, filters=filters, k=k)
+        movies = _movies_shown(picks, filters)
+        cache.set(key, (picks, movies))
+    else:
+        picks, movies = cached
+        shown = _movie_ids_still_shown(movies, filters)
+        movies = {movie_id: movie for movie_id, movie in movies.items() if movie_id in shown}
+    return _recommendations(picks, movies, versions.run_id, k=k)
 
 
 def _picks_for_user(
@@ -409,17 +415,32 @@ def _picks_for_user(
     ]
 
 
-def _recommendations(
-    picks: Sequence[Pick], run_id: int | None, *, filters: MovieFilters, k: int
-) -> list[Recommendation]:
-    """The first k picks that the database confirms are visible and within `filters`
-    (the in-process catalogue may be minutes old)."""
-    movies = (
+def _movies_shown(picks: Sequence[Pick], filters: MovieFilters) -> dict[int, Movie]:
+    """The picked movies, with genres, that the database confirms are visible and within
+    `filters` (the in-process catalogue may be minutes old)."""
+    return (
         Movie.objects.filter(is_hidden=False)
         .filter(filters.q())
         .defer(*UNSHOWN_FIELDS)
+        .prefetch_related("genres")
         .in_bulk([pick.movie_id for pick in picks])
     )
+
+
+def _movie_ids_still_shown(movies: dict[int, Movie], filters: MovieFilters) -> set[int]:
+    """The same check for a cached list's movies, without loading them again: their
+    rating counts and means may be as old as the cached list."""
+    return set(
+        Movie.objects.filter(is_hidden=False, pk__in=list(movies))
+        .filter(filters.q())
+        .values_list("pk", flat=True)
+    )
+
+
+def _recommendations(
+    picks: Sequence[Pick], movies: dict[int, Movie], run_id: int | None, *, k: int
+) -> list[Recommendation]:
+    """The first k picks among `movies`."""
     return [
         Recommendation(
             movie=movies[pick.movie_id],
@@ -530,7 +551,7 @@ def recommend_for_group(
         )
         for i in order
     ]
-    return _recommendations(picks, versions.run_id, filters=no_filters, k=k)
+    return _recommendations(picks, _movies_shown(picks, no_filters), versions.run_id, k=k)
 
 
 def _join(names: list[str]) -> str:

@@ -155,8 +155,9 @@ def test_a_call_makes_a_handful_of_queries(world, trained):
     recommend_for_user(fan)  # loads the model into the process cache
     with CaptureQueriesContext(connection) as queries:
         recommend_for_user(fan, k=10)
-    # Versions, user signals, pgvector (+ its savepoint pair and SET LOCAL), the k movies.
-    assert len(queries) <= 7
+    # Versions, user signals, pgvector (+ its savepoint pair and SET LOCAL), the movies
+    # shown and their genres.
+    assert len(queries) <= 8
 
 
 def test_mmr_spreads_a_list_of_near_duplicates():
@@ -187,8 +188,10 @@ def test_a_repeated_call_is_served_from_the_cache_in_two_queries(world, trained)
     first = recommend_for_user(fan, k=5)
     with CaptureQueriesContext(connection) as queries:
         again = recommend_for_user(fan, k=5)
+        genres = [[genre.name for genre in rec.movie.genres.all()] for rec in again]
     assert ids(again) == ids(first)
-    assert len(queries) == 2  # the versions, and the movies shown
+    assert genres == [[genre.name for genre in rec.movie.genres.all()] for rec in first]
+    assert len(queries) == 2  # the versions, and whether the cached movies may be shown
 
 
 @pytest.mark.parametrize("change", ["rate", "unrate", "not interested", "watchlist"])

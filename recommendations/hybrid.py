@@ -8,8 +8,8 @@ it is exact numpy over the split.
 Per call: one query for the serving model's and the catalogue's versions, one for
 the user's signals, one pgvector neighbour query and two for the movies shown and
 their genres. Popularity, filters and the candidates' embeddings come from the
-in-process catalogue (`recommendations.catalogue`). A cached list costs two queries:
-the versions, and whether its movies may still be shown.
+in-process catalogue (`recommendations.catalogue`). A cached list costs one query:
+the versions, with whether its movies are still visible.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from recommendations.selectors import (
     RecommenderVersions,
     UserSignals,
     movie_neighbour_ids,
+    recommender_check,
     recommender_versions,
     unit_rows,
     user_signals,
@@ -105,6 +106,16 @@ class Pick:
     score: float
     explanation: str
     source: Source
+
+
+@dataclass(frozen=True, kw_only=True)
+class CachedList:
+    """A user's ranked list, valid while `versions` hold. The movies are kept with
+    their genres, as they were when ranked (rating counts and means may lag)."""
+
+    versions: RecommenderVersions
+    picks: list[Pick]
+    movies: dict[int, Movie]
 
 
 @dataclass(frozen=True)
@@ -353,27 +364,31 @@ def recommend_for_user(
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
 
-    The ranking is cached per process under every version it depends on (model,
-    catalogue, the user's ratings and lists), so a rating, a retrain or a catalogue
-    edit is seen by the very next call; only popularity and the rating counts and
+    The ranking is cached per process with every version it depends on (model,
+    catalogue, the user's ratings and lists), read in the same query that checks the
+    cached movies are still visible; so a rating, a retrain or a catalogue edit is
+    seen by the very next call; only popularity and the rating counts and
     means of the movies shown can lag, by at most the cache timeout.
     """
     filters = filters or MovieFilters()
-    versions = recommender_versions(user_id=user.pk)
-    request = (user.pk, k, filters, exclude_watchlist, algorithm, config, versions)
+    request = (user.pk, k, filters, exclude_watchlist, algorithm, config)
     key = "recs:" + hashlib.sha256(repr(request).encode()).hexdigest()
     cache = caches["recommendations"]
-    cached = cache.get(key)
-    if cached is None:
-        picks = _picks_for_user(
-            user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
-        )
-        movies = _movies_shown(picks, filters)
-        cache.set(key, (picks, movies))
-    else:
-        picks, movies = cached
-        shown = _movie_ids_still_shown(movies, filters)
-        movies = {movie_id: movie for movie_id, movie in movies.items() if movie_id in shown}
+    cached: CachedList | None = cache.get(key)
+    versions, visible = recommender_check(
+        user_id=user.pk, movie_ids=list(cached.movies) if cached else []
+    )
+    if cached is not None and cached.versions == versions:
+        # Filters depend on genres and years, which only catalogue writes change, and
+        # those move the catalogue version; visibility is re-checked in case a write
+        # bypassed it.
+        movies = {pk: movie for pk, movie in cached.movies.items() if pk in visible}
+        return _recommendations(cached.picks, movies, versions.run_id, k=k)
+    picks = _picks_for_user(
+        user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
+    )
+    movies = _movies_shown(picks, filters)
+    cache.set(key, CachedList(versions=versions, picks=picks, movies=movies))
     return _recommendations(picks, movies, versions.run_id, k=k)
 
 
@@ -424,16 +439,6 @@ def _movies_shown(picks: Sequence[Pick], filters: MovieFilters) -> dict[int, Mov
         .defer(*UNSHOWN_FIELDS)
         .prefetch_related("genres")
         .in_bulk([pick.movie_id for pick in picks])
-    )
-
-
-def _movie_ids_still_shown(movies: dict[int, Movie], filters: MovieFilters) -> set[int]:
-    """The same check for a cached list's movies, without loading them again: their
-    rating counts and means may be as old as the cached list."""
-    return set(
-        Movie.objects.filter(is_hidden=False, pk__in=list(movies))
-        .filter(filters.q())
-        .values_list("pk", flat=True)
     )
 
 

@@ -52,8 +52,15 @@ class RecommenderVersions:
 
 
 def recommender_versions(*, user_id: int | None) -> RecommenderVersions:
+    return recommender_check(user_id=user_id, movie_ids=())[0]
+
+
+def recommender_check(
+    *, user_id: int | None, movie_ids: Sequence[int]
+) -> tuple[RecommenderVersions, set[int]]:
     """The serving model's id, the catalogue version and the user's, in one round trip
-    of index lookups: the recommender checks them on every call."""
+    of index lookups: the recommender checks them on every call. With them, which of
+    `movie_ids` are visible: those of a cached list."""
     lists = [
         f"(SELECT count(*) || '/' || coalesce(max({column})::text, '') "
         f"FROM {model._meta.db_table} WHERE user_id = %(user)s)"
@@ -63,16 +70,20 @@ def recommender_versions(*, user_id: int | None) -> RecommenderVersions:
             (WatchlistItem, "created_at"),
         )
     ]
+    movie_table = Movie._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
-                   (SELECT max(updated_at) FROM {Movie._meta.db_table}),
-                   {" || ';' || ".join(lists)}
+                   (SELECT max(updated_at) FROM {movie_table}),
+                   {" || ';' || ".join(lists)},
+                   ARRAY(SELECT id FROM {movie_table}
+                          WHERE id = ANY(%(movies)s::bigint[]) AND NOT is_hidden)
             """,
-            {"user": user_id},
+            {"user": user_id, "movies": list(movie_ids)},
         )
-        return RecommenderVersions(*cursor.fetchone())
+        *versions, visible = cursor.fetchone()
+    return RecommenderVersions(*versions), set(visible)
 
 
 def training_run_serving_id() -> int | None:

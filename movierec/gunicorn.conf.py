@@ -8,19 +8,22 @@ def post_worker_init(worker):
     """Load the models before this worker accepts requests.
 
     Otherwise the first search in each worker waits seconds for sentence-transformers
-    (and the first recommendation for the ALS artifact and the catalogue copy) while
-    later requests queue behind it; docs/benchmarks.md "Load" measures the difference.
+    and the title index (and the first recommendation for the ALS artifact and the
+    catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load" measures the difference.
     """
     from django.db import connections
 
     from catalog import embedding
+    from catalog.title_index import title_index_for
     from recommendations.catalogue import catalogue_for
     from recommendations.selectors import recommender_versions
     from recommendations.serving import serving_model
 
     embedding.load_model(embedding.model_name())
     serving_model()
-    catalogue_for(recommender_versions(user_id=None).catalogue)
+    version = recommender_versions(user_id=None).catalogue  # max(updated_at) of the movies
+    catalogue_for(version)
+    title_index_for(version)
     # Requests run on the worker's threads, each with its own connection; this one
     # (opened in the main thread to read the artifact) would otherwise idle until exit.
     connections.close_all()

@@ -34,8 +34,9 @@ def movies_in_order(movie_ids: Sequence[int]) -> list[Movie]:
 
 
 def movie_get(*, movie_id: int) -> Movie:
-    """A visible movie or Movie.DoesNotExist."""
-    return Movie.objects.prefetch_related("genres").get(pk=movie_id, is_hidden=False)
+    """A visible movie or Movie.DoesNotExist. Its genres load when first read: most
+    callers (rating, lists, "more like this") never do."""
+    return Movie.objects.get(pk=movie_id, is_hidden=False)
 
 
 def movies_waiting_for_embedding_count() -> int:

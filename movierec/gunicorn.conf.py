@@ -9,8 +9,11 @@ def post_worker_init(worker):
 
     Otherwise the first search in each worker waits seconds for sentence-transformers
     and the title index (and the first recommendation for the ALS artifact and the
-    catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load" measures the difference.
+    catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load"
+    measures the difference.
     """
+    import gc
+
     from django.db import connections
 
     from catalog import embedding
@@ -27,3 +30,7 @@ def post_worker_init(worker):
     # Requests run on the worker's threads, each with its own connection; this one
     # (opened in the main thread to read the artifact) would otherwise idle until exit.
     connections.close_all()
+    # Half a million objects now live as long as the worker (torch, the models, Django).
+    # A full garbage collection walked them all for ~300 ms, stalling every thread of
+    # the worker: the long tail of docs/benchmarks.md "Load". Frozen, they are skipped.
+    gc.freeze()

@@ -26,7 +26,9 @@ class MovieSummarySerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True, help_text="Without the year.")
     year = serializers.IntegerField(read_only=True, allow_null=True)
     display_title = serializers.CharField(read_only=True, help_text='e.g. "Heat (1995)".')
-    genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    genres = serializers.ListField(
+        child=serializers.CharField(), source="genre_names", read_only=True
+    )
     poster_path = serializers.CharField(
         read_only=True, help_text="TMDB poster path (after a TMDB image base URL); may be empty."
     )

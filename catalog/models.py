@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Cast, NullIf
+from django.utils.functional import cached_property
 from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 384
@@ -128,6 +129,12 @@ class Movie(models.Model):
 
     def __str__(self) -> str:
         return self.display_title
+
+    @cached_property
+    def genre_names(self) -> list[str]:
+        """Names of the genres, alphabetical. Lists of movies prefetch the genres, or
+        set this directly from a query that aggregates them (the recommender does)."""
+        return [genre.name for genre in self.genres.all()]
 
     @property
     def display_title(self) -> str:

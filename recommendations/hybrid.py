@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import caches
+from django.db.models import Q, Value
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
@@ -111,7 +113,7 @@ class Pick:
 @dataclass(frozen=True, kw_only=True)
 class CachedList:
     """A user's ranked list, valid while `versions` hold. The movies are kept with
-    their genres, as they were when ranked (rating counts and means may lag)."""
+    their genre names, as they were when ranked (rating counts and means may lag)."""
 
     versions: RecommenderVersions
     picks: list[Pick]
@@ -431,13 +433,21 @@ def _picks_for_user(
 
 
 def _movies_shown(picks: Sequence[Pick], filters: MovieFilters) -> dict[int, Movie]:
-    """The picked movies, with genres, that the database confirms are visible and within
-    `filters` (the in-process catalogue may be minutes old)."""
+    """The picked movies that the database confirms are visible and within `filters`
+    (the in-process catalogue may be minutes old), with their genre names aggregated
+    in the same query: no Genre objects to build, or to pickle into the list cache."""
     return (
         Movie.objects.filter(is_hidden=False)
         .filter(filters.q())
         .defer(*UNSHOWN_FIELDS)
-        .prefetch_related("genres")
+        .annotate(
+            genre_names=ArrayAgg(
+                "genres__name",
+                filter=Q(genres__isnull=False),
+                order_by="genres__name",
+                default=Value([]),
+            )
+        )
         .in_bulk([pick.movie_id for pick in picks])
     )
 

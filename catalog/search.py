@@ -14,7 +14,7 @@ from django.db.models import F, QuerySet
 from catalog import embedding
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import movie_nearest_ids
+from catalog.selectors import CATALOGUE_VERSION_SQL, movie_nearest_ids
 from catalog.title_index import title_index_for
 
 CANDIDATES = 50  # per ranking
@@ -97,8 +97,7 @@ def _title_ranking(visible: QuerySet[Movie], query: str) -> list[int]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT catalog_title_trigrams(%s),"
-            f" (SELECT max(updated_at) FROM {Movie._meta.db_table})",
+            f"SELECT catalog_title_trigrams(%s), {CATALOGUE_VERSION_SQL}",
             [query],
         )
         trigrams, version = cursor.fetchone()

@@ -17,6 +17,12 @@ from catalog.models import Movie
 UNSHOWN_FIELDS = ("embedding", "search_vector", "title_trigrams")
 
 
+# The catalogue's version: every catalogue writer moves it, and an index answers it.
+# A subquery, so that per-process copies (title index, the recommender's catalogue)
+# can read it in the same round trip as their other checks.
+CATALOGUE_VERSION_SQL = f"(SELECT max(updated_at) FROM {Movie._meta.db_table})"
+
+
 def movie_visible_list() -> QuerySet[Movie]:
     """Movies shown to users, most rated first, with genres fetched in one extra query."""
     return (

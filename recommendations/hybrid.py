@@ -6,8 +6,8 @@ is served. Only candidate retrieval differs: here it is pgvector and SQL, offlin
 it is exact numpy over the split.
 
 Per call: one query for the serving model's and the catalogue's versions, one for
-the user's signals, one pgvector neighbour query and two for the movies shown and
-their genres. Popularity, filters and the candidates' embeddings come from the
+the user's signals, one pgvector neighbour query and one for the movies shown with
+their genre names. Popularity, filters and the candidates' embeddings come from the
 in-process catalogue (`recommendations.catalogue`). A cached list costs one query:
 the versions, with whether its movies are still visible.
 """

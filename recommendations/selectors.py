@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
-from catalog.selectors import hnsw_search
+from catalog.selectors import CATALOGUE_VERSION_SQL, hnsw_search
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
 from recommendations.training import RatingTriples
 
@@ -52,6 +52,7 @@ class RecommenderVersions:
 
 
 def recommender_versions(*, user_id: int | None) -> RecommenderVersions:
+    """What recommender_check() reads, without checking any movies."""
     return recommender_check(user_id=user_id, movie_ids=())[0]
 
 
@@ -70,14 +71,13 @@ def recommender_check(
             (WatchlistItem, "created_at"),
         )
     ]
-    movie_table = Movie._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
-                   (SELECT max(updated_at) FROM {movie_table}),
+                   {CATALOGUE_VERSION_SQL},
                    {" || ';' || ".join(lists)},
-                   ARRAY(SELECT id FROM {movie_table}
+                   ARRAY(SELECT id FROM {Movie._meta.db_table}
                           WHERE id = ANY(%(movies)s::bigint[]) AND NOT is_hidden)
             """,
             {"user": user_id, "movies": list(movie_ids)},

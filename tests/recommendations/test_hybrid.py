@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -193,6 +194,18 @@ def test_a_repeated_call_is_served_from_the_cache_in_one_query(world, trained):
     assert genres == [[g.name for g in Movie.objects.get(pk=pk).genres.all()] for pk in ids(again)]
     assert any(genres)
     assert len(queries) == 1  # the versions, with whether the cached movies are visible
+
+
+def test_a_movie_without_genres_is_shown_with_an_empty_genre_list(world, trained):
+    fan = world.space_fans[0]
+    top = recommend_for_user(fan, k=5)[0].movie
+    Movie.objects.get(pk=top.pk).genres.clear()
+    caches["recommendations"].clear()
+
+    again = recommend_for_user(fan, k=5)
+
+    assert again[0].movie.pk == top.pk and again[0].movie.genre_names == []
+    assert all(rec.movie.genre_names for rec in again[1:])
 
 
 @pytest.mark.parametrize("change", ["rate", "unrate", "not interested", "watchlist"])

@@ -137,14 +137,43 @@ def training_in_flight() -> bool:
     ).exists()
 
 
+# COPY's binary form of one (int8, int8, float4) row: a field count, then a length
+# before each field. Every row is the same size, so numpy reads them all at once.
+_TRIPLE_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("_l1", ">i4"),
+        ("user", ">i8"),
+        ("_l2", ">i4"),
+        ("movie", ">i8"),
+        ("_l3", ">i4"),
+        ("score", ">f4"),
+    ]
+)
+_COPY_HEADER_BYTES = 19  # signature (11), flags (4), header extension length (4, zero)
+_COPY_TRAILER_BYTES = 2  # a field count of -1
+
+
 def rating_triples() -> RatingTriples:
-    """Every rating in one query, straight into numpy arrays."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT user_id, movie_id, score::float4 FROM {Rating._meta.db_table}")
-        rows = cursor.fetchall()
-    data = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    """Every rating, streamed with binary COPY straight into numpy arrays.
+
+    At 25M ratings, fetching Python tuples would take minutes and gigabytes; the
+    binary stream is 34 bytes a rating and parsed without a Python object per row.
+    """
+    buffer = bytearray()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY (SELECT user_id::int8, movie_id::int8, score::float4 "
+            f"FROM {Rating._meta.db_table}) TO STDOUT (FORMAT binary)"
+        ) as copy,
+    ):
+        for block in copy:
+            buffer += block
+    body = memoryview(buffer)[_COPY_HEADER_BYTES : len(buffer) - _COPY_TRAILER_BYTES]
+    rows = np.frombuffer(body, dtype=_TRIPLE_ROW)
     return RatingTriples.from_arrays(
-        data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2]
+        rows["user"].astype(np.int64), rows["movie"].astype(np.int64), rows["score"]
     )
 
 

@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import caches
-from django.db.models import Q, Value
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import UNSHOWN_FIELDS
+from catalog.selectors import movies_visible_with_genre_names
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.selectors import (
     Candidates,
@@ -389,7 +387,7 @@ def recommend_for_user(
     picks = _picks_for_user(
         user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
     )
-    movies = _movies_shown(picks, filters)
+    movies = _movies_shown(picks)
     cache.set(key, CachedList(versions=versions, picks=picks, movies=movies))
     return _recommendations(picks, movies, versions.run_id, k=k)
 
@@ -432,24 +430,11 @@ def _picks_for_user(
     ]
 
 
-def _movies_shown(picks: Sequence[Pick], filters: MovieFilters) -> dict[int, Movie]:
-    """The picked movies that the database confirms are visible and within `filters`
-    (the in-process catalogue may be minutes old), with their genre names aggregated
-    in the same query: no Genre objects to build, or to pickle into the list cache."""
-    return (
-        Movie.objects.filter(is_hidden=False)
-        .filter(filters.q())
-        .defer(*UNSHOWN_FIELDS)
-        .annotate(
-            genre_names=ArrayAgg(
-                "genres__name",
-                filter=Q(genres__isnull=False),
-                order_by="genres__name",
-                default=Value([]),
-            )
-        )
-        .in_bulk([pick.movie_id for pick in picks])
-    )
+def _movies_shown(picks: Sequence[Pick]) -> dict[int, Movie]:
+    """The picked movies that the database confirms are visible (the in-process catalogue
+    may be minutes old). Filters are not re-checked: the catalogue copy that applied them
+    is rebuilt whenever a catalogue write moves its version."""
+    return movies_visible_with_genre_names(movie_ids=[pick.movie_id for pick in picks])
 
 
 def _recommendations(
@@ -482,11 +467,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
     # Hidden movies are rare, so a window a few times k almost always leaves k visible.
     window = min(len(similarity) - 1, 4 * k + 20)
     top = np.argsort(-similarity)[:window]
-    visible = (
-        Movie.objects.filter(is_hidden=False)
-        .defer(*UNSHOWN_FIELDS)
-        .in_bulk(model.movie_ids[top].tolist())
-    )
+    visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
     return [
         Recommendation(
@@ -566,7 +547,7 @@ def recommend_for_group(
         )
         for i in order
     ]
-    return _recommendations(picks, _movies_shown(picks, no_filters), versions.run_id, k=k)
+    return _recommendations(picks, _movies_shown(picks), versions.run_id, k=k)
 
 
 def _join(names: list[str]) -> str:

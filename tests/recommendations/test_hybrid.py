@@ -25,6 +25,7 @@ from recommendations.services import (
     watchlist_add,
 )
 from recommendations.serving import serving_model
+from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,17 @@ def test_filters_are_honoured_and_the_list_is_filled_to_k(world, trained):
     assert all(
         rec.movie.title.startswith("Romance") and 1990 <= rec.movie.year <= 1999 for rec in recs
     )
+
+
+def test_a_genre_filter_still_shows_every_genre_of_each_movie(world, trained):
+    drama = GenreFactory(name="Drama")
+    for movie in world.romance:
+        movie.genres.add(drama)
+
+    recs = recommend_for_user(world.space_fans[0], k=5, filters=MovieFilters(genre="romance"))
+
+    assert len(recs) == 5
+    assert all(rec.movie.genre_names == ["Drama", "Romance"] for rec in recs)
 
 
 def test_filters_that_match_little_return_what_exists(world, trained):

@@ -163,6 +163,16 @@ def test_also_liked_comes_from_the_model_and_is_public(anon, world, trained):
     assert all(f"liked {space_film.title}" in item["explanation"] for item in items)
 
 
+def test_also_liked_shows_genres_without_a_query_per_movie(
+    anon, world, trained, django_assert_max_num_queries
+):
+    anon.get(f"{V1}/movies/{world.space[1].pk}/also-liked/")  # loads the serving model
+    with django_assert_max_num_queries(3):  # the movie, the serving version, the picks
+        items = results(anon.get(f"{V1}/movies/{world.space[0].pk}/also-liked/", {"k": 10}))
+    assert len(items) == 10
+    assert all(item["movie"]["genres"] for item in items)
+
+
 def test_also_liked_is_empty_before_training(anon, movies):
     assert results(anon.get(f"{V1}/movies/{movies['heat'].pk}/also-liked/")) == []
 

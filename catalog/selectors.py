@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet, Subquery
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -34,8 +34,8 @@ def movie_visible_list() -> QuerySet[Movie]:
 
 
 def movies_in_order(movie_ids: Sequence[int]) -> list[Movie]:
-    """These movies in this order, with genres; ids that do not exist are left out."""
-    movies = Movie.objects.defer(*UNSHOWN_FIELDS).prefetch_related("genres").in_bulk(movie_ids)
+    """These movies in this order, with genre names; hidden or missing ones are left out."""
+    movies = movies_visible_with_genre_names(movie_ids=movie_ids)
     return [movies[movie_id] for movie_id in movie_ids if movie_id in movies]
 
 
@@ -58,6 +58,7 @@ def _visible_with_genre_names_sql() -> str:
 
 
 VISIBLE_WITH_GENRE_NAMES_SQL = _visible_with_genre_names_sql()
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def movies_visible_with_genre_names(*, movie_ids: Sequence[int]) -> dict[int, Movie]:
@@ -67,14 +68,19 @@ def movies_visible_with_genre_names(*, movie_ids: Sequence[int]) -> dict[int, Mo
     Raw SQL, because it is on the recommender's hot path: building and compiling the
     equivalent aggregate queryset cost more CPU than PostgreSQL spends answering it.
     """
-    rows = Movie.objects.raw(VISIBLE_WITH_GENRE_NAMES_SQL, [list(movie_ids)])
+    # An id past bigint (from a URL, say) matches nothing, instead of failing the cast.
+    ids = [movie_id for movie_id in movie_ids if BIGINT_MIN <= movie_id <= BIGINT_MAX]
+    rows = Movie.objects.raw(VISIBLE_WITH_GENRE_NAMES_SQL, [ids])
     return {movie.pk: movie for movie in rows}
 
 
 def movie_get(*, movie_id: int) -> Movie:
-    """A visible movie or Movie.DoesNotExist. Its genres load when first read: most
-    callers (rating, lists, "more like this") never do."""
-    return Movie.objects.get(pk=movie_id, is_hidden=False)
+    """A visible movie, with `genre_names`, in one query; or Movie.DoesNotExist.
+    Its embedding is not loaded: similar_movies() reads it in the database."""
+    movie = movies_visible_with_genre_names(movie_ids=[movie_id]).get(movie_id)
+    if movie is None:
+        raise Movie.DoesNotExist(f"No visible movie {movie_id}.")
+    return movie
 
 
 def movies_waiting_for_embedding_count() -> int:
@@ -119,10 +125,11 @@ def hnsw_search(*, k: int) -> Iterator[CursorWrapper]:
 
 def movies_nearest(
     *,
-    vector: Sequence[float],
+    vector: Sequence[float] | Subquery,
     k: int,
     filters: MovieFilters | None = None,
     exclude_ids: Collection[int] = (),
+    only_if: Exists | None = None,
 ) -> list[Movie]:
     """The k visible movies closest to `vector` by cosine distance, through the HNSW index.
 
@@ -133,7 +140,7 @@ def movies_nearest(
     `similarity` (1 - cosine distance).
     """
     queryset = (
-        _nearest_queryset(vector, filters, exclude_ids)
+        _nearest_queryset(vector, filters, exclude_ids, only_if)
         .defer(*UNSHOWN_FIELDS)
         .prefetch_related("genres")
     )
@@ -148,14 +155,19 @@ def movie_nearest_ids(
     *, vector: Sequence[float], k: int, filters: MovieFilters | None = None
 ) -> list[int]:
     """Ids of what movies_nearest() returns, without loading the movies."""
-    rows = _nearest_k(_nearest_queryset(vector, filters, ()).values_list("pk", "distance"), k)
+    rows = _nearest_k(_nearest_queryset(vector, filters, (), None).values_list("pk", "distance"), k)
     return [pk for pk, _ in sorted(rows, key=lambda row: row[1])]
 
 
 def _nearest_queryset(
-    vector: Sequence[float], filters: MovieFilters | None, exclude_ids: Collection[int]
+    vector: Sequence[float] | Subquery,
+    filters: MovieFilters | None,
+    exclude_ids: Collection[int],
+    only_if: Exists | None,
 ) -> QuerySet[Movie]:
     queryset = Movie.objects.filter(is_hidden=False, embedding__isnull=False)
+    if only_if is not None:
+        queryset = queryset.filter(only_if)
     if exclude_ids:
         queryset = queryset.exclude(pk__in=exclude_ids)
     if filters is not None and not filters.is_empty:
@@ -175,7 +187,14 @@ def _nearest_k(queryset: QuerySet, k: int) -> list:
 
 
 def similar_movies(movie: Movie, k: int = 10, filters: MovieFilters | None = None) -> list[Movie]:
-    """Movies "more like this" one: the k nearest visible by embedding, never `movie` itself."""
-    if movie.embedding is None:
-        return []
-    return movies_nearest(vector=movie.embedding, k=k, filters=filters, exclude_ids=[movie.pk])
+    """Movies "more like this" one: the k nearest visible by embedding, never `movie` itself;
+    none while it has no embedding. Its vector stays in the database, as a subquery."""
+    own = Movie.objects.filter(pk=movie.pk, embedding__isnull=False)
+    return movies_nearest(
+        vector=Subquery(own.values("embedding")),
+        k=k,
+        filters=filters,
+        exclude_ids=[movie.pk],
+        # A one-time check: with a NULL vector the index would return arbitrary rows.
+        only_if=Exists(own),
+    )

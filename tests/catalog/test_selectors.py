@@ -1,4 +1,7 @@
-from catalog.selectors import movies_visible_with_genre_names
+import pytest
+
+from catalog.models import Movie
+from catalog.selectors import movie_get, movies_visible_with_genre_names
 from tests.factories import GenreFactory, MovieFactory
 
 
@@ -27,3 +30,11 @@ def test_visible_movies_come_with_all_their_genre_names_in_one_query(db, django_
         "No genres": [],
     }
     assert movies[heat.pk].display_title == heat.display_title
+
+
+@pytest.mark.parametrize("movie_id", [0, -1, 2**63, -(2**63) - 1, 10**30])
+def test_an_id_that_cannot_exist_is_simply_not_found(db, movie_id):
+    MovieFactory()
+    assert movies_visible_with_genre_names(movie_ids=[movie_id]) == {}
+    with pytest.raises(Movie.DoesNotExist):
+        movie_get(movie_id=movie_id)

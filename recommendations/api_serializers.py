@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
-from recommendations.hybrid import Source
+from recommendations.hybrid import Recommendation, Source
 from recommendations.models import MAX_SCORE, MIN_SCORE
 from recommendations.personal import RATING_SORTS, WATCHLIST_SORTS
 from recommendations.rating_import import ExportFormat
@@ -172,6 +172,16 @@ class RecommendationSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The collaborative model's version; null before the first training.",
     )
+
+    def to_representation(self, recommendation: Recommendation) -> dict:
+        # Built directly, like the movie in it: ten of these make up most responses.
+        return {
+            "movie": self.fields["movie"].to_representation(recommendation.movie),
+            "score": float(recommendation.score),
+            "explanation": recommendation.explanation,
+            "source": str(recommendation.source),
+            "model_version": recommendation.model_version,
+        }
 
 
 class RecommendationListSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ side by side in the same run:
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def _measure() -> None:
     # Loads the serving model and the catalogue copy, as a worker does before serving
     # (k=1 so that no measured call below finds this one in the cache).
     recommend_for_user(users[0], k=1)
+    # As a gunicorn worker does after its warm-up (movierec/gunicorn.conf.py): the objects
+    # loaded so far live for the process, and full collections would walk them all.
+    gc.freeze()
     contenders = {
         "baseline Movie.objects.get(pk)": [lambda m=m: Movie.objects.get(pk=m.pk) for m in movies],
         "recommend_for_user k=10": [lambda u=u: recommend_for_user(u, k=10) for u in users],

@@ -1,0 +1,134 @@
+"""MovieLens-25M scale: `python -m bench scale`.
+
+Only run when named (not by `make bench`): at full size it runs for about an hour
+on 2 cores. SCALE_USERS and SCALE_RATINGS (default 160000 and 25000000) pick a
+smaller size.
+Works in its own database `movierec_bench_scale` on the configured server, kept
+between runs (the catalogue import and the synthetic ratings are idempotent, so a
+rerun only re-times them). Steps, each timed, for docs/scaling.md:
+1. import the 62k-movie ml-25m catalogue (no ratings);
+2. `generate_synthetic` with the given users and ratings;
+3. train (reading the ratings and the ALS fit timed separately), with this
+   process's peak memory;
+4. recommend_for_user k=10 for 200 random synthetic users, beside a primary-key
+   lookup through the ORM as the baseline, in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import User
+from bench._db import bench_database
+from catalog.importers.movielens import movielens_import
+from catalog.models import Movie
+from movierec.progress import NullProgress
+from recommendations.hybrid import recommend_for_user
+from recommendations.models import Rating
+from recommendations.services import training_run_train
+from recommendations.synthetic import USERNAME_PREFIX, synthetic_generate
+
+CATALOGUE = settings.BASE_DIR.parent / "shared" / "data" / "movielens" / "ml-25m-catalog"
+BENCH_DATABASE = "movierec_bench_scale"
+SAMPLE = 200
+RUN_BY_DEFAULT = False  # see bench/__main__.py
+
+
+class StageClock(NullProgress):
+    """A Progress that records when each stage of a service starts."""
+
+    def __init__(self) -> None:
+        self.starts: list[tuple[str, float]] = []
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        self.starts.append((description, time.perf_counter()))
+
+    def durations(self, end: float) -> dict[str, float]:
+        ends = [start for _, start in self.starts[1:]] + [end]
+        return {name: stop - start for (name, start), stop in zip(self.starts, ends, strict=True)}
+
+
+def main() -> None:
+    users = int(os.environ.get("SCALE_USERS", 160_000))
+    ratings = int(os.environ.get("SCALE_RATINGS", 25_000_000))
+    if not (CATALOGUE / "movies.csv").is_file():
+        print(f"skipped: {CATALOGUE} is missing")
+        return
+    with bench_database(BENCH_DATABASE):
+        _step(
+            "import the ml-25m catalogue",
+            lambda: movielens_import(source=str(CATALOGUE), progress=NullProgress()),
+        )
+        _step(
+            f"generate_synthetic --users {users} --ratings {ratings} --seed 1",
+            lambda: synthetic_generate(users=users, ratings=ratings, seed=1),
+        )
+        _step("ANALYZE", lambda: connection.cursor().execute("ANALYZE"))
+        _sizes()
+        clock = StageClock()
+        run = _step("train (training_run_train)", lambda: training_run_train(progress=clock))
+        for name, seconds in clock.durations(end=time.perf_counter()).items():
+            print(f"    {name}: {seconds:.1f} s")
+        print(
+            f"    {run.user_count} users x {run.item_count} movies, {run.rating_count} ratings;"
+            f" artifact {len(run.artifact) / 1e6:.1f} MB;"
+            f" peak memory of this process {_peak_rss_gb():.1f} GB"
+        )
+        _latency()
+
+
+def _step(name: str, function):
+    start = time.perf_counter()
+    result = function()
+    print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
+    if hasattr(result, "summary"):
+        print(f"    {result.summary()}")
+    return result
+
+
+def _sizes() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(%s::regclass), pg_total_relation_size(%s::regclass)",
+            [Rating._meta.db_table] * 2,
+        )
+        heap, total = cursor.fetchone()
+    print(f"    ratings table: {heap / 1e6:.0f} MB heap, {total / 1e6:.0f} MB with indexes")
+
+
+def _latency() -> None:
+    rng = np.random.default_rng(0)
+    user_ids = list(
+        User.objects.filter(username__startswith=USERNAME_PREFIX).values_list("pk", flat=True)
+    )
+    users = list(User.objects.filter(pk__in=rng.choice(user_ids, SAMPLE, replace=False)))
+    movie_ids = list(Movie.objects.values_list("pk", flat=True))
+    sample_movies = rng.choice(movie_ids, SAMPLE, replace=False).tolist()
+    recommend_for_user(users[0], k=1)  # loads the model and catalogue copy, as a worker does
+    contenders = {
+        "baseline Movie.objects.get(pk)": [
+            lambda pk=pk: Movie.objects.get(pk=pk) for pk in sample_movies
+        ],
+        "recommend_for_user k=10": [lambda u=u: recommend_for_user(u, k=10) for u in users],
+    }
+    ratings = np.array([u.ratings.count() for u in users])
+    print(f"{SAMPLE} users, median {np.median(ratings):.0f} ratings each; ms per call")
+    print(f"{'':<32} {'p50':>7} {'p95':>7} {'max':>7}")
+    for name, calls in contenders.items():
+        times = []
+        for call in calls:
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        p50, p95 = np.percentile(times, [50, 95])
+        print(f"{name:<32} {p50:7.2f} {p95:7.2f} {max(times):7.2f}")
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux

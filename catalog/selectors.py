@@ -139,24 +139,41 @@ def movies_nearest(
     scan of the filtered rows still returns k. Each movie gets `distance` and
     `similarity` (1 - cosine distance).
     """
-    queryset = (
-        _nearest_queryset(vector, filters, exclude_ids, only_if)
-        .defer(*UNSHOWN_FIELDS)
-        .prefetch_related("genres")
-    )
-    movies = _nearest_k(queryset, k)
-    movies.sort(key=lambda movie: movie.distance)
-    for movie in movies:
-        movie.similarity = 1.0 - movie.distance
-    return movies
+    rows = _nearest_rows(vector, k, filters, exclude_ids, only_if)
+    movies = movies_visible_with_genre_names(movie_ids=[pk for pk, _ in rows])
+    nearest = []
+    for pk, distance in rows:
+        if pk in movies:  # unless hidden in between
+            movie = movies[pk]
+            movie.distance, movie.similarity = distance, 1.0 - distance
+            nearest.append(movie)
+    return nearest
 
 
 def movie_nearest_ids(
     *, vector: Sequence[float], k: int, filters: MovieFilters | None = None
 ) -> list[int]:
     """Ids of what movies_nearest() returns, without loading the movies."""
-    rows = _nearest_k(_nearest_queryset(vector, filters, (), None).values_list("pk", "distance"), k)
-    return [pk for pk, _ in sorted(rows, key=lambda row: row[1])]
+    return [pk for pk, _ in _nearest_rows(vector, k, filters, (), None)]
+
+
+def _nearest_rows(
+    vector: Sequence[float] | Subquery,
+    k: int,
+    filters: MovieFilters | None,
+    exclude_ids: Collection[int],
+    only_if: Exists | None,
+) -> list[tuple[int, float]]:
+    """(id, distance) of the k nearest, nearest first (the scan's order is relaxed)."""
+    queryset = _nearest_queryset(vector, filters, exclude_ids, only_if).values_list(
+        "pk", "distance"
+    )
+    with hnsw_search(k=k) as cursor:
+        rows = list(queryset[:k])
+        if len(rows) < k:
+            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            rows = list(queryset[:k])  # a fresh slice: the first one cached its rows
+    return sorted(rows, key=lambda row: row[1])
 
 
 def _nearest_queryset(
@@ -174,16 +191,6 @@ def _nearest_queryset(
         # A semi-join: a genre join would repeat rows and break the index order.
         queryset = queryset.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
     return queryset.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
-
-
-def _nearest_k(queryset: QuerySet, k: int) -> list:
-    """The first k rows of a distance-ordered queryset, in relaxed order (see hnsw_search)."""
-    with hnsw_search(k=k) as cursor:
-        rows = list(queryset[:k])
-        if len(rows) < k:
-            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            rows = list(queryset[:k])  # a fresh slice: the first one cached its rows
-    return rows
 
 
 def similar_movies(movie: Movie, k: int = 10, filters: MovieFilters | None = None) -> list[Movie]:

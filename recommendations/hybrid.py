@@ -24,13 +24,12 @@ from django.core.cache import caches
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import movies_visible_with_genre_names
+from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.selectors import (
     Candidates,
     RecommenderVersions,
     UserSignals,
-    movie_neighbour_ids,
     recommender_check,
     recommender_versions,
     unit_rows,
@@ -40,8 +39,8 @@ from recommendations.serving import ServingModel, model_for, serving_model
 
 # A rating at or below this vetoes the film for a group movie night.
 GROUP_VETO_SCORE = 2.5
-# Ranked beyond k, in case the database says a pick was hidden or re-filed since the
-# in-process catalogue was built.
+# Ranked beyond k, in case the database says a pick was hidden since the in-process
+# catalogue was built.
 SPARE_PICKS = 5
 
 
@@ -324,7 +323,7 @@ def content_pool(
     if not filters.is_empty:
         return catalogue.nearest_ids(profile.taste, n, allowed)
     fetch = n + min(len(profile.seen_ids), n)
-    nearest = np.array(movie_neighbour_ids(vector=profile.taste, n=fetch), dtype=np.int64)
+    nearest = np.array(movie_nearest_ids(vector=profile.taste, k=fetch), dtype=np.int64)
     found, known = catalogue.rows(nearest)
     keep = known.copy()
     keep[known] = allowed[found[known]]

@@ -51,10 +51,11 @@ def rating_scores(*, user, movie_ids: Collection[int]) -> dict[int, Decimal]:
 
 
 def movie_cards_annotate(*, user, movies: Iterable[Movie]) -> None:
-    """Everything the movie card shows, for all cards at once: genres (one query, skipping
-    movies that have them already) and `my_score`, the user's rating (one query)."""
+    """Everything the movie card shows, for all cards at once: genre names (one query, for
+    the movies that were not loaded with them) and `my_score`, the user's rating (one query)."""
     movies = list(movies)
-    prefetch_related_objects(movies, "genres")
+    # Movie.genre_names is a cached_property: a value in __dict__ came with the movie.
+    prefetch_related_objects([m for m in movies if "genre_names" not in m.__dict__], "genres")
     scores = rating_scores(user=user, movie_ids=[movie.pk for movie in movies])
     for movie in movies:
         movie.my_score = scores.get(movie.pk)

@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
-from catalog.selectors import CATALOGUE_VERSION_SQL, hnsw_search
+from catalog.selectors import CATALOGUE_VERSION_SQL
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
 from recommendations.training import RatingTriples
 
@@ -260,20 +260,6 @@ def user_signals(
         liked_titles=[row[3] for row in liked],
         liked_vectors=vectors_of(np.array([row[1] for row in liked], dtype=np.int64)),
     )
-
-
-def movie_neighbour_ids(*, vector: np.ndarray, n: int) -> list[int]:
-    """The n visible movies nearest to `vector` by cosine (pgvector HNSW), nearest first."""
-    with hnsw_search(k=n) as cursor:
-        cursor.execute(
-            f"""
-            SELECT id FROM {Movie._meta.db_table}
-             WHERE embedding IS NOT NULL AND NOT is_hidden
-             ORDER BY embedding <=> %s::vector LIMIT %s
-            """,
-            [Movie._meta.get_field("embedding").get_prep_value(vector), n],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)

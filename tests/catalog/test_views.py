@@ -279,6 +279,17 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
     assert "More like this" in response.text and "People who liked this also liked" in response.text
 
 
+def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
+    client.get(reverse("catalog:movie-detail", args=[world.space[1].pk]))  # loads the model
+    # The movie; the neighbours (a savepoint, their settings, the scan, its release) and
+    # their cards; the serving model's id and the "also liked" cards. None per card.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("catalog:movie-detail", args=[world.space[0].pk]))
+    cards = response.context["more_like_this"] + response.context["also_liked"]
+    assert len(cards) >= 10
+    assert response.text.count('<span class="genres">Sci-Fi</span>') >= len(cards)
+
+
 @pytest.mark.parametrize("hidden", [True, None])
 def test_unknown_or_hidden_movie_is_a_404(client, hidden):
     movie_id = MovieFactory(is_hidden=True).pk if hidden else 999_999

@@ -1,6 +1,7 @@
 """A database outage (down, restarting, refusing connections) answers 503 with Retry-After
-rather than a 500 traceback page. Recovery needs nothing here: CONN_HEALTH_CHECKS makes the
-next request replace a dead connection."""
+rather than a 500 traceback page. Recovery needs nothing here: the health check of reused
+connections (CONN_HEALTH_CHECKS, movierec.postgresql) makes the next request replace a dead
+connection."""
 
 from __future__ import annotations
 

@@ -145,7 +145,18 @@ if not env.str("DATABASE_URL", default=""):
         "the embedded PostgreSQL, or set DATABASE_URL=postgres://user:pass@host:5432/movierec."
     )
 DATABASES = {"default": env.db_url("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must be a PostgreSQL URL (postgres://...).")
+# Django's backend with a health check that skips the round trip on a quiet connection.
+DATABASES["default"]["ENGINE"] = "movierec.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60)
+# Parameters bound by the server, and each query prepared after its 5th run on a
+# connection: the hot queries took longer to plan than to run. Off for PgBouncer in
+# transaction mode before 1.21, which cannot keep prepared statements.
+if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 # Survive a database restart without restarting the web process.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Separate test databases let two test runs share one server (xdist appends _gw0, _gw1, ...).

@@ -66,7 +66,8 @@ class OwnDatabase:
         """What a restart does to open connections: every one of them dies."""
         with self._admin() as admin:
             terminated = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                # Waits (up to 5 s) for each backend to be gone, as a restart would.
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 [self.name],
             ).fetchall()

@@ -78,6 +78,7 @@ def test_production_never_starts_embedded_servers():
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
         ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
+        ("DATABASE_URL", "sqlite:///movierec.db", "DATABASE_URL must be a PostgreSQL URL"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
@@ -92,3 +93,18 @@ def test_development_defaults_are_debug_and_local_hosts():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True ['127.0.0.1', 'localhost']"
+
+
+@pytest.mark.parametrize(
+    ("value", "options"),
+    [("", [True, 5]), ("false", [None, None])],
+)
+def test_prepared_statements_are_on_unless_turned_off(value, options):
+    env = {"DATABASE_PREPARED_STATEMENTS": value} if value else {}
+    result = run_django(
+        "from django.conf import settings; options = settings.DATABASES['default']['OPTIONS'];"
+        "print([options.get('server_side_binding'), options.get('prepare_threshold')])",
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(options)

@@ -14,6 +14,7 @@ the versions, with whether its movies are still visible.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -439,10 +440,11 @@ def _movies_shown(picks: Sequence[Pick]) -> dict[int, Movie]:
 def _recommendations(
     picks: Sequence[Pick], movies: dict[int, Movie], run_id: int | None, *, k: int
 ) -> list[Recommendation]:
-    """The first k picks among `movies`."""
+    """The first k picks among `movies`, each with a copy of its movie: the cached ones
+    are shared by every request of this process, and pages annotate theirs."""
     return [
         Recommendation(
-            movie=movies[pick.movie_id],
+            movie=copy.copy(movies[pick.movie_id]),
             score=pick.score,
             explanation=pick.explanation,
             source=pick.source,

@@ -208,6 +208,21 @@ def test_a_repeated_call_is_served_from_the_cache_in_one_query(world, trained):
     assert len(queries) == 1  # the versions, with whether the cached movies are visible
 
 
+def test_each_call_gets_its_own_movies_from_the_cached_list(world, trained):
+    """Pages annotate the movies they show; the cached ones are shared by every request."""
+    fan = world.space_fans[0]
+    first = recommend_for_user(fan, k=5)
+    first[0].movie.title = "Annotated by the first page"
+    first[0].movie.my_score = 4.5
+
+    again = recommend_for_user(fan, k=5)
+
+    assert ids(again) == ids(first)
+    assert again[0].movie is not first[0].movie
+    assert again[0].movie.title == Movie.objects.get(pk=again[0].movie.pk).title
+    assert not hasattr(again[0].movie, "my_score")
+
+
 def test_a_movie_without_genres_is_shown_with_an_empty_genre_list(world, trained):
     fan = world.space_fans[0]
     top = recommend_for_user(fan, k=5)[0].movie

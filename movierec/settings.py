@@ -259,7 +259,7 @@ CACHES = {
     # Ranked recommendation lists, keyed by every version they depend on
     # (recommendations.hybrid). Per process on purpose: nothing to share but a
     # few kilobytes per user, and a dead Redis must not touch recommendations.
-    # Kept unpickled (movierec.cache), which a hit's CPU time shows.
+    # Kept as objects, not pickles (movierec.cache): unpickling cost ~0.5 ms a hit.
     "recommendations": {
         "BACKEND": "movierec.cache.ObjectCache",
         "LOCATION": "recommendations",

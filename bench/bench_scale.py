@@ -1,6 +1,6 @@
 """MovieLens-25M scale: `python -m bench scale`.
 
-Only run when named (not by `make bench`): at full size it runs for about an hour
+Only run when named (not by `make bench`): at full size it runs for about 40 minutes
 on 2 cores. SCALE_USERS and SCALE_RATINGS (default 160000 and 25000000) pick a
 smaller size.
 Works in its own database `movierec_bench_scale` on the configured server, kept

@@ -232,11 +232,13 @@ def test_movie_detail_shows_the_movie(client):
         overview="A group of professional bank robbers...",
         rating_count=4,
         rating_sum=17,
+        genres=[GenreFactory(name="Thriller"), GenreFactory(name="Crime & Heist")],
     )
     response = client.get(reverse("catalog:movie-detail", args=[movie.pk]))
     assert response.status_code == 200
     html = response.text
-    assert "bank robbers" in html and "A Los Angeles crime saga" in html and "170 min" in html
+    assert '<p class="genres">Crime &amp; Heist · Thriller · 170 min</p>' in html
+    assert "bank robbers" in html and "A Los Angeles crime saga" in html
     assert "https://www.imdb.com/title/tt0113277/" in html
     assert "https://www.themoviedb.org/movie/949" in html
     assert 'src="https://image.tmdb.org/t/p/w342/heat.jpg"' in html

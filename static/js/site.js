@@ -11,6 +11,20 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Account menu: close it on Escape or a click elsewhere, as menus do.
+  const account = document.querySelector(".account-menu");
+  if (account) {
+    document.addEventListener("click", (event) => {
+      if (!account.contains(event.target)) account.open = false;
+    });
+    account.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && account.open) {
+        account.open = false;
+        account.querySelector("summary").focus();
+      }
+    });
+  }
+
   // After a failed submit, put the keyboard on the first field with an error.
   document.querySelector("[aria-invalid='true']")?.focus();
 });

@@ -131,5 +131,7 @@ def test_new_user_journey(page, artifacts, train):
     expect(page.get_by_role("heading", name="My watchlist")).to_be_visible()
     expect(page.locator(".list-row__title").first).to_have_text(watched_title.replace("\n", " "))
 
-    page.get_by_role("navigation", name="Account").get_by_role("button", name="Sign out").click()
+    account = page.get_by_role("navigation", name="Account")
+    account.locator("summary").click()
+    account.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status").first).to_contain_text("You are signed out.")

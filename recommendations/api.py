@@ -26,7 +26,6 @@ from rest_framework.views import APIView
 
 from catalog.api import movie_or_404
 from catalog.api_serializers import JobSerializer
-from catalog.selectors import movie_get
 from movierec.api import ErrorSerializer, query_params
 from recommendations.api_selectors import group_members_get, rating_filtered_list
 from recommendations.api_serializers import (
@@ -80,7 +79,10 @@ class MovieRatingView(APIView):
         rating = rating_upsert(
             user=request.user, movie=movie, score=serializer.validated_data["score"]
         )
-        rating.movie = movie_get(movie_id=movie.pk)  # its rating count and mean just moved
+        # Its rating count and mean just moved. Read by id, not as a visible movie: staff
+        # may have hidden it since, and the rating is saved all the same.
+        movie.refresh_from_db(fields=["rating_count", "rating_sum", "rating_mean"])
+        rating.movie = movie
         return Response(RatingSerializer(rating).data)
 
     @extend_schema(summary="Remove your rating (404 when there is none)", responses={204: None})

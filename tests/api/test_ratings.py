@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.models import Movie
 from recommendations.models import Rating
+from recommendations.services import rating_upsert
 from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of
 
@@ -63,6 +65,24 @@ def test_the_half_star_message_says_what_is_wrong(as_alice, movies):
 def test_a_missing_score_is_a_field_error(as_alice, movies):
     response = as_alice.put(rating_url(movies["heat"]), {}, format="json")
     assert error_of(response, 400, "invalid")["fields"] == {"score": ["This field is required."]}
+
+
+def test_a_movie_hidden_while_it_is_rated_still_gets_its_rating_and_a_200(
+    as_alice, alice, movies, monkeypatch
+):
+    heat = movies["heat"]
+
+    def rate_then_staff_hide(**kwargs):
+        rating = rating_upsert(**kwargs)
+        Movie.objects.filter(pk=heat.pk).update(is_hidden=True)
+        return rating
+
+    monkeypatch.setattr("recommendations.api.rating_upsert", rate_then_staff_hide)
+    response = as_alice.put(rating_url(heat), {"score": 4}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["movie"]["id"] == heat.pk
+    assert Rating.objects.get(user=alice, movie=heat).score == Decimal("4.0")
 
 
 def test_unknown_and_hidden_movies_cannot_be_rated(as_alice, movies):

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from accounts.models import User
-from recommendations.models import Rating
+from ratings.models import Rating
 
 
 class ImportedUserFilter(admin.SimpleListFilter):

@@ -27,7 +27,7 @@ from accounts.forms import SignUpForm
 from accounts.models import User
 from accounts.selectors import user_data_export, user_email_taken
 from accounts.services import user_delete, user_settings_update, user_sign_up
-from movierec.api_policies import ScopedThrottle
+from core.api_policies import ScopedThrottle
 
 # --- Serializers -----------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Model, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 
 EXPORT_FORMAT_VERSION = 1
 

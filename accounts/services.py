@@ -12,7 +12,7 @@ from django.db.models import F, OuterRef, Subquery
 
 from accounts.models import User
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 
 DEMO_USERNAME = "demo"
 

@@ -158,5 +158,5 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         user_delete(user=request.user)
         logout(request)
         messages.success(request, "Your account and all its data were deleted. Goodbye!")
-        return redirect("catalog:home")
+        return redirect("pages:home")
     return render(request, "accounts/delete.html", {"form": form})

@@ -16,7 +16,7 @@ from bench._db import bench_database
 from catalog import embedding
 from catalog.documents import movie_document, movies_for_documents
 from catalog.models import Movie
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 
 DATABASE = "movierec_bench_embed"
 SOURCE = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"

@@ -20,7 +20,7 @@ from bench.bench_embedding import ensure_movielens
 from catalog import embedding, selectors
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from movierec.progress import TqdmProgress
+from jobs.progress import TqdmProgress
 
 DATABASE = "movierec_bench_hnsw"
 SOURCE = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-25m-catalog"

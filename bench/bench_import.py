@@ -19,7 +19,7 @@ from django.db import connection
 
 from bench._db import bench_database
 from catalog.importers.movielens import ImportReport, movielens_import
-from movierec.progress import NullProgress, Progress
+from jobs.progress import NullProgress, Progress
 
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 BENCH_DATABASE = "movierec_bench"

@@ -43,9 +43,9 @@ from bench._db import bench_database, database_url
 from bench.bench_embedding import ensure_movielens
 from bench.bench_hnsw import embed_catalogue
 from catalog.models import Movie
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from movierec.stack import GUNICORN_CONFIG
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.services import rating_upsert, training_run_train
 
 DATABASE = "movierec_bench_load"

@@ -28,7 +28,7 @@ from catalog.filters import MovieFilters
 from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
 from catalog.services import movies_embed_dirty
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.services import training_run_train
 

@@ -29,9 +29,9 @@ from accounts.models import User
 from bench._db import bench_database
 from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
+from ratings.models import Rating
 from recommendations.hybrid import recommend_for_user
-from recommendations.models import Rating
 from recommendations.services import training_run_train
 from recommendations.synthetic import USERNAME_PREFIX, synthetic_generate
 

@@ -1,29 +1,21 @@
-from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
 from catalog import embedding
-from catalog.importers.movielens import movielens_import_enqueue
 from catalog.merge import movies_merge
-from catalog.models import Genre, Job, Movie
+from catalog.models import Genre, Movie
 from catalog.selectors import movies_waiting_for_embedding_count
-from catalog.services import embedding_job_start, movie_flags_set, movie_mark_dirty
+from catalog.services import movie_flags_set
+from catalog.tasks import movies_reembed
 from catalog.templatetags.movies import initials, poster_hue, poster_url
-from catalog.uploads import movielens_archive_check, movielens_upload_import
-from movierec.admin_dashboard import jobs_active
-from recommendations.services import training_job_start
 
 # --- Movie list filters ----------------------------------------------------------------
 
@@ -165,7 +157,7 @@ class MovieAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After the genres are saved, as they are part of the embedded text. The task
         # only re-encodes if the text really changed, and is queued after commit.
-        movie_mark_dirty(movie_ids=[form.instance.pk])
+        movies_reembed(movie_ids=[form.instance.pk])
 
     def has_merge_permission(self, request: HttpRequest) -> bool:
         # A merge edits the kept movie and deletes the others.
@@ -211,7 +203,7 @@ class MovieAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-embed selected movies", permissions=["change"])
     def reembed(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
-        count = movie_mark_dirty(movie_ids=queryset.values_list("pk", flat=True))
+        count = movies_reembed(movie_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} movies queued for embedding.", messages.SUCCESS)
 
     @admin.action(description="Merge duplicates into one movie…", permissions=["merge"])
@@ -268,131 +260,3 @@ class GenreAdmin(admin.ModelAdmin):
 
 
 # --- Jobs ------------------------------------------------------------------------------
-
-
-class MovieLensImportForm(forms.Form):
-    archive = forms.FileField(required=False, label="MovieLens zip")
-    source = forms.CharField(
-        required=False, max_length=1000, label="or a URL or server path (zip or folder)"
-    )
-
-    def clean_archive(self):
-        archive = self.cleaned_data["archive"]
-        if archive:
-            movielens_archive_check(archive)
-        return archive
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        if bool(data.get("archive")) == bool(data.get("source", "").strip()):
-            raise ValidationError("Upload a MovieLens zip or give a URL or path, not both.")
-        return data
-
-
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    """Jobs are written by their tasks; the admin watches them and starts new ones."""
-
-    list_display = (
-        "id", "kind", "state_badge", "description", "progress", "started_at", "finished_at",
-        "duration", "outcome",
-    )  # fmt: skip
-    list_filter = ("kind", "state")
-    search_fields = ("description", "message", "celery_task_id")
-
-    @admin.display(description="State", ordering="state")
-    def state_badge(self, job: Job) -> str:
-        colour = {Job.State.FAILED: "#ba2121", Job.State.SUCCEEDED: "#2e7d32"}.get(
-            job.state, "#b26a00"
-        )
-        return format_html('<strong style="color:{}">{}</strong>', colour, job.get_state_display())
-
-    @admin.display(description="Progress")
-    def progress(self, job: Job) -> str:
-        if job.percent is None:
-            return f"{job.progress_done}" if job.progress_done else "—"
-        return format_html(
-            '<progress max="100" value="{}"></progress> {}% ({}/{})',
-            job.percent,
-            job.percent,
-            job.progress_done,
-            job.progress_total,
-        )
-
-    @admin.display(description="Duration")
-    def duration(self, job: Job) -> str:
-        if job.started_at is None:
-            return "—"
-        seconds = round(((job.finished_at or timezone.now()) - job.started_at).total_seconds())
-        minutes, seconds = divmod(seconds, 60)
-        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-
-    @admin.display(description="Summary or error")
-    def outcome(self, job: Job) -> str:
-        return format_html('<span title="{}">{}</span>', job.message, job.message[:200])
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
-        return False
-
-    def has_start_permission(self, request: HttpRequest) -> bool:
-        # The add form is disabled above; the permission still says who may start jobs.
-        return request.user.has_perm("catalog.add_job")
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = {
-            **(extra_context or {}),
-            "jobs_active": jobs_active(),
-            "can_start_jobs": self.has_start_permission(request),
-            "import_form": MovieLensImportForm(),
-        }
-        return super().changelist_view(request, extra_context=extra_context)
-
-    def get_urls(self):
-        starts = {
-            "import": self.start_import_view,
-            "embedding": self._start_view(embedding_job_start),
-            "training": self._start_view(training_job_start),
-        }
-        return [
-            path(
-                f"start/{kind}/",
-                self.admin_site.admin_view(view),
-                name=f"catalog_job_start_{kind}",
-            )
-            for kind, view in starts.items()
-        ] + super().get_urls()
-
-    def _started(self, request: HttpRequest, job: Job) -> HttpResponseRedirect:
-        self.message_user(request, f"Started {job}: {job.description}.", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:catalog_job_changelist"))
-
-    def _start_view(self, start: Callable[[], Job]) -> Callable[[HttpRequest], HttpResponse]:
-        @require_POST
-        def view(request: HttpRequest) -> HttpResponse:
-            if not self.has_start_permission(request):
-                raise PermissionDenied
-            return self._started(request, start())
-
-        return view
-
-    @method_decorator(require_POST)
-    def start_import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_start_permission(request):
-            raise PermissionDenied
-        form = MovieLensImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            errors = [error for field_errors in form.errors.values() for error in field_errors]
-            self.message_user(request, "Nothing imported: " + " ".join(errors), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:catalog_job_changelist"))
-        archive, source = form.cleaned_data["archive"], form.cleaned_data["source"].strip()
-        job = (
-            movielens_upload_import(upload=archive)
-            if archive
-            else movielens_import_enqueue(source=source)
-        )
-        return self._started(request, job)

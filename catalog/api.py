@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api_selectors import genre_list, job_list, movie_browse_list
+from catalog.api_selectors import genre_list, movie_browse_list
 from catalog.api_serializers import (
     GenreSerializer,
-    JobSerializer,
     MovieDetailSerializer,
     MovieListQuerySerializer,
     MovieSummarySerializer,
     ScoredMovieListSerializer,
     SimilarQuerySerializer,
 )
-from catalog.models import Job, Movie
+from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movies_in_order, similar_movies
-from movierec.api import query_params
+from core.api import query_params
 from recommendations.personal import movie_state
 
 # Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
@@ -100,17 +98,3 @@ class GenreListView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(GenreSerializer(genre_list(), many=True).data)
-
-
-class JobListView(GenericAPIView):
-    """Background jobs (imports, embedding, training), newest first."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(summary="Background jobs (staff only)", responses=JobSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(JobSerializer(page, many=True).data)
-
-    def get_queryset(self) -> QuerySet[Job]:
-        return job_list()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F, OrderBy, QuerySet
 
 from catalog.filters import MovieFilters
-from catalog.models import Genre, Job, Movie
+from catalog.models import Genre, Movie
 from catalog.selectors import movie_visible_list
 
 # ?ordering= of the movie list. Ties fall back to the primary key so that pages never overlap.
@@ -29,7 +29,3 @@ def movie_browse_list(*, filters: MovieFilters, ordering: str) -> QuerySet[Movie
 
 def genre_list() -> QuerySet[Genre]:
     return Genre.objects.order_by("name")
-
-
-def job_list() -> QuerySet[Job]:
-    return Job.objects.order_by("-created_at", "-pk")

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from catalog.api_selectors import MOVIE_ORDERINGS
 from catalog.filters import MovieFilters
-from catalog.models import Job, Movie
+from catalog.models import Movie
 
 # The years a movie may have (the movie_year_plausible constraint).
 YEAR_MIN, YEAR_MAX = 1870, 2100
@@ -187,20 +187,3 @@ class MovieListQuerySerializer(MovieFiltersSerializer):
 
 class SimilarQuerySerializer(MovieFiltersSerializer):
     k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_K)
-
-
-# --- Staff -----------------------------------------------------------------------------
-
-
-class JobSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    kind = serializers.ChoiceField(choices=Job.Kind.choices, read_only=True)
-    state = serializers.ChoiceField(choices=Job.State.choices, read_only=True)
-    description = serializers.CharField(read_only=True)
-    progress_done = serializers.IntegerField(read_only=True)
-    progress_total = serializers.IntegerField(read_only=True, allow_null=True)
-    percent = serializers.IntegerField(read_only=True, allow_null=True)
-    message = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)

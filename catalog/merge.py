@@ -22,8 +22,8 @@ from django.db.models import Case, Count, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from catalog.models import Genre, Movie
-from catalog.services import movie_mark_dirty
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from catalog.tasks import movies_reembed
+from ratings.models import NotInterested, Rating, WatchlistItem
 
 # Filled on the kept movie when blank there. movielens_id is unique, so it is
 # written only after the duplicate holding it is deleted.
@@ -96,7 +96,7 @@ def movies_merge(*, keep_id: int, duplicate_ids: Collection[int]) -> MergeReport
         kept.save(
             update_fields=[*filled, "movielens_tags", "rating_count", "rating_sum", "updated_at"]
         )
-        movie_mark_dirty(movie_ids=[keep_id])
+        movies_reembed(movie_ids=[keep_id])
     kept.refresh_from_db(fields=["rating_mean", "needs_embedding"])
     return MergeReport(
         kept=kept,

@@ -1,10 +1,9 @@
-"""Writes for the catalogue: background job lifecycle (imports and embeddings add theirs)."""
+"""Writes for the catalogue: movie flags and the embedding of dirty movies."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,56 +13,9 @@ from django.utils import timezone
 
 from catalog import embedding
 from catalog.documents import document_hash, movie_document, movies_for_documents
-from catalog.models import Job, Movie
+from catalog.models import Movie
 from catalog.selectors import movies_waiting_for_embedding_count
-from movierec.progress import JobProgress, Progress
-from movierec.queueing import enqueue_on_commit
-
-
-def job_create(*, kind: Job.Kind, description: str = "") -> Job:
-    return Job.objects.create(kind=kind, description=description)
-
-
-@contextmanager
-def job_running(*, job_id: int, task_id: str = "") -> Iterator[JobProgress]:
-    """Mark a job running, yield its progress reporter, then record success or the error.
-
-    The error is saved before re-raising, so a failed job always shows why.
-    """
-    Job.objects.filter(pk=job_id).update(
-        state=Job.State.RUNNING, started_at=timezone.now(), celery_task_id=task_id, message=""
-    )
-    progress = JobProgress(Job.objects.get(pk=job_id))
-    try:
-        yield progress
-    except BaseException as exc:
-        progress.close()
-        Job.objects.filter(pk=job_id).update(
-            state=Job.State.FAILED,
-            finished_at=timezone.now(),
-            message=f"{type(exc).__name__}: {exc}",
-        )
-        raise
-    progress.close()
-    Job.objects.filter(pk=job_id).update(
-        state=Job.State.SUCCEEDED, finished_at=timezone.now(), message=progress.job.message
-    )
-
-
-def job_mark_unqueued(*, job_id: int) -> None:
-    """A queued job whose task could not be published (the broker was unavailable)."""
-    Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.FAILED,
-        finished_at=timezone.now(),
-        message="Not started: the task queue (Redis) was unavailable. Start it again, or "
-        "let the scheduled jobs catch up once Redis is back.",
-    )
-
-
-def job_set_message(*, progress: JobProgress, message: str) -> None:
-    """Record the summary shown when the job succeeds."""
-    progress.job.message = message
-
+from jobs.progress import Progress
 
 # Embeddings. Edits mark movies dirty; workers claim dirty movies in leased batches,
 # embed their documents and clear the flag only if the text did not change meanwhile.
@@ -94,27 +46,9 @@ class EmbeddingReport:
         return text
 
 
-def embedding_queue(*, job_id: int | None = None) -> None:
-    """Queue the embedding task once the current transaction commits.
-
-    With the broker down the movies stay dirty for the beat sweep; the job, if any,
-    is marked failed so that the admin does not show it queued forever.
-    """
-    from catalog.tasks import embed_dirty_movies_task
-
-    enqueue_on_commit(
-        embed_dirty_movies_task,
-        job_id=job_id,
-        on_unavailable=None if job_id is None else lambda: job_mark_unqueued(job_id=job_id),
-    )
-
-
 def movie_mark_dirty(*, movie_ids: Iterable[int]) -> int:
-    """Flag movies whose text may have changed and queue embedding after commit."""
-    count = Movie.objects.filter(pk__in=list(movie_ids)).update(needs_embedding=True)
-    if count:
-        embedding_queue()
-    return count
+    """Flag movies whose text may have changed; `catalog.tasks.movies_reembed` also queues."""
+    return Movie.objects.filter(pk__in=list(movie_ids)).update(needs_embedding=True)
 
 
 def movie_flags_set(
@@ -143,14 +77,6 @@ def movie_mark_stale_model_dirty() -> int:
         .exclude(embedding_model=embedding.model_name())
         .update(needs_embedding=True)
     )
-
-
-def embedding_job_start() -> Job:
-    """A Job row for the admin, and the task that embeds every dirty movie under it."""
-    with transaction.atomic():
-        job = job_create(kind=Job.Kind.EMBEDDING, description="Embed movies waiting for it")
-        embedding_queue(job_id=job.pk)
-    return job
 
 
 # The batch is picked once, in a MATERIALIZED CTE: as `WHERE id IN (SELECT ... LIMIT n)`

@@ -6,14 +6,17 @@ Late acks (settings) redeliver a task whose worker died, so each must be safe to
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from catalog import selectors, services
 from catalog.importers.movielens import movielens_import
-from movierec.progress import NullProgress
-from movierec.queueing import enqueue
+from core.queueing import enqueue, enqueue_on_commit
+from jobs.models import Job
+from jobs.progress import NullProgress
+from jobs.services import job_running, job_set_message, job_start
 
 # One run embeds for at most this long, then hands over to a follow-up task,
 # so the time limits below never cut a batch in half in normal operation.
@@ -36,9 +39,9 @@ def embed_dirty_movies_task(self, job_id: int | None = None) -> str:
     if job_id is None:
         report = services.movies_embed_dirty(progress=NullProgress(), deadline=deadline)
     else:
-        with services.job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+        with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
             report = services.movies_embed_dirty(progress=progress, deadline=deadline)
-            services.job_set_message(progress=progress, message=report.summary())
+            job_set_message(progress=progress, message=report.summary())
     if report.remaining:
         # Out of time: continue now. Otherwise the rest is leased by other workers;
         # come back when those leases would have expired, in case a worker died.
@@ -56,6 +59,26 @@ def sweep_dirty_movies() -> bool:
     return enqueue(embed_dirty_movies_task)
 
 
+def movies_reembed(*, movie_ids: Iterable[int]) -> int:
+    """Flag movies whose text may have changed and queue their embedding after commit.
+
+    With the broker down the movies stay dirty for `sweep_dirty_movies`.
+    """
+    count = services.movie_mark_dirty(movie_ids=movie_ids)
+    if count:
+        enqueue_on_commit(embed_dirty_movies_task)
+    return count
+
+
+def embedding_job_start() -> Job:
+    """A Job row for the admin, and the task that embeds every dirty movie under it."""
+    return job_start(
+        kind=Job.Kind.EMBEDDING,
+        description="Embed movies waiting for it",
+        task=embed_dirty_movies_task,
+    )
+
+
 # An import of ml-25m takes minutes; the limits only stop a stuck one.
 IMPORT_TIME_LIMIT_SECONDS = 2 * 60 * 60
 
@@ -68,7 +91,17 @@ IMPORT_TIME_LIMIT_SECONDS = 2 * 60 * 60
 )
 def import_movielens_task(self, job_id: int, source: str) -> str:
     """Import a MovieLens dataset into the catalogue; a rerun is harmless (idempotent import)."""
-    with services.job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+    with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
         report = movielens_import(source=source, progress=progress)
-        services.job_set_message(progress=progress, message=report.summary())
+        job_set_message(progress=progress, message=report.summary())
     return report.summary()
+
+
+def movielens_import_enqueue(*, source: str) -> Job:
+    """Create an import Job and queue its task once the surrounding transaction commits."""
+    return job_start(
+        kind=Job.Kind.IMPORT,
+        description=f"MovieLens import from {source}",
+        task=import_movielens_task,
+        source=source,
+    )

@@ -19,7 +19,7 @@ import numpy as np
 from django.db import connection
 
 from catalog.models import Movie
-from movierec.process_copy import ProcessCopy
+from core.process_copy import ProcessCopy
 
 MAX_AGE_SECONDS = 300
 

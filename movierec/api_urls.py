@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from accounts import api as accounts
 from catalog import api as catalog
+from jobs import api as jobs
 from recommendations import api as recommendations
 
 
@@ -70,7 +71,7 @@ v1 = [
         recommendations.GroupRecommendationsView.as_view(),
         name="group-recommendations",
     ),
-    path("admin/jobs/", catalog.JobListView.as_view(), name="admin-jobs"),
+    path("admin/jobs/", jobs.JobListView.as_view(), name="admin-jobs"),
     path("admin/retrain/", recommendations.RetrainView.as_view(), name="admin-retrain"),
 ]
 

@@ -11,10 +11,10 @@ from accounts.services import demo_user_ensure
 from catalog.importers.movielens import movielens_import
 from catalog.importers.tmdb import tmdb_metadata_import
 from catalog.models import Movie
-from catalog.services import embedding_job_start
-from movierec.progress import TqdmProgress
+from catalog.tasks import embedding_job_start
+from jobs.progress import TqdmProgress
 from recommendations.selectors import training_in_flight, training_is_stale
-from recommendations.services import training_job_start
+from recommendations.tasks import training_job_start
 
 
 def bootstrap_first_start(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:

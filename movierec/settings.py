@@ -89,9 +89,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
+    # Our apps, bottom layer first (see docs/architecture.md); each imports only those above it
+    # in this list. pages comes last: its admin extends the jobs admin registered before it.
+    "core",
+    "jobs",
     "accounts",
     "catalog",
+    "ratings",
     "recommendations",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database outage in a view answers 503 with Retry-After, not a 500 traceback page.
-    "movierec.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     # Last, so that it turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,8 +121,8 @@ ROOT_URLCONF = "movierec.urls"
 WSGI_APPLICATION = "movierec.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "catalog:home"
-LOGOUT_REDIRECT_URL = "catalog:home"
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "pages:home"
 # Axes first: it refuses locked-out credentials before any backend checks a password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -148,7 +154,7 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a PostgreSQL URL (postgres://...).")
 # Django's backend with a health check that skips the round trip on a quiet connection.
-DATABASES["default"]["ENGINE"] = "movierec.postgresql"
+DATABASES["default"]["ENGINE"] = "core.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60)
 # Parameters bound by the server, and each query prepared after its 5th run on a
 # connection: the hot queries took longer to plan than to run. Off for PgBouncer in
@@ -242,7 +248,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "recommendations.tasks.retrain_if_ratings_changed",
         "schedule": 60 * 60,
     },
-    # Catches edits whose embedding task could not be queued (Redis down, movierec/queueing.py).
+    # Catches edits whose embedding task could not be queued (Redis down, core/queueing.py).
     "catalog-sweep-dirty-movies": {
         "task": "catalog.tasks.sweep_dirty_movies",
         "schedule": 5 * 60,
@@ -259,9 +265,9 @@ CACHES = {
     # Ranked recommendation lists, keyed by every version they depend on
     # (recommendations.hybrid). Per process on purpose: nothing to share but a
     # few kilobytes per user, and a dead Redis must not touch recommendations.
-    # Kept as objects, not pickles (movierec.cache): unpickling cost ~0.5 ms a hit.
+    # Kept as objects, not pickles (core.cache): unpickling cost ~0.5 ms a hit.
     "recommendations": {
-        "BACKEND": "movierec.cache.ObjectCache",
+        "BACKEND": "core.cache.ObjectCache",
         "LOCATION": "recommendations",
         "TIMEOUT": RECOMMENDATION_CACHE_SECONDS,
         "OPTIONS": {"MAX_ENTRIES": 20_000},
@@ -287,15 +293,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bodies only (the ratings import takes a multipart upload).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "movierec.api.ApiSchema",
-    "DEFAULT_PAGINATION_CLASS": "movierec.api_policies.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.api_policies.PageNumberPagination",
     "PAGE_SIZE": 20,
     "COERCE_DECIMAL_TO_STRING": False,
-    "EXCEPTION_HANDLER": "movierec.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
     # Throttle counters live in the default cache: local memory, so per process for now.
     "DEFAULT_THROTTLE_CLASSES": [
-        "movierec.api_policies.AnonThrottle",
-        "movierec.api_policies.UserThrottle",
+        "core.api_policies.AnonThrottle",
+        "core.api_policies.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_throttle_rate("API_THROTTLE_ANON", "60/minute"),

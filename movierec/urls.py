@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from movierec.views import healthz
+from pages.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("movierec.api_urls")),
-    path("", include("catalog.urls")),
+    path("", include("pages.urls")),
     path("", include("accounts.urls")),
     path("", include("recommendations.urls")),
 ]

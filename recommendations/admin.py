@@ -8,8 +8,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import ImportedUserFilter
+from ratings.models import MAX_SCORE, MIN_SCORE, Rating
 from recommendations.evaluation import METRICS
-from recommendations.models import MAX_SCORE, MIN_SCORE, Rating, TrainingRun
+from recommendations.models import TrainingRun
 from recommendations.selectors import training_run_list
 from recommendations.services import training_run_rollback
 
@@ -106,7 +107,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {
             **(extra_context or {}),
-            "can_retrain": request.user.has_perm("catalog.add_job"),
+            "can_retrain": request.user.has_perm("jobs.add_job"),
         }
         return super().changelist_view(request, extra_context=extra_context)
 

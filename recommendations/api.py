@@ -25,8 +25,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import movie_or_404
-from catalog.api_serializers import JobSerializer
-from movierec.api import ErrorSerializer, query_params
+from core.api import ErrorSerializer, query_params
+from jobs.api_serializers import JobSerializer
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.api_selectors import group_members_get, rating_filtered_list
 from recommendations.api_serializers import (
     GroupRecommendationQuerySerializer,
@@ -47,7 +48,6 @@ from recommendations.hybrid import (
     recommend_for_group,
     recommend_for_user,
 )
-from recommendations.models import NotInterested, Rating, WatchlistItem
 from recommendations.personal import watchlist_list_sorted
 from recommendations.rating_import import MAX_IMPORT_BYTES, ratings_import_file
 from recommendations.selectors import not_interested_list
@@ -56,10 +56,10 @@ from recommendations.services import (
     not_interested_remove,
     rating_delete,
     rating_upsert,
-    training_job_start,
     watchlist_add,
     watchlist_remove,
 )
+from recommendations.tasks import training_job_start
 
 # --- Ratings ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.personal import group_partner_get, rating_list_sorted
 
 

@@ -24,7 +24,7 @@ from django.db import connection
 
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
-from movierec.process_copy import ProcessCopy
+from core.process_copy import ProcessCopy
 from recommendations.selectors import (
     VECTOR_HEADER_BYTES,
     Candidates,

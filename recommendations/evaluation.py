@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from movierec.progress import NullProgress, Progress
+from jobs.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.hybrid import (
     DEFAULT_CONFIG,

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, prefetch_r
 from accounts.models import User
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.selectors import rating_list, watchlist_list
 
 # How many ratings onboarding asks for before the recommendations have something to go on.

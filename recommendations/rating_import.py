@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.models import Movie
-from recommendations.models import MAX_SCORE, MIN_SCORE
+from ratings.models import MAX_SCORE, MIN_SCORE
 from recommendations.services import rating_upsert
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
-from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
+from recommendations.models import TrainingRun
 from recommendations.training import RatingTriples
 
 

@@ -10,12 +10,12 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Job, Movie
-from catalog.services import job_create, job_mark_unqueued
-from movierec.progress import Progress
-from movierec.queueing import enqueue_on_commit
+from catalog.models import Movie
+from jobs.models import Job
+from jobs.progress import Progress
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations import training
-from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
+from recommendations.models import TrainingRun
 from recommendations.selectors import (
     TRAINING_RUN_LOCK,
     rating_triples,
@@ -117,20 +117,6 @@ def not_interested_remove(*, user, movie: Movie | int) -> bool:
 
 
 # --- Model versions --------------------------------------------------------------------
-
-
-def training_job_start(*, description: str = "Train recommender") -> Job:
-    """A Job row for the admin, and the training task queued once it is committed."""
-    from recommendations.tasks import train_recommender
-
-    with transaction.atomic():
-        job = job_create(kind=Job.Kind.TRAINING, description=description)
-        enqueue_on_commit(
-            train_recommender,
-            job_id=job.pk,
-            on_unavailable=lambda: job_mark_unqueued(job_id=job.pk),
-        )
-    return job
 
 
 def training_run_train(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from movierec.process_copy import ProcessCopy
+from core.process_copy import ProcessCopy
 from recommendations.models import TrainingRun
 from recommendations.selectors import sorted_positions, training_run_serving_id, unit_rows
 from recommendations.training import AlsParams, artifact_loads, confidence, fold_in

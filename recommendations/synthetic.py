@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from accounts.models import User
 from catalog.importers.sql import column_defaults, copy_rows, create_staging_table, upsert
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 
 # Imported users must have a MovieLens id; real MovieLens ids stay far below this.
 MOVIELENS_ID_OFFSET = 1_000_000_000

@@ -6,8 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from catalog.models import Job
-from catalog.services import job_create, job_running, job_set_message
+from jobs.models import Job
+from jobs.services import job_create, job_running, job_set_message, job_start
 from recommendations.selectors import training_in_flight, training_is_stale
 from recommendations.services import training_run_train
 
@@ -51,3 +51,8 @@ def retrain_if_ratings_changed() -> int | None:
     job = job_create(kind=Job.Kind.TRAINING, description="Retrain: ratings changed")
     train_recommender(job.pk)
     return job.pk
+
+
+def training_job_start(*, description: str = "Train recommender") -> Job:
+    """A Job row for the admin, and the training task queued once it is committed."""
+    return job_start(kind=Job.Kind.TRAINING, description=description, task=train_recommender)

@@ -16,7 +16,7 @@ import numpy as np
 from django.db.models import Avg, BinaryField, Count, F, Func
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
-from recommendations.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.models import MAX_SCORE, MIN_SCORE, Rating
 from recommendations.selectors import decode_vectors, unit_rows
 
 # The basis is fitted on the most-rated movies: they are the ones people will look for on

@@ -15,7 +15,7 @@ from django.conf import settings
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from movierec.progress import Progress
+from jobs.progress import Progress
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -104,7 +104,7 @@ def _movie_action_done(
         }
         return render(request, "recommendations/_movie_actions.html", context)
     messages.add_message(request, level, message)
-    return redirect(_next_url(request, reverse("catalog:movie-detail", args=[movie.pk])))
+    return redirect(_next_url(request, reverse("pages:movie-detail", args=[movie.pk])))
 
 
 def _rate(request: HttpRequest, movie: Movie) -> tuple[str, int]:
@@ -301,7 +301,7 @@ def taste_profile(request: HttpRequest) -> HttpResponse:
         },
         "map": movie_map(user=request.user, recommended_ids=[pick.movie.pk for pick in picks]),
         # The chart script fills in the id: one URL pattern, not one reverse() per point.
-        "movieUrl": reverse("catalog:movie-detail", args=[0]).replace("/0/", "/{id}/"),
+        "movieUrl": reverse("pages:movie-detail", args=[0]).replace("/0/", "/{id}/"),
     }
     return render(request, "recommendations/taste_profile.html", context)
 

@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from catalog.models import Genre, Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 
 
 class UserFactory(DjangoModelFactory):

@@ -40,11 +40,9 @@ from catalog.importers.sql import (
     reject_rows,
     upsert,
 )
-from catalog.models import Genre, Job, Movie
-from catalog.services import job_create, job_mark_unqueued
-from movierec.progress import Progress
-from movierec.queueing import enqueue_on_commit
-from recommendations.models import MAX_SCORE, MIN_SCORE, Rating
+from catalog.models import Genre, Movie
+from jobs.progress import Progress
+from ratings.models import MAX_SCORE, MIN_SCORE, Rating
 
 PROBLEMS_SHOWN = 20
 TAGS_KEPT = 50
@@ -647,20 +645,6 @@ def movielens_import(*, source: str, progress: Progress) -> ImportReport:
             if path.is_file():
                 report.files.append(_import_file(spec=spec, path=path, progress=progress))
     return report
-
-
-def movielens_import_enqueue(*, source: str) -> Job:
-    """Create an import Job and queue its task once the surrounding transaction commits."""
-    from catalog.tasks import import_movielens_task  # the task module imports this one
-
-    job = job_create(kind=Job.Kind.IMPORT, description=f"MovieLens import from {source}"[:300])
-    enqueue_on_commit(
-        import_movielens_task,
-        job_id=job.pk,
-        source=source,
-        on_unavailable=lambda: job_mark_unqueued(job_id=job.pk),
-    )
-    return job
 
 
 def _import_file(*, spec: FileSpec, path: Path, progress: Progress) -> FileReport:

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from movierec.progress import Progress
+from jobs.progress import Progress
 
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024

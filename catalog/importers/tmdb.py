@@ -31,7 +31,7 @@ from django.db.backends.utils import CursorWrapper
 
 from catalog.importers.sql import copy_rows, create_staging_table
 from catalog.models import Movie
-from movierec.progress import Progress
+from jobs.progress import Progress
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from recommendations.models import MAX_SCORE, MIN_SCORE
+from ratings.models import MAX_SCORE, MIN_SCORE
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ from accounts.selectors import (
     user_email_taken,
     user_profile_get,
 )
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from tests.factories import MovieFactory, RatingFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_delete, user_settings_update, user_sign_up
 from catalog.models import Movie
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from tests.accounts.conftest import rate
 from tests.factories import MovieFactory
 

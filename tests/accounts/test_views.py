@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from recommendations.models import Rating
+from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD, rate
 from tests.factories import MovieFactory, RatingFactory, UserFactory
 
@@ -52,7 +52,7 @@ def test_sign_in_and_sign_up_send_signed_in_users_home(client, user, name):
     client.force_login(user)
     response = client.get(reverse(name))
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog:home")
+    assert response["Location"] == reverse("pages:home")
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_sign_up_labels_every_input(client):
 
 
 def test_sign_in_goes_to_next_with_a_message(client, user):
-    next_url = reverse("catalog:movie-list")
+    next_url = reverse("pages:movie-list")
     response = client.post(
         reverse("accounts:login"),
         {"username": user.username, "password": PASSWORD, "next": next_url},
@@ -168,7 +168,7 @@ def test_sign_out_needs_a_post(client, user):
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert signed_in_user_id(client) == user.pk
     response = client.post(reverse("accounts:logout"), follow=True)
-    assert response.redirect_chain == [(reverse("catalog:home"), 302)]
+    assert response.redirect_chain == [(reverse("pages:home"), 302)]
     assert signed_in_user_id(client) is None
     assert messages_of(response) == ["You are signed out."]
 
@@ -360,7 +360,7 @@ def test_delete_account_removes_user_and_ratings_and_signs_out(client, user, rat
     response = client.post(
         reverse("accounts:delete"), {"username": user.username, "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain == [(reverse("catalog:home"), 302)]
+    assert response.redirect_chain == [(reverse("pages:home"), 302)]
     assert messages_of(response) == ["Your account and all its data were deleted. Goodbye!"]
     assert signed_in_user_id(client) is None
     assert not User.objects.filter(pk=user.pk).exists()
@@ -400,7 +400,7 @@ def test_anonymous_delete_deletes_nothing(client, user):
 
 
 def test_layout_for_visitors(client):
-    html = client.get(reverse("catalog:home")).text
+    html = client.get(reverse("pages:home")).text
     assert '<form class="search" role="search" action="/movies/" method="get">' in html
     assert 'name="q"' in html
     assert "/static/vendor/htmx.min.js" in html
@@ -412,7 +412,7 @@ def test_layout_for_visitors(client):
 
 def test_layout_for_members_links_only_pages_that_exist(client, user):
     client.force_login(user)
-    html = client.get(reverse("catalog:movie-list")).text
+    html = client.get(reverse("pages:movie-list")).text
     assert f'href="/u/{user.username}/"' in html and 'href="/account/"' in html
     assert '<a href="/movies/" aria-current="page">Browse</a>' in html
     assert '<form action="/logout/" method="post">' in html

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from recommendations.models import Rating
+from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD, rate
 from tests.api.conftest import V1, error_of
 from tests.movierec.test_settings import run_django

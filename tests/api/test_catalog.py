@@ -4,9 +4,9 @@ the error format for unknown URLs, methods and bodies."""
 import numpy as np
 import pytest
 
-from catalog.models import Job
 from catalog.services import movies_embed_dirty
-from movierec.progress import NullProgress
+from jobs.models import Job
+from jobs.progress import NullProgress
 from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of, token_client
 from tests.factories import MovieFactory, UserFactory

@@ -4,7 +4,7 @@ refusals (wrong file, too big, not multipart, not signed in)."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.rating_import import MAX_IMPORT_BYTES
 from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of

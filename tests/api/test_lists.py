@@ -3,7 +3,7 @@ sees and changes only their own."""
 
 import pytest
 
-from recommendations.models import NotInterested, WatchlistItem
+from ratings.models import NotInterested, WatchlistItem
 from tests.api.conftest import V1, error_of
 
 pytestmark = pytest.mark.django_db

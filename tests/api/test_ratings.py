@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.services import rating_upsert
 from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of

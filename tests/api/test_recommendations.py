@@ -4,8 +4,9 @@ tests/recommendations/conftest.py with a real trained model."""
 import pytest
 
 from accounts.models import User
-from catalog.models import Job, Movie
-from recommendations.models import Rating
+from catalog.models import Movie
+from jobs.models import Job
+from ratings.models import Rating
 from tests.api.conftest import V1, error_of, token_client
 from tests.factories import UserFactory
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import embedding, tasks
-from catalog.models import Job, Movie
-from recommendations.models import Rating
+from catalog.models import Movie
+from jobs.models import Job
+from ratings.models import Rating
 from tests.admin_helpers import assert_staff_only, messages_of
 from tests.catalog.movielens_fixtures import write_csv_dataset
 from tests.factories import GenreFactory, MovieFactory, UserFactory
@@ -90,10 +91,10 @@ def test_genres_list_their_movie_count(admin_client):
 
 def test_jobs_are_shown_read_only(admin_client):
     job = Job.objects.create(kind=Job.Kind.EMBEDDING, progress_done=5, progress_total=10)
-    response = admin_client.get(reverse("admin:catalog_job_changelist"))
+    response = admin_client.get(reverse("admin:jobs_job_changelist"))
     assert "50% (5/10)" in response.text
-    assert admin_client.get(reverse("admin:catalog_job_add")).status_code == 403
-    change = admin_client.post(reverse("admin:catalog_job_change", args=[job.pk]), {})
+    assert admin_client.get(reverse("admin:jobs_job_add")).status_code == 403
+    change = admin_client.post(reverse("admin:jobs_job_change", args=[job.pk]), {})
     assert change.status_code == 403
 
 
@@ -225,7 +226,7 @@ def test_flag_actions_change_only_the_selected_movies(admin_client, action, befo
 def test_a_featured_movie_appears_on_the_home_page(admin_client, client):
     picked = MovieFactory(title="Editors Love This")
     MovieFactory(title="Not Picked")
-    home = reverse("catalog:home")
+    home = reverse("pages:home")
     assert "Editors’ picks" not in client.get(home).text
     _act(admin_client, "feature", [picked])
     for visitor in (client, admin_client):  # anonymous and signed in
@@ -274,7 +275,7 @@ def test_the_job_list_shows_progress_duration_and_why_a_job_failed(admin_client)
     )  # fmt: skip
     Job.objects.create(kind=Job.Kind.EMBEDDING, state=Job.State.RUNNING, started_at=started,
                        progress_done=1, progress_total=4)  # fmt: skip
-    html = admin_client.get(reverse("admin:catalog_job_changelist")).text
+    html = admin_client.get(reverse("admin:jobs_job_changelist")).text
     assert "SourceError: /data/ml.zip does not exist." in html
     assert "1 min 15 s" in html
     assert '<progress max="100" value="25"></progress> 25% (1/4)' in html
@@ -286,7 +287,7 @@ def test_the_job_list_stops_refreshing_when_nothing_runs(admin_client):
     # A job left "running" by a killed worker long ago does not refresh the page for ever.
     stuck = Job.objects.create(kind=Job.Kind.IMPORT, state=Job.State.RUNNING)
     Job.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(days=1))
-    html = admin_client.get(reverse("admin:catalog_job_changelist")).text
+    html = admin_client.get(reverse("admin:jobs_job_changelist")).text
     assert "window.location.reload()" not in html
 
 
@@ -336,7 +337,7 @@ def test_a_bad_import_request_says_why_and_queues_nothing(
     admin_client, data_dir, django_capture_on_commit_callbacks, form, error
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        response = admin_client.post(reverse("admin:catalog_job_start_import"), form, follow=True)
+        response = admin_client.post(reverse("admin:jobs_job_start_import"), form, follow=True)
     assert response.status_code == 200
     assert any(error in message for message in messages_of(response)), messages_of(response)
     assert callbacks == []
@@ -349,7 +350,7 @@ def test_an_uploaded_zip_is_saved_and_its_import_queued_after_commit(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         response = admin_client.post(
-            reverse("admin:catalog_job_start_import"), {"archive": _movielens_zip(tmp_path)}
+            reverse("admin:jobs_job_start_import"), {"archive": _movielens_zip(tmp_path)}
         )
     assert response.status_code == 302
     job = Job.objects.get()
@@ -367,11 +368,11 @@ def test_embedding_and_training_jobs_start_from_the_job_page(
     admin_client, django_capture_on_commit_callbacks, kind, job_kind
 ):
     assert (
-        f"catalog/job/start/{kind}/"
-        in admin_client.get(reverse("admin:catalog_job_changelist")).text
+        f"jobs/job/start/{kind}/"
+        in admin_client.get(reverse("admin:jobs_job_changelist")).text
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        response = admin_client.post(reverse(f"admin:catalog_job_start_{kind}"), follow=True)
+        response = admin_client.post(reverse(f"admin:jobs_job_start_{kind}"), follow=True)
     assert Job.objects.get().kind == job_kind
     assert len(callbacks) == 1
     assert messages_of(response)[0].startswith(f"Started {job_kind.label}")
@@ -379,10 +380,10 @@ def test_embedding_and_training_jobs_start_from_the_job_page(
 
 @pytest.mark.parametrize("kind", ["import", "embedding", "training"])
 def test_starting_jobs_needs_staff_a_permission_and_post(client, admin_client, kind):
-    url = reverse(f"admin:catalog_job_start_{kind}")
+    url = reverse(f"admin:jobs_job_start_{kind}")
     assert admin_client.get(url).status_code == 405
     assert client.post(url).status_code == 302  # anonymous: to the admin login
-    client.force_login(UserFactory(is_staff=True))  # staff without catalog.add_job
+    client.force_login(UserFactory(is_staff=True))  # staff without jobs.add_job
     assert client.post(url).status_code == 403
     assert not Job.objects.exists()
 
@@ -393,7 +394,7 @@ def test_an_uploaded_zip_is_imported_by_a_real_worker(
     celery_worker_process, admin_client, data_dir, tmp_path
 ):
     response = admin_client.post(
-        reverse("admin:catalog_job_start_import"), {"archive": _movielens_zip(tmp_path)}
+        reverse("admin:jobs_job_start_import"), {"archive": _movielens_zip(tmp_path)}
     )
     assert response.status_code == 302
     job = Job.objects.get()

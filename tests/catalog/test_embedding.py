@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from catalog import embedding, services, tasks
 from catalog.documents import document_hash, movie_document, movies_for_documents
-from catalog.models import Job, Movie
+from catalog.models import Movie
 from catalog.selectors import movies_waiting_for_embedding_count
-from movierec.progress import NullProgress
+from jobs.models import Job
+from jobs.progress import NullProgress
 from recommendations.selectors import recommender_versions
 from tests.factories import GenreFactory, MovieFactory
 
@@ -124,9 +125,9 @@ def test_marking_dirty_queues_embedding_only_after_commit(
     )
     clean = MovieFactory(needs_embedding=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.movie_mark_dirty(movie_ids=[clean.pk]) == 1
+        assert tasks.movies_reembed(movie_ids=[clean.pk]) == 1
         assert queued == []
-    assert queued == [{"job_id": None}]
+    assert queued == [{}]
     clean.refresh_from_db()
     assert clean.needs_embedding
 
@@ -250,7 +251,7 @@ def test_an_unchanged_text_is_not_encoded_again(encoded, django_capture_on_commi
     encoded.clear()
     Movie.objects.filter(pk=movies[0].pk).update(overview="A brand new overview.")
     with django_capture_on_commit_callbacks():  # the queued task is not wanted here
-        services.movie_mark_dirty(movie_ids=[m.pk for m in movies])
+        tasks.movies_reembed(movie_ids=[m.pk for m in movies])
 
     report = embed_dirty()
 
@@ -346,7 +347,7 @@ def test_a_celery_worker_embeds_every_dirty_movie(celery_worker_process):
         MovieFactory(title="Toy Story", genres=[GenreFactory(name="Animation")]),
         *MovieFactory.create_batch(3),
     ]
-    job = services.embedding_job_start()
+    job = tasks.embedding_job_start()
 
     deadline = time.monotonic() + 240
     while Job.objects.filter(pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():

@@ -19,13 +19,14 @@ from accounts.models import User
 from catalog.importers.movielens import (
     ImportReport,
     movielens_import,
-    movielens_import_enqueue,
     parse_title,
 )
 from catalog.importers.sources import SourceError, extract_zip
-from catalog.models import Genre, Job, Movie
-from movierec.progress import NullProgress
-from recommendations.models import Rating
+from catalog.models import Genre, Movie
+from catalog.tasks import movielens_import_enqueue
+from jobs.models import Job
+from jobs.progress import NullProgress
+from ratings.models import Rating
 from tests.catalog.movielens_fixtures import (
     CSV_MOVIES,
     CSV_RATINGS,

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from catalog.importers import tmdb
 from catalog.importers.tmdb import TmdbImportReport, tmdb_metadata_import
 from catalog.models import Movie
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from tests.factories import MovieFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog.merge import movies_merge
 from catalog.models import Movie
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.services import not_interested_add, rating_upsert, watchlist_add
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 

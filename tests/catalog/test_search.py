@@ -8,7 +8,7 @@ from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movies_in_order
 from catalog.services import movies_embed_dirty
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from tests.factories import GenreFactory, MovieFactory
 
 PLOTS = [

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import similar_movies
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from tests.conftest import ML_LATEST_SMALL
 from tests.factories import GenreFactory, MovieFactory
 

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Movie
-from movierec.progress import NullProgress
-from recommendations.models import Rating
+from jobs.progress import NullProgress
+from ratings.models import Rating
 from recommendations.services import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 from tests.recommendations.conftest import (

@@ -48,7 +48,7 @@ class RedisServer:
 def broker(tmp_path, settings):
     """The Celery app and the health check pointed at a private Redis, restored afterwards.
 
-    Only the configured URL changes: movierec.queueing opens a fresh connection per
+    Only the configured URL changes: core.queueing opens a fresh connection per
     message from it, so no pooled connection to the shared Redis is involved.
     """
     server = RedisServer(port=free_port(), directory=tmp_path)

@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from rest_framework.authtoken.models import Token
 
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 from tests.factories import MovieFactory, UserFactory
 
 USERS = 12

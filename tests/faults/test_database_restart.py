@@ -17,7 +17,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
 from rest_framework.authtoken.models import Token
 
-from movierec.middleware import RETRY_AFTER_SECONDS
+from core.middleware import RETRY_AFTER_SECONDS
 from tests.api.conftest import V1
 from tests.factories import UserFactory
 
@@ -148,7 +148,7 @@ def test_requests_fail_cleanly_while_the_database_is_down_then_work_again(
 
     # One warning line per failed request: no errors, no tracebacks.
     assert [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING] == [
-        ("movierec.middleware", "WARNING")
+        ("core.middleware", "WARNING")
     ] * 3
     assert not [r for r in caplog.records if r.exc_info]
 

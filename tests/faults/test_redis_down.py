@@ -10,13 +10,17 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from catalog.importers.movielens import movielens_import_enqueue
-from catalog.models import Job, Movie
-from catalog.services import embedding_job_start, movie_mark_dirty
-from catalog.tasks import sweep_dirty_movies
+from catalog.models import Movie
+from catalog.tasks import (
+    embedding_job_start,
+    movielens_import_enqueue,
+    movies_reembed,
+    sweep_dirty_movies,
+)
+from core.queueing import enqueue
+from jobs.models import Job
 from movierec.celery import app as celery_app
-from movierec.queueing import enqueue
-from recommendations.models import Rating
+from ratings.models import Rating
 from tests.api.conftest import V1, token_client
 from tests.factories import UserFactory
 
@@ -73,7 +77,7 @@ def test_edit_commits_quickly_and_the_sweep_queues_it_once_redis_is_back(
 
     start = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert movie_mark_dirty(movie_ids=[movie.pk]) == 1
+        assert movies_reembed(movie_ids=[movie.pk]) == 1
     assert len(callbacks) == 1  # the embedding task was due, and its publish failed quietly
     assert time.monotonic() - start < QUICK_SECONDS
     assert Movie.objects.get(pk=movie.pk).needs_embedding

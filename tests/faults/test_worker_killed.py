@@ -18,14 +18,17 @@ import pytest
 from django.db import connection
 from django.db.models import Count, F, Q
 
-from catalog.models import Job, Movie
-from catalog.services import EMBEDDING_CLAIM_SIZE, EMBEDDING_LEASE, embedding_job_start
+from catalog.models import Movie
+from catalog.services import EMBEDDING_CLAIM_SIZE, EMBEDDING_LEASE
+from catalog.tasks import embedding_job_start
+from jobs.models import Job
 from movierec.celery import app as celery_app
-from recommendations.models import Rating, TrainingRun
+from ratings.models import Rating
+from recommendations.models import TrainingRun
 from recommendations.selectors import training_in_flight
-from recommendations.services import rating_upsert, training_job_start
+from recommendations.services import rating_upsert
 from recommendations.serving import serving_model
-from recommendations.tasks import retrain_if_ratings_changed
+from recommendations.tasks import retrain_if_ratings_changed, training_job_start
 from tests.conftest import celery_worker
 from tests.factories import MovieFactory
 

@@ -14,8 +14,8 @@ import pytest
 from catalog.importers.movielens import ImportReport, movielens_import
 from catalog.importers.sources import MAX_UNCOMPRESSED_BYTES, SourceError
 from catalog.models import Movie
-from movierec.progress import NullProgress
-from recommendations.models import Rating
+from jobs.progress import NullProgress
+from ratings.models import Rating
 from tests.catalog.movielens_fixtures import CSV_MOVIES, CSV_RATINGS, write_lines
 
 pytestmark = pytest.mark.django_db

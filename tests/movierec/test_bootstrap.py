@@ -4,7 +4,8 @@ import pytest
 from django.core.management.base import OutputWrapper
 
 from accounts.models import User
-from catalog.models import Job, Movie
+from catalog.models import Movie
+from jobs.models import Job
 from movierec.bootstrap import bootstrap_first_start
 from tests.catalog.movielens_fixtures import write_csv_dataset
 from tests.factories import MovieFactory

@@ -8,11 +8,11 @@ from tests.factories import UserFactory
 
 
 def test_a_missing_movie_gets_the_sites_404_page_with_its_navigation(client, db):
-    response = client.get(reverse("catalog:movie-detail", args=[999_999]))
+    response = client.get(reverse("pages:movie-detail", args=[999_999]))
     assert response.status_code == 404
     assert [t.name for t in response.templates][:2] == ["404.html", "base.html"]
     assert "Page not found" in response.text
-    assert f'href="{reverse("catalog:movie-list")}"' in response.text
+    assert f'href="{reverse("pages:movie-list")}"' in response.text
 
 
 def test_an_unknown_address_gets_the_same_404_page(client, db):
@@ -22,8 +22,8 @@ def test_an_unknown_address_gets_the_same_404_page(client, db):
 
 
 def test_a_staff_member_without_the_permission_gets_the_sites_403_page(client, db):
-    client.force_login(UserFactory(is_staff=True))  # staff without catalog.add_job
-    response = client.post(reverse("admin:catalog_job_start_training"))
+    client.force_login(UserFactory(is_staff=True))  # staff without jobs.add_job
+    response = client.post(reverse("admin:jobs_job_start_training"))
     assert response.status_code == 403
     assert "You cannot open this page" in response.text
 

@@ -14,8 +14,8 @@ from django.db.models import Count, Sum
 
 from accounts.models import User
 from catalog.models import Movie
-from movierec.progress import NullProgress
-from recommendations.models import Rating
+from jobs.progress import NullProgress
+from ratings.models import Rating
 from recommendations.services import training_run_train
 from recommendations.training import AlsParams
 from tests.factories import GenreFactory, MovieFactory

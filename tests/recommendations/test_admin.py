@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Job
+from jobs.models import Job
+from ratings.models import Rating
 from recommendations.evaluation import METRICS
-from recommendations.models import Rating, TrainingRun
+from recommendations.models import TrainingRun
 from tests.accounts.conftest import rate
 from tests.admin_helpers import assert_staff_only, messages_of
 from tests.factories import MovieFactory, UserFactory
@@ -160,11 +161,11 @@ def test_rolling_back_to_a_failed_run_or_two_runs_is_refused(admin_client, choic
 
 def test_retrain_now_creates_a_training_job(admin_client, django_capture_on_commit_callbacks):
     page = admin_client.get(reverse("admin:recommendations_trainingrun_changelist")).text
-    url = reverse("admin:catalog_job_start_training")
+    url = reverse("admin:jobs_job_start_training")
     assert f'action="{url}"' in page and "Retrain now" in page
     with django_capture_on_commit_callbacks() as callbacks:
         response = admin_client.post(url)
-    assert response.url == reverse("admin:catalog_job_changelist")
+    assert response.url == reverse("admin:jobs_job_changelist")
     job = Job.objects.get()
     assert (job.kind, job.state) == (Job.Kind.TRAINING, Job.State.QUEUED)
     assert len(callbacks) == 1  # the training task, queued once the job is committed

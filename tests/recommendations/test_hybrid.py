@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from recommendations.hybrid import (
     Algorithm,
     HybridConfig,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from recommendations.models import Rating
+from ratings.models import Rating
 from tests.factories import RatingFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.rating_import import MAX_IMPORT_BYTES, normalize_title, ratings_import_file
 from recommendations.services import rating_upsert
 from tests.factories import MovieFactory

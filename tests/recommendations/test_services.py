@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from catalog.models import Movie
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.selectors import rating_list, watchlist_list
 from recommendations.services import (
     not_interested_add,

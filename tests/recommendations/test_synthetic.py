@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from accounts.models import User
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.synthetic import TASTE_CLUSTERS, synthetic_ratings
 from tests.factories import GenreFactory, MovieFactory
 

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from catalog.models import Job
-from catalog.services import job_create
+from jobs.models import Job
+from jobs.services import job_create
 from recommendations.models import TrainingRun
 from recommendations.services import rating_upsert
 from recommendations.tasks import retrain_if_ratings_changed, train_recommender

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from movierec.progress import NullProgress
+from jobs.progress import NullProgress
 from recommendations import serving, training
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_is_stale

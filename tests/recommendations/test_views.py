@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from recommendations.models import NotInterested, Rating, WatchlistItem
+from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.personal import ONBOARDING_TARGET
 from recommendations.rating_import import MAX_IMPORT_BYTES
 from recommendations.services import rating_upsert, watchlist_add
@@ -104,7 +104,7 @@ def test_changes_need_the_csrf_token(user, movie):
 def test_rate_without_javascript_redirects_back_with_a_message(signed_in, user, movie):
     response = signed_in.post(reverse("recommendations:rate", args=[movie.pk]), {"score": "4.5"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog:movie-detail", args=[movie.pk])
+    assert response["Location"] == reverse("pages:movie-detail", args=[movie.pk])
     assert messages_of(response) == ["You rated Toy Story 4.5 ★."]
     assert my_scores(user) == {movie.pk: Decimal("4.5")}
     movie.refresh_from_db()
@@ -165,7 +165,7 @@ def test_next_must_be_a_page_of_this_site(signed_in, movie):
     inside = signed_in.post(url, {"score": "4", "next": "/me/ratings/?sort=title"})
     assert inside["Location"] == "/me/ratings/?sort=title"
     outside = signed_in.post(url, {"score": "4", "next": "https://evil.example/"})
-    assert outside["Location"] == reverse("catalog:movie-detail", args=[movie.pk])
+    assert outside["Location"] == reverse("pages:movie-detail", args=[movie.pk])
 
 
 def test_removing_a_rating_only_touches_my_own(signed_in, user, other, movie):

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from catalog.services import embedding_job_start, movie_mark_all_dirty, movies_embed_dirty
-from movierec.progress import TqdmProgress
+from catalog.services import movie_mark_all_dirty, movies_embed_dirty
+from catalog.tasks import embedding_job_start
+from jobs.progress import TqdmProgress
 
 
 class Command(BaseCommand):

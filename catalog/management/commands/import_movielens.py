@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importers.movielens import movielens_import
 from catalog.importers.sources import SourceError
-from movierec.progress import TqdmProgress
+from jobs.progress import TqdmProgress
 
 
 class Command(BaseCommand):

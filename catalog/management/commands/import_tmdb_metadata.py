@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importers.tmdb import TmdbImportError, tmdb_metadata_import
-from movierec.progress import TqdmProgress
+from jobs.progress import TqdmProgress
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from movierec.progress import TqdmProgress
+from jobs.progress import TqdmProgress
 from recommendations.evaluation import evaluate
 from recommendations.hybrid import Algorithm
 from recommendations.models import TrainingRun

@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from movierec.progress import TqdmProgress
-from recommendations.services import training_job_start, training_run_train
+from jobs.progress import TqdmProgress
+from recommendations.services import training_run_train
+from recommendations.tasks import training_job_start
 from recommendations.training import AlsParams
 
 

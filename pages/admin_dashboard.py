@@ -13,15 +13,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Job, Movie
-from recommendations.models import Rating, TrainingRun
+from catalog.models import Movie
+from jobs.models import Job
+from ratings.models import Rating
+from recommendations.models import TrainingRun
 from recommendations.selectors import training_run_list
 
 CHART_DAYS = 30
 RECENT_JOBS = 5
-# A job whose worker was killed stays "running" for ever; past this age it no longer
-# keeps the jobs page refreshing. Longer than any task's time limit.
-ACTIVE_JOB_WINDOW = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,3 @@ def ratings_per_day(*, days: int) -> list[DayCount]:
         )
         for day in series
     ]
-
-
-def jobs_active() -> bool:
-    """Whether a recent job is queued or running, so the jobs page keeps refreshing."""
-    return Job.objects.filter(
-        state__in=[Job.State.QUEUED, Job.State.RUNNING],
-        created_at__gte=timezone.now() - ACTIVE_JOB_WINDOW,
-    ).exists()

@@ -62,7 +62,7 @@ class TqdmProgress:
 
 
 class JobProgress:
-    """Mirrors progress onto a catalog.Job row, throttled so it costs nothing."""
+    """Mirrors progress onto a jobs.Job row, throttled so it costs nothing."""
 
     MIN_INTERVAL_SECONDS = 1.0
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from catalog import views
+from pages import views
 
-app_name = "catalog"
+app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
     path("movies/", views.movie_list, name="movie-list"),

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.browse import (
@@ -14,6 +15,7 @@ from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
+from pages.health import health_report
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import (
     ONBOARDING_TARGET,
@@ -102,3 +104,9 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
         "also_liked": people_also_liked,
     }
     return render(request, "catalog/movie_detail.html", context)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = health_report()
+    return JsonResponse(report.as_dict(), status=200 if report.healthy else 503)

@@ -26,7 +26,7 @@ def titles(movies) -> list[str]:
 def test_home_lists_popular_movies_first(client):
     MovieFactory(title="Obscure", rating_count=1, rating_sum=3)
     MovieFactory(title="Toy Story", year=1995, rating_count=200, rating_sum=800)
-    response = client.get(reverse("catalog:home"))
+    response = client.get(reverse("pages:home"))
     assert response.status_code == 200
     assert titles(response.context["popular"]) == ["Toy Story", "Obscure"]
     assert "Toy Story (1995)" in response.text
@@ -36,7 +36,7 @@ def test_home_lists_popular_movies_first(client):
 def test_home_explains_an_empty_catalogue(client, user, signed_in):
     if signed_in:
         client.force_login(user)
-    response = client.get(reverse("catalog:home"))
+    response = client.get(reverse("pages:home"))
     assert response.status_code == 200
     assert "import_movielens" in response.text
 
@@ -46,7 +46,7 @@ def test_anonymous_home_ranks_highly_rated_by_bayesian_average_and_invites_sign_
     MovieFactory(title="Loved By Many", rating_count=400, rating_sum=1800)  # mean 4.5
     MovieFactory(title="Disliked By Many", rating_count=400, rating_sum=800)  # mean 2.0
     MovieFactory(title="Unrated")
-    response = client.get(reverse("catalog:home"))
+    response = client.get(reverse("pages:home"))
     assert titles(response.context["top_rated"]) == [
         "Loved By Many",
         "One Perfect Vote",
@@ -64,7 +64,7 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
     rating_upsert(user=user, movie=liked, score="5.0")  # the most recent high rating
     client.force_login(user)
 
-    response = client.get(reverse("catalog:home"))
+    response = client.get(reverse("pages:home"))
 
     assert response.context["liked"] == liked
     assert titles(response.context["because"])[0] == "Aliens"
@@ -81,7 +81,7 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
 def test_signed_in_home_with_a_trained_model_explains_picks_by_taste(client, world, trained):  # noqa: F811
     fan = world.space_fans[0]
     client.force_login(fan)
-    response = client.get(reverse("catalog:home"))
+    response = client.get(reverse("pages:home"))
     picks = response.context["picks"]
     assert picks
     assert all(movie.title.startswith("Space") for movie in picks[:3])
@@ -111,7 +111,7 @@ def shelf(db):
 
 
 def browse(client, **params):
-    response = client.get(reverse("catalog:movie-list"), params)
+    response = client.get(reverse("pages:movie-list"), params)
     assert response.status_code == 200
     return response
 
@@ -171,8 +171,8 @@ def test_pagination_links_keep_the_filters(client):
 def test_movie_list_is_paginated_and_hides_hidden_movies(client):
     MovieFactory.create_batch(30)
     MovieFactory(title="Secret cut", is_hidden=True)
-    first = client.get(reverse("catalog:movie-list"))
-    second = client.get(reverse("catalog:movie-list"), {"page": 2})
+    first = client.get(reverse("pages:movie-list"))
+    second = client.get(reverse("pages:movie-list"), {"page": 2})
     assert len(first.context["page"]) == 24
     assert len(second.context["page"]) == 6
     assert "Secret cut" not in first.text + second.text
@@ -181,7 +181,7 @@ def test_movie_list_is_paginated_and_hides_hidden_movies(client):
 def test_movie_list_query_count_does_not_grow_with_movies(client, django_assert_num_queries):
     MovieFactory.create_batch(5, genres=[GenreFactory(name="Drama")])
     with django_assert_num_queries(4):  # genre choices, count, page, genres prefetch
-        client.get(reverse("catalog:movie-list"))
+        client.get(reverse("pages:movie-list"))
 
 
 def test_browse_shows_my_ratings_in_one_query(client, user, django_assert_num_queries):
@@ -193,7 +193,7 @@ def test_browse_shows_my_ratings_in_one_query(client, user, django_assert_num_qu
     client.force_login(user)
     # session, user, genre choices, count, page, genres prefetch, my ratings for the page
     with django_assert_num_queries(7):
-        response = client.get(reverse("catalog:movie-list"))
+        response = client.get(reverse("pages:movie-list"))
     mine = {movie.pk: movie.my_score for movie in response.context["page"]}
     assert mine[movies[0].pk] == Decimal("4.5")
     assert mine[movies[9].pk] is None
@@ -234,7 +234,7 @@ def test_movie_detail_shows_the_movie(client):
         rating_sum=17,
         genres=[GenreFactory(name="Thriller"), GenreFactory(name="Crime & Heist")],
     )
-    response = client.get(reverse("catalog:movie-detail", args=[movie.pk]))
+    response = client.get(reverse("pages:movie-detail", args=[movie.pk]))
     assert response.status_code == 200
     html = response.text
     assert '<p class="genres">Crime &amp; Heist · Thriller · 170 min</p>' in html
@@ -249,7 +249,7 @@ def test_movie_detail_shows_the_movie(client):
 
 def test_movie_without_a_poster_gets_a_placeholder_with_initials(client):
     movie = MovieFactory(title="Big Lebowski, The", year=1998)
-    html = client.get(reverse("catalog:movie-detail", args=[movie.pk])).text
+    html = client.get(reverse("pages:movie-detail", args=[movie.pk])).text
     assert re.search(
         r'class="poster poster--placeholder" style="--hue: \d+" aria-hidden="true">'
         r"<span>BL</span>",
@@ -262,7 +262,7 @@ def test_movie_page_shows_my_rating_in_the_widget_and_my_lists(client, user):
     movie = MovieFactory(title="Heat")
     rating_upsert(user=user, movie=movie, score="3.5")
     client.force_login(user)
-    html = client.get(reverse("catalog:movie-detail", args=[movie.pk])).text
+    html = client.get(reverse("pages:movie-detail", args=[movie.pk])).text
     assert re.search(r'name="score" value="3.5" id="score-\d+-7" checked', html)
     assert html.count(" checked") == 1
     assert "Your rating: 3.5 ★" in html
@@ -272,7 +272,7 @@ def test_movie_page_shows_my_rating_in_the_widget_and_my_lists(client, user):
 
 def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # noqa: F811
     movie = world.space[0]
-    response = client.get(reverse("catalog:movie-detail", args=[movie.pk]))
+    response = client.get(reverse("pages:movie-detail", args=[movie.pk]))
     more = titles(response.context["more_like_this"])
     also = titles(response.context["also_liked"])
     assert len(more) == 8 and all(title.startswith("Space") for title in more)
@@ -282,11 +282,11 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
 
 
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
-    client.get(reverse("catalog:movie-detail", args=[world.space[1].pk]))  # loads the model
+    client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
     # The movie; the neighbours (a savepoint, their settings, the scan, its release) and
     # their cards; the serving model's id and the "also liked" cards. None per card.
     with django_assert_num_queries(8):
-        response = client.get(reverse("catalog:movie-detail", args=[world.space[0].pk]))
+        response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10
     assert response.text.count('<span class="genres">Sci-Fi</span>') >= len(cards)
@@ -295,5 +295,5 @@ def test_card_genres_cost_no_query_each(client, world, trained, django_assert_nu
 @pytest.mark.parametrize("hidden", [True, None])
 def test_unknown_or_hidden_movie_is_a_404(client, hidden):
     movie_id = MovieFactory(is_hidden=True).pk if hidden else 999_999
-    response = client.get(reverse("catalog:movie-detail", args=[movie_id]))
+    response = client.get(reverse("pages:movie-detail", args=[movie_id]))
     assert response.status_code == 404

@@ -1,6 +1,6 @@
 """Pagination and throttling of the JSON API, as named in settings.REST_FRAMEWORK.
 
-Apart from movierec/api.py because DRF's views import these classes while they are being
+Apart from core/api.py because DRF's views import these classes while they are being
 imported themselves, so this module must not import DRF's views (nor drf-spectacular).
 """
 

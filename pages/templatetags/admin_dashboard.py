@@ -2,7 +2,7 @@
 
 from django import template
 
-from movierec.admin_dashboard import Dashboard, dashboard_get
+from pages.admin_dashboard import Dashboard, dashboard_get
 from recommendations.admin import metrics_table
 from recommendations.models import TrainingRun
 

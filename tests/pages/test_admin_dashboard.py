@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Job
-from movierec.admin_dashboard import CHART_DAYS, dashboard_get, ratings_per_day
-from recommendations.models import Rating, TrainingRun
+from jobs.models import Job
+from pages.admin_dashboard import CHART_DAYS, dashboard_get, ratings_per_day
+from ratings.models import Rating
+from recommendations.models import TrainingRun
 from tests.accounts.conftest import rate
 from tests.factories import MovieFactory, UserFactory
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Movie
-from recommendations.models import Rating
+from ratings.models import Rating
 from recommendations.selectors import training_run_list
 
 PROBE_TIMEOUT_SECONDS = 1.0
@@ -83,10 +84,8 @@ def _check_redis() -> dict:
 
 
 def _check_celery() -> dict:
-    from movierec.celery import app
-
     try:
-        replies = app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
+        replies = current_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
     except Exception as exc:
         return {"ok": False, "error": str(exc)}
     workers = sorted(name for reply in replies for name in reply)

@@ -1,5 +1,5 @@
 """What every endpoint of the JSON API shares: the error format, query validation and the
-OpenAPI schema class; pagination and throttles are in movierec/api_policies.py. The URL tree
+OpenAPI schema class; pagination and throttles are in core/api_policies.py. The URL tree
 is in movierec/api_urls.py; docs/api.md is the guide.
 
 Every error, whatever raised it (a serializer, a service's Django ValidationError, a 404, a
@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from movierec.api_policies import reject_repeated_query_params
+from core.api_policies import reject_repeated_query_params
 
 # --- Error format ----------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ def error_body(exc: APIException) -> dict[str, Any]:
 
 
 class DatabaseUnavailable(APIException):
-    """The database is down or restarting. No view raises it: movierec.middleware answers an
+    """The database is down or restarting. No view raises it: core.middleware answers an
     OperationalError or InterfaceError escaping an API view with its body."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
@@ -138,7 +138,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
-        # Not an API error: Django's handling takes over, where movierec.middleware answers a
+        # Not an API error: Django's handling takes over, where core.middleware answers a
         # database outage with DatabaseUnavailable and anything else is a logged 500.
         return None
     response.data = {"error": error_body(exc)}

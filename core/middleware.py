@@ -1,6 +1,6 @@
 """A database outage (down, restarting, refusing connections) answers 503 with Retry-After
 rather than a 500 traceback page. Recovery needs nothing here: the health check of reused
-connections (CONN_HEALTH_CHECKS, movierec.postgresql) makes the next request replace a dead
+connections (CONN_HEALTH_CHECKS, core.postgresql) makes the next request replace a dead
 connection."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from movierec.api import DatabaseUnavailable, error_body
+from core.api import DatabaseUnavailable, error_body
 
 logger = logging.getLogger(__name__)
 

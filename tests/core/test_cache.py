@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from movierec.cache import ObjectCache
+from core.cache import ObjectCache
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangoDatabaseWrapper
 
-from movierec.postgresql.base import DatabaseWrapper
+from core.postgresql.base import DatabaseWrapper
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from ratings.models import Rating
 
 
 class ImportedUserFilter(admin.SimpleListFilter):
@@ -26,7 +24,7 @@ class ImportedUserFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "is_imported", "ratings_count", "is_staff", "date_joined")
+    list_display = ("username", "email", "is_imported", "is_staff", "date_joined")
     list_filter = (ImportedUserFilter, "profile_is_public", *DjangoUserAdmin.list_filter)
     readonly_fields = ("is_imported", "movielens_id")
     fieldsets = (
@@ -34,19 +32,3 @@ class UserAdmin(DjangoUserAdmin):
         ("Privacy", {"fields": ("profile_is_public", "allow_group_recommendations")}),
         ("MovieLens", {"fields": ("is_imported", "movielens_id")}),
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        # A correlated subquery is counted for the page's rows only (through the
-        # rating_user_recent index); a JOIN + GROUP BY would count every rating first.
-        ratings = (
-            Rating.objects.filter(user=OuterRef("pk"))
-            .order_by()
-            .values("user")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return super().get_queryset(request).annotate(ratings_count=Coalesce(Subquery(ratings), 0))
-
-    @admin.display(description="Ratings", ordering="ratings_count")
-    def ratings_count(self, user: User) -> int:
-        return user.ratings_count

@@ -1,5 +1,5 @@
-"""Account endpoints: register, API tokens, and the signed-in user's profile, settings, data
-export and deletion.
+"""Account endpoints: register, API tokens, and the signed-in user's profile, settings and
+deletion (the data export is ratings.api's).
 
 Tokens are DRF's (rest_framework.authtoken): one per user, sent as
 `Authorization: Token <key>`, valid until revoked. Endpoints that take a password have
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny
@@ -23,121 +23,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.forms import SignUpForm
+from accounts.api_serializers import (
+    CredentialsSerializer,
+    MeSerializer,
+    PasswordConfirmationSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TokenSerializer,
+)
 from accounts.models import User
-from accounts.selectors import user_data_export, user_email_taken
 from accounts.services import user_delete, user_settings_update, user_sign_up
 from core.api_policies import ScopedThrottle
-
-# --- Serializers -----------------------------------------------------------------------
-
-
-class MeSerializer(serializers.Serializer):
-    username = serializers.CharField(read_only=True)
-    email = serializers.EmailField(help_text="Used only to reset your password.")
-    profile_is_public = serializers.BooleanField(
-        help_text="Others may see your profile page (when you joined, how many films you rated)."
-    )
-    allow_group_recommendations = serializers.BooleanField(
-        help_text="Others may name you for group recommendations (your ratings then count)."
-    )
-    date_joined = serializers.DateTimeField(read_only=True)
-
-    def validate_email(self, email: str) -> str:
-        if user_email_taken(email=email, exclude=self.instance):
-            raise ValidationError("Another account already uses this email address.")
-        return email
-
-
-class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
-
-    # The website's sign-up form owns the rules (username characters and uniqueness, email
-    # uniqueness, AUTH_PASSWORD_VALIDATORS); its password fields are this one's `password`.
-    _FORM_FIELDS = {"password1": "password", "password2": "password"}
-
-    def validate(self, attrs: dict) -> dict:
-        form = SignUpForm(
-            {
-                "username": attrs["username"],
-                "email": attrs["email"],
-                "password1": attrs["password"],
-                "password2": attrs["password"],
-            }
-        )
-        if not form.is_valid():
-            errors: dict[str, list[str]] = {}
-            for name, messages in form.errors.items():
-                errors.setdefault(self._FORM_FIELDS.get(name, name), []).extend(messages)
-            raise ValidationError({field: list(dict.fromkeys(m)) for field, m in errors.items()})
-        return attrs
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(
-        read_only=True, help_text="Send as `Authorization: Token <token>`."
-    )
-
-
-class RegisteredSerializer(TokenSerializer):
-    user = MeSerializer(read_only=True)
-
-
-class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class PasswordConfirmationSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        style={"input_type": "password"}, trim_whitespace=False, help_text="Your password."
-    )
-
-    def validate_password(self, password: str) -> str:
-        if not self.context["user"].check_password(password):
-            raise ValidationError("This is not your password.")
-        return password
-
-
-class ExportedUserSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    email = serializers.CharField()
-    date_joined = serializers.DateTimeField()
-    profile_is_public = serializers.BooleanField()
-    allow_group_recommendations = serializers.BooleanField()
-
-
-class ExportedEntrySerializer(serializers.Serializer):
-    """A movie in the export, named by every id other services understand."""
-
-    movie_id = serializers.IntegerField()
-    title = serializers.CharField()
-    year = serializers.IntegerField(allow_null=True)
-    movielens_id = serializers.IntegerField(allow_null=True)
-    imdb_id = serializers.CharField(allow_blank=True)
-    tmdb_id = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
-class ExportedRatingSerializer(ExportedEntrySerializer):
-    score = serializers.FloatField()
-    updated_at = serializers.DateTimeField()
-
-
-class DataExportSerializer(serializers.Serializer):
-    """accounts.selectors.user_data_export: the same JSON as the website's download."""
-
-    format_version = serializers.IntegerField()
-    exported_at = serializers.DateTimeField()
-    user = ExportedUserSerializer()
-    ratings = ExportedRatingSerializer(many=True)
-    watchlist = ExportedEntrySerializer(many=True)
-    not_interested = ExportedEntrySerializer(many=True)
-
-
-# --- Views -----------------------------------------------------------------------------
 
 
 def _token_for(user: User) -> str:
@@ -268,13 +164,3 @@ class MeDeleteView(APIView):
         user_delete(user=request.user)
         logout(request._request)  # a browsable-API session must not outlive its user
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeExportView(APIView):
-    @extend_schema(
-        summary="Download all your data (JSON)",
-        description="The same document as the website's JSON download.",
-        responses=DataExportSerializer,
-    )
-    def get(self, request: Request) -> Response:
-        return Response(DataExportSerializer(user_data_export(user=request.user)).data)

@@ -8,11 +8,8 @@ from pathlib import Path
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
 
 from accounts.models import User
-from catalog.models import Movie
-from ratings.models import Rating
 
 DEMO_USERNAME = "demo"
 
@@ -61,18 +58,10 @@ def user_login_lockout_clear(*, username: str) -> None:
 def user_delete(*, user: User) -> None:
     """Delete the account and everything it owns (ratings and lists go by CASCADE).
 
-    The cascade alone would leave the movies' rating count and sum counting the deleted
-    ratings, so they are taken off first, in one UPDATE. Login records name the user and
-    their IP addresses; they go too.
+    The ratings app takes the ratings off the movies' counters as the user row is deleted
+    (its pre_delete receiver), whichever way the user is deleted. Login records name the
+    user and their IP addresses; they go too.
     """
-    # The subtraction must see final scores: locking the user row blocks new ratings by this
-    # user (their foreign-key check needs the row), locking the ratings blocks score changes.
-    User.objects.select_for_update().get(pk=user.pk)
-    list(Rating.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
-    own_score = Rating.objects.filter(user=user, movie=OuterRef("pk")).values("score")
-    Movie.objects.filter(ratings__user=user).update(
-        rating_count=F("rating_count") - 1, rating_sum=F("rating_sum") - Subquery(own_score)
-    )
     for login_records in (AccessAttempt, AccessFailureLog, AccessLog):
         login_records.objects.filter(username=user.username).delete()
     user.delete()

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path
 
 from accounts import views
 
@@ -26,7 +26,6 @@ urlpatterns = [
     ),
     path("account/", views.account_settings, name="settings"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
-    re_path(r"^account/export\.(?P<fmt>json|csv)$", views.data_export, name="data-export"),
     path("account/delete/", views.account_delete, name="delete"),
     path("u/<str:username>/", views.profile, name="profile"),
 ]

@@ -1,4 +1,3 @@
-import csv
 from math import ceil
 from typing import Any
 
@@ -10,22 +9,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountDeleteForm, AccountSettingsForm, SignUpForm
 from accounts.models import User
-from accounts.selectors import (
-    EXPORT_CSV_COLUMNS,
-    EXPORT_LISTS,
-    user_data_export,
-    user_profile_get,
-)
+from accounts.selectors import user_profile_get
 from accounts.services import (
     user_delete,
     user_login_lockout_clear,
@@ -128,25 +120,6 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your settings were saved.")
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
-
-
-@never_cache
-@login_required
-@require_GET
-def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The signed-in user's own data; there is deliberately no way to name another user."""
-    export = user_data_export(user=request.user)
-    filename = f"movierec-{request.user.username}-{timezone.now():%Y-%m-%d}.{fmt}"
-    if fmt == "json":
-        response: HttpResponse = JsonResponse(export, json_dumps_params={"indent": 2})
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.DictWriter(response, fieldnames=EXPORT_CSV_COLUMNS)
-        writer.writeheader()
-        for key, _, _ in EXPORT_LISTS:
-            writer.writerows({"list": key, **row} for row in export[key])
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 @never_cache

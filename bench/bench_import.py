@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import connection
 
 from bench._db import bench_database
-from catalog.importers.movielens import ImportReport, movielens_import
 from jobs.progress import NullProgress, Progress
+from ratings.movielens import ImportReport, movielens_import
 
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 BENCH_DATABASE = "movierec_bench"

@@ -25,10 +25,10 @@ from django.db import connection
 from accounts.models import User
 from bench._db import bench_database
 from catalog.filters import MovieFilters
-from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
 from catalog.services import movies_embed_dirty
 from jobs.progress import NullProgress
+from ratings.movielens import movielens_import
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.services import training_run_train
 

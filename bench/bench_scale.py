@@ -27,10 +27,10 @@ from django.db.models import Count
 
 from accounts.models import User
 from bench._db import bench_database
-from catalog.importers.movielens import movielens_import
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
+from ratings.movielens import movielens_import
 from recommendations.hybrid import recommend_for_user
 from recommendations.services import training_run_train
 from recommendations.synthetic import USERNAME_PREFIX, synthetic_generate

@@ -1,16 +1,10 @@
-
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from catalog import embedding
-from catalog.merge import movies_merge
 from catalog.models import Genre, Movie
 from catalog.selectors import movies_waiting_for_embedding_count
 from catalog.services import movie_flags_set
@@ -96,32 +90,6 @@ class HasPosterFilter(_HasTextFilter):
 
 # --- Movies ----------------------------------------------------------------------------
 
-# Duplicates come in twos and threes; this stops "select all" from merging the catalogue.
-MAX_MERGED = 10
-
-
-class MovieMergeForm(forms.Form):
-    keep = forms.ModelChoiceField(
-        queryset=Movie.objects.none(), widget=forms.RadioSelect, empty_label=None
-    )
-
-    def __init__(self, *args, movies: QuerySet[Movie], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["keep"].queryset = movies
-        self.fields["keep"].label_from_instance = self._describe
-
-    @staticmethod
-    def _describe(movie: Movie) -> str:
-        ids = ", ".join(
-            f"{name} {value}"
-            for name, value in (("IMDb", movie.imdb_id), ("TMDB", movie.tmdb_id))
-            if value
-        )
-        return (
-            f"{movie} — #{movie.pk}, {movie.rating_count} ratings"
-            f"{', ' + ids if ids else ''}{'' if movie.overview else ', no overview'}"
-        )
-
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
@@ -140,7 +108,7 @@ class MovieAdmin(admin.ModelAdmin):
         "movielens_id", "rating_count", "rating_mean", "needs_embedding", "embedding_model",
         "embedding_text_hash", "created_at", "updated_at",
     )  # fmt: skip
-    actions = ("hide", "unhide", "feature", "unfeature", "reembed", "merge_duplicates")
+    actions = ("hide", "unhide", "feature", "unfeature", "reembed")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Movie]:
         # Vectors and search columns are large and never shown.
@@ -158,10 +126,6 @@ class MovieAdmin(admin.ModelAdmin):
         # After the genres are saved, as they are part of the embedded text. The task
         # only re-encodes if the text really changed, and is queued after commit.
         movies_reembed(movie_ids=[form.instance.pk])
-
-    def has_merge_permission(self, request: HttpRequest) -> bool:
-        # A merge edits the kept movie and deletes the others.
-        return self.has_change_permission(request) and self.has_delete_permission(request)
 
     @admin.display(description="Poster")
     def poster(self, movie: Movie) -> str:
@@ -205,45 +169,6 @@ class MovieAdmin(admin.ModelAdmin):
     def reembed(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
         count = movies_reembed(movie_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} movies queued for embedding.", messages.SUCCESS)
-
-    @admin.action(description="Merge duplicates into one movie…", permissions=["merge"])
-    def merge_duplicates(
-        self, request: HttpRequest, queryset: QuerySet[Movie]
-    ) -> TemplateResponse | None:
-        """First a confirmation page to choose the kept movie, which posts back here."""
-        movies = list(queryset.order_by("-rating_count", "pk")[: MAX_MERGED + 1])
-        if not 2 <= len(movies) <= MAX_MERGED:
-            self.message_user(
-                request, f"Select between 2 and {MAX_MERGED} movies to merge.", messages.ERROR
-            )
-            return None
-        form = MovieMergeForm(
-            request.POST if "keep" in request.POST else None,
-            movies=queryset.filter(pk__in=[movie.pk for movie in movies]).order_by(
-                "-rating_count", "pk"
-            ),
-            initial={"keep": movies[0].pk},
-        )
-        if form.is_valid():
-            try:
-                report = movies_merge(
-                    keep_id=form.cleaned_data["keep"].pk,
-                    duplicate_ids=[movie.pk for movie in movies],
-                )
-            except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
-                return None
-            self.message_user(request, report.summary(), messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge duplicate movies",
-            "opts": self.opts,
-            "movies": movies,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/catalog/movie/merge_confirmation.html", context)
 
 
 @admin.register(Genre)

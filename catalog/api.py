@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from catalog.api_selectors import genre_list, movie_browse_list
 from catalog.api_serializers import (
     GenreSerializer,
-    MovieDetailSerializer,
     MovieListQuerySerializer,
     MovieSummarySerializer,
     ScoredMovieListSerializer,
@@ -23,7 +22,6 @@ from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movies_in_order, similar_movies
 from core.api import query_params
-from recommendations.personal import movie_state
 
 # Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
 SEARCH_RESULTS = 100
@@ -58,18 +56,6 @@ class MovieListView(GenericAPIView):
                 raise ValidationError({"q": [str(exc)]}) from None
             page = movies_in_order(self.paginate_queryset([hit.movie_id for hit in hits]))
         return self.get_paginated_response(MovieSummarySerializer(page, many=True).data)
-
-
-class MovieDetailView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(summary="One movie, with your rating and lists", responses=MovieDetailSerializer)
-    def get(self, request: Request, movie_id: int) -> Response:
-        movie = movie_or_404(movie_id)
-        viewer_state = (
-            movie_state(user=request.user, movie=movie) if request.user.is_authenticated else None
-        )
-        return Response(MovieDetailSerializer(movie, context={"viewer_state": viewer_state}).data)
 
 
 class SimilarMoviesView(APIView):

@@ -1,9 +1,7 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from catalog.browse import DEFAULT_SORT, SORTS
 from catalog.filters import MovieFilters
-from catalog.uploads import movielens_archive_check
 
 YEAR_BOUNDS = {"min_value": 1870, "max_value": 2100}
 RELEVANCE = "relevance"
@@ -69,24 +67,3 @@ class BrowseForm(forms.Form):
     def chosen_sort(self) -> str:
         chosen = self.cleaned_data.get("sort") if "sort" not in self.errors else None
         return chosen or (RELEVANCE if self.searching else DEFAULT_SORT)
-
-
-class MovieLensImportForm(forms.Form):
-    archive = forms.FileField(required=False, label="MovieLens zip")
-    source = forms.CharField(
-        required=False, max_length=1000, label="or a URL or server path (zip or folder)"
-    )
-
-    def clean_archive(self):
-        archive = self.cleaned_data["archive"]
-        if archive:
-            movielens_archive_check(archive)
-        return archive
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        if bool(data.get("archive")) == bool(data.get("source", "").strip()):
-            raise ValidationError("Upload a MovieLens zip or give a URL or path, not both.")
-        return data

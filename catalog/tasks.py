@@ -12,7 +12,6 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from catalog import selectors, services
-from catalog.importers.movielens import movielens_import
 from core.queueing import enqueue, enqueue_on_commit
 from jobs.models import Job
 from jobs.progress import NullProgress
@@ -76,32 +75,4 @@ def embedding_job_start() -> Job:
         kind=Job.Kind.EMBEDDING,
         description="Embed movies waiting for it",
         task=embed_dirty_movies_task,
-    )
-
-
-# An import of ml-25m takes minutes; the limits only stop a stuck one.
-IMPORT_TIME_LIMIT_SECONDS = 2 * 60 * 60
-
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    soft_time_limit=IMPORT_TIME_LIMIT_SECONDS - 60,
-    time_limit=IMPORT_TIME_LIMIT_SECONDS,
-)
-def import_movielens_task(self, job_id: int, source: str) -> str:
-    """Import a MovieLens dataset into the catalogue; a rerun is harmless (idempotent import)."""
-    with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
-        report = movielens_import(source=source, progress=progress)
-        job_set_message(progress=progress, message=report.summary())
-    return report.summary()
-
-
-def movielens_import_enqueue(*, source: str) -> Job:
-    """Create an import Job and queue its task once the surrounding transaction commits."""
-    return job_start(
-        kind=Job.Kind.IMPORT,
-        description=f"MovieLens import from {source}",
-        task=import_movielens_task,
-        source=source,
     )

@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from accounts import api as accounts
 from catalog import api as catalog
 from jobs import api as jobs
+from pages import api as pages
+from ratings import api as ratings
 from recommendations import api as recommendations
 
 
@@ -28,9 +30,9 @@ v1 = [
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
-    path("me/export/", accounts.MeExportView.as_view(), name="me-export"),
+    path("me/export/", ratings.MeExportView.as_view(), name="me-export"),
     path("movies/", catalog.MovieListView.as_view(), name="movie-list"),
-    path("movies/<int:movie_id>/", catalog.MovieDetailView.as_view(), name="movie-detail"),
+    path("movies/<int:movie_id>/", pages.MovieDetailView.as_view(), name="movie-detail"),
     path(
         "movies/<int:movie_id>/similar/",
         catalog.SimilarMoviesView.as_view(),

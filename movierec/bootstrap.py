@@ -8,11 +8,11 @@ from django.conf import settings
 from django.core.management.base import OutputWrapper
 
 from accounts.services import demo_user_ensure
-from catalog.importers.movielens import movielens_import
 from catalog.importers.tmdb import tmdb_metadata_import
 from catalog.models import Movie
 from catalog.tasks import embedding_job_start
 from jobs.progress import TqdmProgress
+from ratings.movielens import movielens_import
 from recommendations.selectors import training_in_flight, training_is_stale
 from recommendations.tasks import training_job_start
 

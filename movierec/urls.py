@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("movierec.api_urls")),
     path("", include("pages.urls")),
     path("", include("accounts.urls")),
+    path("", include("ratings.urls")),
     path("", include("recommendations.urls")),
 ]

@@ -1,75 +1,13 @@
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from accounts.admin import ImportedUserFilter
-from ratings.models import MAX_SCORE, MIN_SCORE, Rating
 from recommendations.evaluation import METRICS
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_run_list
 from recommendations.services import training_run_rollback
-
-
-class ScoreFilter(admin.SimpleListFilter):
-    # Fixed choices: listing the distinct scores would scan every rating.
-    title = "score"
-    parameter_name = "score"
-
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        steps = range(int(MIN_SCORE * 2), int(MAX_SCORE * 2) + 1)
-        return [(str(Decimal(step) / 2), f"{Decimal(step) / 2} ★") for step in steps]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Rating]) -> QuerySet[Rating]:
-        if self.value() is None:
-            return queryset
-        try:
-            return queryset.filter(score=Decimal(self.value()))
-        except InvalidOperation:
-            raise IncorrectLookupParameters(f"Not a score: {self.value()!r}") from None
-
-
-class RatingUserFilter(ImportedUserFilter):
-    title = "user"
-    field = "user__is_imported"
-
-
-@admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
-    """Read only: ratings change through the site, the API and imports, which keep the
-    movie counters exact."""
-
-    list_display = ("user", "movie", "score", "updated_at")
-    list_filter = (ScoreFilter, RatingUserFilter)
-    search_fields = ("user__username", "movie__title")
-    list_select_related = ("user", "movie")
-    # Tens of millions of rows: no second count of the whole table, newest first by index.
-    show_full_result_count = False
-    ordering = ("-pk",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Rating]:
-        # Only what the pages show: a movie row carries a 384-float embedding.
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("user", "movie")
-            .only(
-                "score", "created_at", "updated_at", "user__username", "movie__title", "movie__year"
-            )
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Rating | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Rating | None = None) -> bool:
-        return False
 
 
 @admin.register(TrainingRun)

@@ -28,6 +28,14 @@ from catalog.api import movie_or_404
 from core.api import ErrorSerializer, query_params
 from jobs.api_serializers import JobSerializer
 from ratings.models import NotInterested, Rating, WatchlistItem
+from ratings.services import (
+    not_interested_add,
+    not_interested_remove,
+    rating_delete,
+    rating_upsert,
+    watchlist_add,
+    watchlist_remove,
+)
 from recommendations.api_selectors import group_members_get, rating_filtered_list
 from recommendations.api_serializers import (
     GroupRecommendationQuerySerializer,
@@ -51,14 +59,6 @@ from recommendations.hybrid import (
 from recommendations.personal import watchlist_list_sorted
 from recommendations.rating_import import MAX_IMPORT_BYTES, ratings_import_file
 from recommendations.selectors import not_interested_list
-from recommendations.services import (
-    not_interested_add,
-    not_interested_remove,
-    rating_delete,
-    rating_upsert,
-    watchlist_add,
-    watchlist_remove,
-)
 from recommendations.tasks import training_job_start
 
 # --- Ratings ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from catalog.models import Movie
 from ratings.models import MAX_SCORE, MIN_SCORE
-from recommendations.services import rating_upsert
+from ratings.services import rating_upsert
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # MovieLens and Letterboxd sometimes disagree by a year (festival vs release date).

@@ -1,19 +1,15 @@
-"""Writes: ratings (keeping Movie.rating_count/rating_sum exact), lists, and model versions."""
+"""Writes for the recommender: training runs and the serving model version."""
 
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Movie
 from jobs.models import Job
 from jobs.progress import Progress
-from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations import training
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
@@ -22,99 +18,6 @@ from recommendations.selectors import (
     ratings_watermark,
     training_runs_orphaned,
 )
-
-# --- Ratings ---------------------------------------------------------------------------
-
-
-def _clean_score(score: Decimal | str | float | int) -> Decimal:
-    """The model field's own parsing and validators, so the rules live in one place."""
-    field = Rating._meta.get_field("score")
-    try:
-        return field.clean(str(score), None)
-    except ValidationError as exc:
-        raise ValidationError(
-            {"score": [f"Invalid score {score}: {message}" for message in exc.messages]}
-        ) from None
-
-
-def _movie_id(movie: Movie | int) -> int:
-    return movie.pk if isinstance(movie, Movie) else int(movie)
-
-
-def _lock_movie(movie: Movie | int) -> int:
-    """Lock the movie row for this transaction so concurrent counter deltas serialise."""
-    movie_id = _movie_id(movie)
-    if not Movie.objects.select_for_update().filter(pk=movie_id).exists():
-        raise ValidationError({"movie": [f"Movie {movie_id} does not exist."]})
-    return movie_id
-
-
-def _apply_delta(movie_id: int, *, count: int, total: Decimal) -> None:
-    Movie.objects.filter(pk=movie_id).update(
-        rating_count=F("rating_count") + count, rating_sum=F("rating_sum") + total
-    )
-
-
-def rating_upsert(*, user, movie: Movie | int, score: Decimal | str | float) -> Rating:
-    """Create or change the user's rating; nothing is written when the score is invalid."""
-    score = _clean_score(score)
-    with transaction.atomic():
-        movie_id = _lock_movie(movie)
-        rating = Rating.objects.filter(user=user, movie_id=movie_id).first()
-        if rating is None:
-            rating = Rating.objects.create(user=user, movie_id=movie_id, score=score)
-            _apply_delta(movie_id, count=1, total=score)
-        elif rating.score != score:
-            delta = score - rating.score
-            rating.score = score
-            rating.save(update_fields=["score", "updated_at"])
-            _apply_delta(movie_id, count=0, total=delta)
-    return rating
-
-
-def rating_delete(*, user, movie: Movie | int) -> bool:
-    """Remove the user's rating if there is one; True when something was deleted."""
-    with transaction.atomic():
-        movie_id = _lock_movie(movie)
-        rating = Rating.objects.filter(user=user, movie_id=movie_id).first()
-        if rating is None:
-            return False
-        rating.delete()
-        _apply_delta(movie_id, count=-1, total=-rating.score)
-    return True
-
-
-# --- Watchlist and "not interested" ----------------------------------------------------
-
-
-def _list_add(model: type[models.Model], *, user, movie: Movie | int):
-    movie_id = _movie_id(movie)
-    if not Movie.objects.filter(pk=movie_id).exists():
-        raise ValidationError({"movie": [f"Movie {movie_id} does not exist."]})
-    item, _ = model.objects.get_or_create(user=user, movie_id=movie_id)
-    return item
-
-
-def _list_remove(model: type[models.Model], *, user, movie: Movie | int) -> bool:
-    deleted, _ = model.objects.filter(user=user, movie_id=_movie_id(movie)).delete()
-    return bool(deleted)
-
-
-def watchlist_add(*, user, movie: Movie | int) -> WatchlistItem:
-    return _list_add(WatchlistItem, user=user, movie=movie)
-
-
-def watchlist_remove(*, user, movie: Movie | int) -> bool:
-    return _list_remove(WatchlistItem, user=user, movie=movie)
-
-
-def not_interested_add(*, user, movie: Movie | int) -> NotInterested:
-    return _list_add(NotInterested, user=user, movie=movie)
-
-
-def not_interested_remove(*, user, movie: Movie | int) -> bool:
-    return _list_remove(NotInterested, user=user, movie=movie)
-
 
 # --- Model versions --------------------------------------------------------------------
 

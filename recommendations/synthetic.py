@@ -20,6 +20,7 @@ from accounts.models import User
 from catalog.importers.sql import column_defaults, copy_rows, create_staging_table, upsert
 from catalog.models import Movie
 from ratings.models import Rating
+from ratings.services import movie_rating_counters_recount
 
 # Imported users must have a MovieLens id; real MovieLens ids stay far below this.
 MOVIELENS_ID_OFFSET = 1_000_000_000
@@ -155,14 +156,6 @@ def synthetic_generate(*, users: int, ratings: int, seed: int = 0) -> SyntheticR
                 ON CONFLICT (user_id, movie_id) DO NOTHING""",
             params={**rating_cols.params, "offset": MOVIELENS_ID_OFFSET},
         )
-        # Exact aggregates, recomputed for every movie (set-based, one statement).
-        cursor.execute(
-            f"""
-            UPDATE {Movie._meta.db_table} AS m SET rating_count = a.n, rating_sum = a.total
-            FROM (SELECT movie_id, count(*) AS n, sum(score) AS total
-                  FROM {Rating._meta.db_table} GROUP BY movie_id) AS a
-            WHERE m.id = a.movie_id
-              AND (m.rating_count, m.rating_sum) IS DISTINCT FROM (a.n, a.total)
-            """
-        )
+        # Exact counters, recomputed for every movie in one statement.
+        movie_rating_counters_recount()
     return SyntheticReport(users_inserted=created.inserted, ratings_inserted=inserted.inserted)

@@ -19,7 +19,15 @@ from accounts.selectors import user_profile_get
 from catalog.browse import genre_names
 from catalog.models import Movie
 from catalog.selectors import movie_get
-from catalog.templatetags.movies import stars
+from ratings.services import (
+    not_interested_add,
+    not_interested_remove,
+    rating_delete,
+    rating_upsert,
+    watchlist_add,
+    watchlist_remove,
+)
+from ratings.templatetags.ratings import stars
 from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import (
@@ -35,14 +43,6 @@ from recommendations.personal import (
     watchlist_list_sorted,
 )
 from recommendations.rating_import import ratings_import_file
-from recommendations.services import (
-    not_interested_add,
-    not_interested_remove,
-    rating_delete,
-    rating_upsert,
-    watchlist_add,
-    watchlist_remove,
-)
 from recommendations.taste import genre_stats, movie_map, score_histogram
 
 LIST_PAGE_SIZE = 30

@@ -17,3 +17,12 @@ def assert_staff_only(client, url: str) -> None:
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
+
+
+def movie_action(admin_client, action: str, movies: list):
+    """Run a movie admin action on `movies`, following its redirect."""
+    return admin_client.post(
+        reverse("admin:catalog_movie_changelist"),
+        {"action": action, "_selected_action": [movie.pk for movie in movies]},
+        follow=True,
+    )

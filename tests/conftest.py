@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from movierec.celery import app as celery_app
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import GenreFactory, MovieFactory, UserFactory, rate
 
 SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-latest-small"))
@@ -20,6 +20,20 @@ ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-lat
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="someone_else")
+
+
+@pytest.fixture
+def rated(user, other_user):
+    """The user's one rating (Heat, 4.5), beside other people's."""
+    mine = rate(user, MovieFactory(title="Heat", year=1995), "4.5")
+    rate(other_user, mine.movie, "1.0")
+    rate(other_user, MovieFactory(title="Not mine"))
+    return mine
 
 
 @pytest.fixture

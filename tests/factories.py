@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 from catalog.models import Genre, Movie
 from ratings.models import Rating
+from ratings.services import movie_rating_counters_add
 
 
 class UserFactory(DjangoModelFactory):
@@ -52,7 +53,7 @@ class RatingFactory(DjangoModelFactory):
 
 class WatchlistItemFactory(DjangoModelFactory):
     class Meta:
-        model = "recommendations.WatchlistItem"
+        model = "ratings.WatchlistItem"
 
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
@@ -60,7 +61,14 @@ class WatchlistItemFactory(DjangoModelFactory):
 
 class NotInterestedFactory(DjangoModelFactory):
     class Meta:
-        model = "recommendations.NotInterested"
+        model = "ratings.NotInterested"
 
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
+
+
+def rate(user, movie, score: str = "4.0") -> Rating:
+    """A rating made by the factory, counted on its movie as the rating services count it."""
+    rating = RatingFactory(user=user, movie=movie, score=Decimal(score))
+    movie_rating_counters_add(movie_id=movie.pk, count=1, total=rating.score)
+    return rating

@@ -1,15 +1,10 @@
 """Template helpers shared by every page that shows a movie."""
 
-from decimal import Decimal
-
 from django import template
-
-from ratings.models import MAX_SCORE, MIN_SCORE
 
 register = template.Library()
 
 POSTER_BASE = "https://image.tmdb.org/t/p/"
-RATING_STEPS = [MIN_SCORE * n for n in range(1, int(MAX_SCORE / MIN_SCORE) + 1)]
 
 
 @register.filter
@@ -30,16 +25,3 @@ def initials(title: str) -> str:
 def poster_hue(movie) -> int:
     """A stable colour per film for its placeholder, so a row of them is not a wall of one hue."""
     return (movie.pk * 47) % 360
-
-
-@register.filter
-def stars(score) -> str:
-    """A score as text that reads the same to everyone: 4.5 -> "4.5 ★"."""
-    value = Decimal(score)
-    return f"{value.normalize():f} ★" if value % 1 else f"{int(value)} ★"
-
-
-@register.simple_tag
-def rating_steps() -> list[Decimal]:
-    """0.5, 1.0, ..., 5.0: the scores the half-star widget offers."""
-    return RATING_STEPS

@@ -6,9 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from tests.accounts.conftest import rate
 from tests.admin_helpers import assert_staff_only
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, UserFactory, rate
 
 pytestmark = pytest.mark.django_db
 

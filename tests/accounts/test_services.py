@@ -8,8 +8,7 @@ from accounts.models import User
 from accounts.services import user_delete, user_settings_update, user_sign_up
 from catalog.models import Movie
 from ratings.models import NotInterested, Rating, WatchlistItem
-from tests.accounts.conftest import rate
-from tests.factories import MovieFactory
+from tests.factories import MovieFactory, rate
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,3 @@
-import csv
-import io
-import json
 import re
 from decimal import Decimal
 
@@ -11,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from ratings.models import Rating
-from tests.accounts.conftest import PASSWORD, rate
-from tests.factories import MovieFactory, RatingFactory, UserFactory
+from tests.accounts.conftest import PASSWORD
+from tests.factories import RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +33,8 @@ def messages_of(response) -> list[str]:
     [
         reverse("accounts:settings"),
         reverse("accounts:password-change"),
-        reverse("accounts:data-export", args=["json"]),
-        reverse("accounts:data-export", args=["csv"]),
+        reverse("ratings:data-export", args=["json"]),
+        reverse("ratings:data-export", args=["csv"]),
         reverse("accounts:delete"),
     ],
 )
@@ -307,48 +304,6 @@ def test_a_public_profile_shows_ratings_count_and_member_since(client, user, oth
 def test_unknown_or_deactivated_profiles_are_404(client, username):
     UserFactory(username="gone", is_active=False, profile_is_public=True)
     assert client.get(reverse("accounts:profile", args=[username])).status_code == 404
-
-
-# Download my data
-
-
-@pytest.fixture
-def rated(user, other_user):
-    mine = rate(user, MovieFactory(title="Heat", year=1995), "4.5")
-    rate(other_user, mine.movie, "1.0")
-    rate(other_user, MovieFactory(title="Not mine"))
-    return mine
-
-
-def test_json_export_is_my_data_only_as_an_attachment(client, user, rated):
-    client.force_login(user)
-    # There is no parameter to ask for someone else's data; one is ignored.
-    response = client.get(reverse("accounts:data-export", args=["json"]), {"user": "someone_else"})
-    assert response["Content-Type"] == "application/json"
-    assert response["Content-Disposition"].startswith(
-        f'attachment; filename="movierec-{user.username}-'
-    )
-    assert "no-store" in response["Cache-Control"]
-    data = json.loads(response.content)
-    assert data["user"]["username"] == user.username
-    assert [(r["title"], r["score"]) for r in data["ratings"]] == [("Heat", 4.5)]
-    assert data["watchlist"] == [] and data["not_interested"] == []
-
-
-def test_csv_export_has_one_row_per_entry(client, user, rated):
-    client.force_login(user)
-    response = client.get(reverse("accounts:data-export", args=["csv"]))
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].endswith('.csv"')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [(r["list"], r["movie_id"], r["title"], r["year"], r["score"]) for r in rows] == [
-        ("ratings", str(rated.movie_id), "Heat", "1995", "4.5")
-    ]
-
-
-def test_unknown_export_format_is_a_404(client, user):
-    client.force_login(user)
-    assert client.get("/account/export.xml").status_code == 404
 
 
 # Delete my account

@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from ratings.models import Rating
-from tests.accounts.conftest import PASSWORD, rate
+from tests.accounts.conftest import PASSWORD
 from tests.api.conftest import V1, error_of
+from tests.factories import rate
 from tests.movierec.test_settings import run_django
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ import pytest
 from catalog.services import movies_embed_dirty
 from jobs.models import Job
 from jobs.progress import NullProgress
-from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of, token_client
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, UserFactory, rate
 from tests.recommendations.conftest import unit_vector
 
 pytestmark = pytest.mark.django_db

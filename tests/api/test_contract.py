@@ -28,8 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from catalog import embedding
-from tests.accounts.conftest import rate
-from tests.factories import UserFactory, WatchlistItemFactory
+from tests.factories import UserFactory, WatchlistItemFactory, rate
 
 EXAMPLES_PER_OPERATION = 8
 CHECKS = [

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ratings.models import Rating
 from recommendations.rating_import import MAX_IMPORT_BYTES
-from tests.accounts.conftest import rate
 from tests.api.conftest import V1, error_of
+from tests.factories import rate
 
 pytestmark = pytest.mark.django_db
 

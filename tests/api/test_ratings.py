@@ -6,9 +6,9 @@ import pytest
 
 from catalog.models import Movie
 from ratings.models import Rating
-from recommendations.services import rating_upsert
-from tests.accounts.conftest import rate
+from ratings.services import rating_upsert
 from tests.api.conftest import V1, error_of
+from tests.factories import rate
 
 pytestmark = pytest.mark.django_db
 

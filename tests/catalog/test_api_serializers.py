@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from catalog.api_serializers import MovieDetailSerializer, MovieSummarySerializer
 from catalog.selectors import movie_get, movies_in_order
-from recommendations.services import rating_upsert
+from ratings.services import rating_upsert
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

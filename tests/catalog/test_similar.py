@@ -126,12 +126,12 @@ def test_a_movie_without_embedding_has_no_similar_movies():
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_toy_story_2_is_among_the_neighbours_of_toy_story_in_ml_latest_small():
-    if importlib.util.find_spec("catalog.importers.movielens") is None:
+    if importlib.util.find_spec("ratings.movielens") is None:
         pytest.skip("the MovieLens importer is not there yet")
     if not os.path.isdir(ML_LATEST_SMALL):
         pytest.skip(f"{ML_LATEST_SMALL} is not present")
-    from catalog.importers.movielens import movielens_import
     from catalog.services import movies_embed_dirty
+    from ratings.movielens import movielens_import
 
     movielens_import(source=ML_LATEST_SMALL, progress=NullProgress())
     assert movies_embed_dirty(progress=NullProgress()).remaining == 0

@@ -13,7 +13,6 @@ from django.utils import timezone
 from catalog.models import Movie
 from catalog.tasks import (
     embedding_job_start,
-    movielens_import_enqueue,
     movies_reembed,
     sweep_dirty_movies,
 )
@@ -21,6 +20,7 @@ from core.queueing import enqueue
 from jobs.models import Job
 from movierec.celery import app as celery_app
 from ratings.models import Rating
+from ratings.tasks import movielens_import_enqueue
 from tests.api.conftest import V1, token_client
 from tests.factories import UserFactory
 

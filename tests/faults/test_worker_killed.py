@@ -24,9 +24,9 @@ from catalog.tasks import embedding_job_start
 from jobs.models import Job
 from movierec.celery import app as celery_app
 from ratings.models import Rating
+from ratings.services import rating_upsert
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_in_flight
-from recommendations.services import rating_upsert
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed, training_job_start
 from tests.conftest import celery_worker

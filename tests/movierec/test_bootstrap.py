@@ -7,8 +7,8 @@ from accounts.models import User
 from catalog.models import Movie
 from jobs.models import Job
 from movierec.bootstrap import bootstrap_first_start
-from tests.catalog.movielens_fixtures import write_csv_dataset
 from tests.factories import MovieFactory
+from tests.ratings.movielens_fixtures import write_csv_dataset
 
 pytestmark = pytest.mark.django_db
 

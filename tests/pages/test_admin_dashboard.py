@@ -11,8 +11,7 @@ from jobs.models import Job
 from pages.admin_dashboard import CHART_DAYS, dashboard_get, ratings_per_day
 from ratings.models import Rating
 from recommendations.models import TrainingRun
-from tests.accounts.conftest import rate
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, UserFactory, rate
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from movierec import embedded
 from recommendations.models import TrainingRun
-from tests.accounts.conftest import rate
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, UserFactory, rate
 
 
 def _free_port() -> int:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from recommendations.services import rating_upsert
+from ratings.services import rating_upsert
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 

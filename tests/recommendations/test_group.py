@@ -1,7 +1,7 @@
 import pytest
 
+from ratings.services import rating_upsert
 from recommendations.hybrid import recommend_for_group
-from recommendations.services import rating_upsert
 
 pytestmark = pytest.mark.django_db
 

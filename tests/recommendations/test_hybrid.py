@@ -8,6 +8,7 @@ from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from jobs.progress import NullProgress
+from ratings.services import not_interested_add, rating_delete, rating_upsert, watchlist_add
 from recommendations.hybrid import (
     Algorithm,
     HybridConfig,
@@ -17,13 +18,7 @@ from recommendations.hybrid import (
     recommend_for_user,
 )
 from recommendations.models import TrainingRun
-from recommendations.services import (
-    not_interested_add,
-    rating_delete,
-    rating_upsert,
-    training_run_train,
-    watchlist_add,
-)
+from recommendations.services import training_run_train
 from recommendations.serving import serving_model
 from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS

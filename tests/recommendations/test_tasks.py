@@ -4,8 +4,8 @@ import pytest
 
 from jobs.models import Job
 from jobs.services import job_create
+from ratings.services import rating_upsert
 from recommendations.models import TrainingRun
-from recommendations.services import rating_upsert
 from recommendations.tasks import retrain_if_ratings_changed, train_recommender
 
 

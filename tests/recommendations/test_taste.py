@@ -3,8 +3,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from ratings.services import rating_upsert
 from recommendations import taste
-from recommendations.services import rating_upsert
 from recommendations.taste import GenreStat, fit_basis, genre_stats, movie_map, score_histogram
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 

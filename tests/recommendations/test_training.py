@@ -7,11 +7,11 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from jobs.progress import NullProgress
+from ratings.services import rating_upsert
 from recommendations import serving, training
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_is_stale
 from recommendations.services import (
-    rating_upsert,
     training_run_activate,
     training_run_rollback,
     training_run_train,

@@ -16,18 +16,20 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import User
-from catalog.importers.movielens import (
+from catalog.importers.sources import SourceError, extract_zip
+from catalog.models import Genre, Movie
+from jobs.models import Job
+from jobs.progress import NullProgress
+from ratings.models import Rating
+from ratings.movielens import (
     ImportReport,
     movielens_import,
     parse_title,
 )
-from catalog.importers.sources import SourceError, extract_zip
-from catalog.models import Genre, Movie
-from catalog.tasks import movielens_import_enqueue
-from jobs.models import Job
-from jobs.progress import NullProgress
-from ratings.models import Rating
-from tests.catalog.movielens_fixtures import (
+from ratings.tasks import movielens_import_enqueue
+from tests.conftest import ML_LATEST_SMALL
+from tests.factories import UserFactory
+from tests.ratings.movielens_fixtures import (
     CSV_MOVIES,
     CSV_RATINGS,
     CSV_TAGS,
@@ -37,8 +39,6 @@ from tests.catalog.movielens_fixtures import (
     write_lines,
     zip_folder,
 )
-from tests.conftest import ML_LATEST_SMALL
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -43,6 +43,7 @@ from catalog.importers.sql import (
 from catalog.models import Genre, Movie
 from jobs.progress import Progress
 from ratings.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.services import movie_rating_counters_lock, movie_rating_counters_recount
 
 PROBLEMS_SHOWN = 20
 TAGS_KEPT = 50
@@ -479,23 +480,10 @@ def write_ratings(cursor: CursorWrapper, report: FileReport) -> None:
         collect="r.movie_id",
     )
     if ratings.keys:
-        # Lock the movies first, as the rating services do: then every concurrent rating of
-        # them has either committed (and is counted below) or waits for this transaction.
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {_MOVIE} WHERE id = ANY(%(ids)s) "
-            "ORDER BY id FOR UPDATE) AS locked",
-            {"ids": ratings.keys},
-        )
-        # Exact aggregates from all ratings of those movies, site users' included.
-        cursor.execute(
-            f"""
-            UPDATE {_MOVIE} AS m SET rating_count = a.n, rating_sum = a.total
-            FROM (SELECT movie_id, count(*) AS n, sum(score) AS total FROM {_RATING}
-                  WHERE movie_id = ANY(%(ids)s) GROUP BY movie_id) AS a
-            WHERE m.id = a.movie_id
-            """,
-            {"ids": ratings.keys},
-        )
+        # Locked first, as the rating services do: then every concurrent rating of these
+        # movies has either committed (and is counted) or waits for this transaction.
+        movie_rating_counters_lock(movie_ids=ratings.keys)
+        movie_rating_counters_recount(movie_ids=ratings.keys)
     report.users_inserted = users.inserted
     report.counted(inserted=ratings.inserted, updated=ratings.updated)
 

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.importers.movielens import movielens_import
 from catalog.importers.sources import SourceError
 from jobs.progress import TqdmProgress
+from ratings.movielens import movielens_import
 
 
 class Command(BaseCommand):

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from catalog.merge import movies_merge
 from catalog.models import Movie
+from ratings.merge import movies_merge
 from ratings.models import NotInterested, Rating, WatchlistItem
-from recommendations.services import not_interested_add, rating_upsert, watchlist_add
+from ratings.services import not_interested_add, rating_upsert, watchlist_add
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
-from catalog.importers.movielens import LAYOUTS
-from catalog.tasks import movielens_import_enqueue
 from jobs.models import Job
+from ratings.movielens import LAYOUTS
+from ratings.tasks import movielens_import_enqueue
 
 _MARKERS = frozenset(layout.marker for layout in LAYOUTS)
 

@@ -7,8 +7,7 @@ from django.db import connection
 
 from catalog.models import Movie
 from ratings.models import NotInterested, Rating, WatchlistItem
-from recommendations.selectors import rating_list, watchlist_list
-from recommendations.services import (
+from ratings.services import (
     not_interested_add,
     not_interested_remove,
     rating_delete,
@@ -16,6 +15,7 @@ from recommendations.services import (
     watchlist_add,
     watchlist_remove,
 )
+from recommendations.selectors import rating_list, watchlist_list
 from tests.factories import MovieFactory, UserFactory
 
 

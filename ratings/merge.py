@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Value, When
 
 from catalog.models import Genre, Movie
 from catalog.tasks import movies_reembed
 from ratings.models import NotInterested, Rating, WatchlistItem
+from ratings.services import movie_rating_counters_recount
 
 # Filled on the kept movie when blank there. movielens_id is unique, so it is
 # written only after the duplicate holding it is deleted.
@@ -89,15 +88,10 @@ def movies_merge(*, keep_id: int, duplicate_ids: Collection[int]) -> MergeReport
         kept.movielens_tags = _union(kept.movielens_tags, *(d.movielens_tags for d in donors))
         kept.genres.add(*Genre.objects.filter(movies__pk__in=duplicates).distinct())
         Movie.objects.filter(pk__in=duplicates).delete()
-        totals = Rating.objects.filter(movie_id=keep_id).aggregate(
-            count=Count("pk"), total=Coalesce(Sum("score"), Value(Decimal(0)))
-        )
-        kept.rating_count, kept.rating_sum = totals["count"], totals["total"]
-        kept.save(
-            update_fields=[*filled, "movielens_tags", "rating_count", "rating_sum", "updated_at"]
-        )
+        kept.save(update_fields=[*filled, "movielens_tags", "updated_at"])
+        movie_rating_counters_recount(movie_ids=[keep_id])
         movies_reembed(movie_ids=[keep_id])
-    kept.refresh_from_db(fields=["rating_mean", "needs_embedding"])
+    kept.refresh_from_db(fields=["rating_count", "rating_sum", "rating_mean", "needs_embedding"])
     return MergeReport(
         kept=kept,
         deleted_ids=sorted(duplicates),

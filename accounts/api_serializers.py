@@ -1,0 +1,78 @@
+"""Serializers of the account endpoints (accounts.api)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from accounts.forms import SignUpForm
+from accounts.selectors import user_email_taken
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(help_text="Used only to reset your password.")
+    profile_is_public = serializers.BooleanField(
+        help_text="Others may see your profile page (when you joined, how many films you rated)."
+    )
+    allow_group_recommendations = serializers.BooleanField(
+        help_text="Others may name you for group recommendations (your ratings then count)."
+    )
+    date_joined = serializers.DateTimeField(read_only=True)
+
+    def validate_email(self, email: str) -> str:
+        if user_email_taken(email=email, exclude=self.instance):
+            raise ValidationError("Another account already uses this email address.")
+        return email
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    # The website's sign-up form owns the rules (username characters and uniqueness, email
+    # uniqueness, AUTH_PASSWORD_VALIDATORS); its password fields are this one's `password`.
+    _FORM_FIELDS = {"password1": "password", "password2": "password"}
+
+    def validate(self, attrs: dict) -> dict:
+        form = SignUpForm(
+            {
+                "username": attrs["username"],
+                "email": attrs["email"],
+                "password1": attrs["password"],
+                "password2": attrs["password"],
+            }
+        )
+        if not form.is_valid():
+            errors: dict[str, list[str]] = {}
+            for name, messages in form.errors.items():
+                errors.setdefault(self._FORM_FIELDS.get(name, name), []).extend(messages)
+            raise ValidationError({field: list(dict.fromkeys(m)) for field, m in errors.items()})
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        read_only=True, help_text="Send as `Authorization: Token <token>`."
+    )
+
+
+class RegisteredSerializer(TokenSerializer):
+    user = MeSerializer(read_only=True)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class PasswordConfirmationSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, help_text="Your password."
+    )
+
+    def validate_password(self, password: str) -> str:
+        if not self.context["user"].check_password(password):
+            raise ValidationError("This is not your password.")
+        return password

@@ -26,6 +26,7 @@ from django.core.cache import caches
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
+from core.vectors import unit_rows
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.selectors import (
     Candidates,
@@ -33,7 +34,6 @@ from recommendations.selectors import (
     UserSignals,
     recommender_check,
     recommender_versions,
-    unit_rows,
     user_signals,
 )
 from recommendations.serving import ServingModel, model_for, serving_model

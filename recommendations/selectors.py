@@ -2,7 +2,7 @@
 
 The recommender reads go through raw SQL or `values_list` (never model instances
 in bulk), and embeddings travel in pgvector's binary form (`vector_send`), which
-is about 20x cheaper to decode than the text form.
+is about 20x cheaper to decode than the text form (`core.vectors` decodes it).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
+from core.vectors import decode_vector, unit_rows
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
 from recommendations.training import RatingTriples
 
@@ -177,31 +178,6 @@ def rating_triples() -> RatingTriples:
     )
 
 
-# pgvector's binary form (vector_send): uint16 dimensions, uint16 unused, big-endian float4s.
-VECTOR_HEADER_BYTES = 4
-
-
-def decode_vector(data: bytes | memoryview | None) -> np.ndarray | None:
-    if data is None:
-        return None
-    return np.frombuffer(bytes(data), dtype=">f4", offset=VECTOR_HEADER_BYTES).astype(np.float32)
-
-
-def decode_vectors(rows: Sequence[bytes | memoryview], dimensions: int) -> np.ndarray:
-    """Many same-sized vector_send values in one numpy pass: a (len(rows), dimensions) matrix."""
-    raw = np.frombuffer(b"".join(bytes(data) for data in rows), dtype=np.uint8)
-    raw = raw.reshape(len(rows), VECTOR_HEADER_BYTES + 4 * dimensions)[:, VECTOR_HEADER_BYTES:]
-    return raw.copy().view(">f4").astype(np.float32)
-
-
-def sorted_positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each of `ids` in `sorted_ids`, and the mask of those that are there."""
-    if not len(sorted_ids):
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    found = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
-    return found, sorted_ids[found] == ids
-
-
 def _vector_send(field: str) -> Func:
     return Func(F(field), function="vector_send", output_field=BinaryField())
 
@@ -281,8 +257,3 @@ def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:
     for movie_id, data in rows.iterator(chunk_size=2000):
         matrix[position[movie_id]] = decode_vector(data)
     return unit_rows(matrix)
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.vectors import sorted_positions, unit_rows
 from movierec.process_copy import ProcessCopy
 from recommendations.models import TrainingRun
-from recommendations.selectors import sorted_positions, training_run_serving_id, unit_rows
+from recommendations.selectors import training_run_serving_id
 from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
 
 

@@ -29,9 +29,9 @@ from recommendations.hybrid import (
     source_weights,
     taste_profile,
 )
-from recommendations.selectors import Candidates, UserSignals
+from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
-from recommendations.training import AlsParams, RatingTriples
+from recommendations.training import AlsParams
 
 RELEVANT_SCORE = 4.0
 HOLDOUT_FRACTION = 0.2

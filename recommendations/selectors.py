@@ -22,7 +22,6 @@ from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
 from core.vectors import decode_vector, unit_rows
 from recommendations.models import NotInterested, Rating, TrainingRun, WatchlistItem
-from recommendations.training import RatingTriples
 
 
 def rating_list(*, user) -> QuerySet[Rating]:
@@ -136,6 +135,31 @@ def training_in_flight() -> bool:
     return TrainingRun.objects.filter(
         status=TrainingRun.Status.RUNNING, created_at__gte=since, pk__in=_LOCKED_RUN_IDS
     ).exists()
+
+
+@dataclass(frozen=True)
+class RatingTriples:
+    """All ratings as parallel arrays, plus the sorted id maps of the matrix axes."""
+
+    user_ids: np.ndarray  # sorted unique user ids; row i of the matrix is user_ids[i]
+    movie_ids: np.ndarray  # sorted unique movie ids; column j is movie_ids[j]
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def from_arrays(
+        cls, users: np.ndarray, movies: np.ndarray, scores: np.ndarray
+    ) -> RatingTriples:
+        user_ids, rows = np.unique(users, return_inverse=True)
+        movie_ids, cols = np.unique(movies, return_inverse=True)
+        return cls(user_ids, movie_ids, rows, cols, scores.astype(np.float32))
+
+    def subset(self, mask: np.ndarray) -> RatingTriples:
+        """The same axes (so factors stay aligned) with only the masked ratings."""
+        return RatingTriples(
+            self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
+        )
 
 
 # COPY's binary form of one (int8, int8, float4) row: a field count, then a length

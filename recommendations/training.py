@@ -16,6 +16,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from movierec.progress import Progress
+from recommendations.selectors import RatingTriples
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,31 +37,6 @@ class AlsParams:
     @classmethod
     def from_json(cls, data: dict) -> AlsParams:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
-
-
-@dataclass(frozen=True)
-class RatingTriples:
-    """All ratings as parallel arrays, plus the sorted id maps of the matrix axes."""
-
-    user_ids: np.ndarray  # sorted unique user ids; row i of the matrix is user_ids[i]
-    movie_ids: np.ndarray  # sorted unique movie ids; column j is movie_ids[j]
-    rows: np.ndarray
-    cols: np.ndarray
-    scores: np.ndarray
-
-    @classmethod
-    def from_arrays(
-        cls, users: np.ndarray, movies: np.ndarray, scores: np.ndarray
-    ) -> RatingTriples:
-        user_ids, rows = np.unique(users, return_inverse=True)
-        movie_ids, cols = np.unique(movies, return_inverse=True)
-        return cls(user_ids, movie_ids, rows, cols, scores.astype(np.float32))
-
-    def subset(self, mask: np.ndarray) -> RatingTriples:
-        """The same axes (so factors stay aligned) with only the masked ratings."""
-        return RatingTriples(
-            self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
-        )
 
 
 def confidence(scores: np.ndarray, *, alpha: float, neutral: float) -> np.ndarray:

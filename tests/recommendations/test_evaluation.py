@@ -11,8 +11,7 @@ from recommendations.evaluation import (
 )
 from recommendations.hybrid import Algorithm
 from recommendations.models import TrainingRun
-from recommendations.selectors import movie_embedding_matrix, rating_triples
-from recommendations.training import RatingTriples
+from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
 
 
 def test_ranking_metrics_on_a_hand_computed_example():

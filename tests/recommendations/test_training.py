@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 from movierec.progress import NullProgress
 from recommendations import serving, training
 from recommendations.models import TrainingRun
-from recommendations.selectors import training_is_stale
+from recommendations.selectors import RatingTriples, training_is_stale
 from recommendations.services import (
     rating_upsert,
     training_run_activate,
@@ -18,7 +18,6 @@ from recommendations.services import (
 )
 from recommendations.training import (
     AlsParams,
-    RatingTriples,
     confidence,
     confidence_matrix,
     fold_in,

@@ -27,8 +27,8 @@ from recommendations.hybrid import (
     als_pool,
     rank,
     source_weights,
-    taste_profile,
 )
+from recommendations.profile import taste_profile
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
 from recommendations.training import AlsParams

@@ -26,12 +26,11 @@ from django.core.cache import caches
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
-from core.vectors import unit_rows
 from recommendations.catalogue import Catalogue, catalogue_for
+from recommendations.profile import TasteProfile, taste_profile
 from recommendations.selectors import (
     Candidates,
     RecommenderVersions,
-    UserSignals,
     recommender_check,
     recommender_versions,
     user_signals,
@@ -119,45 +118,10 @@ class CachedList:
 
 
 @dataclass(frozen=True)
-class TasteProfile:
-    n_ratings: int
-    seen_ids: np.ndarray  # never recommended: rated, not interested, maybe watchlisted
-    rated: dict[int, float]
-    liked_titles: list[str]
-    liked_vectors: np.ndarray  # unit rows
-    taste: np.ndarray | None
-    als_vector: np.ndarray | None
-
-
-@dataclass(frozen=True)
 class Ranked:
     index: int  # into the candidates
     score: float
     source: Source
-
-
-def taste_profile(signals: UserSignals, model: ServingModel | None) -> TasteProfile:
-    with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
-    liked_vectors = (
-        unit_rows(np.stack([signals.liked_vectors[i] for i in with_vector]))
-        if with_vector
-        else np.zeros((0, 0), dtype=np.float32)
-    )
-    taste = unit_rows(liked_vectors.mean(axis=0, keepdims=True))[0] if with_vector else None
-    als_vector = (
-        model.user_vector(signals.rated_ids, signals.rated_scores)
-        if model is not None and len(signals.rated_ids)
-        else None
-    )
-    return TasteProfile(
-        n_ratings=len(signals.rated_ids),
-        seen_ids=np.union1d(signals.rated_ids, signals.hidden_ids),
-        rated=dict(zip(signals.rated_ids.tolist(), signals.rated_scores.tolist(), strict=True)),
-        liked_titles=[signals.liked_titles[i] for i in with_vector],
-        liked_vectors=liked_vectors,
-        taste=taste,
-        als_vector=als_vector,
-    )
 
 
 def source_weights(

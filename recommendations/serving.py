@@ -14,8 +14,9 @@ import numpy as np
 from core.vectors import sorted_positions, unit_rows
 from movierec.process_copy import ProcessCopy
 from recommendations.models import TrainingRun
+from recommendations.profile import confidence, fold_in
 from recommendations.selectors import training_run_serving_id
-from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
+from recommendations.training import AlsParams, artifact_loads
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
-from recommendations.hybrid import Recommendation, Source
+from recommendations.config import Source
+from recommendations.hybrid import Recommendation
 from recommendations.models import MAX_SCORE, MIN_SCORE
 from recommendations.personal import RATING_SORTS, WATCHLIST_SORTS
 from recommendations.rating_import import ExportFormat

@@ -19,15 +19,8 @@ import numpy as np
 
 from movierec.progress import NullProgress, Progress
 from recommendations import training
-from recommendations.hybrid import (
-    DEFAULT_CONFIG,
-    Algorithm,
-    HybridConfig,
-    Source,
-    als_pool,
-    rank,
-    source_weights,
-)
+from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.hybrid import als_pool, rank, source_weights
 from recommendations.profile import taste_profile
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel

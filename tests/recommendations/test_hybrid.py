@@ -8,14 +8,8 @@ from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from movierec.progress import NullProgress
-from recommendations.hybrid import (
-    Algorithm,
-    HybridConfig,
-    Source,
-    also_liked,
-    mmr,
-    recommend_for_user,
-)
+from recommendations.config import Algorithm, HybridConfig, Source
+from recommendations.hybrid import also_liked, mmr, recommend_for_user
 from recommendations.models import TrainingRun
 from recommendations.services import (
     not_interested_add,

@@ -28,6 +28,7 @@ from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.profile import TasteProfile, taste_profile
+from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
     Candidates,
     RecommenderVersions,
@@ -101,38 +102,6 @@ def source_weights(
     weights = {source: w for source, w in weights.items() if source in available and w > 0}
     total = sum(weights.values())
     return {source: w / total for source, w in weights.items()}
-
-
-def source_scores(
-    sources: Iterable[Source],
-    profile: TasteProfile,
-    model: ServingModel | None,
-    candidates: Candidates,
-) -> dict[Source, np.ndarray]:
-    """Raw score of every candidate under each source; NaN where the source can't say."""
-    scores = {}
-    for source in sources:
-        if source is Source.ALS:
-            found, known = model.positions(candidates.movie_ids)
-            raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
-            raw[known] = model.item_factors[found[known]] @ profile.als_vector
-        elif source is Source.CONTENT:
-            raw = candidates.vectors @ profile.taste
-            raw[~candidates.vectors.any(axis=1)] = np.nan
-        else:
-            raw = np.log1p(candidates.rating_counts)
-        scores[source] = raw
-    return scores
-
-
-def normalise(raw: np.ndarray) -> np.ndarray:
-    """Min-max to [0, 1] over the candidates so sources on different scales can be added."""
-    finite = np.isfinite(raw)
-    if not finite.any():
-        return np.zeros_like(raw, dtype=np.float32)
-    low, high = raw[finite].min(), raw[finite].max()
-    scaled = (raw - low) / (high - low) if high > low else np.ones_like(raw)
-    return np.where(finite, scaled, 0.0).astype(np.float32)
 
 
 def blend(

@@ -19,8 +19,9 @@ import numpy as np
 
 from movierec.progress import NullProgress, Progress
 from recommendations import training
+from recommendations.blend import source_weights
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
-from recommendations.hybrid import als_pool, rank, source_weights
+from recommendations.hybrid import als_pool, rank
 from recommendations.profile import taste_profile
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel

@@ -21,8 +21,9 @@ from movierec.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
-from recommendations.hybrid import als_pool, rank
+from recommendations.hybrid import als_pool
 from recommendations.profile import taste_profile
+from recommendations.ranking import rank
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
 from recommendations.training import AlsParams

@@ -28,10 +28,11 @@ from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
 from recommendations.blend import blend, source_weights
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.diversify import mmr
 from recommendations.profile import TasteProfile, taste_profile
+from recommendations.ranking import Ranked, rank
 from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
-    Candidates,
     RecommenderVersions,
     recommender_check,
     recommender_versions,
@@ -73,49 +74,6 @@ class CachedList:
     versions: RecommenderVersions
     picks: list[Pick]
     movies: dict[int, Movie]
-
-
-@dataclass(frozen=True)
-class Ranked:
-    index: int  # into the candidates
-    score: float
-    source: Source
-
-
-def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float) -> list[int]:
-    """Maximal marginal relevance: trade a little score for not repeating the same film.
-
-    Each pick maximises lam * relevance - (1 - lam) * (max cosine to what is already
-    picked), so ten sequels become a few sequels and their neighbours.
-    """
-    chosen: list[int] = []
-    available = np.ones(len(relevance), dtype=bool)
-    max_similarity = np.zeros(len(relevance), dtype=np.float32)
-    for _ in range(min(k, len(relevance))):
-        value = np.where(available, lam * relevance - (1 - lam) * max_similarity, -np.inf)
-        best = int(value.argmax())
-        chosen.append(best)
-        available[best] = False
-        max_similarity = np.maximum(max_similarity, vectors @ vectors[best])
-    return chosen
-
-
-def rank(
-    *,
-    algorithm: Algorithm,
-    profile: TasteProfile,
-    model: ServingModel | None,
-    candidates: Candidates,
-    k: int,
-    config: HybridConfig = DEFAULT_CONFIG,
-) -> list[Ranked]:
-    weights = source_weights(algorithm, profile, config)
-    total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
-    if algorithm is Algorithm.HYBRID:
-        order = mmr(total, candidates.vectors, k, config.mmr_lambda)
-    else:
-        order = np.argsort(-total, kind="stable")[:k].tolist()
-    return [Ranked(i, float(total[i]), dominant[i]) for i in order]
 
 
 def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:

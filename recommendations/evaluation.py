@@ -20,8 +20,8 @@ import numpy as np
 from movierec.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
+from recommendations.candidates import als_pool
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
-from recommendations.hybrid import als_pool
 from recommendations.profile import taste_profile
 from recommendations.ranking import rank
 from recommendations.selectors import Candidates, RatingTriples, UserSignals

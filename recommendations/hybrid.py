@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +24,9 @@ from django.core.cache import caches
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
+from catalog.selectors import movies_visible_with_genre_names
 from recommendations.blend import blend, source_weights
+from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.diversify import mmr
@@ -76,16 +77,6 @@ class CachedList:
     movies: dict[int, Movie]
 
 
-def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:
-    """The n best unseen movies for the user's folded-in factor."""
-    scores = model.item_factors @ profile.als_vector
-    found, known = model.positions(profile.seen_ids)
-    scores[found[known]] = -np.inf
-    n = min(n, int(np.isfinite(scores).sum()))
-    top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
-    return model.movie_ids[top]
-
-
 def explain(
     ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
 ) -> str:
@@ -119,50 +110,6 @@ def _profile_for(
         vectors_of=catalogue.vectors_of,
     )
     return taste_profile(signals, model)
-
-
-def content_pool(
-    profile: TasteProfile,
-    catalogue: Catalogue,
-    filters: MovieFilters,
-    allowed: np.ndarray,
-    n: int,
-) -> np.ndarray:
-    """The n allowed movies nearest the user's taste.
-
-    Unfiltered, pgvector's HNSW index finds them. The query leaves out the user's
-    seen movies and over-fetches instead: an exclusion list of a heavy rater's
-    thousands of ids made the index scan 2-3x slower. With filters, Postgres picks
-    an exact scan of the filtered rows over the index anyway, so the same exact scan
-    runs here on the in-process vectors, without the round trip.
-    """
-    if not filters.is_empty:
-        return catalogue.nearest_ids(profile.taste, n, allowed)
-    fetch = n + min(len(profile.seen_ids), n)
-    nearest = np.array(movie_nearest_ids(vector=profile.taste, k=fetch), dtype=np.int64)
-    found, known = catalogue.rows(nearest)
-    keep = known.copy()
-    keep[known] = allowed[found[known]]
-    return nearest[keep][:n]
-
-
-def _pool(
-    profile: TasteProfile,
-    model: ServingModel | None,
-    catalogue: Catalogue,
-    sources: Iterable[Source],
-    filters: MovieFilters,
-    allowed: np.ndarray,
-    config: HybridConfig,
-) -> list[np.ndarray]:
-    """Candidate ids for one profile from its personal sources (popularity is added once)."""
-    pool = []
-    if Source.ALS in sources:
-        n = config.pool_size if filters.is_empty else config.filtered_als_pool
-        pool.append(als_pool(model, profile, n))
-    if Source.CONTENT in sources:
-        pool.append(content_pool(profile, catalogue, filters, allowed, config.pool_size))
-    return pool
 
 
 def recommend_for_user(
@@ -223,7 +170,7 @@ def _picks_for_user(
     )
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
-    pool = _pool(profile, model, catalogue, sources, filters, allowed, config)
+    pool = personal_pools(profile, model, catalogue, sources, filters, allowed, config)
     pool.append(catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed))
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     ranked = rank(
@@ -326,7 +273,7 @@ def recommend_for_group(
     for profile in profiles:
         personal = catalogue.allowed(no_filters, np.union1d(exclude, profile.seen_ids))
         sources = source_weights(Algorithm.HYBRID, profile, config)
-        pool += _pool(profile, model, catalogue, sources, no_filters, personal, config)
+        pool += personal_pools(profile, model, catalogue, sources, no_filters, personal, config)
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     if not len(candidates.movie_ids):
         return []

@@ -30,8 +30,9 @@ from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.diversify import mmr
+from recommendations.explain import explain, explain_also_liked, explain_group
 from recommendations.profile import TasteProfile, taste_profile
-from recommendations.ranking import Ranked, rank
+from recommendations.ranking import rank
 from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
     RecommenderVersions,
@@ -75,19 +76,6 @@ class CachedList:
     versions: RecommenderVersions
     picks: list[Pick]
     movies: dict[int, Movie]
-
-
-def explain(
-    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
-) -> str:
-    if ranked.source is not Source.POPULARITY and len(profile.liked_titles) and vector.any():
-        similarity = profile.liked_vectors @ vector
-        nearest = int(similarity.argmax())
-        if ranked.source is Source.CONTENT or similarity[nearest] >= config.explain_min_similarity:
-            return f"Because you liked {profile.liked_titles[nearest]}"
-    if ranked.source is Source.POPULARITY:
-        return "Popular now"
-    return "Popular with people who share your taste"
 
 
 def _serving(versions: RecommenderVersions) -> tuple[ServingModel | None, Catalogue]:
@@ -236,7 +224,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
         Recommendation(
             movie=visible[movie_id],
             score=score,
-            explanation=f"People who liked {movie.title} also liked this",
+            explanation=explain_also_liked(movie.title),
             source=Source.ALS,
             model_version=model.run_id,
         )
@@ -292,26 +280,13 @@ def recommend_for_group(
     )
 
     names = [u.get_username() for u in users]
-
-    def explanation(index: int) -> str:
-        column = utility[:, index]
-        fans = [names[i] for i in np.argsort(-column) if column[i] >= config.group_fan]
-        fans = fans or [names[int(column.argmax())]]
-        others = [name for name in names if name not in fans]
-        text = f"Picked for {_join(fans)}'s taste"
-        return text + (f"; fine for {_join(others)}" if others else "")
-
     picks = [
         Pick(
             movie_id=int(candidates.movie_ids[i]),
             score=float(utility[:, i].mean()),
-            explanation=explanation(i),
+            explanation=explain_group(utility[:, i], names, config),
             source=dominants[int(utility[:, i].argmax())][i],
         )
         for i in order
     ]
     return _recommendations(picks, _movies_shown(picks), versions.run_id, k=k)
-
-
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -5,8 +5,8 @@ a random 20% of their ratings is the test set; relevant = held-out score >= 4.
 Hyper-parameters are chosen on a second 20% carved out of the *training* part, so
 the test split is only touched once, with the chosen settings. Each algorithm ranks
 all items the user has not rated in training, through the same scoring code the
-site serves (`hybrid.rank`); only candidate retrieval is exact numpy here instead
-of pgvector.
+site serves (`profile.taste_profile`, `ranking.rank`); only candidate retrieval is
+exact numpy here instead of pgvector.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def holdout_split(
 
 @dataclass
 class OfflineRecommender:
-    """Everything `hybrid.rank` needs, built from a training split instead of the database."""
+    """Everything `ranking.rank` needs, built from a training split instead of the database."""
 
     train: RatingTriples
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding

@@ -1,9 +1,25 @@
-"""The hybrid recommender: ALS + content (embeddings) + popularity, blended and diversified.
+"""The recommender's entry points: a user's list, "also liked" and a group's list.
 
-Scoring (`taste_profile`, `source_weights`, `source_scores`, `blend`, `mmr`, `rank`)
-is pure numpy and shared with the offline evaluation, so what is measured is what
-is served. Only candidate retrieval differs: here it is pgvector and SQL, offline
-it is exact numpy over the split.
+ALS + content (embeddings) + popularity, blended and diversified. One request runs
+these steps, each in its own module, and each module imports only those above it:
+
+1. Reads (`selectors`): the versions the list depends on, then the user's signals.
+   The per-process model (`serving`) and catalogue (`catalogue`) are the ones of
+   those versions.
+2. Profile (`profile`): the user's content taste and folded-in ALS factor.
+3. Candidates (`candidates`): the ALS and content pools of the sources the user
+   has weight for (`blend.source_weights`), and the most popular allowed movies.
+4. Scoring (`scoring`): each source's raw score for every candidate.
+5. Blend (`blend`): the weighted sum of the normalised scores.
+6. Diversify (`diversify`): the MMR re-rank.
+7. Explain (`explain`): why each pick was picked.
+
+Then this module keeps the picks the database confirms are visible and caches the
+list (`CachedList`). Every step takes its knobs from one `config.HybridConfig`.
+
+Steps 4-6 are `ranking.rank`, which is pure numpy and shared with the offline
+evaluation, so what is measured is what is served. Only candidate retrieval
+differs: here it is pgvector and SQL, offline it is exact numpy over the split.
 
 Per call: one query for the serving model's and the catalogue's versions, one for
 the user's signals, one pgvector neighbour query and one for the movies shown with

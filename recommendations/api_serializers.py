@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
 from ratings.models import MAX_SCORE, MIN_SCORE
-from recommendations.hybrid import Recommendation, Source
+from recommendations.config import Source
+from recommendations.hybrid import Recommendation
 from recommendations.personal import RATING_SORTS, WATCHLIST_SORTS
 from recommendations.rating_import import ExportFormat
 

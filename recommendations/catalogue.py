@@ -25,13 +25,8 @@ from django.db import connection
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
 from core.process_copy import ProcessCopy
-from recommendations.selectors import (
-    VECTOR_HEADER_BYTES,
-    Candidates,
-    decode_vectors,
-    sorted_positions,
-    unit_rows,
-)
+from core.vectors import VECTOR_HEADER_BYTES, decode_vectors, sorted_positions, unit_rows
+from recommendations.selectors import Candidates
 
 MAX_AGE_SECONDS = 300
 

@@ -5,8 +5,8 @@ a random 20% of their ratings is the test set; relevant = held-out score >= 4.
 Hyper-parameters are chosen on a second 20% carved out of the *training* part, so
 the test split is only touched once, with the chosen settings. Each algorithm ranks
 all items the user has not rated in training, through the same scoring code the
-site serves (`hybrid.rank`); only candidate retrieval is exact numpy here instead
-of pgvector.
+site serves (`profile.taste_profile`, `ranking.rank`); only candidate retrieval is
+exact numpy here instead of pgvector.
 """
 
 from __future__ import annotations
@@ -19,19 +19,14 @@ import numpy as np
 
 from jobs.progress import NullProgress, Progress
 from recommendations import training
-from recommendations.hybrid import (
-    DEFAULT_CONFIG,
-    Algorithm,
-    HybridConfig,
-    Source,
-    als_pool,
-    rank,
-    source_weights,
-    taste_profile,
-)
-from recommendations.selectors import Candidates, UserSignals
+from recommendations.blend import source_weights
+from recommendations.candidates import als_pool
+from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.profile import taste_profile
+from recommendations.ranking import rank
+from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
-from recommendations.training import AlsParams, RatingTriples
+from recommendations.training import AlsParams
 
 RELEVANT_SCORE = 4.0
 HOLDOUT_FRACTION = 0.2
@@ -120,7 +115,7 @@ def holdout_split(
 
 @dataclass
 class OfflineRecommender:
-    """Everything `hybrid.rank` needs, built from a training split instead of the database."""
+    """Everything `ranking.rank` needs, built from a training split instead of the database."""
 
     train: RatingTriples
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding

@@ -1,9 +1,25 @@
-"""The hybrid recommender: ALS + content (embeddings) + popularity, blended and diversified.
+"""The recommender's entry points: a user's list, "also liked" and a group's list.
 
-Scoring (`taste_profile`, `source_weights`, `source_scores`, `blend`, `mmr`, `rank`)
-is pure numpy and shared with the offline evaluation, so what is measured is what
-is served. Only candidate retrieval differs: here it is pgvector and SQL, offline
-it is exact numpy over the split.
+ALS + content (embeddings) + popularity, blended and diversified. One request runs
+these steps, each in its own module, and each module imports only those above it:
+
+1. Reads (`selectors`): the versions the list depends on, then the user's signals.
+   The per-process model (`serving`) and catalogue (`catalogue`) are the ones of
+   those versions.
+2. Profile (`profile`): the user's content taste and folded-in ALS factor.
+3. Candidates (`candidates`): the ALS and content pools of the sources the user
+   has weight for (`blend.source_weights`), and the most popular allowed movies.
+4. Scoring (`scoring`): each source's raw score for every candidate.
+5. Blend (`blend`): the weighted sum of the normalised scores.
+6. Diversify (`diversify`): the MMR re-rank.
+7. Explain (`explain`): why each pick was picked.
+
+Then this module keeps the picks the database confirms are visible and caches the
+list (`CachedList`). Every step takes its knobs from one `config.HybridConfig`.
+
+Steps 4-6 are `ranking.rank`, which is pure numpy and shared with the offline
+evaluation, so what is measured is what is served. Only candidate retrieval
+differs: here it is pgvector and SQL, offline it is exact numpy over the split.
 
 Per call: one query for the serving model's and the catalogue's versions, one for
 the user's signals, one pgvector neighbour query and one for the movies shown with
@@ -16,24 +32,28 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from django.core.cache import caches
 
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from catalog.selectors import movie_nearest_ids, movies_visible_with_genre_names
+from catalog.selectors import movies_visible_with_genre_names
+from recommendations.blend import blend, source_weights
+from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
+from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.diversify import mmr
+from recommendations.explain import explain, explain_also_liked, explain_group
+from recommendations.profile import TasteProfile, taste_profile
+from recommendations.ranking import rank
+from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
-    Candidates,
     RecommenderVersions,
-    UserSignals,
     recommender_check,
     recommender_versions,
-    unit_rows,
     user_signals,
 )
 from recommendations.serving import ServingModel, model_for, serving_model
@@ -43,50 +63,6 @@ GROUP_VETO_SCORE = 2.5
 # Ranked beyond k, in case the database says a pick was hidden since the in-process
 # catalogue was built.
 SPARE_PICKS = 5
-
-
-class Source(StrEnum):
-    ALS = "als"
-    CONTENT = "content"
-    POPULARITY = "popularity"
-
-
-class Algorithm(StrEnum):
-    POPULARITY = "popularity"
-    CONTENT = "content"
-    ALS = "als"
-    HYBRID = "hybrid"
-
-
-@dataclass(frozen=True, kw_only=True)
-class HybridConfig:
-    """Blend weights and sizes; the warm weights were tuned on a validation split.
-
-    With n ratings, trust = min(1, n / full_trust_ratings) and
-      ALS        = trust * als_weight
-      content    = (1 - trust) * cold_content_weight + trust * content_weight
-      popularity = the rest,
-    renormalised over the sources the user has (no likes: no content; no ALS model
-    or no likes among its items: no ALS). So a new user gets popularity, a user
-    with 1-4 ratings leans on content, and a user with 20+ leans on ALS.
-    """
-
-    als_weight: float = 0.7
-    content_weight: float = 0.2
-    cold_content_weight: float = 0.7
-    full_trust_ratings: int = 20
-    like_threshold: float = 3.5
-    liked_cap: int = 200
-    pool_size: int = 100
-    # With filters, most of the unfiltered ALS top-100 may not match them.
-    filtered_als_pool: int = 1000
-    mmr_lambda: float = 0.9
-    explain_min_similarity: float = 0.5
-    group_misery: float = 0.2
-    group_fan: float = 0.6
-
-
-DEFAULT_CONFIG = HybridConfig()
 
 
 @dataclass(frozen=True)
@@ -118,172 +94,6 @@ class CachedList:
     movies: dict[int, Movie]
 
 
-@dataclass(frozen=True)
-class TasteProfile:
-    n_ratings: int
-    seen_ids: np.ndarray  # never recommended: rated, not interested, maybe watchlisted
-    rated: dict[int, float]
-    liked_titles: list[str]
-    liked_vectors: np.ndarray  # unit rows
-    taste: np.ndarray | None
-    als_vector: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class Ranked:
-    index: int  # into the candidates
-    score: float
-    source: Source
-
-
-def taste_profile(signals: UserSignals, model: ServingModel | None) -> TasteProfile:
-    with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
-    liked_vectors = (
-        unit_rows(np.stack([signals.liked_vectors[i] for i in with_vector]))
-        if with_vector
-        else np.zeros((0, 0), dtype=np.float32)
-    )
-    taste = unit_rows(liked_vectors.mean(axis=0, keepdims=True))[0] if with_vector else None
-    als_vector = (
-        model.user_vector(signals.rated_ids, signals.rated_scores)
-        if model is not None and len(signals.rated_ids)
-        else None
-    )
-    return TasteProfile(
-        n_ratings=len(signals.rated_ids),
-        seen_ids=np.union1d(signals.rated_ids, signals.hidden_ids),
-        rated=dict(zip(signals.rated_ids.tolist(), signals.rated_scores.tolist(), strict=True)),
-        liked_titles=[signals.liked_titles[i] for i in with_vector],
-        liked_vectors=liked_vectors,
-        taste=taste,
-        als_vector=als_vector,
-    )
-
-
-def source_weights(
-    algorithm: Algorithm, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
-) -> dict[Source, float]:
-    available = {Source.POPULARITY}
-    if profile.taste is not None:
-        available.add(Source.CONTENT)
-    if profile.als_vector is not None:
-        available.add(Source.ALS)
-    if algorithm is not Algorithm.HYBRID:
-        # A single-source baseline falls back to popularity when its source has nothing.
-        source = Source(algorithm.value)
-        return {source if source in available else Source.POPULARITY: 1.0}
-    trust = min(1.0, profile.n_ratings / config.full_trust_ratings)
-    weights = {
-        Source.ALS: trust * config.als_weight,
-        Source.CONTENT: (1 - trust) * config.cold_content_weight + trust * config.content_weight,
-    }
-    weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))
-    weights = {source: w for source, w in weights.items() if source in available and w > 0}
-    total = sum(weights.values())
-    return {source: w / total for source, w in weights.items()}
-
-
-def source_scores(
-    sources: Iterable[Source],
-    profile: TasteProfile,
-    model: ServingModel | None,
-    candidates: Candidates,
-) -> dict[Source, np.ndarray]:
-    """Raw score of every candidate under each source; NaN where the source can't say."""
-    scores = {}
-    for source in sources:
-        if source is Source.ALS:
-            found, known = model.positions(candidates.movie_ids)
-            raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
-            raw[known] = model.item_factors[found[known]] @ profile.als_vector
-        elif source is Source.CONTENT:
-            raw = candidates.vectors @ profile.taste
-            raw[~candidates.vectors.any(axis=1)] = np.nan
-        else:
-            raw = np.log1p(candidates.rating_counts)
-        scores[source] = raw
-    return scores
-
-
-def normalise(raw: np.ndarray) -> np.ndarray:
-    """Min-max to [0, 1] over the candidates so sources on different scales can be added."""
-    finite = np.isfinite(raw)
-    if not finite.any():
-        return np.zeros_like(raw, dtype=np.float32)
-    low, high = raw[finite].min(), raw[finite].max()
-    scaled = (raw - low) / (high - low) if high > low else np.ones_like(raw)
-    return np.where(finite, scaled, 0.0).astype(np.float32)
-
-
-def blend(
-    raw: dict[Source, np.ndarray], weights: dict[Source, float]
-) -> tuple[np.ndarray, list[Source]]:
-    """Weighted sum of normalised source scores, and each candidate's dominant source."""
-    sources = list(weights)
-    contributions = np.stack([weights[s] * normalise(raw[s]) for s in sources])
-    dominant = [sources[i] for i in contributions.argmax(axis=0)]
-    return contributions.sum(axis=0), dominant
-
-
-def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float) -> list[int]:
-    """Maximal marginal relevance: trade a little score for not repeating the same film.
-
-    Each pick maximises lam * relevance - (1 - lam) * (max cosine to what is already
-    picked), so ten sequels become a few sequels and their neighbours.
-    """
-    chosen: list[int] = []
-    available = np.ones(len(relevance), dtype=bool)
-    max_similarity = np.zeros(len(relevance), dtype=np.float32)
-    for _ in range(min(k, len(relevance))):
-        value = np.where(available, lam * relevance - (1 - lam) * max_similarity, -np.inf)
-        best = int(value.argmax())
-        chosen.append(best)
-        available[best] = False
-        max_similarity = np.maximum(max_similarity, vectors @ vectors[best])
-    return chosen
-
-
-def rank(
-    *,
-    algorithm: Algorithm,
-    profile: TasteProfile,
-    model: ServingModel | None,
-    candidates: Candidates,
-    k: int,
-    config: HybridConfig = DEFAULT_CONFIG,
-) -> list[Ranked]:
-    weights = source_weights(algorithm, profile, config)
-    total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
-    if algorithm is Algorithm.HYBRID:
-        order = mmr(total, candidates.vectors, k, config.mmr_lambda)
-    else:
-        order = np.argsort(-total, kind="stable")[:k].tolist()
-    return [Ranked(i, float(total[i]), dominant[i]) for i in order]
-
-
-def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:
-    """The n best unseen movies for the user's folded-in factor."""
-    scores = model.item_factors @ profile.als_vector
-    found, known = model.positions(profile.seen_ids)
-    scores[found[known]] = -np.inf
-    n = min(n, int(np.isfinite(scores).sum()))
-    top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
-    return model.movie_ids[top]
-
-
-def explain(
-    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
-) -> str:
-    if ranked.source is not Source.POPULARITY and len(profile.liked_titles) and vector.any():
-        similarity = profile.liked_vectors @ vector
-        nearest = int(similarity.argmax())
-        if ranked.source is Source.CONTENT or similarity[nearest] >= config.explain_min_similarity:
-            return f"Because you liked {profile.liked_titles[nearest]}"
-    if ranked.source is Source.POPULARITY:
-        return "Popular now"
-    return "Popular with people who share your taste"
-
-
 def _serving(versions: RecommenderVersions) -> tuple[ServingModel | None, Catalogue]:
     return model_for(versions.run_id), catalogue_for(versions.catalogue)
 
@@ -304,50 +114,6 @@ def _profile_for(
         vectors_of=catalogue.vectors_of,
     )
     return taste_profile(signals, model)
-
-
-def content_pool(
-    profile: TasteProfile,
-    catalogue: Catalogue,
-    filters: MovieFilters,
-    allowed: np.ndarray,
-    n: int,
-) -> np.ndarray:
-    """The n allowed movies nearest the user's taste.
-
-    Unfiltered, pgvector's HNSW index finds them. The query leaves out the user's
-    seen movies and over-fetches instead: an exclusion list of a heavy rater's
-    thousands of ids made the index scan 2-3x slower. With filters, Postgres picks
-    an exact scan of the filtered rows over the index anyway, so the same exact scan
-    runs here on the in-process vectors, without the round trip.
-    """
-    if not filters.is_empty:
-        return catalogue.nearest_ids(profile.taste, n, allowed)
-    fetch = n + min(len(profile.seen_ids), n)
-    nearest = np.array(movie_nearest_ids(vector=profile.taste, k=fetch), dtype=np.int64)
-    found, known = catalogue.rows(nearest)
-    keep = known.copy()
-    keep[known] = allowed[found[known]]
-    return nearest[keep][:n]
-
-
-def _pool(
-    profile: TasteProfile,
-    model: ServingModel | None,
-    catalogue: Catalogue,
-    sources: Iterable[Source],
-    filters: MovieFilters,
-    allowed: np.ndarray,
-    config: HybridConfig,
-) -> list[np.ndarray]:
-    """Candidate ids for one profile from its personal sources (popularity is added once)."""
-    pool = []
-    if Source.ALS in sources:
-        n = config.pool_size if filters.is_empty else config.filtered_als_pool
-        pool.append(als_pool(model, profile, n))
-    if Source.CONTENT in sources:
-        pool.append(content_pool(profile, catalogue, filters, allowed, config.pool_size))
-    return pool
 
 
 def recommend_for_user(
@@ -408,7 +174,7 @@ def _picks_for_user(
     )
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
-    pool = _pool(profile, model, catalogue, sources, filters, allowed, config)
+    pool = personal_pools(profile, model, catalogue, sources, filters, allowed, config)
     pool.append(catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed))
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     ranked = rank(
@@ -474,7 +240,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
         Recommendation(
             movie=visible[movie_id],
             score=score,
-            explanation=f"People who liked {movie.title} also liked this",
+            explanation=explain_also_liked(movie.title),
             source=Source.ALS,
             model_version=model.run_id,
         )
@@ -511,7 +277,7 @@ def recommend_for_group(
     for profile in profiles:
         personal = catalogue.allowed(no_filters, np.union1d(exclude, profile.seen_ids))
         sources = source_weights(Algorithm.HYBRID, profile, config)
-        pool += _pool(profile, model, catalogue, sources, no_filters, personal, config)
+        pool += personal_pools(profile, model, catalogue, sources, no_filters, personal, config)
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     if not len(candidates.movie_ids):
         return []
@@ -530,26 +296,13 @@ def recommend_for_group(
     )
 
     names = [u.get_username() for u in users]
-
-    def explanation(index: int) -> str:
-        column = utility[:, index]
-        fans = [names[i] for i in np.argsort(-column) if column[i] >= config.group_fan]
-        fans = fans or [names[int(column.argmax())]]
-        others = [name for name in names if name not in fans]
-        text = f"Picked for {_join(fans)}'s taste"
-        return text + (f"; fine for {_join(others)}" if others else "")
-
     picks = [
         Pick(
             movie_id=int(candidates.movie_ids[i]),
             score=float(utility[:, i].mean()),
-            explanation=explanation(i),
+            explanation=explain_group(utility[:, i], names, config),
             source=dominants[int(utility[:, i].argmax())][i],
         )
         for i in order
     ]
     return _recommendations(picks, _movies_shown(picks), versions.run_id, k=k)
-
-
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -2,7 +2,7 @@
 
 The recommender reads go through raw SQL or `values_list` (never model instances
 in bulk), and embeddings travel in pgvector's binary form (`vector_send`), which
-is about 20x cheaper to decode than the text form.
+is about 20x cheaper to decode than the text form (`core.vectors` decodes it).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
+from core.vectors import decode_vector, unit_rows
 from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.models import TrainingRun
-from recommendations.training import RatingTriples
 
 
 def rating_list(*, user) -> QuerySet[Rating]:
@@ -138,6 +138,31 @@ def training_in_flight() -> bool:
     ).exists()
 
 
+@dataclass(frozen=True)
+class RatingTriples:
+    """All ratings as parallel arrays, plus the sorted id maps of the matrix axes."""
+
+    user_ids: np.ndarray  # sorted unique user ids; row i of the matrix is user_ids[i]
+    movie_ids: np.ndarray  # sorted unique movie ids; column j is movie_ids[j]
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def from_arrays(
+        cls, users: np.ndarray, movies: np.ndarray, scores: np.ndarray
+    ) -> RatingTriples:
+        user_ids, rows = np.unique(users, return_inverse=True)
+        movie_ids, cols = np.unique(movies, return_inverse=True)
+        return cls(user_ids, movie_ids, rows, cols, scores.astype(np.float32))
+
+    def subset(self, mask: np.ndarray) -> RatingTriples:
+        """The same axes (so factors stay aligned) with only the masked ratings."""
+        return RatingTriples(
+            self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
+        )
+
+
 # COPY's binary form of one (int8, int8, float4) row: a field count, then a length
 # before each field. Every row is the same size, so numpy reads them all at once.
 _TRIPLE_ROW = np.dtype(
@@ -176,31 +201,6 @@ def rating_triples() -> RatingTriples:
     return RatingTriples.from_arrays(
         rows["user"].astype(np.int64), rows["movie"].astype(np.int64), rows["score"]
     )
-
-
-# pgvector's binary form (vector_send): uint16 dimensions, uint16 unused, big-endian float4s.
-VECTOR_HEADER_BYTES = 4
-
-
-def decode_vector(data: bytes | memoryview | None) -> np.ndarray | None:
-    if data is None:
-        return None
-    return np.frombuffer(bytes(data), dtype=">f4", offset=VECTOR_HEADER_BYTES).astype(np.float32)
-
-
-def decode_vectors(rows: Sequence[bytes | memoryview], dimensions: int) -> np.ndarray:
-    """Many same-sized vector_send values in one numpy pass: a (len(rows), dimensions) matrix."""
-    raw = np.frombuffer(b"".join(bytes(data) for data in rows), dtype=np.uint8)
-    raw = raw.reshape(len(rows), VECTOR_HEADER_BYTES + 4 * dimensions)[:, VECTOR_HEADER_BYTES:]
-    return raw.copy().view(">f4").astype(np.float32)
-
-
-def sorted_positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each of `ids` in `sorted_ids`, and the mask of those that are there."""
-    if not len(sorted_ids):
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    found = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
-    return found, sorted_ids[found] == ids
 
 
 def _vector_send(field: str) -> Func:
@@ -282,8 +282,3 @@ def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:
     for movie_id, data in rows.iterator(chunk_size=2000):
         matrix[position[movie_id]] = decode_vector(data)
     return unit_rows(matrix)
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

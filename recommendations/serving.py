@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.process_copy import ProcessCopy
+from core.vectors import sorted_positions, unit_rows
 from recommendations.models import TrainingRun
-from recommendations.selectors import sorted_positions, training_run_serving_id, unit_rows
-from recommendations.training import AlsParams, artifact_loads, confidence, fold_in
+from recommendations.profile import confidence, fold_in
+from recommendations.selectors import training_run_serving_id
+from recommendations.training import AlsParams, artifact_loads
 
 
 @dataclass(frozen=True)

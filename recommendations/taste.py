@@ -16,8 +16,8 @@ import numpy as np
 from django.db.models import Avg, BinaryField, Count, F, Func
 
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
+from core.vectors import decode_vectors, unit_rows
 from ratings.models import MAX_SCORE, MIN_SCORE, Rating
-from recommendations.selectors import decode_vectors, unit_rows
 
 # The basis is fitted on the most-rated movies: they are the ones people will look for on
 # the map, and 5,000 rows fit in a few milliseconds where all 62k would take a second.

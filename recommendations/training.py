@@ -1,7 +1,8 @@
-"""ALS on star ratings: the confidence mapping, the fit, fold-in and the factor artifact.
+"""ALS on star ratings: the confidence matrix, the fit and the factor artifact.
 
 Pure numpy/scipy: the services read the ratings and store the result, the
-evaluation calls the same functions on its splits.
+evaluation calls the same functions on its splits. The confidence mapping and the
+fold-in run on every request too, so they live in `recommendations.profile`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from jobs.progress import Progress
+from recommendations.profile import confidence
+from recommendations.selectors import RatingTriples
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,7 +28,7 @@ class AlsParams:
     factors: int = 32
     regularization: float = 0.5
     iterations: int = 15
-    # Confidence = 1 + alpha * (score - neutral) for scores above neutral; see `confidence`.
+    # Confidence = 1 + alpha * (score - neutral) for scores above neutral; see `profile.confidence`.
     alpha: float = 2.0
     neutral: float = 2.5
     random_state: int = 42
@@ -36,45 +39,6 @@ class AlsParams:
     @classmethod
     def from_json(cls, data: dict) -> AlsParams:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
-
-
-@dataclass(frozen=True)
-class RatingTriples:
-    """All ratings as parallel arrays, plus the sorted id maps of the matrix axes."""
-
-    user_ids: np.ndarray  # sorted unique user ids; row i of the matrix is user_ids[i]
-    movie_ids: np.ndarray  # sorted unique movie ids; column j is movie_ids[j]
-    rows: np.ndarray
-    cols: np.ndarray
-    scores: np.ndarray
-
-    @classmethod
-    def from_arrays(
-        cls, users: np.ndarray, movies: np.ndarray, scores: np.ndarray
-    ) -> RatingTriples:
-        user_ids, rows = np.unique(users, return_inverse=True)
-        movie_ids, cols = np.unique(movies, return_inverse=True)
-        return cls(user_ids, movie_ids, rows, cols, scores.astype(np.float32))
-
-    def subset(self, mask: np.ndarray) -> RatingTriples:
-        """The same axes (so factors stay aligned) with only the masked ratings."""
-        return RatingTriples(
-            self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
-        )
-
-
-def confidence(scores: np.ndarray, *, alpha: float, neutral: float) -> np.ndarray:
-    """Star ratings to implicit-feedback confidence; 0 means "not a like".
-
-    A star rating is explicit, but ALS for implicit feedback wants "how sure are we
-    the user likes this". Ratings at or below `neutral` are not likes: they get 0
-    and are dropped from the matrix, so a 1-star film counts like an unseen one
-    rather than as a positive signal (which raw stars as confidence would make it).
-    Above neutral, confidence grows linearly with how far above, starting at 1 so
-    that every like weighs at least as much as an unobserved cell (Hu et al. 2008).
-    """
-    excess = np.asarray(scores, dtype=np.float32) - neutral
-    return np.where(excess > 0, 1.0 + alpha * excess, 0.0).astype(np.float32)
 
 
 def confidence_matrix(triples: RatingTriples, params: AlsParams) -> sp.csr_matrix:
@@ -108,29 +72,6 @@ def als_fit(user_items: sp.csr_matrix, params: AlsParams, progress: Progress) ->
         )
         model.fit(user_items, show_progress=False, callback=lambda *_: progress.advance())
     return np.ascontiguousarray(model.item_factors, dtype=np.float32)
-
-
-def fold_in(
-    item_factors: np.ndarray,
-    gram: np.ndarray,
-    items: np.ndarray,
-    conf: np.ndarray,
-    regularization: float,
-) -> np.ndarray | None:
-    """Solve one user's factor against fixed item factors: the exact ALS user step.
-
-    x = (YᵀY + Yᵤᵀ(Cᵤ − I)Yᵤ + λI)⁻¹ Yᵤᵀ Cᵤ pᵤ, with `gram` = YᵀY precomputed once per
-    model. This is what lets a new rating change the next recommendations without a
-    retrain. None when the user has no likes among the model's items.
-    """
-    liked = conf > 0
-    if not liked.any():
-        return None
-    y = item_factors[items[liked]].astype(np.float64)
-    c = conf[liked].astype(np.float64)
-    a = gram + regularization * np.eye(gram.shape[0]) + (y.T * (c - 1.0)) @ y
-    b = y.T @ c
-    return np.linalg.solve(a, b).astype(np.float32)
 
 
 def artifact_dumps(movie_ids: np.ndarray, item_factors: np.ndarray) -> bytes:

@@ -5,7 +5,8 @@ import pytest
 from rest_framework import serializers
 
 from recommendations.api_serializers import RecommendationSerializer
-from recommendations.hybrid import Recommendation, Source
+from recommendations.config import Source
+from recommendations.hybrid import Recommendation
 from tests.factories import GenreFactory, MovieFactory
 
 pytestmark = pytest.mark.django_db

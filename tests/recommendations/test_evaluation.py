@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from recommendations.config import Algorithm
 from recommendations.evaluation import (
     coverage,
     evaluate,
@@ -9,10 +10,8 @@ from recommendations.evaluation import (
     intra_list_diversity,
     ranking_metrics,
 )
-from recommendations.hybrid import Algorithm
 from recommendations.models import TrainingRun
-from recommendations.selectors import movie_embedding_matrix, rating_triples
-from recommendations.training import RatingTriples
+from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
 
 
 def test_ranking_metrics_on_a_hand_computed_example():

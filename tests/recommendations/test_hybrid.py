@@ -9,14 +9,8 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import not_interested_add, rating_delete, rating_upsert, watchlist_add
-from recommendations.hybrid import (
-    Algorithm,
-    HybridConfig,
-    Source,
-    also_liked,
-    mmr,
-    recommend_for_user,
-)
+from recommendations.config import Algorithm, HybridConfig, Source
+from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
 from recommendations.services import training_run_train
 from recommendations.serving import serving_model
@@ -166,13 +160,6 @@ def test_a_call_makes_a_handful_of_queries(world, trained):
     # Versions, user signals, pgvector (+ its savepoint pair and SET LOCAL), the movies
     # shown and their genres.
     assert len(queries) <= 8
-
-
-def test_mmr_spreads_a_list_of_near_duplicates():
-    vectors = np.array([[1, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float32)
-    relevance = np.array([1.0, 0.99, 0.98, 0.7], dtype=np.float32)
-    assert mmr(relevance, vectors, 2, lam=1.0) == [0, 1]
-    assert mmr(relevance, vectors, 2, lam=0.7) == [0, 3]
 
 
 def test_also_liked_stays_in_the_cluster_and_skips_hidden(world, trained):

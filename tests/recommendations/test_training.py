@@ -1,35 +1,20 @@
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from implicit.cpu.als import AlternatingLeastSquares
-from threadpoolctl import threadpool_limits
 
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert
 from recommendations import serving, training
 from recommendations.models import TrainingRun
-from recommendations.selectors import training_is_stale
+from recommendations.selectors import RatingTriples, training_is_stale
 from recommendations.services import (
     training_run_activate,
     training_run_rollback,
     training_run_train,
 )
-from recommendations.training import (
-    AlsParams,
-    RatingTriples,
-    confidence,
-    confidence_matrix,
-    fold_in,
-)
+from recommendations.training import AlsParams, confidence_matrix
 from tests.recommendations.conftest import SMALL_ALS
-
-
-def test_confidence_treats_neutral_and_below_as_not_a_like():
-    scores = np.array([0.5, 1.0, 2.5, 3.0, 3.5, 4.0, 5.0])
-    assert confidence(scores, alpha=2.0, neutral=3.0).tolist() == [0, 0, 0, 0, 2.0, 3.0, 5.0]
-    assert confidence(scores, alpha=1.0, neutral=2.5).tolist() == [0, 0, 0, 1.5, 2.0, 2.5, 3.5]
 
 
 def test_confidence_matrix_drops_dislikes_and_keeps_the_id_maps():
@@ -42,26 +27,6 @@ def test_confidence_matrix_drops_dislikes_and_keeps_the_id_maps():
     assert triples.movie_ids.tolist() == [7, 8, 9]
     assert matrix.nnz == 2
     assert matrix.toarray().tolist() == [[3.0, 0, 0], [2.0, 0, 0]]
-
-
-def test_fold_in_is_the_exact_als_user_solve():
-    rng = np.random.default_rng(0)
-    dense = (rng.random((30, 25)) < 0.3) * rng.integers(1, 6, (30, 25))
-    user_items = sp.csr_matrix(dense.astype(np.float32))
-    with threadpool_limits(limits=1, user_api="blas"):
-        model = AlternatingLeastSquares(factors=6, regularization=0.1, iterations=5, random_state=0)
-        model.fit(user_items, show_progress=False)
-    y = model.item_factors
-    row = user_items[3]
-
-    ours = fold_in(y, y.T @ y, row.indices, row.data, 0.1)
-
-    np.testing.assert_allclose(ours, model.recalculate_user(0, row), rtol=1e-3, atol=1e-4)
-
-
-def test_fold_in_without_likes_has_no_vector():
-    y = np.ones((3, 2), dtype=np.float32)
-    assert fold_in(y, y.T @ y, np.array([0, 1]), np.array([0.0, 0.0]), 0.1) is None
 
 
 @pytest.mark.django_db

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
+from recommendations.config import Algorithm
 from recommendations.evaluation import evaluate
-from recommendations.hybrid import Algorithm
 from recommendations.models import TrainingRun
 from recommendations.selectors import movie_embedding_matrix, rating_triples
 from recommendations.services import training_run_record_evaluation

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
-from recommendations.hybrid import Algorithm, recommend_for_user
+from recommendations.config import Algorithm
+from recommendations.hybrid import recommend_for_user
 
 COLUMNS = [
     "user_movielens_id",

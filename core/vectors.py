@@ -1,0 +1,39 @@
+"""Vector codecs and numpy helpers shared by the catalogue, the recommender and the maps.
+
+Pure numpy: nothing here touches Django or the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# pgvector's binary form (vector_send): uint16 dimensions, uint16 unused, big-endian float4s.
+VECTOR_HEADER_BYTES = 4
+
+
+def decode_vector(data: bytes | memoryview | None) -> np.ndarray | None:
+    if data is None:
+        return None
+    return np.frombuffer(bytes(data), dtype=">f4", offset=VECTOR_HEADER_BYTES).astype(np.float32)
+
+
+def decode_vectors(rows: Sequence[bytes | memoryview], dimensions: int) -> np.ndarray:
+    """Many same-sized vector_send values in one numpy pass: a (len(rows), dimensions) matrix."""
+    raw = np.frombuffer(b"".join(bytes(data) for data in rows), dtype=np.uint8)
+    raw = raw.reshape(len(rows), VECTOR_HEADER_BYTES + 4 * dimensions)[:, VECTOR_HEADER_BYTES:]
+    return raw.copy().view(">f4").astype(np.float32)
+
+
+def sorted_positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each of `ids` in `sorted_ids`, and the mask of those that are there."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    found = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return found, sorted_ids[found] == ids
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

@@ -1,0 +1,49 @@
+"""Scoring: each source's raw score for every candidate, and the scale they are added on.
+
+ALS scores a candidate by its item factor against the user's folded-in factor,
+content by its embedding against the user's taste, popularity by its log rating
+count. Pure numpy, shared with the offline evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from recommendations.config import Source
+from recommendations.profile import TasteProfile
+from recommendations.selectors import Candidates
+from recommendations.serving import ServingModel
+
+
+def source_scores(
+    sources: Iterable[Source],
+    profile: TasteProfile,
+    model: ServingModel | None,
+    candidates: Candidates,
+) -> dict[Source, np.ndarray]:
+    """Raw score of every candidate under each source; NaN where the source can't say."""
+    scores = {}
+    for source in sources:
+        if source is Source.ALS:
+            found, known = model.positions(candidates.movie_ids)
+            raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
+            raw[known] = model.item_factors[found[known]] @ profile.als_vector
+        elif source is Source.CONTENT:
+            raw = candidates.vectors @ profile.taste
+            raw[~candidates.vectors.any(axis=1)] = np.nan
+        else:
+            raw = np.log1p(candidates.rating_counts)
+        scores[source] = raw
+    return scores
+
+
+def normalise(raw: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1] over the candidates so sources on different scales can be added."""
+    finite = np.isfinite(raw)
+    if not finite.any():
+        return np.zeros_like(raw, dtype=np.float32)
+    low, high = raw[finite].min(), raw[finite].max()
+    scaled = (raw - low) / (high - low) if high > low else np.ones_like(raw)
+    return np.where(finite, scaled, 0.0).astype(np.float32)

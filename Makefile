@@ -42,9 +42,11 @@ run: install
 test: install $(CHROMIUM)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+# The import contracts (pyproject.toml) keep the layers of docs/architecture.md honest.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .

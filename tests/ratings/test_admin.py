@@ -59,3 +59,12 @@ def test_the_rating_list_runs_the_same_queries_for_3_or_33_ratings(
     with django_assert_max_num_queries(len(few)):
         response = admin_client.get(url)
     assert len(response.context["cl"].result_list) == 33
+
+
+def test_list_and_detail_pages_load_for_staff_only(client, admin_client, ratings):
+    for url in (
+        reverse("admin:ratings_rating_changelist"),
+        reverse("admin:ratings_rating_change", args=[ratings[0].pk]),
+    ):
+        assert admin_client.get(url).status_code == 200, url
+        assert_staff_only(client, url)

@@ -1,17 +1,16 @@
 """Pytest plugin loaded with `-p tests.plugin`: starts the embedded services before Django.
 
 It must run before pytest-django reads settings, which needs DATABASE_URL. xdist
-workers inherit the exported URLs from the controller.
+workers inherit the exported URLs from the controller. It leaves DJANGO_SETTINGS_MODULE
+alone: pytest-django takes it from pyproject.toml (tests.settings) unless the environment
+sets it, and a value exported here would win over pyproject.toml.
 """
-
-import os
 
 import pytest
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movierec.settings")
     from movierec.embedded import ensure_services
 
     ensure_services()

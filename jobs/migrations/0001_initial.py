@@ -3,18 +3,19 @@
 from django.db import migrations, models
 
 
-def _content_types(apps, *, old_label: str, new_label: str, model_names: list[str]) -> None:
-    """Permissions and admin history follow the models to their new app."""
-    content_types = apps.get_model("contenttypes", "ContentType")
-    content_types.objects.filter(app_label=old_label, model__in=model_names).update(app_label=new_label)
+def _content_types(apps, schema_editor, *, old_label: str, new_label: str, model_names: list[str]) -> None:
+    """Permissions and admin history follow the models to their new app (in the database
+    being migrated, which is not always the default one)."""
+    content_types = apps.get_model("contenttypes", "ContentType").objects.using(schema_editor.connection.alias)
+    content_types.filter(app_label=old_label, model__in=model_names).update(app_label=new_label)
 
 
 def forwards(apps, schema_editor):
-    _content_types(apps, old_label="catalog", new_label="jobs", model_names=["job"])
+    _content_types(apps, schema_editor, old_label="catalog", new_label="jobs", model_names=["job"])
 
 
 def backwards(apps, schema_editor):
-    _content_types(apps, old_label="jobs", new_label="catalog", model_names=["job"])
+    _content_types(apps, schema_editor, old_label="jobs", new_label="catalog", model_names=["job"])
 
 
 class Migration(migrations.Migration):

@@ -12,21 +12,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def _content_types(apps, *, old_label: str, new_label: str, model_names: list[str]) -> None:
-    """Permissions and admin history follow the models to their new app."""
-    content_types = apps.get_model("contenttypes", "ContentType")
-    content_types.objects.filter(app_label=old_label, model__in=model_names).update(app_label=new_label)
+def _content_types(apps, schema_editor, *, old_label: str, new_label: str, model_names: list[str]) -> None:
+    """Permissions and admin history follow the models to their new app (in the database
+    being migrated, which is not always the default one)."""
+    content_types = apps.get_model("contenttypes", "ContentType").objects.using(schema_editor.connection.alias)
+    content_types.filter(app_label=old_label, model__in=model_names).update(app_label=new_label)
 
 
 MOVED = ["rating", "watchlistitem", "notinterested"]
 
 
 def forwards(apps, schema_editor):
-    _content_types(apps, old_label="recommendations", new_label="ratings", model_names=MOVED)
+    _content_types(apps, schema_editor, old_label="recommendations", new_label="ratings", model_names=MOVED)
 
 
 def backwards(apps, schema_editor):
-    _content_types(apps, old_label="ratings", new_label="recommendations", model_names=MOVED)
+    _content_types(apps, schema_editor, old_label="ratings", new_label="recommendations", model_names=MOVED)
 
 
 class Migration(migrations.Migration):

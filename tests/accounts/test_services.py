@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
+from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,7 +18,8 @@ def test_sign_up_creates_a_regular_user_with_a_hashed_password():
     user = user_sign_up(username="ada", email="ada@EXAMPLE.com", password="analytical engine 1843")
     user.refresh_from_db()
     assert user.email == "ada@example.com"
-    assert user.password.startswith("pbkdf2_sha256$")
+    # With the configured hasher (PBKDF2 in production: tests/movierec/test_settings.py).
+    assert identify_hasher(user.password).algorithm == get_hasher().algorithm
     assert user.check_password("analytical engine 1843")
     assert (user.is_imported, user.is_staff, user.profile_is_public) == (False, False, False)
 

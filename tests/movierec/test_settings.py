@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
+    # The suite's own settings are tests.settings (pyproject.toml): these run production's.
+    "DJANGO_SETTINGS_MODULE": "movierec.settings",
     "MOVIEREC_ENV": "production",
     "SECRET_KEY": "kq3V9-zP1rT8mW2xY7bN4cL6dF0gH5jS_aE-uI9oQ3vB8nM2kJ7h",
     "ALLOWED_HOSTS": "movies.example.com",
@@ -85,6 +88,28 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, messa
     result = run_django("", {name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_hashes_passwords_with_pbkdf2_first():
+    result = run_django(
+        "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)",
+        PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pbkdf2_sha256"
+
+
+def test_the_test_settings_change_only_the_password_hasher():
+    import movierec.settings as production
+    import tests.settings as test
+
+    changed = {
+        name
+        for name, value in vars(test).items()
+        if name.isupper() and value is not getattr(production, name, None)
+    }
+    assert changed == {"PASSWORD_HASHERS"}
+    assert settings.PASSWORD_HASHERS == test.PASSWORD_HASHERS  # this run uses them
 
 
 def test_development_defaults_are_debug_and_local_hosts():

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from ratings.models import Rating
+from tests.admin_helpers import assert_staff_only
 from tests.factories import MovieFactory, UserFactory, rate
 
 

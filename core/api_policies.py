@@ -5,7 +5,7 @@ imported themselves, so this module must not import DRF's views (nor drf-spectac
 """
 
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
@@ -27,6 +27,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator) -> str:
         reject_repeated_query_params(request, [self.page_query_param])
+        # DRF reads an empty ?page= as page 1; it is as invalid as ?page=abc (a 404).
+        if request.query_params.get(self.page_query_param) == "":
+            raise NotFound(self.invalid_page_message.format(page_number="", message="empty"))
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request) -> int:

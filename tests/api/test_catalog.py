@@ -33,8 +33,9 @@ def test_the_list_is_paginated_and_leaves_hidden_movies_out(anon, movies):
     assert last["next"] is None
 
 
-def test_a_page_past_the_end_is_a_404_in_the_error_format(anon, movies):
-    error_of(anon.get(f"{V1}/movies/", {"page": 99}), 404, "not_found")
+@pytest.mark.parametrize("page", ["99", "abc", ""])
+def test_a_page_past_the_end_or_not_a_number_is_a_404_in_the_error_format(anon, movies, page):
+    error_of(anon.get(f"{V1}/movies/", {"page": page}), 404, "not_found")
 
 
 def test_a_summary_has_what_a_poster_grid_needs(anon, movies, alice):

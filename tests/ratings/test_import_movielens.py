@@ -21,7 +21,7 @@ from catalog.models import Genre, Movie
 from jobs.models import Job
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from ratings.movielens import (
+from ratings.movielens.service import (
     ImportReport,
     movielens_import,
     parse_title,

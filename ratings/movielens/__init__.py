@@ -1,0 +1,4 @@
+"""The MovieLens dataset importer.
+
+- service: movielens_import, the entry point, and its reports.
+"""

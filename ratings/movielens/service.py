@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import functools
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,135 +42,17 @@ from catalog.importers.sql import (
 from catalog.models import Genre, Movie
 from jobs.progress import Progress
 from ratings.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.movielens.parsing import BadRow, parse_link, parse_movie, parse_rating, parse_tag
 from ratings.services import movie_rating_counters_lock, movie_rating_counters_recount
 
 PROBLEMS_SHOWN = 20
 TAGS_KEPT = 50
 PROGRESS_EVERY = 10_000
-MAX_ID = 2**31 - 1  # PostgreSQL integer
-MIN_YEAR, MAX_YEAR = 1870, 2100  # the movie_year_plausible constraint
-MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01; larger values would overflow to_timestamp()
-NO_GENRES = {"(no genres listed)", "unknown"}  # csv/dat and ml-100k spellings of "none"
 _MIN_SCORE, _MAX_SCORE = float(MIN_SCORE), float(MAX_SCORE)  # floats: parsed per rating
 STAGE = "movielens_stage"
-
-
-class BadRow(ValueError):
-    """A row that cannot be imported; the message is the reason shown to the user."""
-
-
-# Titles
-
-
-_YEAR = re.compile(r"\s*\((\d{4})(?:\s*[-–—]\s*(?:\d{4})?)?\)$")
-# "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
-_TRAILING_ARTICLE = re.compile(r"(?P<title>.+?), (?P<article>The|A|An)(?P<alias>\s+\(.*\))?")
-
-
-def parse_title(raw: str) -> tuple[str, int | None]:
-    """Split "Godfather, The (1972)" into ("The Godfather", 1972); the year may be missing."""
-    title = raw.strip()
-    year = None
-    match = _YEAR.search(title)
-    # A number outside the plausible years, as in "Year (1000)", stays part of the title.
-    if match and MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
-        year = int(match.group(1))
-        title = title[: match.start()].strip()
-    article = _TRAILING_ARTICLE.fullmatch(title)
-    if article:
-        title = f"{article['article']} {article['title']}{article['alias'] or ''}"
-    return title, year
-
-
-# Field parsers: text in, database value out, BadRow for anything the database would refuse.
-
-
-def _expect_columns(fields: list[str], count: int) -> None:
-    if len(fields) != count:
-        raise BadRow(f"expected {count} columns, found {len(fields)}")
-
-
-def _id(text: str, what: str) -> int:
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-        raise BadRow(f"{what} {text!r} is not a positive integer")
-    return int(text)
-
-
-def _score(text: str) -> float:
-    text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadRow(f"score {text!r} is not a number") from None
-    if not _MIN_SCORE <= value <= _MAX_SCORE:  # also rejects nan
-        raise BadRow(f"score {text} is outside {MIN_SCORE}–{MAX_SCORE}")
-    if not (value * 2).is_integer():
-        raise BadRow(f"score {text} is not a whole or half star")
-    return value
-
-
-def _timestamp(text: str) -> int:
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_TIMESTAMP:
-        raise BadRow(f"timestamp {text!r} is not a Unix time")
-    return int(text)
-
-
-def _text(value: str, what: str, max_length: int) -> str:
-    value = value.strip()
-    if not value:
-        raise BadRow(f"{what} is empty")
-    if len(value) > max_length:
-        raise BadRow(f"{what} is longer than {max_length} characters")
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL
-        raise BadRow(f"{what} contains a NUL character")
-    return value
-
-
 _TITLE_LENGTH = Movie._meta.get_field("title").max_length
 _GENRE_LENGTH = Genre._meta.get_field("name").max_length
 _TAG_LENGTH = Movie._meta.get_field("movielens_tags").base_field.max_length
-
-
-def parse_movie(fields: list[str]) -> tuple:
-    _expect_columns(fields, 3)
-    movie_id = _id(fields[0], "movie id")
-    title, year = parse_title(fields[1])
-    genres: dict[str, None] = {}  # ordered set: "A|B|A" is A, B
-    for name in fields[2].split("|"):
-        name = name.strip()
-        if name and name not in NO_GENRES:
-            genres[_text(name, "genre", _GENRE_LENGTH)] = None
-    return movie_id, _text(title, "title", _TITLE_LENGTH), year, list(genres)
-
-
-def parse_link(fields: list[str]) -> tuple:
-    _expect_columns(fields, 3)
-    imdb, tmdb = fields[1].strip(), fields[2].strip()
-    # Empty ids are NULL in staging, which keeps whatever the movie already has.
-    imdb_id = f"tt{_id(imdb, 'IMDb id'):07d}" if imdb else None
-    return _id(fields[0], "movie id"), imdb_id, _id(tmdb, "TMDB id") if tmdb else None
-
-
-def parse_rating(fields: list[str]) -> tuple:
-    _expect_columns(fields, 4)
-    return (
-        _id(fields[0], "user id"),
-        _id(fields[1], "movie id"),
-        _score(fields[2]),
-        _timestamp(fields[3]),
-    )
-
-
-def parse_tag(fields: list[str]) -> tuple:
-    _expect_columns(fields, 4)
-    return (
-        _id(fields[0], "user id"),
-        _id(fields[1], "movie id"),
-        _text(fields[2], "tag", _TAG_LENGTH),
-        _timestamp(fields[3]),
-    )
 
 
 # Readers: (line number, fields) per non-blank line, or a BadRow for an unparseable one.
@@ -540,7 +421,7 @@ class Kind:
 MOVIES = Kind(
     "movies",
     {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
-    parse_movie,
+    functools.partial(parse_movie, title_length=_TITLE_LENGTH, genre_length=_GENRE_LENGTH),
     write_movies,
 )
 LINKS = Kind(
@@ -552,13 +433,13 @@ LINKS = Kind(
 RATINGS = Kind(
     "ratings",
     {"user_id": "integer", "movie_id": "integer", "score": "numeric(2, 1)", "ts": "bigint"},
-    parse_rating,
+    functools.partial(parse_rating, min_score=_MIN_SCORE, max_score=_MAX_SCORE),
     write_ratings,
 )
 TAGS = Kind(
     "movie tag lists",
     {"user_id": "integer", "movie_id": "integer", "tag": "text", "ts": "bigint"},
-    parse_tag,
+    functools.partial(parse_tag, tag_length=_TAG_LENGTH),
     write_tags,
 )
 

@@ -1,5 +1,6 @@
 """The MovieLens dataset importer.
 
 - parsing: one row's fields parsed (titles and years, genres, ids, scores, timestamps).
+- layouts: the dataset layouts (files, separators, encodings), finding one, reading rows.
 - service: movielens_import, the entry point, and its reports.
 """

@@ -7,18 +7,11 @@ Each file commits in its own transaction, in the order movies → links → rati
 → tags, so references resolve against what the earlier files wrote. Nothing is
 deleted: movies, users and ratings missing from a newer release are kept; only
 genre links and tag lists are replaced by the file's.
-
-Layouts, detected from the files present:
-- csv (ml-latest-small, ml-latest, ml-20m, ml-25m): movies.csv, links.csv, ratings.csv, tags.csv
-- dat (ml-1m, ml-10m): "::"-separated movies.dat, ratings.dat, tags.dat (ml-10m only)
-- 100k (ml-100k): "|"-separated u.item with genre flags named by u.genre, tab-separated u.data
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +22,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from accounts.models import User
-from catalog.importers.sources import SourceError, source_folder
+from catalog.importers.sources import source_folder
 from catalog.importers.sql import (
     Rejected,
     column_defaults,
@@ -42,6 +35,7 @@ from catalog.importers.sql import (
 from catalog.models import Genre, Movie
 from jobs.progress import Progress
 from ratings.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.movielens.layouts import DATASET_FILES, FileSpec, find_dataset
 from ratings.movielens.parsing import BadRow, parse_link, parse_movie, parse_rating, parse_tag
 from ratings.services import movie_rating_counters_lock, movie_rating_counters_recount
 
@@ -53,103 +47,6 @@ STAGE = "movielens_stage"
 _TITLE_LENGTH = Movie._meta.get_field("title").max_length
 _GENRE_LENGTH = Genre._meta.get_field("name").max_length
 _TAG_LENGTH = Movie._meta.get_field("movielens_tags").base_field.max_length
-
-
-# Readers: (line number, fields) per non-blank line, or a BadRow for an unparseable one.
-
-Records = Iterator[tuple[int, "list[str] | BadRow"]]
-
-
-def _decoded_lines(path: Path) -> Iterator[str]:
-    # ml-1m and ml-100k are Latin-1, the others UTF-8. Latin-1 decodes any byte,
-    # so falling back per line reads both without guessing per layout.
-    with path.open("rb") as file:
-        for raw in file:
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield raw.decode("latin-1")
-
-
-def read_csv(path: Path) -> Records:
-    """Quoted CSV with a header line (skipped when its first field is not a number)."""
-    reader = csv.reader(_decoded_lines(path), strict=True)
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, BadRow(f"unparseable line ({exc})")
-            continue
-        if reader.line_num == 1 and fields and not fields[0].strip().isdigit():
-            continue
-        if fields:
-            yield reader.line_num, fields
-
-
-def _read_separated(path: Path, separator: str) -> Records:
-    for number, line in enumerate(_decoded_lines(path), start=1):
-        line = line.rstrip("\r\n")
-        if line.strip():
-            yield number, line.split(separator)
-
-
-def read_dat(path: Path) -> Records:
-    return _read_separated(path, "::")
-
-
-def read_tsv(path: Path) -> Records:
-    return _read_separated(path, "\t")
-
-
-def read_100k_items(path: Path) -> Records:
-    """u.item rows reshaped to (id, title, "Genre|Genre") with names from the sibling u.genre.
-
-    u.item: id|title|release date|video release date|IMDb URL|one 0/1 flag per genre.
-    """
-    names = _100k_genre_names(path.with_name("u.genre"))
-    for number, fields in _read_separated(path, "|"):
-        if len(fields) != 5 + len(names):
-            yield number, BadRow(f"expected {5 + len(names)} columns, found {len(fields)}")
-            continue
-        flags = fields[5:]
-        if not set(flags) <= {"0", "1"}:
-            yield number, BadRow("genre flags must be 0 or 1")
-            continue
-        genres = "|".join(name for name, flag in zip(names, flags, strict=True) if flag == "1")
-        yield number, [fields[0], fields[1], genres]
-
-
-def _100k_genre_names(path: Path) -> list[str]:
-    """u.genre lines are "name|index"; the u.item flags follow the index order."""
-    indexed = []
-    for number, fields in _read_separated(path, "|"):
-        if len(fields) != 2 or not fields[1].strip().isdigit():
-            raise SourceError(f"{path.name}:{number}: expected name|index.")
-        indexed.append((int(fields[1]), fields[0].strip()))
-    return [name for _, name in sorted(indexed)]
-
-
-# Layouts
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    name: str
-    kind: Kind
-    read: Callable[[Path], Records]
-
-
-@dataclass(frozen=True)
-class Layout:
-    name: str
-    files: tuple[FileSpec, ...]  # the first (movies) marks the layout; import order
-    requires: tuple[str, ...] = ()
-
-    @property
-    def marker(self) -> str:
-        return self.files[0].name
 
 
 @dataclass
@@ -418,79 +315,32 @@ class Kind:
     write: Callable[[CursorWrapper, FileReport], None]
 
 
-MOVIES = Kind(
-    "movies",
-    {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
-    functools.partial(parse_movie, title_length=_TITLE_LENGTH, genre_length=_GENRE_LENGTH),
-    write_movies,
-)
-LINKS = Kind(
-    "movies",
-    {"movie_id": "integer", "imdb_id": "text", "tmdb_id": "integer"},
-    parse_link,
-    write_links,
-)
-RATINGS = Kind(
-    "ratings",
-    {"user_id": "integer", "movie_id": "integer", "score": "numeric(2, 1)", "ts": "bigint"},
-    functools.partial(parse_rating, min_score=_MIN_SCORE, max_score=_MAX_SCORE),
-    write_ratings,
-)
-TAGS = Kind(
-    "movie tag lists",
-    {"user_id": "integer", "movie_id": "integer", "tag": "text", "ts": "bigint"},
-    functools.partial(parse_tag, tag_length=_TAG_LENGTH),
-    write_tags,
-)
-
-LAYOUTS = (
-    Layout(
-        "csv",
-        (
-            FileSpec("movies.csv", MOVIES, read_csv),
-            FileSpec("links.csv", LINKS, read_csv),
-            FileSpec("ratings.csv", RATINGS, read_csv),
-            FileSpec("tags.csv", TAGS, read_csv),
-        ),
+KINDS = {
+    "movies": Kind(
+        "movies",
+        {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
+        functools.partial(parse_movie, title_length=_TITLE_LENGTH, genre_length=_GENRE_LENGTH),
+        write_movies,
     ),
-    Layout(
-        "dat",
-        (
-            FileSpec("movies.dat", MOVIES, read_dat),
-            FileSpec("ratings.dat", RATINGS, read_dat),
-            FileSpec("tags.dat", TAGS, read_dat),
-        ),
+    "links": Kind(
+        "movies",
+        {"movie_id": "integer", "imdb_id": "text", "tmdb_id": "integer"},
+        parse_link,
+        write_links,
     ),
-    Layout(
-        "100k",
-        (FileSpec("u.item", MOVIES, read_100k_items), FileSpec("u.data", RATINGS, read_tsv)),
-        requires=("u.genre",),
+    "ratings": Kind(
+        "ratings",
+        {"user_id": "integer", "movie_id": "integer", "score": "numeric(2, 1)", "ts": "bigint"},
+        functools.partial(parse_rating, min_score=_MIN_SCORE, max_score=_MAX_SCORE),
+        write_ratings,
     ),
-)
-DATASET_FILES = frozenset(
-    name for layout in LAYOUTS for name in (*(f.name for f in layout.files), *layout.requires)
-)
-_SEARCH_DEPTH = 3
-
-
-def find_dataset(*, folder: Path, source: str) -> tuple[Layout, Path]:
-    """The layout and the folder holding it, searching a few levels below `folder`."""
-    found = []
-    for directory, subdirectories, files in os.walk(folder):
-        depth = len(Path(directory).relative_to(folder).parts)
-        subdirectories[:] = sorted(subdirectories) if depth < _SEARCH_DEPTH else []
-        found += [(layout, Path(directory)) for layout in LAYOUTS if layout.marker in files]
-    markers = ", ".join(layout.marker for layout in LAYOUTS)
-    if not found:
-        raise SourceError(f"No MovieLens dataset ({markers}) found in {source}.")
-    if len(found) > 1:
-        places = ", ".join(str(path.relative_to(folder)) for _, path in found)
-        raise SourceError(f"{source} holds several MovieLens datasets ({places}); choose one.")
-    layout, dataset = found[0]
-    for name in layout.requires:
-        if not (dataset / name).is_file():
-            raise SourceError(f"{source} has {layout.marker} but not {name}, which it needs.")
-    return layout, dataset
+    "tags": Kind(
+        "movie tag lists",
+        {"user_id": "integer", "movie_id": "integer", "tag": "text", "ts": "bigint"},
+        functools.partial(parse_tag, tag_length=_TAG_LENGTH),
+        write_tags,
+    ),
+}
 
 
 # Services
@@ -517,24 +367,33 @@ def movielens_import(*, source: str, progress: Progress) -> ImportReport:
 
 
 def _import_file(*, spec: FileSpec, path: Path, progress: Progress) -> FileReport:
-    report = FileReport(name=spec.name, noun=spec.kind.noun)
+    kind = KINDS[spec.kind]
+    report = FileReport(name=spec.name, noun=kind.noun)
     total = _count_lines(path)
     progress.stage(f"Reading {spec.name}", total=total)
     with transaction.atomic(), connection.cursor() as cursor:
-        create_staging_table(cursor, name=STAGE, columns={"line": "integer", **spec.kind.columns})
+        create_staging_table(cursor, name=STAGE, columns={"line": "integer", **kind.columns})
         copy_rows(
             cursor,
             table=STAGE,
-            columns=["line", *spec.kind.columns],
-            rows=_parsed_rows(spec=spec, path=path, total=total, report=report, progress=progress),
+            columns=["line", *kind.columns],
+            rows=_parsed_rows(
+                spec=spec, kind=kind, path=path, total=total, report=report, progress=progress
+            ),
         )
-        progress.stage(f"Writing {spec.kind.noun} from {spec.name}")
-        spec.kind.write(cursor, report)
+        progress.stage(f"Writing {kind.noun} from {spec.name}")
+        kind.write(cursor, report)
     return report
 
 
 def _parsed_rows(
-    *, spec: FileSpec, path: Path, total: int, report: FileReport, progress: Progress
+    *,
+    spec: FileSpec,
+    kind: Kind,
+    path: Path,
+    total: int,
+    report: FileReport,
+    progress: Progress,
 ) -> Iterator[tuple]:
     reported_line = 0  # progress counts lines, as `total` does
     for line, fields in spec.read(path):
@@ -545,7 +404,7 @@ def _parsed_rows(
         try:
             if isinstance(fields, BadRow):
                 raise fields
-            values = spec.kind.parse(fields)
+            values = kind.parse(fields)
         except BadRow as exc:
             report.problem(line, str(exc))
             continue

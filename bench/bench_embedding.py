@@ -27,7 +27,7 @@ ROUNDS = 2  # alternate bare and pipeline runs; the best of each absorbs CPU noi
 def ensure_movielens(source: Path, at_least: int) -> None:
     if Movie.objects.count() >= at_least:
         return
-    from ratings.movielens import movielens_import
+    from ratings.movielens.service import movielens_import
 
     print(f"importing {source} ...", flush=True)
     print(movielens_import(source=str(source), progress=NullProgress()).summary(), flush=True)

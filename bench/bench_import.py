@@ -19,7 +19,7 @@ from django.db import connection
 
 from bench._db import bench_database
 from jobs.progress import NullProgress, Progress
-from ratings.movielens import ImportReport, movielens_import
+from ratings.movielens.service import ImportReport, movielens_import
 
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 BENCH_DATABASE = "movierec_bench"

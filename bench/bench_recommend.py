@@ -28,7 +28,7 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.services import movies_embed_dirty
 from jobs.progress import NullProgress
-from ratings.movielens import movielens_import
+from ratings.movielens.service import movielens_import
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.services import training_run_train
 

@@ -30,7 +30,7 @@ from bench._db import bench_database
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from ratings.movielens import movielens_import
+from ratings.movielens.service import movielens_import
 from recommendations.hybrid import recommend_for_user
 from recommendations.services import training_run_train
 from recommendations.synthetic import USERNAME_PREFIX, synthetic_generate

@@ -12,7 +12,7 @@ from catalog.importers.tmdb import tmdb_metadata_import
 from catalog.models import Movie
 from catalog.tasks import embedding_job_start
 from jobs.progress import TqdmProgress
-from ratings.movielens import movielens_import
+from ratings.movielens.service import movielens_import
 from recommendations.selectors import training_in_flight, training_is_stale
 from recommendations.tasks import training_job_start
 

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from jobs.models import Job
 from jobs.services import job_running, job_set_message, job_start
-from ratings.movielens import movielens_import
+from ratings.movielens.service import movielens_import
 
 # An import of ml-25m takes minutes; the limits only stop a stuck one.
 IMPORT_TIME_LIMIT_SECONDS = 2 * 60 * 60

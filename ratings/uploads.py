@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from jobs.models import Job
-from ratings.movielens import LAYOUTS
+from ratings.movielens.layouts import LAYOUTS
 from ratings.tasks import movielens_import_enqueue
 
 _MARKERS = frozenset(layout.marker for layout in LAYOUTS)

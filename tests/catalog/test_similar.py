@@ -131,7 +131,7 @@ def test_toy_story_2_is_among_the_neighbours_of_toy_story_in_ml_latest_small():
     if not os.path.isdir(ML_LATEST_SMALL):
         pytest.skip(f"{ML_LATEST_SMALL} is not present")
     from catalog.services import movies_embed_dirty
-    from ratings.movielens import movielens_import
+    from ratings.movielens.service import movielens_import
 
     movielens_import(source=ML_LATEST_SMALL, progress=NullProgress())
     assert movies_embed_dirty(progress=NullProgress()).remaining == 0

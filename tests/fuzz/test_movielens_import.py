@@ -15,7 +15,7 @@ from catalog.importers.sources import MAX_UNCOMPRESSED_BYTES, SourceError
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from ratings.movielens import ImportReport, movielens_import
+from ratings.movielens.service import ImportReport, movielens_import
 from tests.ratings.movielens_fixtures import CSV_MOVIES, CSV_RATINGS, write_lines
 
 pytestmark = pytest.mark.django_db

@@ -1,13 +1,24 @@
 """Tiny MovieLens datasets, one per layout, written by the tests into a folder.
 
 Each writer returns the folder it filled. The data is small enough to check by
-hand; the docstrings say what the importer should make of it.
+hand; the docstrings say what the importer should make of it. At the end, the
+helpers the importer tests share: run an import and read back what it wrote.
 """
 
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+
+from django.db import connection
+
+from accounts.models import User
+from catalog.models import Genre, Movie
+from jobs.progress import NullProgress
+from ratings.models import Rating
+from ratings.movielens.service import ImportReport, movielens_import
 
 
 def write_lines(path: Path, lines: list[str], *, encoding: str = "utf-8") -> Path:
@@ -130,3 +141,56 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "") -> Path:
             if path.is_file():
                 zf.write(path, prefix + path.relative_to(folder).as_posix())
     return archive
+
+
+# Running an import and reading back what it wrote
+
+
+def run_import(source) -> ImportReport:
+    return movielens_import(source=str(source), progress=NullProgress())
+
+
+def counts(report: ImportReport, name: str) -> tuple[int, int, int, int, int]:
+    """(rows, inserted, updated, unchanged, skipped) of one file."""
+    file = next(f for f in report.files if f.name == name)
+    return file.rows, file.inserted, file.updated, file.unchanged, file.skipped
+
+
+def movies() -> dict[int, Movie]:
+    return {m.movielens_id: m for m in Movie.objects.prefetch_related("genres")}
+
+
+def genre_names(movie: Movie) -> set[str]:
+    return {genre.name for genre in movie.genres.all()}
+
+
+def scores() -> dict[tuple[int, int], Decimal]:
+    return {
+        (r.user.movielens_id, r.movie.movielens_id): r.score
+        for r in Rating.objects.select_related("user", "movie")
+    }
+
+
+def aggregates() -> dict[int, tuple[int, Decimal, float | None]]:
+    return {
+        m.movielens_id: (m.rating_count, m.rating_sum, m.rating_mean) for m in Movie.objects.all()
+    }
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of the tables the import writes, with xmin: a rewritten row gets a new one."""
+    state = {}
+    with connection.cursor() as cursor:
+        for model in (Movie, Movie.genres.through, Genre, User, Rating):
+            table = model._meta.db_table
+            cursor.execute(f"SELECT xmin::text, * FROM {table} ORDER BY id")
+            state[table] = cursor.fetchall()
+    return state
+
+
+def assert_nothing_written() -> None:
+    assert (Movie.objects.count(), Rating.objects.count(), User.objects.count()) == (0, 0, 0)
+
+
+def at(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importers.sources import SourceError
 from jobs.progress import TqdmProgress
-from ratings.movielens import movielens_import
+from ratings.movielens.service import movielens_import
 
 
 class Command(BaseCommand):

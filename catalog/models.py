@@ -9,6 +9,19 @@ from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 384
 
+# A movie is visible (shown in lists, search and recommendations) unless staff hid it.
+# The rule has two spellings and no others: MovieQuerySet.visible() for the ORM, and
+# VISIBLE_MOVIE_SQL for raw SQL, a condition on the movie table under the alias given by
+# .format(movie=...), e.g. VISIBLE_MOVIE_SQL.format(movie="m") in "FROM catalog_movie m".
+# tests/catalog/test_models.py checks that the two agree.
+VISIBLE_MOVIE_SQL = "(NOT {movie}.is_hidden)"
+
+
+class MovieQuerySet(models.QuerySet):
+    def visible(self) -> "MovieQuerySet":
+        """The movies users may see. From another model, filter on `movie__in=` this."""
+        return self.filter(is_hidden=False)
+
 
 class Genre(models.Model):
     name = models.CharField(max_length=64, unique=True)
@@ -94,6 +107,8 @@ class Movie(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MovieQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "year"]

@@ -18,7 +18,7 @@ from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from catalog.models import EMBEDDING_DIMENSIONS, Movie
+from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
 from core.vectors import decode_vector, unit_rows
 from ratings.models import NotInterested, Rating, WatchlistItem
@@ -78,8 +78,9 @@ def recommender_check(
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
                    {CATALOGUE_VERSION_SQL},
                    {" || ';' || ".join(lists)},
-                   ARRAY(SELECT id FROM {Movie._meta.db_table}
-                          WHERE id = ANY(%(movies)s::bigint[]) AND NOT is_hidden)
+                   ARRAY(SELECT m.id FROM {Movie._meta.db_table} m
+                          WHERE m.id = ANY(%(movies)s::bigint[])
+                            AND {VISIBLE_MOVIE_SQL.format(movie="m")})
             """,
             {"user": user_id, "movies": list(movie_ids)},
         )

@@ -8,6 +8,9 @@ from django.utils.functional import cached_property
 from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 384
+# Plausible release years (the movie_year_plausible constraint); forms, the API and importers
+# accept no others.
+MIN_YEAR, MAX_YEAR = 1870, 2100
 
 # A movie is visible (shown in lists, search and recommendations) unless staff hid it.
 # The rule has two spellings and no others: MovieQuerySet.visible() for the ORM, and
@@ -137,7 +140,7 @@ class Movie(models.Model):
                 condition=Q(rating_sum__gte=0), name="movie_rating_sum_nonnegative"
             ),
             models.CheckConstraint(
-                condition=Q(year__isnull=True) | Q(year__gte=1870, year__lte=2100),
+                condition=Q(year__isnull=True) | Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR),
                 name="movie_year_plausible",
             ),
         ]

@@ -7,6 +7,8 @@ from django.db.models.functions import Cast, NullIf
 from django.utils.functional import cached_property
 from pgvector.django import HnswIndex, VectorField
 
+# The size of Movie.embedding (schema: changing it takes a migration), which the configured
+# EMBEDDING_MODEL must produce; the one definition of it.
 EMBEDDING_DIMENSIONS = 384
 # Plausible release years (the movie_year_plausible constraint); forms, the API and importers
 # accept no others.

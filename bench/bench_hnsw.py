@@ -19,7 +19,7 @@ from bench._db import bench_database
 from bench.bench_embedding import ensure_movielens
 from catalog import embedding, selectors
 from catalog.filters import MovieFilters
-from catalog.models import Movie
+from catalog.models import VISIBLE_MOVIE_SQL, Movie
 from jobs.progress import TqdmProgress
 
 DATABASE = "movierec_bench_hnsw"
@@ -27,10 +27,10 @@ SOURCE = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-
 QUERIES = 200
 K = 10
 EF_SEARCHES = (40, 64, 100, 200)
-NEAREST_SQL = """
-    SELECT id FROM catalog_movie
-    WHERE NOT is_hidden AND embedding IS NOT NULL AND id <> %s
-    ORDER BY embedding <=> %s::vector LIMIT %s
+NEAREST_SQL = f"""
+    SELECT m.id FROM {Movie._meta.db_table} m
+    WHERE {VISIBLE_MOVIE_SQL.format(movie="m")} AND m.embedding IS NOT NULL AND m.id <> %s
+    ORDER BY m.embedding <=> %s::vector LIMIT %s
 """
 
 

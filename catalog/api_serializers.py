@@ -7,10 +7,8 @@ from rest_framework import serializers
 
 from catalog.api_selectors import MOVIE_ORDERINGS
 from catalog.filters import MovieFilters
-from catalog.models import Movie
+from catalog.models import MAX_YEAR, MIN_YEAR, Movie
 
-# The years a movie may have (the movie_year_plausible constraint).
-YEAR_MIN, YEAR_MAX = 1870, 2100
 MAX_K = 100
 
 
@@ -128,7 +126,7 @@ class ScoredMovieListSerializer(serializers.Serializer):
 
 
 @extend_schema_field(
-    {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX - 10, "multipleOf": 10}
+    {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR - 10, "multipleOf": 10}
 )
 class DecadeField(serializers.IntegerField):
     """A decade by its first year, e.g. 1990 for 1990-1999."""
@@ -141,9 +139,9 @@ class MovieFiltersSerializer(serializers.Serializer):
     genre = serializers.CharField(
         required=False, allow_blank=True, help_text="Genre name, case-insensitive."
     )
-    decade = DecadeField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX - 10)
-    year_min = serializers.IntegerField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
-    year_max = serializers.IntegerField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    decade = DecadeField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR - 10)
+    year_min = serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    year_max = serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     def validate_decade(self, decade: int) -> int:
         try:

@@ -62,7 +62,7 @@ def movie_featured_list() -> QuerySet[Movie]:
 def genre_names() -> list[str]:
     """Genres that have at least one visible movie, for filters and onboarding."""
     return list(
-        Genre.objects.filter(movies__is_hidden=False)
+        Genre.objects.filter(movies__in=Movie.objects.visible())
         .exclude(name__startswith="(")  # MovieLens' "(no genres listed)"
         .distinct()
         .order_by("name")

@@ -18,6 +18,8 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from catalog.models import EMBEDDING_DIMENSIONS
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -78,12 +80,12 @@ def load_model(name: str) -> SentenceTransformer:
     # Renamed in sentence-transformers 6; the old name still works but warns.
     dimension_of = getattr(model, "get_embedding_dimension", None)
     dimensions = (dimension_of or model.get_sentence_embedding_dimension)()
-    if dimensions != settings.EMBEDDING_DIMENSIONS:
+    if dimensions != EMBEDDING_DIMENSIONS:
         raise ImproperlyConfigured(
             f"EMBEDDING_MODEL={name!r} makes {dimensions}-dimensional embeddings, but "
-            f"Movie.embedding is vector({settings.EMBEDDING_DIMENSIONS}). Choose a "
-            f"{settings.EMBEDDING_DIMENSIONS}-dimensional model, or change EMBEDDING_DIMENSIONS "
-            "with a migration of the column and its HNSW index."
+            f"Movie.embedding is vector({EMBEDDING_DIMENSIONS}). Choose a "
+            f"{EMBEDDING_DIMENSIONS}-dimensional model, or change catalog.models."
+            "EMBEDDING_DIMENSIONS with a migration of the column and its HNSW index."
         )
     return model
 

@@ -2,8 +2,9 @@ from django import forms
 
 from catalog.browse import DEFAULT_SORT, SORTS
 from catalog.filters import MovieFilters
+from catalog.models import MAX_YEAR, MIN_YEAR
 
-YEAR_BOUNDS = {"min_value": 1870, "max_value": 2100}
+YEAR_BOUNDS = {"min_value": MIN_YEAR, "max_value": MAX_YEAR}
 RELEVANCE = "relevance"
 
 

@@ -7,7 +7,25 @@ from django.db.models.functions import Cast, NullIf
 from django.utils.functional import cached_property
 from pgvector.django import HnswIndex, VectorField
 
+# The size of Movie.embedding (schema: changing it takes a migration), which the configured
+# EMBEDDING_MODEL must produce; the one definition of it.
 EMBEDDING_DIMENSIONS = 384
+# Plausible release years (the movie_year_plausible constraint); forms, the API and importers
+# accept no others.
+MIN_YEAR, MAX_YEAR = 1870, 2100
+
+# A movie is visible (shown in lists, search and recommendations) unless staff hid it.
+# The rule has two spellings and no others: MovieQuerySet.visible() for the ORM, and
+# VISIBLE_MOVIE_SQL for raw SQL, a condition on the movie table under the alias given by
+# .format(movie=...), e.g. VISIBLE_MOVIE_SQL.format(movie="m") in "FROM catalog_movie m".
+# tests/catalog/test_models.py checks that the two agree.
+VISIBLE_MOVIE_SQL = "(NOT {movie}.is_hidden)"
+
+
+class MovieQuerySet(models.QuerySet):
+    def visible(self) -> "MovieQuerySet":
+        """The movies users may see. From another model, filter on `movie__in=` this."""
+        return self.filter(is_hidden=False)
 
 
 class Genre(models.Model):
@@ -95,6 +113,8 @@ class Movie(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = MovieQuerySet.as_manager()
+
     class Meta:
         ordering = ["title", "year"]
         indexes = [
@@ -122,7 +142,7 @@ class Movie(models.Model):
                 condition=Q(rating_sum__gte=0), name="movie_rating_sum_nonnegative"
             ),
             models.CheckConstraint(
-                condition=Q(year__isnull=True) | Q(year__gte=1870, year__lte=2100),
+                condition=Q(year__isnull=True) | Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR),
                 name="movie_year_plausible",
             ),
         ]

@@ -49,7 +49,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
     query = " ".join(query.split())
     if not query:
         raise ValueError("Search query is empty.")
-    visible = Movie.objects.filter(is_hidden=False)
+    visible = Movie.objects.visible()
     if filters is not None and not filters.is_empty:
         visible = visible.filter(pk__in=Movie.objects.filter(filters.q()).values("pk"))
     vector = embedding.encode_query(query)

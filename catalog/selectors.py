@@ -11,7 +11,7 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from catalog.filters import MovieFilters
-from catalog.models import Genre, Movie
+from catalog.models import VISIBLE_MOVIE_SQL, Genre, Movie
 
 # Large columns no page or API response shows: loading them would double a fetch's time.
 UNSHOWN_FIELDS = ("embedding", "search_vector", "title_trigrams")
@@ -26,7 +26,7 @@ CATALOGUE_VERSION_SQL = f"(SELECT max(updated_at) FROM {Movie._meta.db_table})"
 def movie_visible_list() -> QuerySet[Movie]:
     """Movies shown to users, most rated first, with genres fetched in one extra query."""
     return (
-        Movie.objects.filter(is_hidden=False)
+        Movie.objects.visible()
         .defer(*UNSHOWN_FIELDS)
         .order_by("-rating_count", "title")
         .prefetch_related("genres")
@@ -53,7 +53,7 @@ def _visible_with_genre_names_sql() -> str:
                       WHERE mg.{genres.m2m_column_name()} = m.id
                       ORDER BY g.name) AS genre_names
           FROM {Movie._meta.db_table} AS m
-         WHERE m.id = ANY(%s::bigint[]) AND NOT m.is_hidden
+         WHERE m.id = ANY(%s::bigint[]) AND {VISIBLE_MOVIE_SQL.format(movie="m")}
     """
 
 
@@ -182,7 +182,7 @@ def _nearest_queryset(
     exclude_ids: Collection[int],
     only_if: Exists | None,
 ) -> QuerySet[Movie]:
-    queryset = Movie.objects.filter(is_hidden=False, embedding__isnull=False)
+    queryset = Movie.objects.visible().filter(embedding__isnull=False)
     if only_if is not None:
         queryset = queryset.filter(only_if)
     if exclude_ids:

@@ -280,7 +280,6 @@ MOVIELENS_SOURCE = env.str(
 )
 TMDB_METADATA_PATH = env.str("TMDB_METADATA_PATH", default="")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
-EMBEDDING_DIMENSIONS = 384
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 
 # The JSON API under /api/v1/ (docs/api.md). Token auth comes first so that a request without

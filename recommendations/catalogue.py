@@ -23,7 +23,7 @@ import numpy as np
 from django.db import connection
 
 from catalog.filters import MovieFilters
-from catalog.models import EMBEDDING_DIMENSIONS, Genre, Movie
+from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Genre, Movie
 from core.process_copy import ProcessCopy
 from core.vectors import VECTOR_HEADER_BYTES, decode_vectors, sorted_positions, unit_rows
 from recommendations.selectors import Candidates
@@ -107,7 +107,7 @@ def catalogue_build() -> Catalogue:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT m.id, m.is_hidden, m.year, m.rating_count,
+            SELECT m.id, {VISIBLE_MOVIE_SQL.format(movie="m")}, m.year, m.rating_count,
                    coalesce(array_agg(g.name) FILTER (WHERE g.id IS NOT NULL), '{{}}'),
                    coalesce(vector_send(m.embedding), %s)
               FROM {movie_table} m
@@ -129,7 +129,7 @@ def catalogue_build() -> Catalogue:
     vectors = unit_rows(decode_vectors([row[5] for row in rows], EMBEDDING_DIMENSIONS))
     return Catalogue(
         movie_ids=movie_ids,
-        visible=np.fromiter((not row[1] for row in rows), dtype=bool, count=n),
+        visible=np.fromiter((row[1] for row in rows), dtype=bool, count=n),
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
         genres=genres,
         rating_counts=rating_counts,

@@ -103,7 +103,7 @@ def rating_count(*, user) -> int:
 def recent_liked_movie(*, user) -> Movie | None:
     """The film behind "Because you liked X": the user's latest rating of LIKED_SCORE or more."""
     rating = (
-        Rating.objects.filter(user=user, score__gte=LIKED_SCORE, movie__is_hidden=False)
+        Rating.objects.filter(user=user, score__gte=LIKED_SCORE, movie__in=Movie.objects.visible())
         .select_related("movie")
         .order_by("-updated_at", "-pk")
         .first()

@@ -240,9 +240,9 @@ def title_keys(title: str) -> set[str]:
 def _match(rows: list[Row], report: RatingImportReport) -> None:
     by_imdb: dict[str, list[int]] = defaultdict(list)
     imdb_ids = {row.imdb_id for row in rows if row.imdb_id}
-    for movie_id, imdb_id in Movie.objects.filter(
-        is_hidden=False, imdb_id__in=imdb_ids
-    ).values_list("pk", "imdb_id"):
+    for movie_id, imdb_id in (
+        Movie.objects.visible().filter(imdb_id__in=imdb_ids).values_list("pk", "imdb_id")
+    ):
         by_imdb[imdb_id].append(movie_id)
 
     # An IMDb id the catalogue lacks (or shares) falls back to the title, like a Letterboxd row.
@@ -270,7 +270,7 @@ def _title_index(rows) -> dict[str, dict[int | None, set[int]]]:
     rows = list(rows)
     if not rows:
         return {}
-    movies = Movie.objects.filter(is_hidden=False)
+    movies = Movie.objects.visible()
     years = {row.year for row in rows}
     if None not in years:  # a row without a year could be any movie; else only nearby years
         movies = movies.filter(

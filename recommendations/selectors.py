@@ -18,8 +18,9 @@ from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from catalog.models import EMBEDDING_DIMENSIONS, Movie
+from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
+from core.locks import AdvisoryLock
 from core.vectors import decode_vector, unit_rows
 from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.models import TrainingRun
@@ -78,8 +79,9 @@ def recommender_check(
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
                    {CATALOGUE_VERSION_SQL},
                    {" || ';' || ".join(lists)},
-                   ARRAY(SELECT id FROM {Movie._meta.db_table}
-                          WHERE id = ANY(%(movies)s::bigint[]) AND NOT is_hidden)
+                   ARRAY(SELECT m.id FROM {Movie._meta.db_table} m
+                          WHERE m.id = ANY(%(movies)s::bigint[])
+                            AND {VISIBLE_MOVIE_SQL.format(movie="m")})
             """,
             {"user": user_id, "movies": list(movie_ids)},
         )
@@ -110,15 +112,14 @@ def training_is_stale() -> bool:
     return (count, latest) != seen
 
 
-# A training run holds the advisory lock (TRAINING_RUN_LOCK, run id) on its database session
-# while it trains. PostgreSQL releases it when that session ends, however the worker died,
-# so a run still marked running without its lock is one nobody will finish.
-TRAINING_RUN_LOCK = 7301
+# A training run holds the advisory lock (AdvisoryLock.TRAINING_RUN, run id) on its database
+# session while it trains. PostgreSQL releases it when that session ends, however the worker
+# died, so a run still marked running without its lock is one nobody will finish.
 _LOCKED_RUN_IDS = RawSQL(
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND classid = %s::oid AND objsubid = 2"
     " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-    [TRAINING_RUN_LOCK],
+    [int(AdvisoryLock.TRAINING_RUN)],
 )
 
 

@@ -8,16 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
 from recommendations.models import TrainingRun
-from recommendations.selectors import (
-    TRAINING_RUN_LOCK,
-    rating_triples,
-    ratings_watermark,
-    training_runs_orphaned,
-)
+from recommendations.selectors import rating_triples, ratings_watermark, training_runs_orphaned
 
 # --- Model versions --------------------------------------------------------------------
 
@@ -77,7 +73,7 @@ def training_run_train(
 def _training_run_lock(function: str, *, run_id: int) -> None:
     """Take or release the session lock that marks the run as being trained (selectors)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [TRAINING_RUN_LOCK, run_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [int(AdvisoryLock.TRAINING_RUN), run_id])
 
 
 def training_run_activate(*, run: TrainingRun) -> TrainingRun:

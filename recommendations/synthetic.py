@@ -50,7 +50,7 @@ def _catalogue() -> tuple[np.ndarray, np.ndarray]:
         ratings__user__movielens_id__lt=MOVIELENS_ID_OFFSET
     )
     ids = list(
-        Movie.objects.filter(is_hidden=False)
+        Movie.objects.visible()
         .annotate(real_ratings=Count("ratings", filter=real))
         .order_by("-real_ratings", "pk")
         .values_list("pk", flat=True)

@@ -124,13 +124,16 @@ def movie_map(*, user, recommended_ids: Iterable[int] = ()) -> dict:
     if basis is None:
         return {"points": [], "explained": [0.0, 0.0]}
     rated = dict(
-        Rating.objects.filter(user=user, movie__embedding__isnull=False, movie__is_hidden=False)
+        Rating.objects.filter(
+            user=user, movie__in=Movie.objects.visible().filter(embedding__isnull=False)
+        )
         .order_by("-updated_at")
         .values_list("movie_id", "score")[:MAP_MAX_RATED]
     )
     recommended = [movie_id for movie_id in recommended_ids if movie_id not in rated]
     popular = list(
-        Movie.objects.filter(is_hidden=False, embedding__isnull=False)
+        Movie.objects.visible()
+        .filter(embedding__isnull=False)
         .order_by("-rating_count", "pk")
         .values_list("pk", flat=True)[:MAP_BACKGROUND]
     )
@@ -145,7 +148,8 @@ def movie_map(*, user, recommended_ids: Iterable[int] = ()) -> dict:
 
 def project(basis: Basis, kinds: dict[int, str], scores: dict[int, Decimal]) -> list[dict]:
     rows = list(
-        Movie.objects.filter(pk__in=kinds, is_hidden=False, embedding__isnull=False)
+        Movie.objects.visible()
+        .filter(pk__in=kinds, embedding__isnull=False)
         .order_by("pk")
         .values_list("pk", "title", "year", _embedding_bytes())
     )

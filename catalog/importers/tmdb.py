@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from catalog.importers.sql import copy_rows, create_staging_table
-from catalog.models import Movie
+from catalog.models import MAX_YEAR, MIN_YEAR, Movie
 from jobs.progress import Progress
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ T = TypeVar("T")
 # Some overviews run to many kilobytes; the csv default (128 KiB) is a per-field cap,
 # and 2**31 - 1 is the largest value every platform's C long accepts.
 # Mirrors the `movie_year_plausible` check constraint, so one bad date cannot abort the UPDATE.
-_YEAR_RANGE = range(1870, 2101)
+_YEAR_RANGE = range(MIN_YEAR, MAX_YEAR + 1)
 _RUNTIME_MAX = 32767  # PositiveSmallIntegerField
 _IMDB_ID = re.compile(r"tt(\d+)")
 _KEYWORDS_SIDECAR = "keywords.csv"

@@ -13,14 +13,14 @@ import pytest
 from django.db.models import Count, Sum
 
 from accounts.models import User
-from catalog.models import Movie
+from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from recommendations.services import training_run_train
 from recommendations.training import AlsParams
 from tests.factories import GenreFactory, MovieFactory
 
-DIMENSIONS = 384
+DIMENSIONS = EMBEDDING_DIMENSIONS
 SMALL_ALS = AlsParams(factors=8, iterations=8, regularization=0.1, alpha=2.0)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer
-MIN_YEAR, MAX_YEAR = 1870, 2100  # the movie_year_plausible constraint
 MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01; larger values would overflow to_timestamp()
 NO_GENRES = {"(no genres listed)", "unknown"}  # csv/dat and ml-100k spellings of "none"
 
@@ -26,13 +25,16 @@ _YEAR = re.compile(r"\s*\((\d{4})(?:\s*[-–—]\s*(?:\d{4})?)?\)$")
 _TRAILING_ARTICLE = re.compile(r"(?P<title>.+?), (?P<article>The|A|An)(?P<alias>\s+\(.*\))?")
 
 
-def parse_title(raw: str) -> tuple[str, int | None]:
-    """Split "Godfather, The (1972)" into ("The Godfather", 1972); the year may be missing."""
+def parse_title(raw: str, *, years: range) -> tuple[str, int | None]:
+    """Split "Godfather, The (1972)" into ("The Godfather", 1972); the year may be missing.
+
+    `years` are the plausible ones (the catalogue's constraint, passed in by the writers).
+    """
     title = raw.strip()
     year = None
     match = _YEAR.search(title)
     # A number outside the plausible years, as in "Year (1000)", stays part of the title.
-    if match and MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+    if match and int(match.group(1)) in years:
         year = int(match.group(1))
         title = title[: match.start()].strip()
     article = _TRAILING_ARTICLE.fullmatch(title)
@@ -87,10 +89,10 @@ def _text(value: str, what: str, max_length: int) -> str:
     return value
 
 
-def parse_movie(fields: list[str], *, title_length: int, genre_length: int) -> tuple:
+def parse_movie(fields: list[str], *, title_length: int, genre_length: int, years: range) -> tuple:
     _expect_columns(fields, 3)
     movie_id = _id(fields[0], "movie id")
-    title, year = parse_title(fields[1])
+    title, year = parse_title(fields[1], years=years)
     genres: dict[str, None] = {}  # ordered set: "A|B|A" is A, B
     for name in fields[2].split("|"):
         name = name.strip()

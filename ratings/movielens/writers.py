@@ -23,7 +23,7 @@ from catalog.importers.sql import (
     reject_rows,
     upsert,
 )
-from catalog.models import Genre, Movie
+from catalog.models import MAX_YEAR, MIN_YEAR, Genre, Movie
 from ratings.models import MAX_SCORE, MIN_SCORE, Rating
 from ratings.movielens.parsing import parse_link, parse_movie, parse_rating, parse_tag
 from ratings.services import movie_rating_counters_lock, movie_rating_counters_recount
@@ -289,7 +289,12 @@ KINDS = {
     "movies": Kind(
         "movies",
         {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
-        functools.partial(parse_movie, title_length=_TITLE_LENGTH, genre_length=_GENRE_LENGTH),
+        functools.partial(
+            parse_movie,
+            title_length=_TITLE_LENGTH,
+            genre_length=_GENRE_LENGTH,
+            years=range(MIN_YEAR, MAX_YEAR + 1),
+        ),
         write_movies,
     ),
     "links": Kind(

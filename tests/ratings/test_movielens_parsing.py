@@ -2,6 +2,7 @@
 
 import pytest
 
+from catalog.models import MAX_YEAR, MIN_YEAR
 from ratings.movielens.parsing import parse_title
 
 # Titles
@@ -33,4 +34,4 @@ from ratings.movielens.parsing import parse_title
     ],
 )
 def test_parse_title(raw, expected):
-    assert parse_title(raw) == expected
+    assert parse_title(raw, years=range(MIN_YEAR, MAX_YEAR + 1)) == expected

@@ -65,7 +65,7 @@ class MovieSummarySerializer(serializers.ModelSerializer):
 
 
 class ViewerStateSerializer(serializers.Serializer):
-    """What the requesting user did with the movie (recommendations.personal.MovieState)."""
+    """What the requesting user did with the movie (ratings.selectors.MovieState)."""
 
     score = serializers.DecimalField(
         max_digits=2,

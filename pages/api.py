@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from catalog.api import movie_or_404
 from catalog.api_serializers import MovieDetailSerializer
-from recommendations.personal import movie_state
+from ratings.selectors import movie_state
 
 
 class MovieDetailView(APIView):

@@ -16,14 +16,9 @@ from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
 from pages.health import health_report
+from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
-from recommendations.personal import (
-    ONBOARDING_TARGET,
-    movie_cards_annotate,
-    movie_state,
-    rating_count,
-    recent_liked_movie,
-)
+from recommendations.personal import ONBOARDING_TARGET, recent_liked_movie
 
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row

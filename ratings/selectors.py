@@ -1,14 +1,28 @@
-"""Reads for ratings and lists: "download my data"."""
+"""Reads for ratings and lists: a user's lists and their sorts, what they said about
+movies (for cards and pages), and "download my data"."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Model
+from django.db.models import (
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.filters import MovieFilters
+from catalog.models import Movie
 from ratings.models import NotInterested, Rating, WatchlistItem
 
 EXPORT_FORMAT_VERSION = 1
@@ -68,3 +82,111 @@ def user_data_export(*, user: User) -> dict[str, Any]:
         )
         export[key] = [{name: _json_ready(value) for name, value in row.items()} for row in rows]
     return export
+
+
+# List sorts: key -> (label, ordering); "date" is when it was rated or added.
+RATING_SORTS = {
+    "date": ("Recently rated", ("-updated_at", "-pk")),
+    "score": ("Highest score", ("-score", "-updated_at", "-pk")),
+    "title": ("Title A–Z", ("movie__title", "movie__year", "pk")),
+    "year": ("Newest film", ("-movie__year", "movie__title", "pk")),
+}
+WATCHLIST_SORTS = {
+    "date": ("Recently added", ("-created_at", "-pk")),
+    "score": ("Highest rated", (F("movie__rating_mean").desc(nulls_last=True), "-pk")),
+    "title": ("Title A–Z", ("movie__title", "movie__year", "pk")),
+    "year": ("Newest film", ("-movie__year", "movie__title", "pk")),
+}
+
+
+def rating_list(*, user) -> QuerySet[Rating]:
+    return Rating.objects.filter(user=user).select_related("movie").order_by("-updated_at")
+
+
+def watchlist_list(*, user) -> QuerySet[WatchlistItem]:
+    return WatchlistItem.objects.filter(user=user).select_related("movie")
+
+
+def not_interested_list(*, user) -> QuerySet[NotInterested]:
+    return NotInterested.objects.filter(user=user).select_related("movie")
+
+
+def rating_scores(*, user, movie_ids: Collection[int]) -> dict[int, Decimal]:
+    """The user's score for each of `movie_ids` they rated, in one query."""
+    if not user.is_authenticated or not movie_ids:
+        return {}
+    return dict(
+        Rating.objects.filter(user=user, movie_id__in=movie_ids).values_list("movie_id", "score")
+    )
+
+
+def movie_cards_annotate(*, user, movies: Iterable[Movie]) -> None:
+    """Everything the movie card shows, for all cards at once: genre names (one query, for
+    the movies that were not loaded with them) and `my_score`, the user's rating (one query)."""
+    movies = list(movies)
+    # Movie.genre_names is a cached_property: a value in __dict__ came with the movie.
+    prefetch_related_objects([m for m in movies if "genre_names" not in m.__dict__], "genres")
+    scores = rating_scores(user=user, movie_ids=[movie.pk for movie in movies])
+    for movie in movies:
+        movie.my_score = scores.get(movie.pk)
+
+
+@dataclass(frozen=True)
+class MovieState:
+    """What the user has said about one movie."""
+
+    score: Decimal | None = None
+    on_watchlist: bool = False
+    not_interested: bool = False
+
+
+def movie_state(*, user, movie: Movie) -> MovieState:
+    """Rating, watchlist and "not interested" for one movie, in one query."""
+    if not user.is_authenticated:
+        return MovieState()
+    mine = {"user": user, "movie": OuterRef("pk")}
+    row = (
+        Movie.objects.filter(pk=movie.pk)
+        .annotate(
+            score=Subquery(Rating.objects.filter(**mine).values("score")),
+            on_watchlist=Exists(WatchlistItem.objects.filter(**mine)),
+            not_interested=Exists(NotInterested.objects.filter(**mine)),
+        )
+        .values("score", "on_watchlist", "not_interested")
+        .first()
+    )
+    return MovieState(**row) if row else MovieState()
+
+
+def rating_list_sorted(*, user, sort: str) -> QuerySet[Rating]:
+    return rating_list(user=user).order_by(*RATING_SORTS[sort][1])
+
+
+def watchlist_list_sorted(*, user, sort: str) -> QuerySet[WatchlistItem]:
+    return watchlist_list(user=user).order_by(*WATCHLIST_SORTS[sort][1])
+
+
+def rating_count(*, user) -> int:
+    return Rating.objects.filter(user=user).count()
+
+
+def rating_filtered_list(
+    *,
+    user: User,
+    sort: str,
+    min_score: Decimal | None = None,
+    max_score: Decimal | None = None,
+    genre: str | None = None,
+) -> QuerySet[Rating]:
+    """The user's own ratings within a score range and a genre, in one of RATING_SORTS."""
+    ratings = rating_list_sorted(user=user, sort=sort).prefetch_related("movie__genres")
+    if min_score is not None:
+        ratings = ratings.filter(score__gte=min_score)
+    if max_score is not None:
+        ratings = ratings.filter(score__lte=max_score)
+    if genre:
+        # A semi-join: joining genres could repeat a rating once per matching genre.
+        ratings = ratings.filter(
+            movie__in=Movie.objects.filter(MovieFilters(genre=genre).q()).values("pk")
+        )
+    return ratings

@@ -28,6 +28,7 @@ from catalog.api import movie_or_404
 from core.api import ErrorSerializer, query_params
 from jobs.api_serializers import JobSerializer
 from ratings.models import NotInterested, Rating, WatchlistItem
+from ratings.selectors import not_interested_list, rating_filtered_list, watchlist_list_sorted
 from ratings.services import (
     not_interested_add,
     not_interested_remove,
@@ -36,7 +37,7 @@ from ratings.services import (
     watchlist_add,
     watchlist_remove,
 )
-from recommendations.api_selectors import group_members_get, rating_filtered_list
+from recommendations.api_selectors import group_members_get
 from recommendations.api_serializers import (
     GroupRecommendationQuerySerializer,
     KQuerySerializer,
@@ -56,9 +57,7 @@ from recommendations.hybrid import (
     recommend_for_group,
     recommend_for_user,
 )
-from recommendations.personal import watchlist_list_sorted
 from recommendations.rating_import import MAX_IMPORT_BYTES, ratings_import_file
-from recommendations.selectors import not_interested_list
 from recommendations.tasks import training_job_start
 
 # --- Ratings ---------------------------------------------------------------------------

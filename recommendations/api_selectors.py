@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
 from accounts.models import User
-from catalog.filters import MovieFilters
-from catalog.models import Movie
-from ratings.models import Rating
-from recommendations.personal import group_partner_get, rating_list_sorted
-
-
-def rating_filtered_list(
-    *,
-    user: User,
-    sort: str,
-    min_score: Decimal | None = None,
-    max_score: Decimal | None = None,
-    genre: str | None = None,
-) -> QuerySet[Rating]:
-    """The user's own ratings within a score range and a genre, in a personal.RATING_SORTS."""
-    ratings = rating_list_sorted(user=user, sort=sort).prefetch_related("movie__genres")
-    if min_score is not None:
-        ratings = ratings.filter(score__gte=min_score)
-    if max_score is not None:
-        ratings = ratings.filter(score__lte=max_score)
-    if genre:
-        # A semi-join: joining genres could repeat a rating once per matching genre.
-        ratings = ratings.filter(
-            movie__in=Movie.objects.filter(MovieFilters(genre=genre).q()).values("pk")
-        )
-    return ratings
+from recommendations.personal import group_partner_get
 
 
 def group_members_get(*, viewer: User, usernames: Sequence[str]) -> list[User]:

@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
 from ratings.models import MAX_SCORE, MIN_SCORE
+from ratings.selectors import RATING_SORTS, WATCHLIST_SORTS
 from recommendations.config import Source
 from recommendations.hybrid import Recommendation
-from recommendations.personal import RATING_SORTS, WATCHLIST_SORTS
 from recommendations.rating_import import ExportFormat
 
 # Besides the requesting user.

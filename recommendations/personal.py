@@ -1,23 +1,19 @@
-"""Reads of one user's own ratings and lists for the website's pages.
+"""Reads that start a user's recommendations: onboarding, the film behind "Because you
+liked X", and who may be picked for together. (Their ratings and lists are ratings.selectors'.)
 
-Every function takes the user explicitly and reads only that user's rows: pages
-have no way to name another user's ratings or lists.
+Every function takes the user explicitly: pages have no way to name another user's rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection
 from decimal import Decimal
-
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, prefetch_related_objects
 
 from accounts.models import User
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
-from ratings.models import NotInterested, Rating, WatchlistItem
-from recommendations.selectors import rating_list, watchlist_list
+from ratings.models import Rating
 
 # How many ratings onboarding asks for before the recommendations have something to go on.
 ONBOARDING_TARGET = 10
@@ -25,79 +21,6 @@ ONBOARDING_TARGET = 10
 ONBOARDING_POOL = 400
 # "Because you liked X" starts from a rating at least this good.
 LIKED_SCORE = Decimal("4.0")
-
-# List sorts: key -> (label, ordering); "date" is when it was rated or added.
-RATING_SORTS = {
-    "date": ("Recently rated", ("-updated_at", "-pk")),
-    "score": ("Highest score", ("-score", "-updated_at", "-pk")),
-    "title": ("Title A–Z", ("movie__title", "movie__year", "pk")),
-    "year": ("Newest film", ("-movie__year", "movie__title", "pk")),
-}
-WATCHLIST_SORTS = {
-    "date": ("Recently added", ("-created_at", "-pk")),
-    "score": ("Highest rated", (F("movie__rating_mean").desc(nulls_last=True), "-pk")),
-    "title": ("Title A–Z", ("movie__title", "movie__year", "pk")),
-    "year": ("Newest film", ("-movie__year", "movie__title", "pk")),
-}
-
-
-def rating_scores(*, user, movie_ids: Collection[int]) -> dict[int, Decimal]:
-    """The user's score for each of `movie_ids` they rated, in one query."""
-    if not user.is_authenticated or not movie_ids:
-        return {}
-    return dict(
-        Rating.objects.filter(user=user, movie_id__in=movie_ids).values_list("movie_id", "score")
-    )
-
-
-def movie_cards_annotate(*, user, movies: Iterable[Movie]) -> None:
-    """Everything the movie card shows, for all cards at once: genre names (one query, for
-    the movies that were not loaded with them) and `my_score`, the user's rating (one query)."""
-    movies = list(movies)
-    # Movie.genre_names is a cached_property: a value in __dict__ came with the movie.
-    prefetch_related_objects([m for m in movies if "genre_names" not in m.__dict__], "genres")
-    scores = rating_scores(user=user, movie_ids=[movie.pk for movie in movies])
-    for movie in movies:
-        movie.my_score = scores.get(movie.pk)
-
-
-@dataclass(frozen=True)
-class MovieState:
-    """What the user has said about one movie."""
-
-    score: Decimal | None = None
-    on_watchlist: bool = False
-    not_interested: bool = False
-
-
-def movie_state(*, user, movie: Movie) -> MovieState:
-    """Rating, watchlist and "not interested" for one movie, in one query."""
-    if not user.is_authenticated:
-        return MovieState()
-    mine = {"user": user, "movie": OuterRef("pk")}
-    row = (
-        Movie.objects.filter(pk=movie.pk)
-        .annotate(
-            score=Subquery(Rating.objects.filter(**mine).values("score")),
-            on_watchlist=Exists(WatchlistItem.objects.filter(**mine)),
-            not_interested=Exists(NotInterested.objects.filter(**mine)),
-        )
-        .values("score", "on_watchlist", "not_interested")
-        .first()
-    )
-    return MovieState(**row) if row else MovieState()
-
-
-def rating_list_sorted(*, user, sort: str) -> QuerySet[Rating]:
-    return rating_list(user=user).order_by(*RATING_SORTS[sort][1])
-
-
-def watchlist_list_sorted(*, user, sort: str) -> QuerySet[WatchlistItem]:
-    return watchlist_list(user=user).order_by(*WATCHLIST_SORTS[sort][1])
-
-
-def rating_count(*, user) -> int:
-    return Rating.objects.filter(user=user).count()
 
 
 def recent_liked_movie(*, user) -> Movie | None:

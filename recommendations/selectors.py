@@ -26,18 +26,6 @@ from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.models import TrainingRun
 
 
-def rating_list(*, user) -> QuerySet[Rating]:
-    return Rating.objects.filter(user=user).select_related("movie").order_by("-updated_at")
-
-
-def watchlist_list(*, user) -> QuerySet[WatchlistItem]:
-    return WatchlistItem.objects.filter(user=user).select_related("movie")
-
-
-def not_interested_list(*, user) -> QuerySet[NotInterested]:
-    return NotInterested.objects.filter(user=user).select_related("movie")
-
-
 def training_run_list() -> QuerySet[TrainingRun]:
     return TrainingRun.objects.defer("artifact")
 

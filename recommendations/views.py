@@ -19,6 +19,15 @@ from accounts.selectors import user_profile_get
 from catalog.browse import genre_names
 from catalog.models import Movie
 from catalog.selectors import movie_get
+from ratings.selectors import (
+    RATING_SORTS,
+    WATCHLIST_SORTS,
+    movie_cards_annotate,
+    movie_state,
+    rating_count,
+    rating_list_sorted,
+    watchlist_list_sorted,
+)
 from ratings.services import (
     not_interested_add,
     not_interested_remove,
@@ -30,18 +39,7 @@ from ratings.services import (
 from ratings.templatetags.ratings import stars
 from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
 from recommendations.hybrid import recommend_for_group, recommend_for_user
-from recommendations.personal import (
-    ONBOARDING_TARGET,
-    RATING_SORTS,
-    WATCHLIST_SORTS,
-    group_partner_get,
-    movie_cards_annotate,
-    movie_state,
-    onboarding_candidates,
-    rating_count,
-    rating_list_sorted,
-    watchlist_list_sorted,
-)
+from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
 from recommendations.rating_import import ratings_import_file
 from recommendations.taste import genre_stats, movie_map, score_histogram
 

@@ -7,6 +7,7 @@ from django.db import connection
 
 from catalog.models import Movie
 from ratings.models import NotInterested, Rating, WatchlistItem
+from ratings.selectors import rating_list, watchlist_list
 from ratings.services import (
     not_interested_add,
     not_interested_remove,
@@ -15,7 +16,6 @@ from ratings.services import (
     watchlist_add,
     watchlist_remove,
 )
-from recommendations.selectors import rating_list, watchlist_list
 from tests.factories import MovieFactory, UserFactory
 
 

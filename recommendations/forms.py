@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from recommendations.rating_import import MAX_IMPORT_BYTES
+from ratings.rating_import import MAX_IMPORT_BYTES
 
 
 class OnboardingGenresForm(forms.Form):

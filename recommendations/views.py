@@ -19,6 +19,7 @@ from accounts.selectors import user_profile_get
 from catalog.browse import genre_names
 from catalog.models import Movie
 from catalog.selectors import movie_get
+from ratings.rating_import import ratings_import_file
 from ratings.selectors import (
     RATING_SORTS,
     WATCHLIST_SORTS,
@@ -40,7 +41,6 @@ from ratings.templatetags.ratings import stars
 from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
-from recommendations.rating_import import ratings_import_file
 from recommendations.taste import genre_stats, movie_map, score_histogram
 
 LIST_PAGE_SIZE = 30

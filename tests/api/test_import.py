@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ratings.models import Rating
-from recommendations.rating_import import MAX_IMPORT_BYTES
+from ratings.rating_import import MAX_IMPORT_BYTES
 from tests.api.conftest import V1, error_of
 from tests.factories import rate
 

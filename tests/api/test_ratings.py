@@ -77,7 +77,7 @@ def test_a_movie_hidden_while_it_is_rated_still_gets_its_rating_and_a_200(
         Movie.objects.filter(pk=heat.pk).update(is_hidden=True)
         return rating
 
-    monkeypatch.setattr("recommendations.api.rating_upsert", rate_then_staff_hide)
+    monkeypatch.setattr("ratings.api.rating_upsert", rate_then_staff_hide)
     response = as_alice.put(rating_url(heat), {"score": 4}, format="json")
 
     assert response.status_code == 200, response.content

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ratings.models import Rating
-from recommendations.rating_import import MAX_IMPORT_BYTES, ratings_import_file
+from ratings.rating_import import MAX_IMPORT_BYTES, ratings_import_file
 from tests.api.conftest import V1, error_of, token_client
 from tests.factories import MovieFactory, UserFactory
 

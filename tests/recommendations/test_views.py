@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ratings.models import NotInterested, Rating, WatchlistItem
+from ratings.rating_import import MAX_IMPORT_BYTES
 from ratings.services import rating_upsert, watchlist_add
 from recommendations.personal import ONBOARDING_TARGET
-from recommendations.rating_import import MAX_IMPORT_BYTES
 from recommendations.views import GENRES_KEY
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 

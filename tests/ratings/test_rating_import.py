@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from ratings.models import Rating
+from ratings.rating_import import MAX_IMPORT_BYTES, normalize_title, ratings_import_file
 from ratings.services import rating_upsert
-from recommendations.rating_import import MAX_IMPORT_BYTES, normalize_title, ratings_import_file
 from tests.factories import MovieFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,8 @@ Pure numpy: nothing here touches Django or the database.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,3 +39,20 @@ def sorted_positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarra
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def npz_dumps(*, meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """Arrays plus a JSON-able dict (e.g. the hyper-parameters) as one npz artifact.
+
+    The dict travels as a JSON string, so loading needs no pickle (`allow_pickle` stays off).
+    """
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
+    return buffer.getvalue()
+
+
+def npz_loads(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    with np.load(io.BytesIO(data)) as npz:
+        return json.loads(str(npz["meta"])), {
+            name: npz[name] for name in npz.files if name != "meta"
+        }

@@ -9,6 +9,8 @@ from catalog.models import Movie
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.selectors import rating_list, watchlist_list
 from ratings.services import (
+    movie_rating_counters_lock,
+    movie_rating_counters_recount,
     not_interested_add,
     not_interested_remove,
     rating_delete,
@@ -16,7 +18,7 @@ from ratings.services import (
     watchlist_add,
     watchlist_remove,
 )
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, RatingFactory, UserFactory
 
 
 def counters(movie) -> tuple[int, Decimal]:
@@ -132,3 +134,45 @@ def test_rating_list_is_most_recent_first(user):
     rating_upsert(user=user, movie=older, score="3.0")
     rating_upsert(user=user, movie=newer, score="4.0")
     assert [r.movie for r in rating_list(user=user)] == [newer, older]
+
+
+# --- The counters' one owner -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_recount_makes_the_counters_exact_and_zeroes_movies_left_without_ratings(user, movie):
+    rated, unrated = MovieFactory(), MovieFactory()
+    RatingFactory(user=user, movie=rated, score=Decimal("4.5"))  # written around the services
+    RatingFactory(user=UserFactory(), movie=rated, score=Decimal("2.0"))
+    Movie.objects.filter(pk=unrated.pk).update(rating_count=3, rating_sum=Decimal("9.0"))
+
+    assert movie_rating_counters_recount(movie_ids=[rated.pk, unrated.pk]) == 2
+    assert counters(rated) == (2, Decimal("6.5"))
+    assert counters(unrated) == (0, Decimal("0"))
+    assert movie_rating_counters_recount() == 0  # exact already: nothing to change
+
+
+@pytest.mark.django_db
+def test_locking_unknown_movies_names_them_and_locks_known_ones_in_id_order(movie):
+    second = MovieFactory()
+    assert movie_rating_counters_lock(movie_ids=[second.pk, movie.pk, second.pk]) == sorted(
+        [movie.pk, second.pk]
+    )
+    with pytest.raises(ValidationError) as one:
+        movie_rating_counters_lock(movie_ids=[movie.pk, 0])
+    assert one.value.message_dict == {"movie": ["Movie 0 does not exist."]}
+    with pytest.raises(ValidationError) as two:
+        movie_rating_counters_lock(movie_ids=[-1, 0])
+    assert two.value.message_dict == {"movie": ["Movies [-1, 0] do not exist."]}
+
+
+@pytest.mark.django_db
+def test_deleting_a_user_any_way_takes_their_ratings_off_the_counters(user, other_user, movie):
+    """The admin and a plain delete() count too, not only the account page's service."""
+    rating_upsert(user=user, movie=movie, score="5.0")
+    rating_upsert(user=other_user, movie=movie, score="3.0")
+
+    user.delete()
+
+    assert counters(movie) == (1, Decimal("3.0"))
+    assert not Rating.objects.filter(user_id=user.pk).exists()

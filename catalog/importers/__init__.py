@@ -1,5 +1,7 @@
 """Bulk importers of outside datasets into the catalogue.
 
 sources.py turns a URL, zip or folder into a local folder; sql.py holds the
-COPY-into-staging and set-based upsert helpers; each dataset has its own module.
+COPY-into-staging and set-based upsert helpers; tmdb.py imports TMDB metadata.
+The MovieLens importer uses both helpers but lives in ratings/movielens/, since it
+writes ratings and their users too.
 """

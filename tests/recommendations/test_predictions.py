@@ -14,8 +14,8 @@ from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
 from recommendations.predictions import predicted_scores, predicted_scores_annotate
 from recommendations.selectors import training_run_list
-from recommendations.serving import rating_model_for
 from recommendations.services import training_run_train
+from recommendations.serving import rating_model_for
 from tests.factories import UserFactory
 from tests.recommendations.conftest import SMALL_ALS, SMALL_EXPLICIT
 

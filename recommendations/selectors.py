@@ -169,10 +169,10 @@ def user_ratings_many(*, user_ids: Sequence[int]) -> dict[int, UserRatings]:
         dtype=np.float64,
     ).reshape(-1, 3)
     users, starts = np.unique(rows[:, 0].astype(np.int64), return_index=True)
-    ends = [*starts[1:], len(rows)]
+    groups = np.split(rows, starts[1:]) if len(rows) else []
     found = {
-        int(user): UserRatings(rows[start:end, 1].astype(np.int64), rows[start:end, 2])
-        for user, start, end in zip(users, starts, ends, strict=True)
+        int(user): UserRatings(group[:, 1].astype(np.int64), group[:, 2])
+        for user, group in zip(users, groups, strict=True)
     }
     return {user_id: found.get(user_id, _NO_RATINGS) for user_id in user_ids}
 

@@ -59,8 +59,10 @@ def training_run_train(
         run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
         run.rating_count = len(triples.scores)
         run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
-        progress.stage("Fitting the rating model")
-        run.rating_model = explicit_dumps(explicit_fit(triples=triples, params=explicit_params))
+        progress.stage("Fitting the rating model", total=explicit_params.iterations)
+        run.rating_model = explicit_dumps(
+            explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
+        )
         run.status = TrainingRun.Status.SUCCEEDED
         run.duration_seconds = time.monotonic() - started
         run.finished_at = timezone.now()

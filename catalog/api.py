@@ -55,7 +55,12 @@ class MovieListView(GenericAPIView):
             except ValueError as exc:  # a query of only whitespace
                 raise ValidationError({"q": [str(exc)]}) from None
             page = movies_in_order(self.paginate_queryset([hit.movie_id for hit in hits]))
-        return self.get_paginated_response(MovieSummarySerializer(page, many=True).data)
+        return self.get_paginated_response(self.page_serialize(list(page)))
+
+    def page_serialize(self, page: list[Movie]) -> list[dict]:
+        """One page of movies as the response lists them; views above the catalogue extend
+        it (pages.api adds the viewer's predicted stars)."""
+        return MovieSummarySerializer(page, many=True).data
 
 
 class SimilarMoviesView(APIView):

@@ -19,11 +19,20 @@ from pages.health import health_report
 from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, recent_liked_movie
+from recommendations.predictions import predicted_scores_annotate
 
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
 SEARCH_RESULTS = 96  # search ranks a fixed number of hits; they are paged like a browse
 SIMILAR = 8
+
+
+def _cards_annotate(*, user, movies: list[Movie]) -> None:
+    """Everything the movie cards show beyond the movie, for all of them at once: genres and
+    the user's own rating (ratings), and their predicted stars (recommendations). A fixed
+    number of queries however many cards."""
+    movie_cards_annotate(user=user, movies=movies)
+    predicted_scores_annotate(user=user, movies=movies)
 
 
 @require_GET
@@ -48,9 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "new": list(movie_new_list()[:ROW_LENGTH]),
         "featured": featured,
     }
-    movie_cards_annotate(
-        user=request.user, movies=(movie for row in rows.values() for movie in row)
-    )
+    _cards_annotate(user=user, movies=[movie for row in rows.values() for movie in row])
     rows["because"] = [movie for movie in rows["because"] if movie.my_score is None][:ROW_LENGTH]
     context = {
         **rows,
@@ -78,7 +85,7 @@ def movie_list(request: HttpRequest) -> HttpResponse:
         if found is not None:
             movies = movies.filter(pk__in=found)
         page = Paginator(movies, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
-    movie_cards_annotate(user=request.user, movies=page)
+    _cards_annotate(user=request.user, movies=list(page))
     context = {"form": form, "page": page, "filtered": not filters.is_empty, "sort": sort}
     return render(request, "catalog/movie_list.html", context)
 
@@ -92,9 +99,14 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
     more_like_this = similar_movies(movie, k=SIMILAR)
     people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR)]
     movie_cards_annotate(user=request.user, movies=[*more_like_this, *people_also_liked])
+    # The movie itself with its cards: one prediction for the whole page.
+    predicted_scores_annotate(
+        user=request.user, movies=[movie, *more_like_this, *people_also_liked]
+    )
     context = {
         "movie": movie,
         "state": movie_state(user=request.user, movie=movie),
+        "predicted": movie.predicted_score,
         "more_like_this": more_like_this,
         "also_liked": people_also_liked,
     }

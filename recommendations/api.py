@@ -32,13 +32,21 @@ from recommendations.hybrid import (
     recommend_for_group,
     recommend_for_user,
 )
+from recommendations.predictions import predicted_scores
 from recommendations.tasks import training_job_start
 
 # --- Recommendations -------------------------------------------------------------------
 
 
-def _recommendations_response(recommendations: list[Recommendation]) -> Response:
-    return Response(RecommendationListSerializer({"results": recommendations}).data)
+def _recommendations_response(request: Request, recommendations: list[Recommendation]) -> Response:
+    """The list, each with the requesting user's predicted stars (one prediction for all)."""
+    predicted = predicted_scores(
+        user=request.user, movie_ids=[item.movie.pk for item in recommendations]
+    )
+    serializer = RecommendationListSerializer(
+        {"results": recommendations}, context={"predicted": predicted}
+    )
+    return Response(serializer.data)
 
 
 class RecommendationsView(APIView):
@@ -50,12 +58,13 @@ class RecommendationsView(APIView):
     def get(self, request: Request) -> Response:
         params = query_params(RecommendationQuerySerializer, request)
         return _recommendations_response(
+            request,
             recommend_for_user(
                 request.user,
                 k=params["k"],
                 filters=params["filters"],
                 exclude_watchlist=params["exclude_watchlist"],
-            )
+            ),
         )
 
 
@@ -78,7 +87,7 @@ class GroupRecommendationsView(APIView):
         params = query_params(GroupRecommendationQuerySerializer, request)
         members = group_members_get(viewer=request.user, usernames=params["with"])
         return _recommendations_response(
-            recommend_for_group([request.user, *members], k=params["k"])
+            request, recommend_for_group([request.user, *members], k=params["k"])
         )
 
 
@@ -95,7 +104,7 @@ class AlsoLikedView(APIView):
     def get(self, request: Request, movie_id: int) -> Response:
         movie = movie_or_404(movie_id)
         k = query_params(KQuerySerializer, request)["k"]
-        return _recommendations_response(also_liked(movie, k=k))
+        return _recommendations_response(request, also_liked(movie, k=k))
 
 
 # --- Staff -----------------------------------------------------------------------------

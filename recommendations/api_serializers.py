@@ -5,11 +5,38 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
+from catalog.models import Movie
 from recommendations.config import Source
 from recommendations.hybrid import Recommendation
 
 # Besides the requesting user.
 MAX_GROUP_MEMBERS = 7
+
+
+# --- Predicted ratings -----------------------------------------------------------------
+
+
+class PredictedScoreField(serializers.FloatField):
+    """`predicted_score` of a movie, wherever a response carries it. The value comes from
+    the serializer's context["predicted"] ({movie id: stars}, made by
+    recommendations.predictions.predicted_scores for the whole response), never from the
+    movie; its `source` is the movie ("*" on a movie serializer)."""
+
+    def __init__(self, *, source: str = "*") -> None:
+        super().__init__(
+            source=source,
+            read_only=True,
+            allow_null=True,
+            min_value=0.5,
+            max_value=5.0,
+            help_text="The stars we think you would give this movie (0.5 to 5.0, one "
+            "decimal), from your current ratings. Null when you are not signed in, have no "
+            "ratings yet or have rated this movie (see your own rating), and before a "
+            "rating model is trained.",
+        )
+
+    def to_representation(self, movie: Movie) -> float | None:
+        return self.context.get("predicted", {}).get(movie.pk)
 
 
 # --- Recommendations -------------------------------------------------------------------
@@ -63,6 +90,7 @@ class RecommendationSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The collaborative model's version; null before the first training.",
     )
+    predicted_score = PredictedScoreField(source="movie")
 
     def to_representation(self, recommendation: Recommendation) -> dict:
         # Built directly, like the movie in it: ten of these make up most responses.
@@ -72,6 +100,9 @@ class RecommendationSerializer(serializers.Serializer):
             "explanation": recommendation.explanation,
             "source": str(recommendation.source),
             "model_version": recommendation.model_version,
+            "predicted_score": self.fields["predicted_score"].to_representation(
+                recommendation.movie
+            ),
         }
 
 

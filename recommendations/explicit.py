@@ -15,6 +15,7 @@ Pure numpy/scipy, like `recommendations.training`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -143,11 +144,17 @@ class BiasBaseline(ExplicitModel):
     """μ + bᵤ + bᵢ: the model with no factors (fitted by `bias_baseline_fit`)."""
 
 
-def explicit_fit(*, triples: RatingTriples, params: ExplicitParams) -> ExplicitModel:
+def explicit_fit(
+    *,
+    triples: RatingTriples,
+    params: ExplicitParams,
+    on_iteration: Callable[[], object] | None = None,
+) -> ExplicitModel:
     """Alternate the item and user steps from small random user factors (seeded).
 
     Each iteration ends with the user step, so the training users' factors are exactly
-    what `ExplicitModel.fold_in` computes from their ratings.
+    what `ExplicitModel.fold_in` computes from their ratings. `on_iteration` is called
+    after each (a plain callable, so this module stays free of the jobs app).
     """
     n_users, n_items = len(triples.user_ids), len(triples.movie_ids)
     scores = np.asarray(triples.scores, dtype=np.float64)
@@ -174,6 +181,8 @@ def explicit_fit(*, triples: RatingTriples, params: ExplicitParams) -> ExplicitM
             design=item_factors[triples.cols],
             **regs,
         )
+        if on_iteration is not None:
+            on_iteration()
     return ExplicitModel(
         params=params,
         mean=mean,

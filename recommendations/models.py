@@ -3,12 +3,17 @@ from django.db.models import Q
 
 
 class TrainingRun(models.Model):
-    """One versioned ALS model. The id is the version; exactly one succeeded run serves.
+    """One versioned model of taste. The id is the version; exactly one succeeded run serves.
 
-    The item factors live in `artifact` (an .npz in bytea) rather than on local disk so
-    that every web and worker machine sharing the database serves the same version;
-    the serving side loads it once per process per version.
+    The ALS item factors live in `artifact` (an .npz in bytea) rather than on local disk
+    so that every web and worker machine sharing the database serves the same version;
+    the serving side loads it once per process per version. `rating_model` is the
+    explicit-stars model fitted on the same ratings (predicted ratings); runs trained
+    before it existed have none and predict nothing.
     """
+
+    # Megabytes per row: left out wherever runs are listed rather than served.
+    LARGE_FIELDS = ("artifact", "rating_model")
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -16,7 +21,10 @@ class TrainingRun(models.Model):
         FAILED = "failed", "Failed"
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    params = models.JSONField(default=dict, help_text="ALS and confidence hyper-parameters.")
+    params = models.JSONField(
+        default=dict,
+        help_text="ALS and confidence hyper-parameters; the rating model's under 'explicit'.",
+    )
     user_count = models.PositiveIntegerField(default=0)
     item_count = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(
@@ -30,6 +38,11 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True)
     artifact = models.BinaryField(
         null=True, editable=False, help_text="npz: movie_ids, item_factors."
+    )
+    rating_model = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="npz of recommendations.explicit: mean, movie_ids, item biases and factors.",
     )
     is_serving = models.BooleanField(default=False)
     job = models.ForeignKey(

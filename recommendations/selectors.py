@@ -18,6 +18,7 @@ from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from accounts.models import User
 from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Movie
 from catalog.selectors import CATALOGUE_VERSION_SQL
 from core.locks import AdvisoryLock
@@ -27,7 +28,7 @@ from recommendations.models import TrainingRun
 
 
 def training_run_list() -> QuerySet[TrainingRun]:
-    return TrainingRun.objects.defer("artifact")
+    return TrainingRun.objects.defer(*TrainingRun.LARGE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,70 @@ def training_in_flight() -> bool:
     return TrainingRun.objects.filter(
         status=TrainingRun.Status.RUNNING, created_at__gte=since, pk__in=_LOCKED_RUN_IDS
     ).exists()
+
+
+# --- Predicted ratings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRatings:
+    """One user's ratings as aligned arrays, sorted by movie id."""
+
+    movie_ids: np.ndarray  # int64
+    scores: np.ndarray  # float64
+
+
+_NO_RATINGS = UserRatings(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def serving_run_and_ratings(*, user_id: int) -> tuple[int | None, UserRatings]:
+    """The serving version and the user's current ratings in one round trip: all that a
+    prediction reads from the database (the model itself is in-process)."""
+    table = Rating._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
+                   ARRAY(SELECT movie_id FROM {table} WHERE user_id = %(user)s ORDER BY movie_id),
+                   ARRAY(SELECT score::float8 FROM {table} WHERE user_id = %(user)s
+                          ORDER BY movie_id)
+            """,
+            {"user": user_id},
+        )
+        run_id, movie_ids, scores = cursor.fetchone()
+    return run_id, UserRatings(np.array(movie_ids, dtype=np.int64), np.array(scores))
+
+
+def user_ratings_many(*, user_ids: Sequence[int]) -> dict[int, UserRatings]:
+    """Every listed user's ratings, in one query; users without ratings get empty arrays."""
+    rows = np.array(
+        Rating.objects.filter(user_id__in=user_ids)
+        .order_by("user_id", "movie_id")
+        .values_list("user_id", "movie_id", "score"),
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    users, starts = np.unique(rows[:, 0].astype(np.int64), return_index=True)
+    groups = np.split(rows, starts[1:]) if len(rows) else []
+    found = {
+        int(user): UserRatings(group[:, 1].astype(np.int64), group[:, 2])
+        for user, group in zip(users, groups, strict=True)
+    }
+    return {user_id: found.get(user_id, _NO_RATINGS) for user_id in user_ids}
+
+
+def user_ids_by_movielens_id(*, movielens_ids: Sequence[int]) -> dict[int, int]:
+    return dict(
+        User.objects.filter(movielens_id__in=movielens_ids).values_list("movielens_id", "pk")
+    )
+
+
+def movie_ids_by_movielens_id(*, movielens_ids: Sequence[int]) -> dict[int, int]:
+    return dict(
+        Movie.objects.filter(movielens_id__in=movielens_ids).values_list("movielens_id", "pk")
+    )
+
+
+# --- Training --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

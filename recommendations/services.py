@@ -12,6 +12,7 @@ from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
+from recommendations.explicit import ExplicitParams, explicit_dumps, explicit_fit
 from recommendations.models import TrainingRun
 from recommendations.selectors import rating_triples, ratings_watermark, training_runs_orphaned
 
@@ -19,14 +20,20 @@ from recommendations.selectors import rating_triples, ratings_watermark, trainin
 
 
 def training_run_train(
-    *, progress: Progress, params: training.AlsParams | None = None, job: Job | None = None
+    *,
+    progress: Progress,
+    params: training.AlsParams | None = None,
+    explicit_params: ExplicitParams | None = None,
+    job: Job | None = None,
 ) -> TrainingRun:
-    """Train on all ratings and make the result the serving version.
+    """Train on all ratings and make the result the serving version: the ALS model that
+    recommends, then the explicit-stars model that predicts ratings, from one read.
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
     """
     params = params or training.AlsParams()
+    explicit_params = explicit_params or ExplicitParams()
     # A run whose process died stays "running"; close it as failed, e.g. the first
     # delivery of this very task when its worker was killed (late acks redeliver it).
     training_runs_orphaned().update(
@@ -35,7 +42,9 @@ def training_run_train(
         finished_at=timezone.now(),
     )
     with transaction.atomic():
-        run = TrainingRun.objects.create(params=params.as_json(), job=job)
+        run = TrainingRun.objects.create(
+            params={**params.as_json(), "explicit": explicit_params.as_json()}, job=job
+        )
         # Locked before the row is committed, so no one ever sees it running without the lock.
         _training_run_lock("pg_advisory_lock", run_id=run.pk)
     started = time.monotonic()
@@ -50,6 +59,10 @@ def training_run_train(
         run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
         run.rating_count = len(triples.scores)
         run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
+        progress.stage("Fitting the rating model", total=explicit_params.iterations)
+        run.rating_model = explicit_dumps(
+            explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
+        )
         run.status = TrainingRun.Status.SUCCEEDED
         run.duration_seconds = time.monotonic() - started
         run.finished_at = timezone.now()
@@ -79,7 +92,9 @@ def _training_run_lock(function: str, *, run_id: int) -> None:
 def training_run_activate(*, run: TrainingRun) -> TrainingRun:
     """Make `run` the serving version in one transaction (readers see old or new, never none)."""
     with transaction.atomic():
-        locked = TrainingRun.objects.select_for_update().defer("artifact").get(pk=run.pk)
+        locked = (
+            TrainingRun.objects.select_for_update().defer(*TrainingRun.LARGE_FIELDS).get(pk=run.pk)
+        )
         if locked.status != TrainingRun.Status.SUCCEEDED:
             raise ValidationError(
                 f"Model v{run.pk} is {locked.status}; only succeeded runs can serve."
@@ -94,7 +109,9 @@ def training_run_rollback(*, to: TrainingRun | None = None) -> TrainingRun:
     """Serve `to`, or else the newest succeeded version older than the one serving now."""
     if to is None:
         serving = TrainingRun.objects.filter(is_serving=True).values_list("pk", flat=True).first()
-        previous = TrainingRun.objects.defer("artifact").filter(status=TrainingRun.Status.SUCCEEDED)
+        previous = TrainingRun.objects.defer(*TrainingRun.LARGE_FIELDS).filter(
+            status=TrainingRun.Status.SUCCEEDED
+        )
         if serving is not None:
             previous = previous.filter(pk__lt=serving)
         to = previous.order_by("-pk").first()

@@ -1,4 +1,5 @@
-"""The serving model: item factors loaded once per process per version.
+"""The serving models: ALS item factors, and the rating model that predicts stars, each
+loaded once per process per version (and only by the requests that need it).
 
 Every call checks the serving version with one cheap query and reloads only when
 it changed, so a newly activated (or rolled back) model is picked up by every web
@@ -13,6 +14,7 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
+from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
 from recommendations.profile import confidence, fold_in
 from recommendations.selectors import training_run_serving_id
@@ -80,3 +82,20 @@ def model_for(run_id: int | None) -> ServingModel | None:
 def _model_load(run_id: int) -> ServingModel:
     artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
     return ServingModel.from_artifact(run_id, bytes(artifact), params)
+
+
+# Its own copy: pages that only recommend never load it, and predictions never load ALS.
+_rating_copy: ProcessCopy[ExplicitModel | None] = ProcessCopy()
+
+
+def rating_model_for(run_id: int | None) -> ExplicitModel | None:
+    """The rating model of training run `run_id`, loaded once per process; None before the
+    first training and for runs trained before rating models existed."""
+    if run_id is None:
+        return None
+    return _rating_copy.get(run_id, lambda: _rating_model_load(run_id))
+
+
+def _rating_model_load(run_id: int) -> ExplicitModel | None:
+    data = TrainingRun.objects.filter(pk=run_id).values_list("rating_model", flat=True).get()
+    return None if data is None else explicit_loads(bytes(data))

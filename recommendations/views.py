@@ -41,6 +41,7 @@ from ratings.templatetags.ratings import stars
 from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
+from recommendations.predictions import predicted_scores
 from recommendations.taste import genre_stats, movie_map, score_histogram
 
 LIST_PAGE_SIZE = 30
@@ -97,6 +98,8 @@ def _movie_action_done(
         context = {
             "movie": movie,
             "state": movie_state(user=request.user, movie=movie),
+            # Rating or clearing it moves the prediction (and hides it while rated).
+            "predicted": predicted_scores(user=request.user, movie_ids=[movie.pk]).get(movie.pk),
             "feedback": message,
             "feedback_is_error": level == messages.ERROR,
         }

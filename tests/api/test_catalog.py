@@ -50,6 +50,7 @@ def test_a_summary_has_what_a_poster_grid_needs(anon, movies, alice):
         "poster_path": "",
         "rating_count": 1,
         "rating_mean": 4.0,
+        "predicted_score": None,  # anonymous
     }
 
 
@@ -164,6 +165,25 @@ def test_detail_shows_my_rating_and_lists_and_not_someone_elses(alice, bob, movi
     assert viewer == {"score": 4.5, "on_watchlist": True, "not_interested": False}
     viewer = token_client(bob).get(f"{V1}/movies/{heat.pk}/").json()["viewer"]
     assert viewer == {"score": None, "on_watchlist": False, "not_interested": True}
+
+
+def test_detail_and_list_predict_my_stars_for_movies_i_have_not_rated(anon, world, trained):
+    fan = token_client(world.space_fans[0])
+    rated = set(world.space_fans[0].ratings.values_list("movie_id", flat=True))
+    unrated = next(movie for movie in world.space if movie.pk not in rated)
+    body = fan.get(f"{V1}/movies/{unrated.pk}/").json()
+    assert 3.5 < body["predicted_score"] <= 5.0 and body["viewer"]["score"] is None
+    assert fan.get(f"{V1}/movies/{min(rated)}/").json()["predicted_score"] is None
+    assert anon.get(f"{V1}/movies/{unrated.pk}/").json()["predicted_score"] is None
+
+    listed = fan.get(f"{V1}/movies/", {"page_size": 40}).json()["results"]
+    assert len(listed) == 40
+    for movie in listed:
+        assert (movie["predicted_score"] is None) == (movie["id"] in rated)
+    by_id = {movie["id"]: movie["predicted_score"] for movie in listed}
+    assert by_id[unrated.pk] == body["predicted_score"]  # one owner, one number
+    searched = fan.get(f"{V1}/movies/", {"q": "Romance"}).json()["results"]
+    assert any(movie["predicted_score"] is not None for movie in searched)
 
 
 @pytest.mark.parametrize("suffix", ["", "similar/", "also-liked/"])

@@ -208,3 +208,20 @@ def test_nobody_else_can_queue_a_training(anon, as_alice):
     error_of(as_alice.post(f"{V1}/admin/retrain/"), 403, "permission_denied")
     error_of(anon.post(f"{V1}/admin/retrain/"), 401, "not_authenticated")
     assert not Job.objects.exists()
+
+
+def test_recommendations_carry_my_predicted_stars(space_fan, world, trained):
+    items = results(space_fan.get(f"{V1}/recommendations/", {"k": 10}))
+    scores = {item["movie"]["title"]: item["predicted_score"] for item in items}
+    assert all(isinstance(score, float) and 0.5 <= score <= 5.0 for score in scores.values())
+    space = [score for title, score in scores.items() if title.startswith("Space")]
+    romance = [score for title, score in scores.items() if title.startswith("Romance")]
+    assert space and min(space) > max(romance, default=0.5)
+
+
+def test_also_liked_predicts_only_for_a_signed_in_viewer(anon, space_fan, world, trained):
+    url = f"{V1}/movies/{world.space[0].pk}/also-liked/"
+    assert {item["predicted_score"] for item in results(anon.get(url))} == {None}
+    rated = set(Rating.objects.filter(user=world.space_fans[0]).values_list("movie_id", flat=True))
+    for item in results(space_fan.get(url)):
+        assert (item["predicted_score"] is None) == (item["movie"]["id"] in rated)

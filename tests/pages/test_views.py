@@ -191,8 +191,9 @@ def test_browse_shows_my_ratings_in_one_query(client, user, django_assert_num_qu
         rating_upsert(user=user, movie=movie, score=score)
     rating_upsert(user=UserFactory(), movie=movies[9], score="0.5")  # someone else's
     client.force_login(user)
-    # session, user, genre choices, count, page, genres prefetch, my ratings for the page
-    with django_assert_num_queries(7):
+    # session, user, genre choices, count, page, genres prefetch, my ratings for the page,
+    # and the prediction's (the serving version with all my ratings)
+    with django_assert_num_queries(8):
         response = client.get(reverse("pages:movie-list"))
     mine = {movie.pk: movie.my_score for movie in response.context["page"]}
     assert mine[movies[0].pk] == Decimal("4.5")
@@ -297,3 +298,71 @@ def test_unknown_or_hidden_movie_is_a_404(client, hidden):
     movie_id = MovieFactory(is_hidden=True).pk if hidden else 999_999
     response = client.get(reverse("pages:movie-detail", args=[movie_id]))
     assert response.status_code == 404
+
+
+# Predicted ratings
+
+
+def _unrated(user, movies):
+    rated = set(user.ratings.values_list("movie_id", flat=True))
+    return [movie for movie in movies if movie.pk not in rated]
+
+
+def test_movie_page_says_what_we_think_you_would_rate_it(client, world, trained):  # noqa: F811
+    fan = world.space_fans[0]
+    movie = _unrated(fan, world.space)[0]
+    client.force_login(fan)
+    response = client.get(reverse("pages:movie-detail", args=[movie.pk]))
+    predicted = response.context["predicted"]
+    assert 3.5 < predicted <= 5.0
+    assert f'We think you\'d rate it <strong><span aria-hidden="true">★</span>{predicted:.1f}' in (
+        response.text
+    )
+    # Rating it replaces the prediction with the rating, at once (htmx panel and page).
+    panel = client.post(
+        reverse("recommendations:rate", args=[movie.pk]), {"score": "2.0"}, HTTP_HX_REQUEST="true"
+    )
+    assert "We think you'd rate it" not in panel.text and "You rated" in panel.text
+    again = client.get(reverse("pages:movie-detail", args=[movie.pk]))
+    assert again.context["predicted"] is None and "predicted-score--large" not in again.text
+
+
+def test_movie_page_predicts_nothing_for_anonymous_users(client, world, trained):  # noqa: F811
+    response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
+    assert response.context["predicted"] is None
+    assert "We think you'd rate it" not in response.text and "For you" not in response.text
+    assert "predicted-score" not in response.text
+
+
+def test_cards_show_predictions_on_the_list_and_home(client, world, trained):  # noqa: F811
+    fan = world.romance_fans[0]
+    client.force_login(fan)
+    page = client.get(reverse("pages:movie-list")).context["page"]
+    unrated = _unrated(fan, page)
+    assert unrated and all(movie.predicted_score is not None for movie in unrated)
+    assert all(movie.predicted_score is None for movie in page if movie not in unrated)
+    home = client.get(reverse("pages:home"))
+    picks = home.context["picks"]
+    assert picks and all(0.5 <= movie.predicted_score <= 5.0 for movie in picks)
+    first = picks[0].predicted_score
+    assert f'title="We think you\'d rate it {first:.1f} stars">For you {first:.1f} ★' in home.text
+
+
+def test_the_lists_prediction_costs_no_query_per_card(
+    client,
+    world,  # noqa: F811
+    trained,  # noqa: F811
+    django_assert_num_queries,
+):
+    fan = world.space_fans[0]
+    client.force_login(fan)
+    client.get(reverse("pages:movie-list"))  # loads the rating model
+    shown = {}
+    for params in ({"year_min": 2009}, {}):  # 2 cards, then a full page of 24
+        # session, user, genre choices, count, page, genres prefetch, my ratings, prediction
+        with django_assert_num_queries(8):
+            response = client.get(reverse("pages:movie-list"), params)
+        page = response.context["page"]
+        shown[len(page)] = response.text.count("For you ")
+        assert shown[len(page)] == len(_unrated(fan, page))
+    assert set(shown) == {2, 24}

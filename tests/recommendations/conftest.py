@@ -16,12 +16,15 @@ from accounts.models import User
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
+from recommendations.explicit import ExplicitParams
 from recommendations.services import training_run_train
 from recommendations.training import AlsParams
 from tests.factories import GenreFactory, MovieFactory
 
 DIMENSIONS = EMBEDDING_DIMENSIONS
 SMALL_ALS = AlsParams(factors=8, iterations=8, regularization=0.1, alpha=2.0)
+# The defaults' regularisation suits MovieLens; 15 ratings a user need much less to show taste.
+SMALL_EXPLICIT = ExplicitParams(factors=4, reg_bias=1.0, reg_factors=2.0, iterations=8)
 
 
 def unit_vector(axis: int, rng: np.random.Generator, noise: float = 0.3) -> list[float]:
@@ -81,4 +84,6 @@ def world(db):
 
 @pytest.fixture
 def trained(world):
-    return training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    return training_run_train(
+        progress=NullProgress(), params=SMALL_ALS, explicit_params=SMALL_EXPLICIT
+    )

@@ -51,7 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(f"ALS: {report.params.as_json()}")
         self.stdout.write(f"Hybrid: {report.as_json()['hybrid']}")
         self.stdout.write(report.table())
-        serving = TrainingRun.objects.defer("artifact").filter(is_serving=True).first()
+        serving = (
+            TrainingRun.objects.defer(*TrainingRun.LARGE_FIELDS).filter(is_serving=True).first()
+        )
         if serving is not None:
             training_run_record_evaluation(run=serving, evaluation=report.as_json())
             self.stdout.write(f"Stored on model v{serving.pk}.")

@@ -33,6 +33,10 @@ def source_weights(
     }
     weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))
     weights = {source: w for source, w in weights.items() if source in available and w > 0}
+    if not weights:
+        # Warm weights summing to 1 leave popularity nothing, and a user with many ratings
+        # but no likes has neither ALS nor content: popularity is all there is.
+        return {Source.POPULARITY: 1.0}
     total = sum(weights.values())
     return {source: w / total for source, w in weights.items()}
 

@@ -1,12 +1,15 @@
-"""Offline evaluation: per-user holdout, ranking metrics, and tuning on a validation split.
+"""Offline evaluation: held-out test split, metrics @k, and tuning on a validation split.
 
-Protocol (docs/evaluation.md): for every user with at least MIN_USER_RATINGS ratings,
-a random 20% of their ratings is the test set; relevant = held-out score >= 4.
-Hyper-parameters are chosen on a second 20% carved out of the *training* part, so
-the test split is only touched once, with the chosen settings. Each algorithm ranks
-all items the user has not rated in training, through the same scoring code the
-site serves (`profile.taste_profile`, `ranking.rank`); only candidate retrieval is
-exact numpy here instead of pgvector.
+Protocol (docs/evaluation.md). The test split is either a per-user holdout (every user
+with at least MIN_USER_RATINGS ratings loses a random HOLDOUT_FRACTION of them) or a
+global random RANDOM_TEST_FRACTION of all ratings (Microsoft Recommenders' MovieLens
+tables). Relevant = a held-out score >= 4, or every held-out rating. Hyper-parameters
+are chosen on a validation split carved out of the *training* part the same way, so the
+test split is only touched once, with the chosen settings. Each algorithm ranks all
+items the user has not rated in training, through the same scoring code the site serves
+(`profile.taste_profile`, `ranking.rank`); only candidate retrieval is exact numpy here
+instead of pgvector. EASE is scored offline only (`EaseModel.scores` over unseen items).
+`evaluate_seeds` repeats the whole protocol per seed and reports mean and standard error.
 """
 
 from __future__ import annotations
@@ -14,24 +17,72 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
+from core.vectors import sorted_positions
 from jobs.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
 from recommendations.candidates import als_pool
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.ease import EaseModel, EaseParams, ease_fit, positives
+from recommendations.explicit import ExplicitParams, bias_baseline_fit, explicit_fit
+from recommendations.metrics import (
+    RANKING_METRICS,
+    bayesian_ratings,
+    coverage,
+    intra_list_diversity,
+    item_novelty,
+    mean_over_recommended,
+    neighbour_hits,
+    personalisation,
+    ranking_metrics,
+    rating_errors,
+    standard_error,
+)
 from recommendations.profile import taste_profile
 from recommendations.ranking import rank
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
 from recommendations.training import AlsParams
 
+
+class Split(StrEnum):
+    USER = "user"  # per-user holdout: HOLDOUT_FRACTION of each eligible user's ratings
+    RANDOM = "random"  # global: RANDOM_TEST_FRACTION of all ratings
+
+
+class Relevance(StrEnum):
+    LIKED = "liked"  # held-out score >= RELEVANT_SCORE
+    ANY = "any"  # every held-out rating
+
+
 RELEVANT_SCORE = 4.0
 HOLDOUT_FRACTION = 0.2
+RANDOM_TEST_FRACTION = 0.25
 MIN_USER_RATINGS = 5
-METRICS = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage", "diversity")
+
+# EASE is evaluated offline only and is not a served `Algorithm` yet: its name is owned
+# here, and the offline list is the served one plus it.
+EASE = "ease"
+OFFLINE_ALGORITHMS: tuple[str, ...] = (*Algorithm, EASE)
+# "More like this" methods: item-item neighbours; popularity (the most rated films other
+# than the query) is the baseline a similarity must beat.
+SIMILARITY_METHODS: tuple[str, ...] = (Algorithm.POPULARITY, Algorithm.CONTENT, Algorithm.ALS, EASE)
+
+METRICS = (
+    *RANKING_METRICS,
+    "coverage",
+    "diversity",
+    "personalisation",
+    "novelty",
+    "bayesian_rating",
+)
+RATING_METRICS = ("rmse", "mae")
+SIMILARITY_METRICS = ("hits", "hit_rate")
 
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
@@ -50,52 +101,8 @@ HYBRID_GRID: dict[str, Sequence] = {
     # usually win on nDCG, so the search keeps a light re-rank.
     "mmr_lambda": (0.85, 0.9, 0.95),
 }
-
-
-def ranking_metrics(
-    recommended: Sequence[Sequence[int]], relevant: Sequence[set[int]], k: int
-) -> dict[str, float]:
-    """Mean precision, recall, nDCG, MAP and hit rate @k over users with relevant items.
-
-    Binary gains; nDCG's ideal and AP's denominator use min(|relevant|, k), so a
-    perfect list scores 1 even when a user has more than k relevant items.
-    """
-    totals = dict.fromkeys(("precision", "recall", "ndcg", "map", "hit_rate"), 0.0)
-    users = 0
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    for items, rel in zip(recommended, relevant, strict=True):
-        if not rel:
-            continue
-        users += 1
-        hits = np.array([item in rel for item in list(items)[:k]], dtype=float)
-        ideal = min(len(rel), k)
-        totals["precision"] += hits.sum() / k
-        totals["recall"] += hits.sum() / len(rel)
-        totals["ndcg"] += (hits * discounts[: len(hits)]).sum() / discounts[:ideal].sum()
-        precision_at = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-        totals["map"] += (precision_at * hits).sum() / ideal
-        totals["hit_rate"] += float(hits.any())
-    return {name: value / users if users else 0.0 for name, value in totals.items()}
-
-
-def coverage(recommended: Sequence[Sequence[int]], catalogue_size: int) -> float:
-    """Share of the catalogue that appears in at least one list."""
-    return len({item for items in recommended for item in items}) / catalogue_size
-
-
-def intra_list_diversity(
-    recommended: Sequence[Sequence[int]], vectors: dict[int, np.ndarray]
-) -> float:
-    """Mean over lists of 1 - mean pairwise cosine of the embedded items (lists of 2+)."""
-    scores = []
-    for items in recommended:
-        embedded = np.array([vectors[i] for i in items if i in vectors])
-        if len(embedded) < 2:
-            continue
-        similarity = embedded @ embedded.T
-        n = len(embedded)
-        scores.append(1.0 - (similarity.sum() - np.trace(similarity)) / (n * (n - 1)))
-    return float(np.mean(scores)) if scores else 0.0
+# EASE's λ, around the shipped 200; each value is a full fit (an N x N inverse).
+EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
 
 
 def holdout_split(
@@ -113,6 +120,67 @@ def holdout_split(
     return ~held_out, held_out
 
 
+def random_split(
+    triples: RatingTriples, *, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks (train, held out): round(fraction · n) of all n ratings, uniformly at random
+    (a user may end up with none in training, as in a global split)."""
+    rng = np.random.default_rng(seed)
+    held_out = np.zeros(len(triples.rows), dtype=bool)
+    held_out[rng.permutation(len(triples.rows))[: round(fraction * len(triples.rows))]] = True
+    return ~held_out, held_out
+
+
+def split_masks(
+    triples: RatingTriples, *, split: Split, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks (train, held out) of the chosen split kind."""
+    if split == Split.USER:
+        return holdout_split(triples, fraction=HOLDOUT_FRACTION, seed=seed)
+    return random_split(triples, fraction=RANDOM_TEST_FRACTION, seed=seed)
+
+
+@dataclass(frozen=True)
+class Splits:
+    """test + train = all ratings; fit + validation = train, carved the same way."""
+
+    train: RatingTriples
+    test: RatingTriples
+    fit: RatingTriples
+    validation: RatingTriples
+
+
+def make_splits(triples: RatingTriples, *, split: Split, seed: int) -> Splits:
+    train_mask, test_mask = split_masks(triples, split=split, seed=seed)
+    train = triples.subset(train_mask)
+    # Another seed: the validation split is a fresh draw from the training part only.
+    fit_mask, validation_mask = split_masks(train, split=split, seed=seed + 1)
+    return Splits(
+        train=train,
+        test=triples.subset(test_mask),
+        fit=train.subset(fit_mask),
+        validation=train.subset(validation_mask),
+    )
+
+
+def relevant_sets(held_out: RatingTriples, *, relevance: Relevance) -> list[set[int]]:
+    """Per matrix row, the movie ids of its relevant held-out ratings."""
+    mask = held_out.scores >= RELEVANT_SCORE
+    if relevance == Relevance.ANY:
+        mask = np.ones(len(held_out.scores), dtype=bool)
+    relevant: list[set[int]] = [set() for _ in range(len(held_out.user_ids))]
+    for row, col in zip(held_out.rows[mask], held_out.cols[mask], strict=True):
+        relevant[row].add(int(held_out.movie_ids[col]))
+    return relevant
+
+
+def ratings_by_row(*, rows: np.ndarray, n_rows: int) -> list[np.ndarray]:
+    """Indices of each row's ratings (a user's, when `rows` are matrix rows)."""
+    order = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[order], np.arange(n_rows + 1))
+    return [order[bounds[r] : bounds[r + 1]] for r in range(n_rows)]
+
+
 @dataclass
 class OfflineRecommender:
     """Everything `ranking.rank` needs, built from a training split instead of the database."""
@@ -121,29 +189,44 @@ class OfflineRecommender:
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
     model: ServingModel
     config: HybridConfig = DEFAULT_CONFIG
-    _by_user: list[np.ndarray] = field(init=False, repr=False)
+    ease: EaseModel | None = None
+    by_user: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.popularity = np.bincount(self.train.cols, minlength=len(self.train.movie_ids))
+        n_items = len(self.train.movie_ids)
+        self.popularity = np.bincount(self.train.cols, minlength=n_items)
+        self.bayesian = bayesian_ratings(
+            sums=np.bincount(self.train.cols, weights=self.train.scores, minlength=n_items),
+            counts=self.popularity,
+        )
         self.has_embedding = self.embeddings.any(axis=1)
-        order = np.argsort(self.train.rows, kind="stable")
-        bounds = np.searchsorted(self.train.rows[order], np.arange(len(self.train.user_ids) + 1))
-        self._by_user = [order[bounds[u] : bounds[u + 1]] for u in range(len(self.train.user_ids))]
+        self.by_user = ratings_by_row(rows=self.train.rows, n_rows=len(self.train.user_ids))
 
     @classmethod
     def fit(
-        cls, train: RatingTriples, embeddings: np.ndarray, params: AlsParams, progress: Progress
+        cls,
+        train: RatingTriples,
+        embeddings: np.ndarray,
+        params: AlsParams,
+        progress: Progress,
+        *,
+        ease_params: EaseParams | None = None,
     ) -> OfflineRecommender:
+        """ALS always (the hybrid needs it); EASE only with `ease_params` (an N x N fit)."""
         item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
         model = ServingModel.build(
             run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
         )
-        return cls(train=train, embeddings=embeddings, model=model)
+        ease = None if ease_params is None else ease_fit(ratings=train, params=ease_params)
+        return cls(train=train, embeddings=embeddings, model=model, ease=ease)
 
-    def recommend(self, user: int, algorithm: Algorithm, k: int) -> list[int]:
+    def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
         """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
+        if algorithm == EASE:
+            return self._recommend_ease(user, k)
+        algorithm = Algorithm(algorithm)
         config = self.config
-        ratings = self._by_user[user]
+        ratings = self.by_user[user]
         cols, scores = self.train.cols[ratings], self.train.scores[ratings]
         liked = np.argsort(-scores, kind="stable")[: config.liked_cap]
         liked = liked[scores[liked] >= config.like_threshold]
@@ -186,6 +269,41 @@ class OfflineRecommender:
         )
         return [int(candidates.movie_ids[item.index]) for item in ranked]
 
+    def _recommend_ease(self, user: int, k: int) -> list[int]:
+        """EASE's top k among the modelled items the user has not rated in training."""
+        ratings = self.by_user[user]
+        rated = self.train.movie_ids[self.train.cols[ratings]]
+        liked = positives(self.train.scores[ratings], liked_score=self.ease.params.liked_score)
+        movie_ids, scores = self.ease.scores(movie_ids=rated, weights=liked)
+        found, known = sorted_positions(movie_ids, rated)
+        scores[found[known]] = -np.inf
+        # Ties (every score is 0 for a user without likes) go to the most rated film,
+        # not to the lowest id.
+        popularity = self.popularity[np.searchsorted(self.train.movie_ids, movie_ids)]
+        order = np.lexsort((-popularity, -scores))[:k]
+        return [int(movie_ids[i]) for i in order if np.isfinite(scores[i])]
+
+    def similar(self, *, movie_id: int, method: str, k: int) -> list[int]:
+        """`movie_id`'s k nearest films by `method`, best first, as "more like this" would
+        list them (the query excluded, seen films not): content and ALS by cosine of the
+        embeddings / item factors, EASE by `EaseModel.similar`; [] when the method has no
+        vector for the film, like `hybrid.also_liked`."""
+        if method == EASE:
+            return self.ease.similar(movie_id=movie_id, k=k)[0].tolist()
+        col = int(np.searchsorted(self.train.movie_ids, movie_id))
+        if method == Algorithm.POPULARITY:
+            scores = self.popularity.astype(np.float64)
+        else:
+            unit = self.embeddings if method == Algorithm.CONTENT else self.model.unit_factors
+            if not unit[col].any():
+                return []
+            scores = unit @ unit[col]
+            if method == Algorithm.CONTENT:
+                scores = np.where(self.has_embedding, scores, -np.inf)
+        scores[col] = -np.inf
+        top = self._top(scores, k)
+        return [int(self.train.movie_ids[i]) for i in top[np.argsort(-scores[top], kind="stable")]]
+
     @staticmethod
     def _top(scores: np.ndarray, n: int) -> np.ndarray:
         n = min(n, int(np.isfinite(scores).sum()))
@@ -195,88 +313,279 @@ class OfflineRecommender:
 def score_lists(
     recommender: OfflineRecommender,
     held_out: RatingTriples,
-    algorithm: Algorithm,
+    algorithm: str,
     k: int,
+    *,
+    relevance: Relevance = Relevance.LIKED,
 ) -> dict[str, float]:
-    """All metrics for one algorithm over the users with a relevant held-out rating."""
-    liked = held_out.scores >= RELEVANT_SCORE
-    users = np.unique(held_out.rows[liked])
-    relevant = [set() for _ in range(len(held_out.user_ids))]
-    for row, col in zip(held_out.rows[liked], held_out.cols[liked], strict=True):
-        relevant[row].add(int(held_out.movie_ids[col]))
-    lists = [recommender.recommend(int(u), algorithm, k) for u in users]
-    movie_ids = recommender.train.movie_ids
+    """All list metrics for one algorithm over the users with a relevant held-out rating."""
+    relevant = relevant_sets(held_out, relevance=relevance)
+    users = [u for u, items in enumerate(relevant) if items]
+    lists = [recommender.recommend(u, algorithm, k) for u in users]
+    train = recommender.train
     vectors = {
-        int(movie_ids[i]): recommender.embeddings[i]
+        int(train.movie_ids[i]): recommender.embeddings[i]
         for i in np.flatnonzero(recommender.has_embedding)
     }
+    novelty = item_novelty(recommender.popularity, users=len(np.unique(train.rows)))
     return {
         **ranking_metrics(lists, [relevant[u] for u in users], k),
-        "coverage": coverage(lists, len(movie_ids)),
+        "coverage": coverage(lists, len(train.movie_ids)),
         "diversity": intra_list_diversity(lists, vectors),
+        "personalisation": personalisation(lists, k=k),
+        "novelty": mean_over_recommended(lists, movie_ids=train.movie_ids, values=novelty),
+        "bayesian_rating": mean_over_recommended(
+            lists, movie_ids=train.movie_ids, values=recommender.bayesian
+        ),
         "users": len(users),
     }
+
+
+def score_similar(
+    recommender: OfflineRecommender,
+    held_out: RatingTriples,
+    *,
+    methods: Sequence[str],
+    k: int,
+    relevance: Relevance,
+    seed: int,
+) -> dict[str, dict[str, float]]:
+    """ "More like this": for each user with a relevant held-out film and a film liked
+    (>= RELEVANT_SCORE) in training, one of those liked films at random (seeded) is the
+    query; its k neighbours by each method are scored against the user's relevant
+    held-out films (`neighbour_hits`)."""
+    rng = np.random.default_rng(seed)
+    train = recommender.train
+    relevant = relevant_sets(held_out, relevance=relevance)
+    queries, targets = [], []
+    for user, items in enumerate(relevant):
+        ratings = recommender.by_user[user]
+        liked = train.cols[ratings[train.scores[ratings] >= RELEVANT_SCORE]]
+        if items and len(liked):
+            queries.append(int(train.movie_ids[rng.choice(liked)]))
+            targets.append(items)
+    return {
+        str(method): {
+            **neighbour_hits(
+                [recommender.similar(movie_id=q, method=method, k=k) for q in queries], targets, k=k
+            ),
+            "queries": len(queries),
+        }
+        for method in methods
+    }
+
+
+def score_ratings(
+    *, train: RatingTriples, test: RatingTriples, params: ExplicitParams
+) -> dict[str, dict[str, float]]:
+    """RMSE and MAE on every held-out rating of the bias baseline and the explicit MF,
+    each user folded in from their training ratings as at serving time."""
+    by_user_train = ratings_by_row(rows=train.rows, n_rows=len(train.user_ids))
+    by_user_test = ratings_by_row(rows=test.rows, n_rows=len(test.user_ids))
+    results = {}
+    for name, fit in (("bias_baseline", bias_baseline_fit), ("explicit_mf", explicit_fit)):
+        model = fit(triples=train, params=params)
+        predicted = np.empty(len(test.scores))
+        for known, held in zip(by_user_train, by_user_test, strict=True):
+            if len(held):
+                predicted[held] = model.predict(
+                    user_movie_ids=train.movie_ids[train.cols[known]],
+                    user_scores=train.scores[known],
+                    movie_ids=test.movie_ids[test.cols[held]],
+                )
+        results[name] = rating_errors(predicted=predicted, actual=test.scores)
+    return results
+
+
+def protocol(*, split: Split, relevance: Relevance, k: int) -> str:
+    held = (
+        f"per-user {HOLDOUT_FRACTION:.0%} holdout (users with {MIN_USER_RATINGS}+ ratings)"
+        if split == Split.USER
+        else f"random {1 - RANDOM_TEST_FRACTION:.0%}/{RANDOM_TEST_FRACTION:.0%} split of all "
+        "ratings"
+    )
+    relevant = (
+        f"relevant = held-out score >= {RELEVANT_SCORE}"
+        if relevance == Relevance.LIKED
+        else "relevant = every held-out rating"
+    )
+    return f"{held}; {relevant}; k = {k}; tuned on a validation split of the training part"
 
 
 @dataclass
 class EvaluationReport:
     k: int
     seed: int
+    split: Split
+    relevance: Relevance
     params: AlsParams
     config: HybridConfig
-    results: dict[str, dict[str, float]]
+    ease_params: EaseParams
+    results: dict[str, dict[str, float]]  # algorithm -> METRICS
+    similar: dict[str, dict[str, float]]  # method -> SIMILARITY_METRICS
+    ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS
     tuning: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
             "k": self.k,
             "seed": self.seed,
-            "protocol": f"per-user {HOLDOUT_FRACTION:.0%} holdout, relevant = score >= "
-            f"{RELEVANT_SCORE}; tuned on a validation split of the training part",
+            "split": str(self.split),
+            "relevance": str(self.relevance),
+            "protocol": protocol(split=self.split, relevance=self.relevance, k=self.k),
             "params": self.params.as_json(),
             "hybrid": dataclasses.asdict(self.config),
+            "ease": self.ease_params.as_json(),
             "results": self.results,
+            "similar": self.similar,
+            "ratings": self.ratings,
             "tuning": self.tuning,
         }
 
+
+@dataclass
+class SeedsReport:
+    """The same protocol on several seeds: every figure as mean and standard error."""
+
+    reports: list[EvaluationReport]
+
+    def sections(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Report attribute -> (table title, its metrics)."""
+        return {
+            "results": ("Top-k lists", METRICS),
+            "similar": ('"More like this" (one liked training film per user)', SIMILARITY_METRICS),
+            "ratings": ("Predicted stars on every held-out rating", RATING_METRICS),
+        }
+
+    def summary(self, section: str) -> dict[str, dict[str, tuple[float, float | None]]]:
+        """row -> metric -> (mean, standard error or None with a single seed)."""
+        first = getattr(self.reports[0], section)
+        return {
+            row: {
+                metric: _mean_and_error([getattr(r, section)[row][metric] for r in self.reports])
+                for metric in values
+            }
+            for row, values in first.items()
+        }
+
     def table(self) -> str:
-        names = [f"{m}@{self.k}" if m in METRICS[:5] else m for m in METRICS]
-        header = f"| algorithm | {' | '.join(names)} |"
-        lines = [header, "|" + "---|" * (len(METRICS) + 1)]
-        for name, row in self.results.items():
-            lines.append(f"| {name} | " + " | ".join(f"{row[m]:.4f}" for m in METRICS) + " |")
+        first = self.reports[0]
+        seeds = ", ".join(str(r.seed) for r in self.reports)
+        lines = [
+            f"Protocol: {protocol(split=first.split, relevance=first.relevance, k=first.k)}.",
+            f"Seeds {seeds}: mean ± standard error." if len(self.reports) > 1 else f"Seed {seeds}.",
+        ]
+        for section, (title, metrics) in self.sections().items():
+            names = [m if m in RATING_METRICS else f"{m}@{first.k}" for m in metrics]
+            lines += ["", f"{title}:", "", f"| | {' | '.join(names)} |"]
+            lines.append("|" + "---|" * (len(metrics) + 1))
+            for row, values in self.summary(section).items():
+                cells = (_cell(*values[m]) for m in metrics)
+                lines.append(f"| {row} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
+
+    def as_json(self) -> dict:
+        """The first seed's settings; `results` etc. hold the means (what the admin shows),
+        `standard_errors` their errors, `per_seed` every seed's full report."""
+        first = self.reports[0].as_json()
+        summaries = {section: self.summary(section) for section in self.sections()}
+        return {
+            **{key: first[key] for key in ("k", "split", "relevance", "protocol")},
+            "seeds": [r.seed for r in self.reports],
+            **{
+                section: {row: {m: v[0] for m, v in values.items()} for row, values in rows.items()}
+                for section, rows in summaries.items()
+            },
+            "standard_errors": {
+                section: {row: {m: v[1] for m, v in values.items()} for row, values in rows.items()}
+                for section, rows in summaries.items()
+            },
+            "per_seed": [r.as_json() for r in self.reports],
+        }
+
+
+def _mean_and_error(values: list[float]) -> tuple[float, float | None]:
+    return float(np.mean(values)), standard_error(values) if len(values) > 1 else None
+
+
+def _cell(mean: float, error: float | None) -> str:
+    return f"{mean:.4f}" if error is None else f"{mean:.4f} ± {error:.4f}"
+
+
+@dataclass(frozen=True)
+class Tuned:
+    params: AlsParams = AlsParams()
+    config: HybridConfig = DEFAULT_CONFIG
+    ease_params: EaseParams = EaseParams()
+    log: list[dict] = field(default_factory=list)
 
 
 def evaluate(
     *,
     triples: RatingTriples,
     embeddings: np.ndarray,
-    algorithms: Sequence[Algorithm],
+    algorithms: Sequence[str],
     k: int = 10,
     seed: int = 0,
+    split: Split = Split.USER,
+    relevance: Relevance = Relevance.LIKED,
     tune: bool = True,
     progress: Progress | None = None,
 ) -> EvaluationReport:
+    """One seed of the protocol: split, tune on validation, refit on train, score on test."""
     progress = progress or NullProgress()
-    train_mask, test_mask = holdout_split(triples, fraction=HOLDOUT_FRACTION, seed=seed)
-    train = triples.subset(train_mask)
-    params, config, tuning = AlsParams(), DEFAULT_CONFIG, []
+    splits = make_splits(triples, split=split, seed=seed)
+    with_ease = EASE in algorithms
+    tuned = Tuned()
     if tune:
-        fit_mask, val_mask = holdout_split(train, fraction=HOLDOUT_FRACTION, seed=seed + 1)
-        params, config, tuning = _tune(
-            train.subset(fit_mask), train.subset(val_mask), embeddings, k, progress
+        tuned = _tune(
+            splits.fit,
+            splits.validation,
+            embeddings,
+            k,
+            progress,
+            relevance=relevance,
+            with_ease=with_ease,
         )
-    recommender = OfflineRecommender.fit(train, embeddings, params, progress)
-    recommender.config = config
-    test = triples.subset(test_mask)
+    recommender = OfflineRecommender.fit(
+        splits.train,
+        embeddings,
+        tuned.params,
+        progress,
+        ease_params=tuned.ease_params if with_ease else None,
+    )
+    recommender.config = tuned.config
     results = {}
     for algorithm in algorithms:
         progress.stage(f"Evaluating {algorithm}")
-        results[str(algorithm)] = score_lists(recommender, test, algorithm, k)
-    return EvaluationReport(
-        k=k, seed=seed, params=params, config=config, results=results, tuning=tuning
+        results[str(algorithm)] = score_lists(
+            recommender, splits.test, algorithm, k, relevance=relevance
+        )
+    progress.stage("More like this")
+    methods = [m for m in SIMILARITY_METHODS if m != EASE or with_ease]
+    similar = score_similar(
+        recommender, splits.test, methods=methods, k=k, relevance=relevance, seed=seed
     )
+    progress.stage("Predicted stars")
+    ratings = score_ratings(train=splits.train, test=splits.test, params=ExplicitParams())
+    return EvaluationReport(
+        k=k,
+        seed=seed,
+        split=split,
+        relevance=relevance,
+        params=tuned.params,
+        config=tuned.config,
+        ease_params=tuned.ease_params,
+        results=results,
+        similar=similar,
+        ratings=ratings,
+        tuning=tuned.log,
+    )
+
+
+def evaluate_seeds(*, seeds: Sequence[int] = (0, 1, 2, 3, 4), **options: Any) -> SeedsReport:
+    """`evaluate` once per seed (a new split, and a new tuning, each time)."""
+    return SeedsReport([evaluate(seed=seed, **options) for seed in seeds])
 
 
 def _tune(
@@ -285,12 +594,16 @@ def _tune(
     embeddings: np.ndarray,
     k: int,
     progress: Progress,
-) -> tuple[AlsParams, HybridConfig, list[dict]]:
-    """Coordinate ascent on validation nDCG: ALS params for ALS alone, then the blend."""
+    *,
+    relevance: Relevance,
+    with_ease: bool,
+) -> Tuned:
+    """Coordinate ascent on validation nDCG: ALS params for ALS alone, then the blend,
+    then EASE's λ."""
     tuning: list[dict] = []
 
-    def ndcg(recommender: OfflineRecommender, algorithm: Algorithm) -> float:
-        value = score_lists(recommender, validation, algorithm, k)["ndcg"]
+    def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
+        value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
         tuning.append({"algorithm": str(algorithm), **_describe(recommender), "ndcg": value})
         return value
 
@@ -317,7 +630,15 @@ def _tune(
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
-    return best_params, best_config, tuning
+
+    best_ease, best = EaseParams(), -np.inf
+    for l2 in EASE_L2_GRID if with_ease else ():
+        ease_params = dataclasses.replace(EaseParams(), l2=l2)
+        recommender.ease = ease_fit(ratings=fit, params=ease_params)
+        score = ndcg(recommender, EASE)
+        if score > best:
+            best, best_ease = score, ease_params
+    return Tuned(params=best_params, config=best_config, ease_params=best_ease, log=tuning)
 
 
 def _describe(recommender: OfflineRecommender) -> dict:
@@ -327,4 +648,5 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "als_weight": config.als_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
+        "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
     }

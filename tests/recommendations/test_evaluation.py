@@ -1,17 +1,45 @@
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from recommendations import evaluation
 from recommendations.config import Algorithm
+from recommendations.ease import EaseParams, ease_fit
 from recommendations.evaluation import (
-    coverage,
+    EASE,
+    OFFLINE_ALGORITHMS,
+    OfflineRecommender,
+    Relevance,
+    Split,
+    Tuned,
     evaluate,
+    evaluate_seeds,
     holdout_split,
+    make_splits,
+    random_split,
+    relevant_sets,
+    score_ratings,
+    score_similar,
+    split_masks,
+)
+from recommendations.explicit import ExplicitParams
+from recommendations.metrics import (
+    bayesian_ratings,
+    coverage,
     intra_list_diversity,
+    item_novelty,
+    mean_over_recommended,
+    neighbour_hits,
+    personalisation,
     ranking_metrics,
+    rating_errors,
+    standard_error,
 )
 from recommendations.models import TrainingRun
 from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
+from recommendations.serving import ServingModel
+from recommendations.training import AlsParams
 
 
 def test_ranking_metrics_on_a_hand_computed_example():
@@ -57,28 +85,216 @@ def test_holdout_takes_a_fifth_of_each_eligible_user_and_is_seeded():
 @pytest.mark.django_db
 def test_evaluation_on_clear_tastes_beats_popularity(world):
     triples = rating_triples()
-    report = evaluate(
+    report = evaluate_seeds(
+        seeds=[3, 4],
         triples=triples,
         embeddings=movie_embedding_matrix(movie_ids=triples.movie_ids),
-        algorithms=list(Algorithm),
+        algorithms=OFFLINE_ALGORITHMS,
         k=5,
-        seed=3,
         tune=False,
     )
 
-    results = report.results
-    assert set(results) == {"popularity", "content", "als", "hybrid"}
+    results = report.reports[0].results
+    assert set(results) == {"popularity", "content", "als", "hybrid", "ease"}
     assert results["hybrid"]["ndcg"] > results["popularity"]["ndcg"]
     assert results["content"]["ndcg"] > results["popularity"]["ndcg"]
+    assert results["ease"]["ndcg"] > results["popularity"]["ndcg"]
     assert 0 < results["hybrid"]["coverage"] <= 1
-    assert "| hybrid |" in report.table()
+    assert set(report.reports[0].ratings) == {"bias_baseline", "explicit_mf"}
+    table = report.table()
+    assert "| hybrid |" in table and " ± " in table and "per-user 20% holdout" in table
 
 
 @pytest.mark.django_db
 def test_evaluate_command_prints_the_table_and_stores_it_on_the_serving_model(trained, capsys):
-    call_command("evaluate", "--algorithms", "popularity,hybrid", "--k", "5", "--no-tune")
+    call_command(
+        "evaluate",
+        *("--algorithms", "popularity,hybrid", "--k", "5", "--no-tune"),
+        *("--split", "random", "--relevance", "any", "--seeds", "2", "--seed", "1"),
+    )
 
     out = capsys.readouterr().out
     assert "| popularity |" in out and "| hybrid |" in out and "ndcg@5" in out
+    assert "random 75%/25% split" in out and "every held-out rating" in out and " ± " in out
     stored = TrainingRun.objects.get(pk=trained.pk).metrics["evaluation"]
     assert set(stored["results"]) == {"popularity", "hybrid"} and stored["k"] == 5
+    assert stored["seeds"] == [1, 2] and stored["split"] == "random"
+    assert stored["standard_errors"]["results"]["hybrid"]["ndcg"] >= 0
+
+
+@pytest.mark.django_db
+def test_evaluate_command_no_store_leaves_the_serving_model_alone(trained):
+    call_command("evaluate", "--algorithms", "popularity", "--k", "5", "--no-tune", "--no-store")
+
+    assert "evaluation" not in TrainingRun.objects.get(pk=trained.pk).metrics
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "choices"),
+    [
+        ("--split", "temporal", "user, random"),
+        ("--relevance", "loved", "liked, any"),
+        ("--algorithms", "als,svd", "popularity, content, als, hybrid, ease"),
+    ],
+)
+def test_evaluate_command_rejects_bad_values_with_the_choices(option, value, choices):
+    with pytest.raises(CommandError, match=f"{option}: .*choose from {choices}"):
+        call_command("evaluate", option, value)
+
+
+def test_random_split_holds_out_a_quarter_of_all_ratings_and_is_seeded():
+    users = np.repeat([1, 2, 3, 4], [10, 6, 3, 1])  # 20 ratings; user 4 has one
+    triples = RatingTriples.from_arrays(users, np.arange(20), np.full(20, 4.0))
+
+    train, held = random_split(triples, fraction=0.25, seed=1)
+
+    assert held.sum() == 5 and (train == ~held).all()  # 25% of 20, whoever they belong to
+    assert (random_split(triples, fraction=0.25, seed=1)[1] == held).all()
+    assert not (random_split(triples, fraction=0.25, seed=2)[1] == held).all()
+    # The validation split is carved the same way from the 15 training ratings: 4 of them.
+    splits = make_splits(triples, split=Split.RANDOM, seed=1)
+    assert (len(splits.test.scores), len(splits.fit.scores), len(splits.validation.scores)) == (
+        5,
+        11,
+        4,
+    )
+
+
+def test_relevance_liked_keeps_four_stars_and_up_any_keeps_every_held_out_rating():
+    held = RatingTriples.from_arrays(
+        np.array([1, 1, 1, 2]), np.array([10, 20, 30, 10]), np.array([5.0, 3.5, 4.0, 1.0])
+    )
+
+    assert relevant_sets(held, relevance=Relevance.LIKED) == [{10, 30}, set()]
+    assert relevant_sets(held, relevance=Relevance.ANY) == [{10, 20, 30}, {10}]
+
+
+def test_personalisation_is_one_minus_the_mean_pairwise_overlap_share():
+    assert personalisation([[1, 2], [1, 2]], k=2) == pytest.approx(0.0)
+    assert personalisation([[1, 2], [3, 4]], k=2) == pytest.approx(1.0)
+    # Pairs (A, B) share 1 of 2, (A, C) and (B, C) nothing: mean overlap 1/6.
+    assert personalisation([[1, 2], [1, 3], [4, 5]], k=2) == pytest.approx(5 / 6)
+
+
+def test_novelty_is_the_mean_surprisal_of_the_recommended_items():
+    movie_ids = np.array([10, 20, 30, 40])
+    # Rated by 4, 2, 1 and 0 of 4 training users: 0, 1, 2 bits, and 2 for the unrated one.
+    novelty = item_novelty(np.array([4, 2, 1, 0]), users=4)
+    assert novelty.tolist() == pytest.approx([0.0, 1.0, 2.0, 2.0])
+    assert mean_over_recommended(
+        [[10, 20], [30]], movie_ids=movie_ids, values=novelty
+    ) == pytest.approx(1.0)
+
+
+def test_bayesian_rating_shrinks_towards_the_mean_with_the_catalogue_prior():
+    # One 5-star rating, and 19 ratings of 3: overall mean 62 / 20 = 3.1, prior 20 ratings.
+    ratings = bayesian_ratings(sums=np.array([5.0, 57.0]), counts=np.array([1, 19]))
+    assert ratings.tolist() == pytest.approx([(3.1 * 20 + 5) / 21, (3.1 * 20 + 57) / 39])
+
+
+def test_standard_error_is_the_sample_std_over_root_n():
+    assert standard_error([1.0, 2.0, 3.0]) == pytest.approx(1 / np.sqrt(3))
+    with pytest.raises(ValueError):
+        standard_error([1.0])
+
+
+def test_rmse_and_mae_on_a_hand_example():
+    errors = rating_errors(predicted=np.array([3.0, 4.0, 5.0]), actual=np.array([4.0, 4.0, 3.0]))
+    assert errors["rmse"] == pytest.approx(np.sqrt(5 / 3))  # errors -1, 0, 2
+    assert errors["mae"] == pytest.approx(1.0)
+
+
+def test_rating_models_predict_a_constant_world_exactly():
+    users, movies = np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4)
+    triples = RatingTriples.from_arrays(users, movies, np.full(12, 4.0))
+    held = np.arange(12) % 3 == 0
+
+    errors = score_ratings(
+        train=triples.subset(~held), test=triples.subset(held), params=ExplicitParams(factors=2)
+    )
+
+    assert errors["bias_baseline"] == pytest.approx({"rmse": 0.0, "mae": 0.0}, abs=1e-6)
+    assert errors["explicit_mf"] == pytest.approx({"rmse": 0.0, "mae": 0.0}, abs=1e-6)
+
+
+def test_neighbour_hits_counts_the_top_k_among_the_relevant():
+    hits = neighbour_hits([[1, 2, 3], [4, 5, 6]], [{2, 3, 9}, {7}], k=2)
+    assert hits == pytest.approx({"hits": 0.5, "hit_rate": 0.5})  # 3 is beyond k = 2
+
+
+def _tiny_recommender() -> tuple[OfflineRecommender, RatingTriples]:
+    """Movies 10..13: 10 and 11 alike (embeddings and factors), 12 and 13 alike.
+    User 1 liked 10 in training and holds out 11 (4.5) and 13 (2.0); user 2 liked 12 and
+    holds out 13 (5.0); user 3 only rated 11, badly."""
+    users = np.array([1, 1, 1, 2, 2, 3])
+    movies = np.array([10, 11, 13, 12, 13, 11])
+    scores = np.array([5.0, 4.5, 2.0, 4.0, 5.0, 1.0])
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    held = np.array([False, True, True, False, True, False])
+    train = triples.subset(~held)
+    close = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
+    model = ServingModel.build(
+        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2
+    )
+    return OfflineRecommender(train=train, embeddings=close, model=model), triples.subset(held)
+
+
+def test_more_like_this_scores_the_neighbours_of_a_liked_training_film():
+    recommender, test = _tiny_recommender()
+
+    assert recommender.similar(movie_id=10, method=Algorithm.CONTENT, k=2) == [11, 13]
+    assert recommender.similar(movie_id=12, method=Algorithm.ALS, k=1) == [13]
+    scores = score_similar(
+        recommender,
+        test,
+        methods=[Algorithm.CONTENT, Algorithm.ALS],
+        k=1,
+        relevance=Relevance.LIKED,
+        seed=0,
+    )
+    # Queries: user 1 -> 10 (neighbour 11, held out 4.5: hit); user 2 -> 12 (neighbour 13,
+    # held out 5.0: hit). User 3 liked nothing in training.
+    assert scores["content"] == {"hits": 1.0, "hit_rate": 1.0, "queries": 2}
+    assert scores["als"] == {"hits": 1.0, "hit_rate": 1.0, "queries": 2}
+
+
+def test_ease_recommends_only_unseen_items():
+    recommender, _ = _tiny_recommender()
+    recommender.ease = ease_fit(ratings=recommender.train, params=EaseParams(l2=1.0))
+
+    assert 10 not in recommender.recommend(0, EASE, 3)
+    assert recommender.similar(movie_id=10, method=EASE, k=2) == []  # no co-likes of 10
+
+
+@pytest.mark.parametrize("split", list(Split))
+def test_tuning_never_sees_the_test_split(split, monkeypatch):
+    """A marker movie planted exactly on the test ratings must not reach the tuning."""
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(8), 10)
+    movies = np.concatenate([rng.choice(30, 10, replace=False) for _ in range(8)])
+    scores = rng.choice([1.0, 3.0, 4.0, 5.0], len(users))
+    _, test = split_masks(RatingTriples.from_arrays(users, movies, scores), split=split, seed=5)
+    movies = np.where(test, 999, movies)  # the split depends on the rows only, not the movies
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    seen = []
+
+    def spy(fit, validation, *args, **kwargs):
+        seen.extend([fit, validation])
+        return Tuned()
+
+    monkeypatch.setattr(evaluation, "_tune", spy)
+    report = evaluate(
+        triples=triples,
+        embeddings=np.zeros((len(triples.movie_ids), 2)),
+        algorithms=[Algorithm.POPULARITY],
+        k=3,
+        seed=5,
+        split=split,
+    )
+
+    assert report.results["popularity"]["users"] > 0
+    planted = make_splits(triples, split=split, seed=5)
+    assert set(planted.test.movie_ids[planted.test.cols]) == {999}
+    assert len(seen) == 2
+    for part in seen:
+        assert 999 not in part.movie_ids[part.cols]

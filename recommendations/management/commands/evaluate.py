@@ -3,8 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
-from recommendations.config import Algorithm
-from recommendations.evaluation import evaluate
+from recommendations.evaluation import OFFLINE_ALGORITHMS, Relevance, Split, evaluate_seeds
 from recommendations.models import TrainingRun
 from recommendations.selectors import movie_embedding_matrix, rating_triples
 from recommendations.services import training_run_record_evaluation
@@ -12,48 +11,91 @@ from recommendations.services import training_run_record_evaluation
 
 class Command(BaseCommand):
     help = (
-        "Per-user holdout evaluation (precision/recall/nDCG/MAP/hit rate@k, coverage, diversity)."
+        "Offline evaluation on a held-out split: ranking metrics@k, coverage, diversity, "
+        "personalisation, novelty, Bayesian rating, 'more like this' hits, RMSE/MAE; "
+        "mean ± standard error over seeds."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--algorithms",
-            default=",".join(Algorithm),
-            help=f"Comma-separated, from {', '.join(Algorithm)}.",
+            default=",".join(OFFLINE_ALGORITHMS),
+            help=f"Comma-separated, from {', '.join(OFFLINE_ALGORITHMS)}.",
         )
         parser.add_argument("--k", type=int, default=10)
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=0, help="The first seed.")
+        parser.add_argument(
+            "--seeds", type=int, default=1, help="How many seeds: --seed, --seed + 1, ..."
+        )
+        # Validated in handle, not by argparse `choices`, so every bad value gets the same
+        # CommandError listing the choices.
+        parser.add_argument("--split", default=Split.USER, help=f"One of {', '.join(Split)}.")
+        parser.add_argument(
+            "--relevance", default=Relevance.LIKED, help=f"One of {', '.join(Relevance)}."
+        )
         parser.add_argument(
             "--no-tune",
             action="store_true",
             help="Skip the validation search; evaluate the shipped defaults.",
         )
+        parser.add_argument(
+            "--no-store",
+            action="store_true",
+            help="Only print: do not store the report on the serving model (read-only runs).",
+        )
 
-    def handle(self, *args, algorithms: str, k: int, seed: int, no_tune: bool, **options):
-        try:
-            chosen = [Algorithm(name.strip()) for name in algorithms.split(",") if name.strip()]
-        except ValueError as exc:
-            raise CommandError(f"{exc}; choose from {', '.join(Algorithm)}.") from None
+    def handle(
+        self,
+        *args,
+        algorithms: str,
+        k: int,
+        seed: int,
+        seeds: int,
+        split: str,
+        relevance: str,
+        no_tune: bool,
+        no_store: bool,
+        **options,
+    ):
+        chosen = [name.strip() for name in algorithms.split(",") if name.strip()]
+        _check_choices("--algorithms", chosen, OFFLINE_ALGORITHMS)
+        _check_choices("--split", [split], tuple(Split))
+        _check_choices("--relevance", [relevance], tuple(Relevance))
+        if seeds < 1 or k < 1:
+            raise CommandError("--seeds and --k must be at least 1.")
         triples = rating_triples()
         if not len(triples.scores):
             raise CommandError("There are no ratings to evaluate on; import MovieLens first.")
         progress = TqdmProgress(file=self.stderr)
-        report = evaluate(
+        report = evaluate_seeds(
+            seeds=range(seed, seed + seeds),
             triples=triples,
             embeddings=movie_embedding_matrix(movie_ids=triples.movie_ids),
             algorithms=chosen,
             k=k,
-            seed=seed,
+            split=Split(split),
+            relevance=Relevance(relevance),
             tune=not no_tune,
             progress=progress,
         )
         progress.close()
-        self.stdout.write(f"ALS: {report.params.as_json()}")
-        self.stdout.write(f"Hybrid: {report.as_json()['hybrid']}")
+        for one in report.reports:
+            self.stdout.write(
+                f"Seed {one.seed}: ALS {one.params.as_json()}; hybrid "
+                f"{one.as_json()['hybrid']}; EASE λ {one.ease_params.l2:g}"
+            )
         self.stdout.write(report.table())
         serving = (
             TrainingRun.objects.defer(*TrainingRun.LARGE_FIELDS).filter(is_serving=True).first()
         )
-        if serving is not None:
+        if serving is not None and not no_store:
             training_run_record_evaluation(run=serving, evaluation=report.as_json())
             self.stdout.write(f"Stored on model v{serving.pk}.")
+
+
+def _check_choices(option: str, values: list[str], choices: tuple[str, ...]) -> None:
+    bad = [value for value in values if value not in choices]
+    if bad or not values:
+        raise CommandError(
+            f"{option}: {', '.join(bad) or 'nothing'}; choose from {', '.join(choices)}."
+        )

@@ -18,13 +18,14 @@ indptr (N = 10,000, keep = 100 → about 8 MB).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ _PRUNE_BLOCK = 512
 
 
 @dataclass(frozen=True, kw_only=True)
-class EaseParams:
+class EaseParams(JsonParams):
     """Hyper-parameters; l2 and liked_score were chosen on ml-latest-small by nDCG@10 on a
     validation split carved from the training part of the per-user holdout (the
     `evaluation` protocol): λ 200 with likes at 3.5+ scored 0.181 (λ 100: 0.180,
@@ -57,13 +58,6 @@ class EaseParams:
     liked_score: float = 3.5
     max_items: int = 10_000
     keep_per_item: int = 100
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> EaseParams:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 def positives(scores: np.ndarray, *, liked_score: float) -> np.ndarray:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
+from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _OUTER_BUFFER = 1 << 22
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExplicitParams:
+class ExplicitParams(JsonParams):
     """Hyper-parameters; the defaults were chosen by RMSE on a validation split carved
     from the training part of a random 80/20 split of ml-latest-small: 0.861 against the
     bias baseline's 0.872 (16 factors 0.862; reg_factors 5: 0.907, 25: 0.872, the
@@ -47,13 +48,6 @@ class ExplicitParams:
     reg_factors: float = 15.0
     iterations: int = 10
     seed: int = 42
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> ExplicitParams:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 def solve_side(

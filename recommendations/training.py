@@ -8,7 +8,7 @@ fold-in run on every request too, so they live in `recommendations.profile`.
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,13 +16,14 @@ from django.conf import settings
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
+from core.params import JsonParams
 from jobs.progress import Progress
 from recommendations.profile import confidence
 from recommendations.selectors import RatingTriples
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlsParams:
+class AlsParams(JsonParams):
     """Hyper-parameters; the defaults were chosen on a validation split (docs/evaluation.md)."""
 
     factors: int = 32
@@ -32,13 +33,6 @@ class AlsParams:
     alpha: float = 2.0
     neutral: float = 2.5
     random_state: int = 42
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> AlsParams:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 def confidence_matrix(triples: RatingTriples, params: AlsParams) -> sp.csr_matrix:

@@ -8,8 +8,8 @@ def post_worker_init(worker):
     """Load the models before this worker accepts requests.
 
     Otherwise the first search in each worker waits seconds for sentence-transformers
-    and the title index (and the first recommendation for the ALS artifact and the
-    catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load"
+    and the title index (and the first recommendation for the ALS artifact, the rating
+    model and the catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load"
     measures the difference.
     """
     import gc
@@ -19,11 +19,13 @@ def post_worker_init(worker):
     from catalog import embedding
     from catalog.title_index import title_index_for
     from recommendations.catalogue import catalogue_for
-    from recommendations.selectors import recommender_versions
-    from recommendations.serving import serving_model
+    from recommendations.selectors import recommender_versions, training_run_serving_id
+    from recommendations.serving import model_for, rating_model_for
 
     embedding.load_model(embedding.model_name())
-    serving_model()
+    run_id = training_run_serving_id()
+    model_for(run_id)
+    rating_model_for(run_id)
     version = recommender_versions(user_id=None).catalogue  # max(updated_at) of the movies
     catalogue_for(version)
     title_index_for(version)

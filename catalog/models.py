@@ -159,3 +159,56 @@ class Movie(models.Model):
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+
+# --- Movie map ----------------------------------------------------------------------------
+# A 2-D layout of the embedded movies (catalog/movie_map.py). One map exists at a time: a
+# run replaces the previous one in a single transaction, and its id is the map's version.
+
+
+class MovieMap(models.Model):
+    computed_at = models.DateTimeField(auto_now_add=True)
+    # SHA-256 of what the layout was computed from (movies, their embedded text, the
+    # parameters): a run with the same inputs has nothing to do.
+    source_hash = models.CharField(max_length=64)
+    movie_count = models.PositiveIntegerField()
+    seconds = models.FloatField(help_text="Time the layout took.")
+
+    class Meta:
+        get_latest_by = "pk"
+
+    def __str__(self) -> str:
+        return f"Movie map #{self.pk} ({self.movie_count} movies)"
+
+
+class MovieMapCluster(models.Model):
+    movie_map = models.ForeignKey(MovieMap, on_delete=models.CASCADE, related_name="clusters")
+    number = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+    x = models.FloatField()
+    y = models.FloatField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movie_map", "number"], name="movie_map_cluster_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class MovieMapPoint(models.Model):
+    movie = models.OneToOneField(
+        Movie, on_delete=models.CASCADE, primary_key=True, related_name="map_point"
+    )
+    movie_map = models.ForeignKey(MovieMap, on_delete=models.CASCADE, related_name="points")
+    x = models.FloatField()
+    y = models.FloatField()
+    cluster = models.PositiveSmallIntegerField(help_text="MovieMapCluster.number")
+
+    def __str__(self) -> str:
+        return f"{self.movie_id} at ({self.x:.2f}, {self.y:.2f})"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from catalog import selectors, services
+from catalog import movie_map, selectors, services
 from core.queueing import enqueue, enqueue_on_commit
 from jobs.models import Job
 from jobs.progress import NullProgress
@@ -46,6 +46,8 @@ def embed_dirty_movies_task(self, job_id: int | None = None) -> str:
         # come back when those leases would have expired, in case a worker died.
         countdown = 0 if report.timed_out else services.EMBEDDING_LEASE.total_seconds()
         embed_dirty_movies_task.apply_async(countdown=countdown)
+    elif report.encoded:
+        movie_map_job_start()  # the catalogue's embeddings moved: so does its map
     return report.summary()
 
 
@@ -75,4 +77,39 @@ def embedding_job_start() -> Job:
         kind=Job.Kind.EMBEDDING,
         description="Embed movies waiting for it",
         task=embed_dirty_movies_task,
+    )
+
+
+# UMAP on 62k movies takes minutes; the compile of its kernels adds about a minute.
+MOVIE_MAP_SECONDS = 40 * 60
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=MOVIE_MAP_SECONDS,
+    time_limit=MOVIE_MAP_SECONDS + 60,
+)
+def movie_map_refresh_task(self, job_id: int | None = None) -> str:
+    """Recompute the movie map unless it is current. Beat runs it without a job, to catch
+    a run whose queueing failed; after an embedding run it comes with one."""
+    if job_id is None:
+        return movie_map.movie_map_refresh(progress=NullProgress()).summary()
+    if Job.objects.filter(pk=job_id, state=Job.State.SUCCEEDED).exists():
+        return "Already done."  # a redelivered task
+    with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+        report = movie_map.movie_map_refresh(progress=progress)
+        job_set_message(progress=progress, message=report.summary())
+    return report.summary()
+
+
+def movie_map_job_start() -> Job:
+    """A Job row for the jobs page, and the task that recomputes the movie map under it."""
+    return job_start(
+        kind=Job.Kind.MOVIE_MAP,
+        description="Lay out the movie map",
+        task=movie_map_refresh_task,
     )

@@ -13,3 +13,5 @@ from enum import IntEnum, unique
 class AdvisoryLock(IntEnum):
     # (TRAINING_RUN, run id), held by the session training that run (recommendations).
     TRAINING_RUN = 7301
+    # Held by the session computing the movie map (catalog.movie_map): one run at a time.
+    MOVIE_MAP = 7310

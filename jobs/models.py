@@ -8,6 +8,7 @@ class Job(models.Model):
         IMPORT = "import", "Import"
         EMBEDDING = "embedding", "Embedding"
         TRAINING = "training", "Training"
+        MOVIE_MAP = "movie_map", "Movie map"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

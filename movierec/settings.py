@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "catalog.tasks.sweep_dirty_movies",
         "schedule": 5 * 60,
     },
+    # Cheap when the map is current (one hash of ids and text hashes); catches a map job
+    # that could not be queued after an embedding run, and movies hidden since.
+    "catalog-movie-map-refresh": {
+        "task": "catalog.tasks.movie_map_refresh_task",
+        "schedule": 6 * 60 * 60,
+    },
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.admin import MovieAdmin
 from catalog.models import Movie
-from catalog.tasks import embedding_job_start
+from catalog.tasks import embedding_job_start, movie_map_job_start
 from jobs.admin import JobAdmin
 from jobs.models import Job
 from ratings.forms import MovieLensImportForm
@@ -29,7 +29,11 @@ admin.site.unregister(Job)
 
 @admin.register(Job)
 class JobStartAdmin(JobAdmin):
-    starters = {"embedding": embedding_job_start, "training": training_job_start}
+    starters = {
+        "embedding": embedding_job_start,
+        "movie_map": movie_map_job_start,
+        "training": training_job_start,
+    }
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {**(extra_context or {}), "import_form": MovieLensImportForm()}

@@ -13,6 +13,7 @@ from catalog.browse import (
 )
 from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie
+from catalog.movie_map import movie_neighbourhood
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
 from pages.health import health_report
@@ -25,6 +26,7 @@ MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
 SEARCH_RESULTS = 96  # search ranks a fixed number of hits; they are paged like a browse
 SIMILAR = 8
+NEIGHBOURHOOD = 12  # nearest films on the movie page's mini-map (the first SIMILAR are listed)
 
 
 def _cards_annotate(*, user, movies: list[Movie]) -> None:
@@ -96,7 +98,9 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
         movie = movie_get(movie_id=movie_id)
     except Movie.DoesNotExist:
         raise Http404(f"No movie with id {movie_id}.") from None
-    more_like_this = similar_movies(movie, k=SIMILAR)
+    # One nearest-neighbour search feeds both the "more like this" row and the mini-map.
+    nearest = similar_movies(movie, k=NEIGHBOURHOOD)
+    more_like_this = nearest[:SIMILAR]
     people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR)]
     movie_cards_annotate(user=request.user, movies=[*more_like_this, *people_also_liked])
     # The movie itself with its cards: one prediction for the whole page.
@@ -109,6 +113,7 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
         "predicted": movie.predicted_score,
         "more_like_this": more_like_this,
         "also_liked": people_also_liked,
+        "neighbourhood": movie_neighbourhood(movie=movie, neighbours=nearest),
     }
     return render(request, "catalog/movie_detail.html", context)
 

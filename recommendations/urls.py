@@ -25,5 +25,8 @@ urlpatterns = [
     path("me/watchlist/", views.watchlist, name="watchlist"),
     path("me/taste/", views.taste_profile, name="taste-profile"),
     path("u/<str:username>/taste/", views.public_taste, name="public-taste"),
+    path("map/", views.movie_map, name="movie-map"),
+    path("map/points.json", views.movie_map_points, name="movie-map-points"),
+    path("map/mine.json", views.movie_map_mine, name="movie-map-mine"),
     path("together/", views.watch_together, name="watch-together"),
 ]

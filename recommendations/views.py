@@ -1,4 +1,5 @@
-"""Pages for the user's own ratings and lists, onboarding, import, taste and Watch Together.
+"""Pages for the user's own ratings and lists, onboarding, import, taste, the movie map and
+Watch Together.
 
 Every change is a POST form that works without JavaScript (redirect + message) and,
 sent by htmx, answers with the HTML fragment to swap instead.
@@ -8,16 +9,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import (
+    condition,
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.models import User
 from accounts.selectors import user_profile_get
 from catalog.browse import genre_names
 from catalog.models import Movie
+from catalog.movie_map import movie_map_current, movie_map_payload, movie_map_version
 from catalog.selectors import movie_get
 from ratings.rating_import import ratings_import_file
 from ratings.selectors import (
@@ -26,7 +35,9 @@ from ratings.selectors import (
     movie_cards_annotate,
     movie_state,
     rating_count,
+    rating_list,
     rating_list_sorted,
+    watchlist_list,
     watchlist_list_sorted,
 )
 from ratings.services import (
@@ -42,11 +53,11 @@ from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchT
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
 from recommendations.predictions import predicted_scores
-from recommendations.taste import genre_stats, movie_map, score_histogram
+from recommendations.taste import genre_stats, score_histogram
 
 LIST_PAGE_SIZE = 30
 ONBOARDING_PAGE = 6  # films offered at once
-MAP_RECOMMENDATIONS = 20
+MAP_RECOMMENDATIONS = 30  # recommendations marked on the movie map
 GROUP_PICKS = 12
 # Session keys: onboarding choices need no table, and a skipped film is only skipped for now.
 GENRES_KEY = "onboarding_genres"
@@ -291,7 +302,6 @@ def _genre_context(user: User) -> dict:
 @login_required
 @require_GET
 def taste_profile(request: HttpRequest) -> HttpResponse:
-    picks = recommend_for_user(request.user, k=MAP_RECOMMENDATIONS)
     histogram = score_histogram(user=request.user)
     context = _genre_context(request.user)
     context["histogram"] = histogram
@@ -300,9 +310,6 @@ def taste_profile(request: HttpRequest) -> HttpResponse:
             "labels": [str(score) for score, _ in histogram],
             "counts": [n for _, n in histogram],
         },
-        "map": movie_map(user=request.user, recommended_ids=[pick.movie.pk for pick in picks]),
-        # The chart script fills in the id: one URL pattern, not one reverse() per point.
-        "movieUrl": reverse("pages:movie-detail", args=[0]).replace("/0/", "/{id}/"),
     }
     return render(request, "recommendations/taste_profile.html", context)
 
@@ -315,6 +322,62 @@ def public_taste(request: HttpRequest, username: str) -> HttpResponse:
     except User.DoesNotExist:
         raise Http404("No such profile.") from None
     return render(request, "recommendations/taste_profile.html", _genre_context(owner))
+
+
+# --- Movie map ----------------------------------------------------------------------------
+
+
+@require_GET
+def movie_map(request: HttpRequest) -> HttpResponse:
+    """The map page; its script draws the points from the two JSON views below."""
+    current = movie_map_current()
+    context = {
+        "movie_map": current,
+        "clusters": list(current.clusters.order_by("-size")) if current else [],
+        # The script fills in the id: one URL pattern, not one reverse() per point.
+        "movie_url": reverse("pages:movie-detail", args=[0]).replace("/0/", "/{id}/"),
+    }
+    return render(request, "recommendations/movie_map.html", context)
+
+
+def _map_etag(request: HttpRequest) -> str | None:
+    version = movie_map_version()
+    return None if version is None else f"map-{version}"
+
+
+@require_GET
+@gzip_page  # ~10k titles and coordinates; nothing private in them, so no BREACH concern
+@cache_control(public=True, max_age=300)
+@condition(etag_func=_map_etag)
+def movie_map_points(request: HttpRequest) -> JsonResponse:
+    """Every point of the map, the same for everyone: cached by the map's version (ETag)."""
+    current = movie_map_current()
+    if current is None:
+        return JsonResponse({"version": None, "ids": [], "clusters": []})
+    return JsonResponse(movie_map_payload(current))
+
+
+@require_GET
+@never_cache
+def movie_map_mine(request: HttpRequest) -> JsonResponse:
+    """The signed-in user's films to mark on the map: rated (with the score), on the
+    watchlist, and recommended. Empty lists for a visitor."""
+    user = request.user
+    if not user.is_authenticated:
+        return JsonResponse({"rated": {}, "watchlist": [], "recommended": []})
+    rated = {
+        str(movie_id): float(score)
+        for movie_id, score in rating_list(user=user).values_list("movie_id", "score")
+    }
+    return JsonResponse(
+        {
+            "rated": rated,
+            "watchlist": list(watchlist_list(user=user).values_list("movie_id", flat=True)),
+            "recommended": [
+                pick.movie.pk for pick in recommend_for_user(user, k=MAP_RECOMMENDATIONS)
+            ],
+        }
+    )
 
 
 # --- Watch together ------------------------------------------------------------------------

@@ -8,7 +8,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const colour = (name) => css.getPropertyValue(name).trim();
   const accent = colour("--accent");
   const blue = colour("--map-recommended");
-  const grey = colour("--map-background");
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.animation = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : Chart.defaults.animation;
 
@@ -41,47 +40,6 @@ document.addEventListener("DOMContentLoaded", () => {
         maintainAspectRatio: false,
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: "Stars" } } },
-      },
-    });
-  }
-
-  const mapCanvas = document.getElementById("map-chart");
-  if (mapCanvas && data.map && data.map.points.length) {
-    const groups = [
-      { kind: "popular", label: "Popular films", color: grey, radius: 3 },
-      { kind: "recommended", label: "Recommended for you", color: blue, radius: 5 },
-      { kind: "rated", label: "Rated by you", color: accent, radius: 5 },
-    ];
-    const chart = new Chart(mapCanvas, {
-      type: "scatter",
-      data: {
-        datasets: groups.map((group) => ({
-          label: group.label,
-          data: data.map.points.filter((p) => p.kind === group.kind),
-          backgroundColor: group.color,
-          pointRadius: group.radius,
-          pointHoverRadius: group.radius + 3,
-        })),
-      },
-      options: {
-        maintainAspectRatio: false,
-        parsing: { xAxisKey: "x", yAxisKey: "y" },
-        scales: { x: { display: false }, y: { display: false } },
-        plugins: {
-          tooltip: {
-            callbacks: {
-              label: (item) => item.raw.title + (item.raw.score ? ` (you: ${item.raw.score}★)` : ""),
-            },
-          },
-        },
-        onHover: (event, elements) => {
-          event.native.target.style.cursor = elements.length ? "pointer" : "default";
-        },
-        onClick: (event, elements) => {
-          if (!elements.length) return;
-          const point = chart.data.datasets[elements[0].datasetIndex].data[elements[0].index];
-          window.location.href = data.movieUrl.replace("{id}", point.id);
-        },
       },
     });
   }

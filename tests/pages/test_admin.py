@@ -114,9 +114,14 @@ def test_an_uploaded_zip_is_saved_and_its_import_queued_after_commit(
 
 
 @pytest.mark.parametrize(
-    ("kind", "job_kind"), [("embedding", Job.Kind.EMBEDDING), ("training", Job.Kind.TRAINING)]
+    ("kind", "job_kind"),
+    [
+        ("embedding", Job.Kind.EMBEDDING),
+        ("movie_map", Job.Kind.MOVIE_MAP),
+        ("training", Job.Kind.TRAINING),
+    ],
 )
-def test_embedding_and_training_jobs_start_from_the_job_page(
+def test_embedding_map_and_training_jobs_start_from_the_job_page(
     admin_client, django_capture_on_commit_callbacks, kind, job_kind
 ):
     assert f"jobs/job/start/{kind}/" in admin_client.get(reverse("admin:jobs_job_changelist")).text
@@ -127,7 +132,7 @@ def test_embedding_and_training_jobs_start_from_the_job_page(
     assert messages_of(response)[0].startswith(f"Started {job_kind.label}")
 
 
-@pytest.mark.parametrize("kind", ["import", "embedding", "training"])
+@pytest.mark.parametrize("kind", ["import", "embedding", "movie_map", "training"])
 def test_starting_jobs_needs_staff_a_permission_and_post(client, admin_client, kind):
     url = reverse(f"admin:jobs_job_start_{kind}")
     assert admin_client.get(url).status_code == 405

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
+from catalog.models import MovieMap, MovieMapPoint
 from ratings.services import rating_upsert
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
@@ -285,12 +286,41 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
     # The movie; the neighbours (a savepoint, their settings, the scan, its release) and
-    # their cards; the serving model's id and the "also liked" cards. None per card.
-    with django_assert_num_queries(8):
+    # their cards; the serving model's id and the "also liked" cards; the neighbours' map
+    # points. None per card.
+    with django_assert_num_queries(9):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10
     assert response.text.count('<span class="genres">Sci-Fi</span>') >= len(cards)
+
+
+def test_movie_page_draws_its_neighbourhood_from_the_map(client, world):  # noqa: F811
+    movie = world.space[0]
+    url = reverse("pages:movie-detail", args=[movie.pk])
+    assert "Its neighbourhood" not in client.get(url).text  # no map yet: no mini-map
+
+    stored = MovieMap.objects.create(source_hash="x", movie_count=40, seconds=1.0)
+    MovieMapPoint.objects.bulk_create(
+        MovieMapPoint(movie=m, movie_map=stored, x=float(i), y=float(i % 5), cluster=0)
+        for i, m in enumerate(world.space + world.romance)
+    )
+    response = client.get(url)
+
+    points = response.context["neighbourhood"]
+    assert points[0].movie == movie and points[0].is_centre
+    assert len(points) == 13  # the film and its 12 nearest
+    assert {p.movie.title[:5] for p in points[1:]} == {"Space"}
+    html = response.text
+    assert "Its neighbourhood" in html
+    assert html.count("<circle ") == 13
+    assert f'href="/movies/{points[5].movie.pk}/"' in html
+    assert f"<title>{movie.display_title}</title>" in html
+    assert len(response.context["more_like_this"]) == 8  # the row still shows 8 of them
+
+    # A film that is not on the map yet (embedded after the last run) has no mini-map.
+    MovieMapPoint.objects.filter(movie=movie).delete()
+    assert "Its neighbourhood" not in client.get(url).text
 
 
 @pytest.mark.parametrize("hidden", [True, None])

@@ -1,3 +1,4 @@
+import gzip
 import json
 import re
 from decimal import Decimal
@@ -7,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalog.models import MovieMap, MovieMapCluster, MovieMapPoint
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.rating_import import MAX_IMPORT_BYTES
 from ratings.services import rating_upsert, watchlist_add
@@ -402,8 +404,8 @@ def test_taste_profile_has_chart_data_for_my_ratings_only(signed_in, user, other
     data = json.loads(re.search(r'id="taste-data"[^>]*>(.*?)</script>', response.text).group(1))
     assert data["genres"] == {"labels": ["Drama", "Comedy"], "counts": [2, 1], "means": [3.5, 3.0]}
     assert data["histogram"]["counts"] == [0, 0, 0, 0, 0, 1, 0, 1, 0, 0]
-    assert data["movieUrl"] == "/movies/{id}/"
     assert "vendor/chart.umd.min.js" in response.text
+    assert f'href="{reverse("recommendations:movie-map")}"' in response.text
 
 
 def test_a_private_taste_profile_stays_private(client, user, other):
@@ -419,7 +421,7 @@ def test_a_private_taste_profile_stays_private(client, user, other):
     response = client.get(url)
     assert response.status_code == 200
     assert "other's taste" in response.text and "Drama" in response.text
-    assert "histogram" not in response.context and "map-chart" not in response.text
+    assert "histogram" not in response.context and "Your movie map" not in response.text
 
 
 # Watch together
@@ -445,3 +447,75 @@ def test_watch_together_says_not_available_the_same_way(signed_in, user, other, 
     response = signed_in.get(reverse("recommendations:watch-together"), {"friend": name})
     assert response.context["friend"] is None and response.context["movies"] == []
     assert f"“{name}” is not available for Watch together." in response.text
+
+
+# Movie map
+
+
+def _stored_map(movies) -> MovieMap:
+    """A map stored by hand: movie i at (i, -i), all in one "Space" cluster."""
+    stored = MovieMap.objects.create(source_hash="x", movie_count=len(movies), seconds=1.0)
+    MovieMapCluster.objects.create(movie_map=stored, number=0, label="Space", x=0, y=0, size=3)
+    MovieMapPoint.objects.bulk_create(
+        MovieMapPoint(movie=movie, movie_map=stored, x=float(i), y=-float(i), cluster=0)
+        for i, movie in enumerate(movies)
+    )
+    return stored
+
+
+def test_the_map_page_is_for_everyone_and_waits_for_a_map(client):
+    response = client.get(reverse("recommendations:movie-map"))
+    assert response.status_code == 200
+    assert "The map appears once films have embeddings" in response.text
+    assert 'id="movie-map"' not in response.text
+
+    _stored_map(MovieFactory.create_batch(3))
+    response = client.get(reverse("recommendations:movie-map"))
+    assert 'id="movie-map"' in response.text and "js/movie_map.js" in response.text
+    assert 'data-movie-url="/movies/{id}/"' in response.text
+    assert "Space <span" in response.text  # the neighbourhoods, listed for screen readers
+    assert "Sign in</a> to see your films" in response.text
+
+
+def test_the_map_points_are_cached_by_the_maps_version(client):
+    url = reverse("recommendations:movie-map-points")
+    assert client.get(url).json() == {"version": None, "ids": [], "clusters": []}
+
+    movies = MovieFactory.create_batch(3)
+    stored = _stored_map(movies)
+    response = client.get(url)
+    assert response.json()["ids"] == [movie.pk for movie in movies]
+    assert response["ETag"] == f'"map-{stored.pk}"'
+    assert "public" in response["Cache-Control"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+    MovieMap.objects.all().delete()
+    replaced = _stored_map(movies[:2])
+    response = client.get(url, HTTP_IF_NONE_MATCH=f'"map-{stored.pk}"')
+    assert response.status_code == 200 and response["ETag"] == f'"map-{replaced.pk}"'
+    assert response.json()["ids"] == [movie.pk for movie in movies[:2]]
+
+
+def test_the_map_points_are_gzipped(client):
+    _stored_map(MovieFactory.create_batch(200))
+    response = client.get(reverse("recommendations:movie-map-points"), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.content))["version"] is not None
+
+
+def test_my_films_on_the_map(client, user):
+    url = reverse("recommendations:movie-map-mine")
+    assert client.get(url).json() == {"rated": {}, "watchlist": [], "recommended": []}
+
+    rated, listed, *others = MovieFactory.create_batch(6)
+    rating_upsert(user=user, movie=rated, score="4.5")
+    watchlist_add(user=user, movie=listed)
+    rating_upsert(user=UserFactory(), movie=others[0], score="1.0")  # someone else's
+    client.force_login(user)
+    response = client.get(url)
+    mine = response.json()
+    assert mine["rated"] == {str(rated.pk): 4.5}
+    assert mine["watchlist"] == [listed.pk]
+    assert mine["recommended"] and rated.pk not in mine["recommended"]
+    assert set(mine["recommended"]) <= {movie.pk for movie in [listed, *others]}
+    assert "no-store" in response["Cache-Control"]  # private: never in a shared cache

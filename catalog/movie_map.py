@@ -1,0 +1,321 @@
+"""The movie map: a 2-D layout of the embedded movies that keeps neighbourhoods, with
+labelled clusters. Computed by a background job (`catalog.tasks.movie_map_refresh_task`)
+and stored in the database (`MovieMap`), so every web process serves the same map.
+
+The layout is UMAP on the embeddings (cosine). umap-learn pulls numba, which takes
+seconds to import and compiles its kernels on first use, so it is imported only inside
+`layout_2d`: web processes, which only read the stored map, never load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import Counter
+from collections.abc import Collection, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import BinaryField, F, Func
+
+from catalog.models import (
+    EMBEDDING_DIMENSIONS,
+    Movie,
+    MovieMap,
+    MovieMapCluster,
+    MovieMapPoint,
+    MovieQuerySet,
+)
+from core.locks import AdvisoryLock
+from core.vectors import decode_vectors
+from jobs.progress import Progress
+
+# UMAP: 15 neighbours and min_dist 0.1 keep local neighbourhoods and show clusters apart.
+MAP_NEIGHBOURS = 15
+MAP_MIN_DIST = 0.1
+MAP_SEED = 42  # a fixed seed: the same catalogue always gives the same map
+MIN_MOVIES = 20  # fewer than this makes no map worth drawing
+# Clusters: about one per this many movies, so labels stay readable on the map.
+MOVIES_PER_CLUSTER = 400
+MAX_CLUSTERS = 40
+# A label term must be on at least this share of a cluster's movies.
+LABEL_MIN_SHARE = 0.2
+LABEL_TERMS = 2
+NO_GENRE = "(no genres listed)"  # MovieLens' placeholder, not a genre
+# Part of the source hash: bump it when the method changes, so the next run recomputes.
+METHOD = f"umap-cosine-{MAP_NEIGHBOURS}-{MAP_MIN_DIST}-{MAP_SEED}-kmeans-{MOVIES_PER_CLUSTER}-v1"
+SAVE_BATCH = 5000
+
+
+@dataclass
+class MovieMapReport:
+    movies: int = 0
+    clusters: int = 0
+    seconds: float = 0.0
+    skipped: str = ""
+
+    def summary(self) -> str:
+        if self.skipped:
+            return self.skipped
+        return (
+            f"Mapped {self.movies} movies into {self.clusters} labelled clusters "
+            f"in {self.seconds:.0f} s."
+        )
+
+
+# --- The computation (pure numpy) ---------------------------------------------------------
+
+
+def layout_2d(vectors: np.ndarray, *, seed: int = MAP_SEED) -> np.ndarray:
+    """(n, 2) coordinates in which neighbours by cosine distance stay neighbours."""
+    import umap  # see the module docstring
+
+    reducer = umap.UMAP(
+        n_neighbors=min(MAP_NEIGHBOURS, len(vectors) - 1),
+        min_dist=MAP_MIN_DIST,
+        metric="cosine",
+        random_state=seed,
+        n_jobs=1,  # a seed forces one thread anyway; saying so silences UMAP's warning
+    )
+    return reducer.fit_transform(vectors).astype(np.float64)
+
+
+def cluster_count(n: int) -> int:
+    return int(np.clip(n // MOVIES_PER_CLUSTER, 2, MAX_CLUSTERS))
+
+
+def clusters_assign(xy: np.ndarray, *, k: int, seed: int = MAP_SEED) -> np.ndarray:
+    """A cluster number per point: k-means on the layout, so clusters are areas of the map."""
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(xy)
+
+
+def cluster_labels(terms: Sequence[Collection[str]], clusters: np.ndarray) -> dict[int, str]:
+    """A label per cluster from the terms (genres, keywords) its movies have most *distinctively*.
+
+    A term scores share × log(lift), where share is how many of the cluster's movies have
+    it and lift is that share over its share in the whole catalogue: "Drama", on most
+    movies everywhere, has a lift near 1 and scores nothing, while "Horror" on 80 % of a
+    cluster and 8 % overall wins. Terms below LABEL_MIN_SHARE are left out, so a rare
+    keyword on two movies cannot name a cluster of four hundred.
+    """
+    overall = Counter(term for movie_terms in terms for term in set(movie_terms))
+    total = len(terms)
+    labels = {}
+    for number in np.unique(clusters):
+        members = np.flatnonzero(clusters == number)
+        counts = Counter(term for index in members for term in set(terms[index]))
+        scored = []
+        for term, count in counts.items():
+            share = count / len(members)
+            lift = share / (overall[term] / total)
+            if share >= LABEL_MIN_SHARE and lift > 1:
+                scored.append((-share * math.log(lift), term))
+        best = [term for _, term in sorted(scored)[:LABEL_TERMS]]
+        labels[int(number)] = " · ".join(best) or "Mixed"
+    return labels
+
+
+def movie_terms(genres: Collection[str], keywords: Collection[str]) -> set[str]:
+    """A movie's label terms: genres as named, keywords capitalised, a keyword that repeats
+    a genre counted once."""
+    terms = {genre.casefold(): genre for genre in genres if genre != NO_GENRE}
+    for keyword in keywords:
+        terms.setdefault(keyword.casefold(), keyword[:1].upper() + keyword[1:])
+    return set(terms.values())
+
+
+# --- The job ------------------------------------------------------------------------------
+
+
+def _mappable() -> MovieQuerySet:
+    return Movie.objects.visible().filter(embedding__isnull=False).order_by("pk")
+
+
+def _source_hash() -> tuple[str, int]:
+    """What the map depends on, hashed without loading a vector: which movies, the text
+    each embedding came from, the model and the method. And how many movies."""
+    digest = hashlib.sha256(METHOD.encode())
+    count = 0
+    for row in _mappable().values_list("pk", "embedding_model", "embedding_text_hash"):
+        digest.update(repr(row).encode())
+        count += 1
+    return digest.hexdigest(), count
+
+
+@contextmanager
+def _map_lock():
+    """One run at a time: a second waits, then finds the map current and stops."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [int(AdvisoryLock.MOVIE_MAP)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [int(AdvisoryLock.MOVIE_MAP)])
+
+
+def movie_map_refresh(*, progress: Progress, force: bool = False) -> MovieMapReport:
+    """Compute the map of all visible embedded movies and replace the stored one.
+
+    Does nothing when the movies, their embeddings and the method are unchanged since
+    the stored map (unless `force`), so running it twice costs one cheap query.
+    """
+    with _map_lock():
+        source_hash, count = _source_hash()
+        current = MovieMap.objects.order_by("-pk").first()
+        if current is not None and current.source_hash == source_hash and not force:
+            return MovieMapReport(movies=current.movie_count, skipped="The map is up to date.")
+        if count < MIN_MOVIES:
+            return MovieMapReport(
+                movies=count,
+                skipped=f"Only {count} movies have embeddings; the map needs {MIN_MOVIES}.",
+            )
+        started = time.monotonic()
+        progress.stage("Movie map: loading embeddings", total=count)
+        ids, vectors, terms = _load(progress)
+        progress.stage("Movie map: laying out (UMAP)", total=None)
+        xy = layout_2d(vectors)
+        progress.stage("Movie map: labelling clusters", total=None)
+        clusters = clusters_assign(xy, k=cluster_count(len(ids)))
+        labels = cluster_labels(terms, clusters)
+        progress.stage("Movie map: saving", total=len(ids))
+        report = MovieMapReport(
+            movies=len(ids), clusters=len(labels), seconds=time.monotonic() - started
+        )
+        _save(ids, xy, clusters, labels, source_hash, report, progress)
+        return report
+
+
+def _load(progress: Progress) -> tuple[list[int], np.ndarray, list[set[str]]]:
+    embedding = Func(F("embedding"), function="vector_send", output_field=BinaryField())
+    ids, raw = [], []
+    for pk, data in _mappable().values_list("pk", embedding).iterator(chunk_size=SAVE_BATCH):
+        ids.append(pk)
+        raw.append(data)
+        if len(ids) % SAVE_BATCH == 0:
+            progress.advance(SAVE_BATCH)
+    progress.advance(len(ids) % SAVE_BATCH)
+    genres: dict[int, list[str]] = {}
+    through = Movie.genres.through.objects.filter(movie__in=_mappable())
+    for movie_id, name in through.values_list("movie_id", "genre__name"):
+        genres.setdefault(movie_id, []).append(name)
+    keywords = dict(_mappable().exclude(keywords=[]).values_list("pk", "keywords"))
+    terms = [movie_terms(genres.get(pk, ()), keywords.get(pk, ())) for pk in ids]
+    return ids, decode_vectors(raw, EMBEDDING_DIMENSIONS), terms
+
+
+def _save(
+    ids: list[int],
+    xy: np.ndarray,
+    clusters: np.ndarray,
+    labels: dict[int, str],
+    source_hash: str,
+    report: MovieMapReport,
+    progress: Progress,
+) -> None:
+    """Replace the stored map in one transaction: readers see the old map or the new one."""
+    with transaction.atomic():
+        MovieMap.objects.all().delete()
+        movie_map = MovieMap.objects.create(
+            source_hash=source_hash, movie_count=len(ids), seconds=round(report.seconds, 1)
+        )
+        MovieMapCluster.objects.bulk_create(
+            MovieMapCluster(
+                movie_map=movie_map,
+                number=number,
+                label=label[:200],
+                x=float(xy[clusters == number, 0].mean()),
+                y=float(xy[clusters == number, 1].mean()),
+                size=int((clusters == number).sum()),
+            )
+            for number, label in labels.items()
+        )
+        points = [
+            MovieMapPoint(movie_id=pk, movie_map=movie_map, x=float(x), y=float(y), cluster=c)
+            for pk, (x, y), c in zip(ids, xy, clusters.tolist(), strict=True)
+        ]
+        for start in range(0, len(points), SAVE_BATCH):
+            batch = points[start : start + SAVE_BATCH]
+            MovieMapPoint.objects.bulk_create(batch)
+            progress.advance(len(batch))
+
+
+# --- Reads ---------------------------------------------------------------------------------
+
+
+def movie_map_current() -> MovieMap | None:
+    return MovieMap.objects.order_by("-pk").first()
+
+
+def movie_map_version() -> int | None:
+    """The stored map's id, which changes with every run that replaces it."""
+    return MovieMap.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+
+def movie_map_payload(movie_map: MovieMap) -> dict:
+    """The map as compact parallel arrays (about 40 bytes a movie before gzip), visible
+    movies only: a movie hidden since the run drops off at once."""
+    rows = (
+        MovieMapPoint.objects.filter(movie_map=movie_map, movie__in=Movie.objects.visible())
+        .order_by("pk")
+        .values_list("movie_id", "x", "y", "cluster", "movie__title", "movie__year")
+    )
+    ids, xs, ys, clusters, titles = [], [], [], [], []
+    for pk, x, y, cluster, title, year in rows:
+        ids.append(pk)
+        xs.append(round(x, 3))
+        ys.append(round(y, 3))
+        clusters.append(cluster)
+        titles.append(f"{title} ({year})" if year else title)
+    return {
+        "version": movie_map.pk,
+        "ids": ids,
+        "x": xs,
+        "y": ys,
+        "cluster": clusters,
+        "titles": titles,
+        "clusters": [
+            {"number": c.number, "label": c.label, "x": c.x, "y": c.y, "size": c.size}
+            for c in movie_map.clusters.all()
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class NeighbourhoodPoint:
+    movie: Movie
+    x: float  # 0-100 across the mini-map
+    y: float  # 0-100 down the mini-map
+    is_centre: bool
+
+
+# Mini-map margins (percent), so labels near the edge stay inside the picture.
+_MARGIN = 8.0
+
+
+def movie_neighbourhood(*, movie: Movie, neighbours: Sequence[Movie]) -> list[NeighbourhoodPoint]:
+    """The movie and its neighbours where they sit on the map, scaled to fill a 100×100
+    box (y down, as on screen). Empty while the movie has no map point. One query."""
+    points = dict(
+        (pk, (x, y))
+        for pk, x, y in MovieMapPoint.objects.filter(
+            movie_id__in=[movie.pk, *(n.pk for n in neighbours)]
+        ).values_list("movie_id", "x", "y")
+    )
+    if movie.pk not in points:
+        return []
+    placed = [(m, points[m.pk]) for m in (movie, *neighbours) if m.pk in points]
+    xy = np.array([coords for _, coords in placed])
+    low, span = xy.min(axis=0), np.ptp(xy, axis=0)
+    span[span == 0] = 1.0
+    scaled = _MARGIN + (xy - low) / span.max() * (100 - 2 * _MARGIN)
+    scaled += ((100 - 2 * _MARGIN) - (scaled.max(axis=0) - _MARGIN)) / 2  # centre the shape
+    return [
+        NeighbourhoodPoint(m, round(float(x), 2), round(100 - float(y), 2), m.pk == movie.pk)
+        for (m, _), (x, y) in zip(placed, scaled, strict=True)
+    ]

@@ -38,9 +38,11 @@ MAP_NEIGHBOURS = 15
 MAP_MIN_DIST = 0.1
 MAP_SEED = 42  # a fixed seed: the same catalogue always gives the same map
 MIN_MOVIES = 20  # fewer than this makes no map worth drawing
-# Clusters: about one per this many movies, so labels stay readable on the map.
+# Clusters: about one per this many movies, so labels stay readable on the map; at least
+# MIN_CLUSTERS when the catalogue is small, as long as each keeps MIN_CLUSTER_SIZE movies.
 MOVIES_PER_CLUSTER = 400
-MAX_CLUSTERS = 40
+MIN_CLUSTERS, MAX_CLUSTERS = 8, 40
+MIN_CLUSTER_SIZE = 30
 # A label term must be on at least this share of a cluster's movies.
 LABEL_MIN_SHARE = 0.2
 LABEL_TERMS = 2
@@ -84,7 +86,8 @@ def layout_2d(vectors: np.ndarray, *, seed: int = MAP_SEED) -> np.ndarray:
 
 
 def cluster_count(n: int) -> int:
-    return int(np.clip(n // MOVIES_PER_CLUSTER, 2, MAX_CLUSTERS))
+    wanted = min(max(n // MOVIES_PER_CLUSTER, MIN_CLUSTERS), MAX_CLUSTERS)
+    return max(2, min(wanted, n // MIN_CLUSTER_SIZE))
 
 
 def clusters_assign(xy: np.ndarray, *, k: int, seed: int = MAP_SEED) -> np.ndarray:

@@ -63,7 +63,9 @@ def test_clusters_are_areas_of_the_map():
 
 
 def test_the_number_of_clusters_grows_with_the_catalogue_within_bounds():
-    assert movie_map.cluster_count(100) == 2
+    assert movie_map.cluster_count(20) == 2
+    assert movie_map.cluster_count(100) == 3  # clusters of 30 at least
+    assert movie_map.cluster_count(1000) == movie_map.MIN_CLUSTERS
     assert movie_map.cluster_count(9700) == 24
     assert movie_map.cluster_count(62_000) == movie_map.MAX_CLUSTERS
 

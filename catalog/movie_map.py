@@ -261,8 +261,9 @@ def movie_map_version() -> int | None:
 
 
 def movie_map_payload(movie_map: MovieMap) -> dict:
-    """The map as compact parallel arrays (about 40 bytes a movie before gzip), visible
-    movies only: a movie hidden since the run drops off at once."""
+    """The map as compact parallel arrays, visible movies only: a movie hidden since the
+    run drops off at once. For ml-latest-small's 9.7k movies: about 530 kB of JSON,
+    190 kB gzipped (the view gzips it)."""
     rows = (
         MovieMapPoint.objects.filter(movie_map=movie_map, movie__in=Movie.objects.visible())
         .order_by("pk")

@@ -72,15 +72,15 @@
       const width = canvas.clientWidth;
       const height = canvas.clientHeight;
       ctx.clearRect(0, 0, width, height);
-      const size = Math.min(4, 1.6 + state.scale * 0.25);
+      const size = Math.min(6, 3 + state.scale * 0.3);
       const marked = [];
-      ctx.globalAlpha = 0.45;
+      ctx.globalAlpha = 0.6;
       for (let i = 0; i < ids.length; i++) {
         const [sx, sy] = toScreen(i);
         if (sx < -5 || sy < -5 || sx > width + 5 || sy > height + 5) continue;
         if (state.mine && kindOf(ids[i])) { marked.push(i); continue; }
         ctx.fillStyle = PALETTE[cluster[i] % PALETTE.length];
-        ctx.fillRect(sx - size / 2, sy - size / 2, size, size);
+        ctx.fillRect(sx - size / 2, sy - size / 2, size, size); // squares: much cheaper than arcs for thousands of dots
       }
       ctx.globalAlpha = 1;
       const colours = { rated: colour("--map-rated"), watchlist: colour("--map-watchlist"), recommended: colour("--map-recommended") };
@@ -112,8 +112,11 @@
         const [sx, sy] = worldToScreen(c.x, c.y);
         const w = ctx.measureText(c.label).width;
         const box = [sx - w / 2 - 4, sy - 10, sx + w / 2 + 4, sy + 10];
-        if (placed.some((p) => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3])) continue;
-        placed.push(box);
+        const overlaps = placed.some((p) => box[0] < p[2] && p[0] < box[2] && box[1] < p[3] && p[1] < box[3]);
+        // Two halves of one island often share a label: name it once.
+        const repeats = placed.some((p) => p.label === c.label && Math.hypot(p.x - sx, p.y - sy) < 160);
+        if (overlaps || repeats) continue;
+        placed.push(Object.assign(box, { label: c.label, x: sx, y: sy }));
         ctx.lineWidth = 4;
         ctx.strokeStyle = "rgba(255,255,255,.85)";
         ctx.strokeText(c.label, sx, sy);
@@ -161,7 +164,8 @@
         const [sx, sy] = toScreen(i);
         tooltip.textContent = describe(i);
         tooltip.hidden = false;
-        const left = Math.min(sx + 12, canvas.clientWidth - tooltip.offsetWidth - 4);
+        // Right of the dot, or left of it near the right edge.
+        const left = sx + 12 + tooltip.offsetWidth < canvas.clientWidth ? sx + 12 : sx - 12 - tooltip.offsetWidth;
         tooltip.style.left = `${Math.max(4, left)}px`;
         tooltip.style.top = `${Math.max(4, sy - 32)}px`;
       }

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from catalog.models import EMBEDDING_DIMENSIONS
@@ -52,7 +53,7 @@ def mapped(transactional_db):
 
 
 def _sign_in(page) -> None:
-    page.goto("/accounts/login/")
+    page.goto(reverse("accounts:login"))
     page.get_by_label("Username").fill("mapper")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -102,6 +103,6 @@ def test_explore_the_map_and_open_a_film(page, mapped, artifacts):
     page.screenshot(path=artifacts / "movie_neighbourhood.png", full_page=True)
 
     # The neighbours are links to their films.
-    neighbourhood.locator("a:not(.is-centre)").first.click()
+    neighbourhood.locator("a:not(.is-centre) circle").first.click()
     expect(page).to_have_url(re.compile(r"/movies/\d+/$"))
     assert f"/movies/{target.pk}/" not in page.url

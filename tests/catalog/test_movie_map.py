@@ -273,3 +273,12 @@ def test_the_map_job_runs_on_a_worker_and_records_its_progress(catalogue, celery
     second = finished(tasks.movie_map_job_start(), timeout=60)
     assert (second.state, second.message) == (Job.State.SUCCEEDED, "The map is up to date.")
     assert MovieMap.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_beat_checks_the_map_without_a_job_row(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["catalog-movie-map-refresh"]
+    assert entry["task"] == tasks.movie_map_refresh_task.name
+    result = tasks.movie_map_refresh_task.apply().get()
+    assert result == "Only 0 movies have embeddings; the map needs 20."
+    assert not Job.objects.exists() and not MovieMap.objects.exists()

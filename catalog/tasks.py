@@ -80,7 +80,8 @@ def embedding_job_start() -> Job:
     )
 
 
-# UMAP on 62k movies takes minutes; the compile of its kernels adds about a minute.
+# UMAP on 9.7k movies takes about a minute on two cores, plus ~40 s compiling its kernels
+# in a fresh worker; 62k movies (not measured yet) several times that: room to spare.
 MOVIE_MAP_SECONDS = 40 * 60
 
 

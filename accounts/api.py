@@ -1,10 +1,10 @@
 """Account endpoints: register, API tokens, and the signed-in user's profile, settings and
 deletion (the data export is ratings.api's).
 
-Tokens are DRF's (rest_framework.authtoken): one per user, sent as
-`Authorization: Token <key>`, valid until revoked. Endpoints that take a password have
-the stricter `token` throttle scope; obtaining a token also counts towards, and respects,
-the django-axes sign-in lockout that protects the login form.
+Tokens are accounts.ApiToken: one per device or app, sent as `Authorization: Token <key>`,
+valid for API_TOKEN_TTL or until revoked. Endpoints that take a password have the stricter
+`token` throttle scope; obtaining a token also counts towards, and respects, the
+django-axes sign-in lockout that protects the login form.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_serializers import (
+    ApiTokenSerializer,
     CredentialsSerializer,
     MeSerializer,
     PasswordConfirmationSerializer,
@@ -31,14 +32,28 @@ from accounts.api_serializers import (
     RegisterSerializer,
     TokenSerializer,
 )
-from accounts.models import User
-from accounts.services import user_delete, user_settings_update, user_sign_up
+from accounts.models import ApiToken, User
+from accounts.selectors import api_token_list
+from accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    api_token_revoke_all,
+    user_delete,
+    user_settings_update,
+    user_sign_up,
+)
 from core.api_policies import ScopedThrottle
 
+UNNAMED_TOKEN = "API client"
 
-def _token_for(user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+
+def _issue_token(request: Request, user: User, name: str | None) -> dict:
+    """A new token for `user`, named by the client or else after its User-Agent."""
+    if not (name or "").strip():
+        user_agent = request.headers.get("User-Agent", "").strip()
+        name = user_agent[: ApiToken.NAME_MAX_LENGTH] or UNNAMED_TOKEN
+    api_token, key = api_token_create(user=user, name=name)
+    return {"token": key, "api_token": api_token}
 
 
 class LockedOut(APIException):
@@ -61,8 +76,9 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        name = serializer.validated_data.pop("name", None)
         user = user_sign_up(**serializer.validated_data)
-        data = RegisteredSerializer({"user": user, "token": _token_for(user)}).data
+        data = RegisteredSerializer({"user": user, **_issue_token(request, user, name)}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -71,13 +87,14 @@ class TokenView(APIView):
     throttle_scope = "token"
 
     def get_permissions(self):
-        # Obtaining needs only the password; revoking needs the token (or session) itself.
+        # Obtaining needs only the password; revoking needs the token itself.
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(
         tags=["auth"],
-        summary="Get your API token from your username and password",
-        description="Returns the same token until it is revoked. Failed attempts count "
+        summary="Get a new API token for one device or app from your username and password",
+        description="Every call issues a new token, valid for API_TOKEN_TTL (90 days by "
+        "default); the token is in this answer only. Failed attempts count "
         "towards the sign-in lockout shared with the website: after LOGIN_FAILURE_LIMIT "
         "failures for one username from one address, even the right password gets 429 "
         "(code locked_out) for LOGIN_COOLOFF_MINUTES.",
@@ -86,7 +103,11 @@ class TokenView(APIView):
         examples=[
             OpenApiExample(
                 "Credentials",
-                value={"username": "alice", "password": "correct horse battery staple"},
+                value={
+                    "username": "alice",
+                    "password": "correct horse battery staple",
+                    "name": "Alice's phone",
+                },
                 request_only=True,
             )
         ],
@@ -94,6 +115,7 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        name = serializer.validated_data.pop("name", None)
         # The DRF request, not the Django one: django-axes flags a lockout on the object it
         # is given, and a flag on the Django request would make its middleware answer with
         # the website's HTML lockout page.
@@ -111,15 +133,68 @@ class TokenView(APIView):
             raise ValidationError("Unable to sign in with this username and password.")
         # As a website sign-in does: axes resets the failure count, Django sets last_login.
         user_logged_in.send(sender=type(user), request=request, user=user)
-        return Response(TokenSerializer({"token": _token_for(user)}).data)
+        return Response(TokenSerializer(_issue_token(request, user, name)).data)
 
     @extend_schema(
         tags=["auth"],
-        summary="Revoke your API token (sign out every app using it)",
+        summary="Revoke the API token of this request (sign this app out)",
+        description="Your other devices and apps stay signed in. A request signed in "
+        "with a website session has no token to revoke: 403.",
         responses={204: None},
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if not isinstance(request.auth, ApiToken):
+            raise PermissionDenied(
+                "This request is not signed in with an API token: revoke one by its id, "
+                "DELETE /api/v1/auth/tokens/{id}/."
+            )
+        api_token_revoke(user=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenListView(GenericAPIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Your API tokens that still work (one per device or app), newest first",
+        description="Never the tokens themselves: the server keeps only their digests.",
+        responses=ApiTokenSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        context = {"current": request.auth}
+        return self.get_paginated_response(
+            ApiTokenSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke all your API tokens but the one of this request",
+        operation_id="auth_tokens_revoke_all",
+        description="Signs out every other device and app (all of them when signed in "
+        "with a website session).",
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        keep = request.auth if isinstance(request.auth, ApiToken) else None
+        api_token_revoke_all(user=request.user, keep=keep)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_queryset(self):
+        return api_token_list(user=self.request.user)
+
+
+class ApiTokenDetailView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke one of your API tokens (sign that device or app out)",
+        operation_id="auth_tokens_revoke",
+        responses={204: None},
+    )
+    def delete(self, request: Request, token_id: int) -> Response:
+        try:
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist as exc:
+            raise NotFound(str(exc)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 DEMO_USERNAME = "demo"
 
@@ -65,3 +69,60 @@ def user_delete(*, user: User) -> None:
     for login_records in (AccessAttempt, AccessFailureLog, AccessLog):
         login_records.objects.filter(username=user.username).delete()
     user.delete()
+
+
+# last_used is kept to the hour: exact would cost a write on every API request.
+API_TOKEN_LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a new token for one device or app of `user`; return it with its secret.
+
+    The secret exists only in the answer: the database keeps its digest. The user's
+    expired tokens are deleted on the way, so that they do not pile up.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["Name the device or app this token is for."]})
+    if len(name) > ApiToken.NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": [f"Use at most {ApiToken.NAME_MAX_LENGTH} characters for the name."]}
+        )
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires__lte=now).delete()
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_prefix=key[: ApiToken.PREFIX_LENGTH],
+        digest=ApiToken.digest_of(key),
+        created=now,
+        expires=now + settings.API_TOKEN_TTL,
+    )
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of `user`'s tokens; ApiToken.DoesNotExist if `user` has no such token."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ApiToken.DoesNotExist(f"You have no API token {token_id}.")
+
+
+def api_token_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
+    """Revoke all of `user`'s tokens but `keep`; return how many were revoked."""
+    tokens = ApiToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    deleted, _ = tokens.delete()
+    return deleted
+
+
+def api_token_used(*, token: ApiToken, now: datetime) -> None:
+    """Record that `token` was used at `now`, if its last_used is more than the
+    resolution old: most requests write nothing."""
+    if token.last_used is not None and now - token.last_used < API_TOKEN_LAST_USED_RESOLUTION:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    token.last_used = now

@@ -27,5 +27,10 @@ urlpatterns = [
     path("account/", views.account_settings, name="settings"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("account/delete/", views.account_delete, name="delete"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
     path("u/<str:username>/", views.profile, name="profile"),
 ]

@@ -16,9 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountDeleteForm, AccountSettingsForm, SignUpForm
-from accounts.models import User
-from accounts.selectors import user_profile_get
+from accounts.models import ApiToken, User
+from accounts.selectors import api_token_list, user_profile_get
 from accounts.services import (
+    api_token_revoke,
     user_delete,
     user_login_lockout_clear,
     user_settings_update,
@@ -119,7 +120,20 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         user_settings_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your settings were saved.")
         return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    context = {"form": form, "api_tokens": api_token_list(user=request.user)}
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Sign one app or device out (its API token), from the settings page."""
+    try:
+        api_token_revoke(user=request.user, token_id=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("No such API token.") from None
+    messages.success(request, "The app was signed out.")
+    return redirect("accounts:settings")
 
 
 @never_cache

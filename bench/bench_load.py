@@ -36,9 +36,9 @@ import numpy as np
 import urllib3
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.services import api_token_create, api_token_revoke_all
 from bench._db import bench_database, database_url
 from bench.bench_embedding import ensure_movielens
 from bench.bench_hnsw import embed_catalogue
@@ -114,9 +114,15 @@ def _prepare() -> tuple[list[str], list[int]]:
         f"{run.rating_count} ratings in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
-    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    tokens = [_fresh_token(user) for user in users]
     movie_ids = list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True))
     return tokens, movie_ids
+
+
+def _fresh_token(user: User) -> str:
+    """A new API token of `user`, the last run's revoked: the database is kept between runs."""
+    api_token_revoke_all(user=user)
+    return api_token_create(user=user, name="bench load")[1]
 
 
 def _api_users() -> list[User]:

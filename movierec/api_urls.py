@@ -28,6 +28,12 @@ def api_not_found(request: Request, *args, **kwargs):
 v1 = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts.ApiTokenListView.as_view(), name="token-list"),
+    path(
+        "auth/tokens/<int:token_id>/",
+        accounts.ApiTokenDetailView.as_view(),
+        name="token-detail",
+    ),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
     path("me/export/", ratings.MeExportView.as_view(), name="me-export"),

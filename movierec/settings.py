@@ -48,6 +48,20 @@ def env_throttle_rate(name: str, default: str) -> str:
     return raw
 
 
+_DURATION_UNITS = {"d": "days", "h": "hours"}
+
+
+def env_duration(name: str, default: str) -> timedelta:
+    """A positive duration in days or hours, such as 90d or 12h."""
+    raw = env.str(name, default=default).strip()
+    match = re.fullmatch(r"([1-9]\d{0,4})([dh])", raw)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a duration; use N days or N hours, e.g. 90d or 12h."
+        )
+    return timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+
+
 ENVIRONMENT = env.str("MOVIEREC_ENV", default="development")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(
@@ -84,7 +98,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "movierec.apps.MovierecConfig",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
@@ -221,6 +234,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+
+# How long an API token (accounts.ApiToken) works after it was issued. No "never": a token
+# left on a lost phone must stop working on its own.
+API_TOKEN_TTL = env_duration("API_TOKEN_TTL", default="90d")
 
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, ... in one variable (smtp+tls://user:pass@host:587).
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

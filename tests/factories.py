@@ -4,6 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from accounts.services import api_token_create
 from catalog.models import Genre, Movie
 from ratings.models import Rating
 from ratings.services import movie_rating_counters_add
@@ -65,6 +66,11 @@ class NotInterestedFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
+
+
+def api_token_key(user: User, name: str = "Test app") -> str:
+    """The secret of a new API token of `user`, as the sign-in endpoint hands it out."""
+    return api_token_create(user=user, name=name)[1]
 
 
 def rate(user, movie, score: str = "4.0") -> Rating:

@@ -2,11 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Movie
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import GenreFactory, MovieFactory, UserFactory, api_token_key
 
 # The recommender tests' synthetic world and model, for the recommendation endpoints.
 from tests.recommendations.conftest import trained, world  # noqa: F401
@@ -39,8 +38,7 @@ def throttle_rates(settings):
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

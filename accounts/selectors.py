@@ -38,10 +38,11 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
 
 
 # Raw SQL: building and compiling the equivalent select_related query took more CPU than
-# PostgreSQL answering it, and every API request pays for this one.
-_TOKEN_COLUMNS = ("id", "name", "key_prefix", "digest", "created", "expires", "last_used")
+# PostgreSQL answering it, and every API request pays for this one. Of the token, only
+# what authenticating needs: its id (revoking "this" token) and last_used (whether to
+# record this use); its other fields load when first read.
 _USER_BY_TOKEN_SQL = f"""
-    SELECT u.*, {", ".join(f"t.{column} AS token_{column}" for column in _TOKEN_COLUMNS)}
+    SELECT u.*, t.id AS token_id, t.last_used AS token_last_used
       FROM {User._meta.db_table} AS u
       JOIN {ApiToken._meta.db_table} AS t ON t.user_id = u.id
      WHERE t.digest = %s AND t.expires > %s
@@ -54,10 +55,10 @@ def api_token_user_get(*, key: str, now: datetime) -> tuple[User, ApiToken] | No
     user = next(iter(users), None)
     if user is None:
         return None
-    values = {column: user.__dict__.pop(f"token_{column}") for column in _TOKEN_COLUMNS}
-    values["user_id"] = user.pk
-    # from_db takes the values in the model's field order.
-    attnames = [field.attname for field in ApiToken._meta.concrete_fields]
-    token = ApiToken.from_db(users.db, attnames, [values[name] for name in attnames])
+    token_id, last_used = user.__dict__.pop("token_id"), user.__dict__.pop("token_last_used")
+    # In the model's field order, as from_db takes them.
+    token = ApiToken.from_db(
+        users.db, ["id", "user_id", "last_used"], [token_id, user.pk, last_used]
+    )
     token.user = user
     return user, token

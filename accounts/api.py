@@ -9,11 +9,13 @@ django-axes sign-in lockout that protects the login form.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from math import ceil
 
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
@@ -148,7 +150,9 @@ class TokenView(APIView):
                 "This request is not signed in with an API token: revoke one by its id, "
                 "DELETE /api/v1/auth/tokens/{id}/."
             )
-        api_token_revoke(user=request.user, token_id=request.auth.pk)
+        # Revoked by another request since it authenticated this one: gone either way.
+        with suppress(ApiToken.DoesNotExist):
+            api_token_revoke(user=request.user, token_id=request.auth.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -179,7 +183,7 @@ class ApiTokenListView(GenericAPIView):
         api_token_revoke_all(user=request.user, keep=keep)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[ApiToken]:
         return api_token_list(user=self.request.user)
 
 

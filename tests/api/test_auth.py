@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
+from accounts.api import TokenView
 from accounts.models import ApiToken, User
 from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD
@@ -171,6 +172,16 @@ def test_revoking_the_token_signs_only_this_app_out(alice):
     assert "Invalid or expired token" in error["message"]
     assert tablet.get(f"{V1}/me/").status_code == 200
     assert ApiToken.objects.filter(user=alice).count() == 1
+
+
+def test_revoking_a_token_revoked_meanwhile_succeeds(alice):
+    """Another request (or the settings page) revoked it after it authenticated this one."""
+    api_token_key(alice)
+    token = ApiToken.objects.get()
+    token.delete()
+    request = APIRequestFactory().delete(f"{V1}/auth/token/")
+    force_authenticate(request, user=alice, token=token)
+    assert TokenView.as_view()(request).status_code == 204
 
 
 def test_a_website_session_has_no_token_to_revoke(alice):

@@ -1,6 +1,10 @@
 """Registration, API tokens (with the sign-in lockout and the token throttle), `me`, session
 authentication, throttling, CORS and the API's settings."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -12,6 +16,7 @@ from accounts.models import User
 from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD
 from tests.api.conftest import V1, error_of
+from tests.conftest import _test_database_url
 from tests.factories import rate
 from tests.movierec.test_settings import run_django
 
@@ -256,6 +261,55 @@ def test_users_are_throttled_per_user(as_alice, as_bob, throttle_rates):
     assert [as_alice.get(f"{V1}/ratings/").status_code for _ in range(3)] == [200] * 3
     error_of(as_alice.get(f"{V1}/ratings/"), 429, "throttled")
     assert as_bob.get(f"{V1}/ratings/").status_code == 200
+
+
+def test_every_process_counts_towards_the_same_limit(anon, throttle_rates, settings):
+    """A second process (another gunicorn worker, another server) shares the counters."""
+    throttle_rates(anon="3/minute")
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(2)] == [200, 200]
+    other_worker = (
+        "import sys; from django.conf import settings; "
+        "settings.CACHES['ratelimit']['KEY_PREFIX'] = sys.argv[1]; "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "from django.test import Client; "
+        "print([Client().get('/api/v1/genres/').status_code for _ in range(2)])"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); {other_worker}",
+            settings.CACHES["ratelimit"]["KEY_PREFIX"],
+        ],
+        env=os.environ | {"DATABASE_URL": _test_database_url(), "API_THROTTLE_ANON": "3/minute"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[200, 429]"
+    error_of(anon.get(f"{V1}/genres/"), 429, "throttled")
+
+
+PROXY = "192.0.2.1"
+
+
+@pytest.mark.parametrize(("proxies", "second_client"), [(1, 200), (0, 429)])
+def test_clients_behind_a_trusted_proxy_are_throttled_apart(
+    anon, throttle_rates, settings, proxies, second_client
+):
+    """Behind one trusted proxy, X-Forwarded-For tells clients apart; without one, the
+    header is the client's own word and everyone behind that address shares a bucket."""
+    settings.TRUSTED_PROXY_COUNT = proxies
+    throttle_rates(anon="2/minute")
+
+    def get(client_address: str) -> int:
+        return anon.get(
+            f"{V1}/genres/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client_address
+        ).status_code
+
+    assert [get("198.51.100.7") for _ in range(3)] == [200, 200, 429]
+    assert get("198.51.100.8") == second_client
 
 
 def test_throttle_rates_come_from_the_environment():

@@ -17,7 +17,7 @@ from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,9 +30,16 @@ from accounts.api_serializers import (
     RegisteredSerializer,
     RegisterSerializer,
     TokenSerializer,
+    VerificationSentSerializer,
 )
 from accounts.models import User
-from accounts.services import user_delete, user_settings_update, user_sign_up
+from accounts.services import (
+    VerificationResendTooSoon,
+    email_verification_send,
+    user_delete,
+    user_settings_update,
+    user_sign_up,
+)
 from core.api_policies import ScopedThrottle
 
 
@@ -55,13 +62,15 @@ class RegisterView(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Create an account and get its API token",
+        description="A link that confirms the address is mailed to it. The account works "
+        "at once; password resets go only to a confirmed address.",
         request=RegisterSerializer,
         responses={201: RegisteredSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_sign_up(**serializer.validated_data)
+        user = user_sign_up(**serializer.validated_data, site_url=request.build_absolute_uri("/"))
         data = RegisteredSerializer({"user": user, "token": _token_for(user)}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -130,6 +139,9 @@ class MeView(APIView):
 
     @extend_schema(
         summary="Change your settings",
+        description="A new `email` becomes `pending_email` and gets a confirmation link; "
+        "it replaces `email` once the link is followed. Another new address within a "
+        "minute of the last link is refused (429, throttled).",
         request=MeSerializer(partial=True),
         responses=MeSerializer,
     )
@@ -140,8 +152,34 @@ class MeView(APIView):
             name: serializer.validated_data.get(name, getattr(request.user, name))
             for name in ("email", "profile_is_public", "allow_group_recommendations")
         }
-        user = user_settings_update(user=request.user, **changes)
+        try:
+            user = user_settings_update(
+                user=request.user, site_url=request.build_absolute_uri("/"), **changes
+            )
+        except VerificationResendTooSoon as too_soon:
+            raise Throttled(too_soon.retry_after_seconds, str(too_soon)) from None
         return Response(MeSerializer(user).data)
+
+
+class MeVerifyEmailView(APIView):
+    @extend_schema(
+        summary="Mail the link that confirms your address again",
+        description="For `pending_email` if you asked for a new address, else for an "
+        "unconfirmed `email`; `sent_to` is null when there is nothing to confirm. At most "
+        "one link a minute (429, throttled).",
+        request=None,
+        responses=VerificationSentSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            address = email_verification_send(
+                user=request.user, site_url=request.build_absolute_uri("/")
+            )
+        except VerificationResendTooSoon as too_soon:
+            raise Throttled(too_soon.retry_after_seconds, str(too_soon)) from None
+        except ValueError:  # already confirmed, nothing pending
+            address = None
+        return Response(VerificationSentSerializer({"sent_to": address}).data)
 
 
 class MeDeleteView(APIView):

@@ -236,6 +236,14 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="movierec <noreply@localhost>")
 
+# --- Email verification ------------------------------------------------------------------
+# How long a link that confirms an address (at sign-up, or a new address) keeps working.
+EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", default=72)
+if EMAIL_VERIFICATION_HOURS < 1:
+    raise ImproperlyConfigured(
+        f"EMAIL_VERIFICATION_HOURS={EMAIL_VERIFICATION_HOURS} must be 1 or more."
+    )
+
 # Celery: everything through Redis. Late acks + reject on worker loss mean a
 # killed worker's task is redelivered, so tasks must be idempotent.
 CELERY_BROKER_URL = REDIS_URL

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 class Source(StrEnum):
     ALS = "als"
+    EASE = "ease"
     CONTENT = "content"
     POPULARITY = "popularity"
 
@@ -20,6 +21,7 @@ class Algorithm(StrEnum):
     POPULARITY = "popularity"
     CONTENT = "content"
     ALS = "als"
+    EASE = "ease"
     HYBRID = "hybrid"
 
 
@@ -29,22 +31,25 @@ class HybridConfig:
 
     With n ratings, trust = min(1, n / full_trust_ratings) and
       ALS        = trust * als_weight
+      EASE       = trust * ease_weight
       content    = (1 - trust) * cold_content_weight + trust * content_weight
       popularity = the rest,
-    renormalised over the sources the user has (no likes: no content; no ALS model
-    or no likes among its items: no ALS). So a new user gets popularity, a user
+    renormalised over the sources the user has (no likes: no content; no model or no
+    likes among its items: no ALS, no EASE). So a new user gets popularity, a user
     with 1-4 ratings leans on content, and a user with 20+ leans on ALS.
     """
 
     als_weight: float = 0.7
+    ease_weight: float = 0.0
     content_weight: float = 0.2
     cold_content_weight: float = 0.7
     full_trust_ratings: int = 20
     like_threshold: float = 3.5
     liked_cap: int = 200
     pool_size: int = 100
-    # With filters, most of the unfiltered ALS top-100 may not match them.
-    filtered_als_pool: int = 1000
+    # ALS's and EASE's pools are drawn before the filters; with filters, most of an
+    # unfiltered top-100 may not match them.
+    filtered_pool_size: int = 1000
     mmr_lambda: float = 0.9
     explain_min_similarity: float = 0.5
     group_misery: float = 0.2

@@ -8,12 +8,13 @@ class TrainingRun(models.Model):
     The ALS item factors live in `artifact` (an .npz in bytea) rather than on local disk
     so that every web and worker machine sharing the database serves the same version;
     the serving side loads it once per process per version. `rating_model` is the
-    explicit-stars model fitted on the same ratings (predicted ratings); runs trained
-    before it existed have none and predict nothing.
+    explicit-stars model fitted on the same ratings (predicted ratings), and `ease_model`
+    the pruned EASE item-item weights; runs trained before either existed have none, and
+    serve without it.
     """
 
     # Megabytes per row: left out wherever runs are listed rather than served.
-    LARGE_FIELDS = ("artifact", "rating_model")
+    LARGE_FIELDS = ("artifact", "rating_model", "ease_model")
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -43,6 +44,11 @@ class TrainingRun(models.Model):
         null=True,
         editable=False,
         help_text="npz of recommendations.explicit: mean, movie_ids, item biases and factors.",
+    )
+    ease_model = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="npz of recommendations.ease: movie_ids and the pruned item-item weights.",
     )
     is_serving = models.BooleanField(default=False)
     job = models.ForeignKey(

@@ -24,6 +24,40 @@ class Algorithm(StrEnum):
     EASE = "ease"
     HYBRID = "hybrid"
 
+    @property
+    def label(self) -> str:
+        return _ALGORITHM_TEXT[self][0]
+
+    @property
+    def description(self) -> str:
+        return _ALGORITHM_TEXT[self][1]
+
+
+# What people choose between (the settings page, the API's `algorithm`), in that order.
+_ALGORITHM_TEXT: dict[Algorithm, tuple[str, str]] = {
+    Algorithm.HYBRID: (
+        "Hybrid (recommended)",
+        "Blends all of the below, leaning on your ratings more as you add them.",
+    ),
+    Algorithm.ALS: (
+        "People like you",
+        "Films loved by people whose ratings resemble yours (ALS matrix factorisation).",
+    ),
+    Algorithm.EASE: (
+        "Liked together",
+        "Films that are often liked together with the films you liked (EASE).",
+    ),
+    Algorithm.CONTENT: (
+        "Similar stories",
+        "Films whose story, genres and keywords resemble the films you liked.",
+    ),
+    Algorithm.POPULARITY: (
+        "Popular",
+        "The most-rated films you have not seen yet: the same list for everyone.",
+    ),
+}
+ALGORITHM_CHOICES: list[tuple[str, str]] = [(a.value, a.label) for a in _ALGORITHM_TEXT]
+
 
 @dataclass(frozen=True, kw_only=True)
 class HybridConfig:

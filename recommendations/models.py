@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from recommendations.config import ALGORITHM_CHOICES, Algorithm
 
 
 class TrainingRun(models.Model):
@@ -75,3 +78,27 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Model v{self.pk} ({self.status}{', serving' if self.is_serving else ''})"
+
+
+class RecommenderChoice(models.Model):
+    """The recommender a user picked; users without a row get the hybrid."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="recommender_choice",
+    )
+    algorithm = models.CharField(max_length=16, choices=ALGORITHM_CHOICES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(algorithm__in=[value for value, _ in ALGORITHM_CHOICES]),
+                name="recommender_choice_known_algorithm",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} uses {Algorithm(self.algorithm).label}"

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
+from recommendations.config import Algorithm
 from recommendations.ease import EaseParams, ease_dumps, ease_fit
 from recommendations.explicit import ExplicitParams, explicit_dumps, explicit_fit
-from recommendations.models import TrainingRun
+from recommendations.models import RecommenderChoice, TrainingRun
 from recommendations.selectors import rating_triples, ratings_watermark, training_runs_orphaned
 
 # --- Model versions --------------------------------------------------------------------
@@ -136,3 +138,13 @@ def training_run_record_evaluation(*, run: TrainingRun, evaluation: dict) -> Tra
     run.metrics = {**run.metrics, "evaluation": evaluation}
     TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics)
     return run
+
+
+# --- The recommender a user chose -----------------------------------------------------
+
+
+def recommender_algorithm_set(*, user: User, algorithm: Algorithm) -> RecommenderChoice:
+    choice, _ = RecommenderChoice.objects.update_or_create(
+        user=user, defaults={"algorithm": algorithm}
+    )
+    return choice

@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)
+# EASE is fitted over this many most-rated films: the fit holds an N x N float64 matrix
+# (8·N² bytes: 5,000 -> 200 MB) and inverts it (N³), so N bounds training memory and time.
+RECOMMENDER_EASE_MAX_ITEMS = env_int("RECOMMENDER_EASE_MAX_ITEMS", default=5000)
+if RECOMMENDER_EASE_MAX_ITEMS < 2:
+    raise ImproperlyConfigured("RECOMMENDER_EASE_MAX_ITEMS must be at least 2.")
 RECOMMENDATION_CACHE_SECONDS = env_int("RECOMMENDATION_CACHE_SECONDS", default=300)
 if RECOMMENDATION_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("RECOMMENDATION_CACHE_SECONDS must be 0 (off) or more.")

@@ -18,7 +18,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -33,13 +39,16 @@ from accounts.api_serializers import (
     RegisteredSerializer,
     RegisterSerializer,
     TokenSerializer,
+    VerificationSentSerializer,
 )
 from accounts.models import ApiToken, User
 from accounts.selectors import api_token_list
 from accounts.services import (
+    VerificationResendTooSoon,
     api_token_create,
     api_token_revoke,
     api_token_revoke_all,
+    email_verification_send,
     user_delete,
     user_settings_update,
     user_sign_up,
@@ -72,6 +81,8 @@ class RegisterView(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Create an account and get its API token",
+        description="A link that confirms the address is mailed to it. The account works "
+        "at once; password resets go only to a confirmed address.",
         request=RegisterSerializer,
         responses={201: RegisteredSerializer},
     )
@@ -79,7 +90,7 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         name = serializer.validated_data.pop("name", None)
-        user = user_sign_up(**serializer.validated_data)
+        user = user_sign_up(**serializer.validated_data, site_url=request.build_absolute_uri("/"))
         data = RegisteredSerializer({"user": user, **_issue_token(request, user, name)}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -209,6 +220,9 @@ class MeView(APIView):
 
     @extend_schema(
         summary="Change your settings",
+        description="A new `email` becomes `pending_email` and gets a confirmation link; "
+        "it replaces `email` once the link is followed. Another new address within a "
+        "minute of the last link is refused (429, throttled).",
         request=MeSerializer(partial=True),
         responses=MeSerializer,
     )
@@ -219,8 +233,34 @@ class MeView(APIView):
             name: serializer.validated_data.get(name, getattr(request.user, name))
             for name in ("email", "profile_is_public", "allow_group_recommendations")
         }
-        user = user_settings_update(user=request.user, **changes)
+        try:
+            user = user_settings_update(
+                user=request.user, site_url=request.build_absolute_uri("/"), **changes
+            )
+        except VerificationResendTooSoon as too_soon:
+            raise Throttled(too_soon.retry_after_seconds, str(too_soon)) from None
         return Response(MeSerializer(user).data)
+
+
+class MeVerifyEmailView(APIView):
+    @extend_schema(
+        summary="Mail the link that confirms your address again",
+        description="For `pending_email` if you asked for a new address, else for an "
+        "unconfirmed `email`; `sent_to` is null when there is nothing to confirm. At most "
+        "one link a minute (429, throttled).",
+        request=None,
+        responses=VerificationSentSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            address = email_verification_send(
+                user=request.user, site_url=request.build_absolute_uri("/")
+            )
+        except VerificationResendTooSoon as too_soon:
+            raise Throttled(too_soon.retry_after_seconds, str(too_soon)) from None
+        except ValueError:  # already confirmed, nothing pending
+            address = None
+        return Response(VerificationSentSerializer({"sent_to": address}).data)
 
 
 class MeDeleteView(APIView):

@@ -12,7 +12,18 @@ from accounts.selectors import user_email_taken
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
-    email = serializers.EmailField(help_text="Used only to reset your password.")
+    email = serializers.EmailField(
+        help_text="Used only to reset your password. A new one becomes `pending_email` "
+        "until its confirmation link is followed."
+    )
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="You followed the link mailed to `email`."
+    )
+    pending_email = serializers.EmailField(
+        read_only=True,
+        allow_blank=True,
+        help_text="A new address waiting for its link to be followed; empty when none.",
+    )
     profile_is_public = serializers.BooleanField(
         help_text="Others may see your profile page (when you joined, how many films you rated)."
     )
@@ -94,6 +105,14 @@ class TokenSerializer(serializers.Serializer):
 
 class RegisteredSerializer(TokenSerializer):
     user = MeSerializer(read_only=True)
+
+
+class VerificationSentSerializer(serializers.Serializer):
+    sent_to = serializers.EmailField(
+        read_only=True,
+        allow_null=True,
+        help_text="The address the link went to; null when there is nothing to confirm.",
+    )
 
 
 class CredentialsSerializer(TokenNameSerializer):

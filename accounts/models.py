@@ -20,6 +20,16 @@ class User(AbstractUser):
     allow_group_recommendations = models.BooleanField(
         default=False, help_text="Friends may get Watch Together picks with this user."
     )
+    # Set only by following a link mailed to `email` (accounts.services.email_verify), and
+    # `email` only ever changes that way too, so it dates the proof that `email` is theirs.
+    # Accounts older than verification have none: they can ask for a link.
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner proved the email address is theirs."
+    )
+    # A new address the owner asked for; it replaces `email` once its link is followed.
+    pending_email = models.EmailField(blank=True)
+    # When the last verification link went out, to space out resends.
+    email_verification_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -41,6 +51,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class ApiToken(models.Model):

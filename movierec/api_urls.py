@@ -36,7 +36,13 @@ v1 = [
     ),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
+    path("me/verify-email/", accounts.MeVerifyEmailView.as_view(), name="me-verify-email"),
     path("me/export/", ratings.MeExportView.as_view(), name="me-export"),
+    path(
+        "me/recommender/",
+        recommendations.RecommenderChoiceView.as_view(),
+        name="me-recommender",
+    ),
     path("movies/", pages.MovieListView.as_view(), name="movie-list"),
     path("movies/<int:movie_id>/", pages.MovieDetailView.as_view(), name="movie-detail"),
     path(

@@ -20,11 +20,12 @@ def post_worker_init(worker):
     from catalog.title_index import title_index_for
     from recommendations.catalogue import catalogue_for
     from recommendations.selectors import recommender_versions, training_run_serving_id
-    from recommendations.serving import model_for, rating_model_for
+    from recommendations.serving import ease_model_for, model_for, rating_model_for
 
     embedding.load_model(embedding.model_name())
     run_id = training_run_serving_id()
     model_for(run_id)
+    ease_model_for(run_id)
     rating_model_for(run_id)
     version = recommender_versions(user_id=None).catalogue  # max(updated_at) of the movies
     catalogue_for(version)

@@ -225,10 +225,20 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Login brute-force protection (django-axes). Failures are counted per username + IP, so an
-# attacker cannot lock a victim out from elsewhere, and the counts live in the database so
-# every web process shares them. Behind a proxy REMOTE_ADDR is the proxy's address, which
-# degrades this to a per-username limit: still a limit.
+# --- Client addresses and rate limits ---------------------------------------------------
+# Reverse proxies in front of the site whose X-Forwarded-For entries are believed
+# (core.client_ip). 0: the header is ignored and REMOTE_ADDR is the client. Too high lets
+# clients choose their own address; too low makes everyone behind the proxy one client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 (no proxy) or more."
+    )
+
+# Login brute-force protection (django-axes). Failures are counted per username + client
+# IP address, so an attacker cannot lock a victim out from elsewhere, and the counts live in
+# the database so every web process shares them.
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -242,6 +252,14 @@ API_TOKEN_TTL = env_duration("API_TOKEN_TTL", default="90d")
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, ... in one variable (smtp+tls://user:pass@host:587).
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="movierec <noreply@localhost>")
+
+# --- Email verification ------------------------------------------------------------------
+# How long a link that confirms an address (at sign-up, or a new address) keeps working.
+EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", default=72)
+if EMAIL_VERIFICATION_HOURS < 1:
+    raise ImproperlyConfigured(
+        f"EMAIL_VERIFICATION_HOURS={EMAIL_VERIFICATION_HOURS} must be 1 or more."
+    )
 
 # Celery: everything through Redis. Late acks + reject on worker loss mean a
 # killed worker's task is redelivered, so tasks must be idempotent.
@@ -273,12 +291,25 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)
+# EASE is fitted over this many most-rated films: the fit holds an N x N float64 matrix
+# (8·N² bytes: 5,000 -> 200 MB) and inverts it (N³), so N bounds training memory and time.
+RECOMMENDER_EASE_MAX_ITEMS = env_int("RECOMMENDER_EASE_MAX_ITEMS", default=5000)
+if RECOMMENDER_EASE_MAX_ITEMS < 2:
+    raise ImproperlyConfigured("RECOMMENDER_EASE_MAX_ITEMS must be at least 2.")
 RECOMMENDATION_CACHE_SECONDS = env_int("RECOMMENDATION_CACHE_SECONDS", default=300)
 if RECOMMENDATION_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("RECOMMENDATION_CACHE_SECONDS must be 0 (off) or more.")
 CACHES = {
-    # Throttle counters: local memory, per process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # API throttle counters, shared by every process through Redis (core.api_policies,
+    # which lets requests through while Redis is down). Short timeouts: a dead Redis must
+    # not stall requests. Never clear() it: that would flush the Celery broker's database.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
     # Ranked recommendation lists, keyed by every version they depend on
     # (recommendations.hybrid). Per process on purpose: nothing to share but a
     # few kilobytes per user, and a dead Redis must not touch recommendations.
@@ -314,7 +345,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "COERCE_DECIMAL_TO_STRING": False,
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
-    # Throttle counters live in the default cache: local memory, so per process for now.
+    # Counters in Redis, shared by every process (CACHES["ratelimit"]).
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api_policies.AnonThrottle",
         "core.api_policies.UserThrottle",
@@ -324,6 +355,9 @@ REST_FRAMEWORK = {
         "user": env_throttle_rate("API_THROTTLE_USER", "300/minute"),
         "token": env_throttle_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
+    # Our throttles resolve addresses with core.client_ip; this makes any other DRF
+    # throttle resolve them the same way.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "movierec API",

@@ -20,6 +20,7 @@ from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, recent_liked_movie
 from recommendations.predictions import predicted_scores_annotate
+from recommendations.selectors import recommender_algorithm
 
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
@@ -45,7 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/home.html", context)
 
     user = request.user
-    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True)
+    algorithm = recommender_algorithm(user_id=user.pk)
+    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
     for pick in picks:
         pick.movie.explanation = pick.explanation
     liked = recent_liked_movie(user=user)
@@ -62,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         **rows,
         "liked": liked,
+        "algorithm": algorithm,
         "rating_count": rating_count(user=user),
         "onboarding_target": ONBOARDING_TARGET,
     }

@@ -8,7 +8,7 @@ are chosen on a validation split carved out of the *training* part the same way,
 test split is only touched once, with the chosen settings. Each algorithm ranks all
 items the user has not rated in training, through the same scoring code the site serves
 (`profile.taste_profile`, `ranking.rank`); only candidate retrieval is exact numpy here
-instead of pgvector. EASE is scored offline only (`EaseModel.scores` over unseen items).
+instead of pgvector.
 `evaluate_seeds` repeats the whole protocol per seed and reports mean and standard error.
 """
 
@@ -22,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from core.vectors import sorted_positions
 from jobs.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
 from recommendations.candidates import als_pool
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
-from recommendations.ease import EaseModel, EaseParams, ease_fit, positives
+from recommendations.ease import EaseModel, EaseParams, ease_fit
 from recommendations.explicit import ExplicitParams, bias_baseline_fit, explicit_fit
 from recommendations.metrics import (
     RANKING_METRICS,
@@ -65,13 +64,14 @@ HOLDOUT_FRACTION = 0.2
 RANDOM_TEST_FRACTION = 0.25
 MIN_USER_RATINGS = 5
 
-# EASE is evaluated offline only and is not a served `Algorithm` yet: its name is owned
-# here, and the offline list is the served one plus it.
-EASE = "ease"
-OFFLINE_ALGORITHMS: tuple[str, ...] = (*Algorithm, EASE)
 # "More like this" methods: item-item neighbours; popularity (the most rated films other
 # than the query) is the baseline a similarity must beat.
-SIMILARITY_METHODS: tuple[str, ...] = (Algorithm.POPULARITY, Algorithm.CONTENT, Algorithm.ALS, EASE)
+SIMILARITY_METHODS: tuple[str, ...] = (
+    Algorithm.POPULARITY,
+    Algorithm.CONTENT,
+    Algorithm.ALS,
+    Algorithm.EASE,
+)
 
 METRICS = (
     *RANKING_METRICS,
@@ -87,7 +87,9 @@ SIMILARITY_METRICS = ("hits", "hit_rate")
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
 ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
-HYBRID_SEARCH_START = HybridConfig(als_weight=0.8, content_weight=0.1, mmr_lambda=0.85)
+HYBRID_SEARCH_START = HybridConfig(
+    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9
+)
 ALS_GRID: dict[str, Sequence] = {
     "factors": (32, 64, 128),
     "regularization": (0.05, 0.5, 5.0),
@@ -95,7 +97,8 @@ ALS_GRID: dict[str, Sequence] = {
     "neutral": (2.5, 3.0, 3.5),
 }
 HYBRID_GRID: dict[str, Sequence] = {
-    "als_weight": (0.6, 0.7, 0.8, 0.9),
+    "ease_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    "als_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
     "content_weight": (0.0, 0.1, 0.2),
     # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
     # usually win on nDCG, so the search keeps a light re-rank.
@@ -189,7 +192,7 @@ class OfflineRecommender:
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
     model: ServingModel
     config: HybridConfig = DEFAULT_CONFIG
-    ease: EaseModel | None = None
+    ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
     by_user: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -212,7 +215,7 @@ class OfflineRecommender:
         *,
         ease_params: EaseParams | None = None,
     ) -> OfflineRecommender:
-        """ALS always (the hybrid needs it); EASE only with `ease_params` (an N x N fit)."""
+        """ALS always; EASE only with `ease_params` (an N x N fit)."""
         item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
         model = ServingModel.build(
             run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
@@ -222,8 +225,6 @@ class OfflineRecommender:
 
     def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
         """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
-        if algorithm == EASE:
-            return self._recommend_ease(user, k)
         algorithm = Algorithm(algorithm)
         config = self.config
         ratings = self.by_user[user]
@@ -239,7 +240,7 @@ class OfflineRecommender:
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]
             ],
         )
-        profile = taste_profile(signals, self.model)
+        profile = taste_profile(signals, self.model, self.ease)
         seen = np.zeros(len(self.train.movie_ids), dtype=bool)
         seen[cols] = True
         sources = source_weights(algorithm, profile, config)
@@ -250,6 +251,9 @@ class OfflineRecommender:
                     self.model.movie_ids, als_pool(self.model, profile, config.pool_size)
                 )
             )
+        if Source.EASE in sources:
+            ease = profile.ease.top(config.pool_size, exclude=self.train.movie_ids[cols])
+            pool.append(np.searchsorted(self.train.movie_ids, ease))
         if Source.CONTENT in sources:
             content = np.where(seen | ~self.has_embedding, -np.inf, self.embeddings @ profile.taste)
             pool.append(self._top(content, config.pool_size))
@@ -269,26 +273,12 @@ class OfflineRecommender:
         )
         return [int(candidates.movie_ids[item.index]) for item in ranked]
 
-    def _recommend_ease(self, user: int, k: int) -> list[int]:
-        """EASE's top k among the modelled items the user has not rated in training."""
-        ratings = self.by_user[user]
-        rated = self.train.movie_ids[self.train.cols[ratings]]
-        liked = positives(self.train.scores[ratings], liked_score=self.ease.params.liked_score)
-        movie_ids, scores = self.ease.scores(movie_ids=rated, weights=liked)
-        found, known = sorted_positions(movie_ids, rated)
-        scores[found[known]] = -np.inf
-        # Ties (every score is 0 for a user without likes) go to the most rated film,
-        # not to the lowest id.
-        popularity = self.popularity[np.searchsorted(self.train.movie_ids, movie_ids)]
-        order = np.lexsort((-popularity, -scores))[:k]
-        return [int(movie_ids[i]) for i in order if np.isfinite(scores[i])]
-
     def similar(self, *, movie_id: int, method: str, k: int) -> list[int]:
         """`movie_id`'s k nearest films by `method`, best first, as "more like this" would
         list them (the query excluded, seen films not): content and ALS by cosine of the
         embeddings / item factors, EASE by `EaseModel.similar`; [] when the method has no
         vector for the film, like `hybrid.also_liked`."""
-        if method == EASE:
+        if method == Algorithm.EASE:
             return self.ease.similar(movie_id=movie_id, k=k)[0].tolist()
         col = int(np.searchsorted(self.train.movie_ids, movie_id))
         if method == Algorithm.POPULARITY:
@@ -530,13 +520,17 @@ def evaluate(
     split: Split = Split.USER,
     relevance: Relevance = Relevance.LIKED,
     tune: bool = True,
+    ease_params: EaseParams | None = None,
     progress: Progress | None = None,
 ) -> EvaluationReport:
-    """One seed of the protocol: split, tune on validation, refit on train, score on test."""
+    """One seed of the protocol: split, tune on validation, refit on train, score on test.
+
+    `ease_params` is the starting point (its `max_items` is kept: it is a memory bound,
+    not a knob of quality)."""
     progress = progress or NullProgress()
+    ease_params = ease_params or EaseParams()
     splits = make_splits(triples, split=split, seed=seed)
-    with_ease = EASE in algorithms
-    tuned = Tuned()
+    tuned = Tuned(ease_params=ease_params)
     if tune:
         tuned = _tune(
             splits.fit,
@@ -545,14 +539,10 @@ def evaluate(
             k,
             progress,
             relevance=relevance,
-            with_ease=with_ease,
+            ease_params=ease_params,
         )
     recommender = OfflineRecommender.fit(
-        splits.train,
-        embeddings,
-        tuned.params,
-        progress,
-        ease_params=tuned.ease_params if with_ease else None,
+        splits.train, embeddings, tuned.params, progress, ease_params=tuned.ease_params
     )
     recommender.config = tuned.config
     results = {}
@@ -562,9 +552,8 @@ def evaluate(
             recommender, splits.test, algorithm, k, relevance=relevance
         )
     progress.stage("More like this")
-    methods = [m for m in SIMILARITY_METHODS if m != EASE or with_ease]
     similar = score_similar(
-        recommender, splits.test, methods=methods, k=k, relevance=relevance, seed=seed
+        recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed
     )
     progress.stage("Predicted stars")
     ratings = score_ratings(train=splits.train, test=splits.test, params=ExplicitParams())
@@ -596,10 +585,10 @@ def _tune(
     progress: Progress,
     *,
     relevance: Relevance,
-    with_ease: bool,
+    ease_params: EaseParams,
 ) -> Tuned:
-    """Coordinate ascent on validation nDCG: ALS params for ALS alone, then the blend,
-    then EASE's λ."""
+    """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
+    alone, then the blend of both."""
     tuning: list[dict] = []
 
     def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
@@ -619,6 +608,15 @@ def _tune(
                 best, best_params = score, params
 
     recommender = OfflineRecommender.fit(fit, embeddings, best_params, progress)
+    best_ease, best, best_model = ease_params, -np.inf, None
+    for l2 in EASE_L2_GRID:
+        candidate = dataclasses.replace(ease_params, l2=l2)
+        recommender.ease = ease_fit(ratings=fit, params=candidate)
+        score = ndcg(recommender, Algorithm.EASE)
+        if score > best:
+            best, best_ease, best_model = score, candidate, recommender.ease
+    recommender.ease = best_model
+
     recommender.config = best_config = HYBRID_SEARCH_START
     best = ndcg(recommender, Algorithm.HYBRID)
     for name, values in HYBRID_GRID.items():
@@ -630,14 +628,6 @@ def _tune(
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
-
-    best_ease, best = EaseParams(), -np.inf
-    for l2 in EASE_L2_GRID if with_ease else ():
-        ease_params = dataclasses.replace(EaseParams(), l2=l2)
-        recommender.ease = ease_fit(ratings=fit, params=ease_params)
-        score = ndcg(recommender, EASE)
-        if score > best:
-            best, best_ease = score, ease_params
     return Tuned(params=best_params, config=best_config, ease_params=best_ease, log=tuning)
 
 
@@ -646,6 +636,7 @@ def _describe(recommender: OfflineRecommender) -> dict:
     return {
         **recommender.model.params.as_json(),
         "als_weight": config.als_weight,
+        "ease_weight": config.ease_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,

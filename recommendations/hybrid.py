@@ -1,13 +1,13 @@
 """The recommender's entry points: a user's list, "also liked" and a group's list.
 
-ALS + content (embeddings) + popularity, blended and diversified. One request runs
+ALS + EASE + content (embeddings) + popularity, blended and diversified. One request runs
 these steps, each in its own module, and each module imports only those above it:
 
 1. Reads (`selectors`): the versions the list depends on, then the user's signals.
    The per-process model (`serving`) and catalogue (`catalogue`) are the ones of
    those versions.
-2. Profile (`profile`): the user's content taste and folded-in ALS factor.
-3. Candidates (`candidates`): the ALS and content pools of the sources the user
+2. Profile (`profile`): the user's content taste, folded-in ALS factor and EASE scores.
+3. Candidates (`candidates`): the ALS, EASE and content pools of the sources the user
    has weight for (`blend.source_weights`), and the most popular allowed movies.
 4. Scoring (`scoring`): each source's raw score for every candidate.
 5. Blend (`blend`): the weighted sum of the normalised scores.
@@ -46,6 +46,7 @@ from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.diversify import mmr
+from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
@@ -56,7 +57,7 @@ from recommendations.selectors import (
     recommender_versions,
     user_signals,
 )
-from recommendations.serving import ServingModel, model_for, serving_model
+from recommendations.serving import ServingModel, ease_model_for, model_for, serving_model
 
 # A rating at or below this vetoes the film for a group movie night.
 GROUP_VETO_SCORE = 2.5
@@ -94,26 +95,34 @@ class CachedList:
     movies: dict[int, Movie]
 
 
-def _serving(versions: RecommenderVersions) -> tuple[ServingModel | None, Catalogue]:
-    return model_for(versions.run_id), catalogue_for(versions.catalogue)
+@dataclass(frozen=True)
+class _Serving:
+    """The models and catalogue of one set of versions, as this process holds them."""
+
+    model: ServingModel | None
+    ease: EaseModel | None
+    catalogue: Catalogue
+
+
+def _serving(versions: RecommenderVersions) -> _Serving:
+    return _Serving(
+        model=model_for(versions.run_id),
+        ease=ease_model_for(versions.run_id),
+        catalogue=catalogue_for(versions.catalogue),
+    )
 
 
 def _profile_for(
-    user,
-    model: ServingModel | None,
-    catalogue: Catalogue,
-    *,
-    exclude_watchlist: bool,
-    config: HybridConfig,
+    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridConfig
 ) -> TasteProfile:
     signals = user_signals(
         user_id=user.pk,
         like_threshold=config.like_threshold,
         liked_cap=config.liked_cap,
         include_watchlist=exclude_watchlist,
-        vectors_of=catalogue.vectors_of,
+        vectors_of=serving.catalogue.vectors_of,
     )
-    return taste_profile(signals, model)
+    return taste_profile(signals, serving.model, serving.ease)
 
 
 def recommend_for_user(
@@ -168,10 +177,9 @@ def _picks_for_user(
     algorithm: Algorithm,
     config: HybridConfig,
 ) -> list[Pick]:
-    model, catalogue = _serving(versions)
-    profile = _profile_for(
-        user, model, catalogue, exclude_watchlist=exclude_watchlist, config=config
-    )
+    serving = _serving(versions)
+    model, catalogue = serving.model, serving.catalogue
+    profile = _profile_for(user, serving, exclude_watchlist=exclude_watchlist, config=config)
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
     pool = personal_pools(profile, model, catalogue, sources, filters, allowed, config)
@@ -262,10 +270,9 @@ def recommend_for_group(
     if not users:
         raise ValueError("A group needs at least one member.")
     versions = recommender_versions(user_id=None)
-    model, catalogue = _serving(versions)
-    profiles = [
-        _profile_for(u, model, catalogue, exclude_watchlist=False, config=config) for u in users
-    ]
+    serving = _serving(versions)
+    model, catalogue = serving.model, serving.catalogue
+    profiles = [_profile_for(u, serving, exclude_watchlist=False, config=config) for u in users]
     vetoed = {m for p in profiles for m, score in p.rated.items() if score <= GROUP_VETO_SCORE}
     seen_by_all = set.intersection(*(set(p.rated) for p in profiles))
     not_interested = {m for p in profiles for m in p.seen_ids.tolist() if m not in p.rated}

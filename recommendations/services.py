@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
+from recommendations.config import Algorithm
+from recommendations.ease import EaseParams, ease_dumps, ease_fit
 from recommendations.explicit import ExplicitParams, explicit_dumps, explicit_fit
-from recommendations.models import TrainingRun
+from recommendations.models import RecommenderChoice, TrainingRun
 from recommendations.selectors import rating_triples, ratings_watermark, training_runs_orphaned
 
 # --- Model versions --------------------------------------------------------------------
@@ -24,16 +28,19 @@ def training_run_train(
     progress: Progress,
     params: training.AlsParams | None = None,
     explicit_params: ExplicitParams | None = None,
+    ease_params: EaseParams | None = None,
     job: Job | None = None,
 ) -> TrainingRun:
-    """Train on all ratings and make the result the serving version: the ALS model that
-    recommends, then the explicit-stars model that predicts ratings, from one read.
+    """Train on all ratings and make the result the serving version: the ALS and EASE
+    models that recommend, then the explicit-stars model that predicts ratings, from
+    one read.
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
     """
     params = params or training.AlsParams()
     explicit_params = explicit_params or ExplicitParams()
+    ease_params = ease_params or EaseParams(max_items=settings.RECOMMENDER_EASE_MAX_ITEMS)
     # A run whose process died stays "running"; close it as failed, e.g. the first
     # delivery of this very task when its worker was killed (late acks redeliver it).
     training_runs_orphaned().update(
@@ -43,7 +50,12 @@ def training_run_train(
     )
     with transaction.atomic():
         run = TrainingRun.objects.create(
-            params={**params.as_json(), "explicit": explicit_params.as_json()}, job=job
+            params={
+                **params.as_json(),
+                "ease": ease_params.as_json(),
+                "explicit": explicit_params.as_json(),
+            },
+            job=job,
         )
         # Locked before the row is committed, so no one ever sees it running without the lock.
         _training_run_lock("pg_advisory_lock", run_id=run.pk)
@@ -59,6 +71,8 @@ def training_run_train(
         run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
         run.rating_count = len(triples.scores)
         run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
+        progress.stage(f"Fitting EASE on the {ease_params.max_items:,} most-rated films")
+        run.ease_model = ease_dumps(ease_fit(ratings=triples, params=ease_params))
         progress.stage("Fitting the rating model", total=explicit_params.iterations)
         run.rating_model = explicit_dumps(
             explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
@@ -124,3 +138,13 @@ def training_run_record_evaluation(*, run: TrainingRun, evaluation: dict) -> Tra
     run.metrics = {**run.metrics, "evaluation": evaluation}
     TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics)
     return run
+
+
+# --- The recommender a user chose -----------------------------------------------------
+
+
+def recommender_algorithm_set(*, user: User, algorithm: Algorithm) -> RecommenderChoice:
+    choice, _ = RecommenderChoice.objects.update_or_create(
+        user=user, defaults={"algorithm": algorithm}
+    )
+    return choice

@@ -17,6 +17,28 @@ SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "dat
 ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-latest-small"))
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles(settings):
+    """Throttle counters live in the Redis that every test process shares: each test counts
+    under a key prefix of its own, so it starts with none and sees nobody else's."""
+    ratelimit = {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    settings.CACHES = {**settings.CACHES, "ratelimit": ratelimit}
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/minute")."""
+
+    def set_rates(**rates: str) -> None:
+        current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**current, **rates},
+        }
+
+    return set_rates
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
@@ -18,6 +19,8 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
+    # An established account; pass email_verified_at=None for one that never followed its link.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class GenreFactory(DjangoModelFactory):

@@ -19,9 +19,9 @@ from tests.core.test_model_moves import migrate, scratch  # noqa: F401
 BEFORE = [
     ("contenttypes", "0002_remove_content_type_name"),
     ("auth", "0012_alter_user_first_name_max_length"),
-    ("accounts", "0002_privacy_and_unique_email"),
+    ("accounts", "0003_email_verification"),
 ]
-AFTER = [("accounts", "0003_apitoken")]
+AFTER = [("accounts", "0004_apitoken")]
 DRF_TOKEN_TABLE = """
     CREATE TABLE authtoken_token (
         key varchar(40) PRIMARY KEY,

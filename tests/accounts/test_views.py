@@ -243,9 +243,12 @@ def test_settings_show_current_values_and_save_new_ones(client, user):
         },
         follow=True,
     )
-    assert messages_of(response) == ["Your settings were saved."]
+    assert messages_of(response) == [
+        "Your settings were saved.",
+        "We sent a link to New@example.com. Your address changes to it once you follow the link.",
+    ]
     user.refresh_from_db()
-    assert (user.email, user.profile_is_public, user.allow_group_recommendations) == (
+    assert (user.pending_email, user.profile_is_public, user.allow_group_recommendations) == (
         "New@example.com",
         True,
         True,

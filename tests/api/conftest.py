@@ -1,7 +1,6 @@
 """Clients and helpers for the JSON API tests: real database, real services, no mocks."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from catalog.models import Movie
@@ -11,29 +10,6 @@ from tests.factories import GenreFactory, MovieFactory, UserFactory, api_token_k
 from tests.recommendations.conftest import trained, world  # noqa: F401
 
 V1 = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counters live in the process's local-memory cache, shared by every test the
-    process runs; each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def throttle_rates(settings):
-    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/minute")."""
-
-    def set_rates(**rates: str) -> None:
-        current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**current, **rates},
-        }
-
-    return set_rates
 
 
 def token_client(user) -> APIClient:

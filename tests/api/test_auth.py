@@ -1,6 +1,10 @@
 """Registration, API tokens (with the sign-in lockout and the token throttle), `me`, session
 authentication, throttling, CORS and the API's settings."""
 
+import os
+import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -16,6 +20,7 @@ from accounts.models import ApiToken, User
 from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD
 from tests.api.conftest import V1, error_of
+from tests.conftest import _test_database_url
 from tests.factories import api_token_key, rate
 from tests.movierec.test_settings import run_django
 
@@ -320,6 +325,8 @@ def test_me_shows_profile_and_settings(as_alice, alice):
     assert body == {
         "username": "alice",
         "email": "alice@example.com",
+        "email_verified": True,
+        "pending_email": "",
         "profile_is_public": False,
         "allow_group_recommendations": False,
         "date_joined": body["date_joined"],
@@ -345,6 +352,74 @@ def test_patch_refuses_an_email_another_account_uses(as_alice, alice, bob):
     assert error_of(response, 400, "invalid")["fields"].keys() == {"email"}
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"
+
+
+# --- Email verification ----------------------------------------------------------------
+
+VERIFY_LINK = re.compile(r"http://testserver(/verify-email/\S+/)")
+
+
+def test_register_mails_a_link_and_me_tells_whether_it_was_followed(
+    anon, mailoutbox, django_capture_on_commit_callbacks
+):
+    payload = {"username": "carol", "email": "carol@example.com", "password": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anon.post(f"{V1}/auth/register/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["user"]["email_verified"] is False
+    assert [mail.to for mail in mailoutbox] == [["carol@example.com"]]
+
+    assert Client().get(VERIFY_LINK.search(mailoutbox[0].body).group(1)).status_code == 200
+    carol = APIClient()
+    carol.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert carol.get(f"{V1}/me/").json()["email_verified"] is True
+
+
+def test_an_unverified_account_rates_through_the_api(movies):
+    user = User.objects.create_user("dave", "dave@example.com", PASSWORD)
+    client = APIClient()
+    client.force_authenticate(user)
+    movie = movies["heat"]
+    response = client.put(f"{V1}/movies/{movie.pk}/rating/", {"score": 4}, format="json")
+    assert response.status_code == 200, response.content
+    assert Rating.objects.get(user=user, movie=movie).score == 4
+
+
+def test_patch_makes_a_new_email_pending_until_its_link_is_followed(
+    as_alice, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_alice.patch(f"{V1}/me/", {"email": "alice@new.example"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["email"], body["pending_email"]) == ("alice@example.com", "alice@new.example")
+    assert [mail.to for mail in mailoutbox] == [["alice@new.example"]]
+    Client().get(VERIFY_LINK.search(mailoutbox[0].body).group(1))
+    body = as_alice.get(f"{V1}/me/").json()
+    assert (body["email"], body["pending_email"], body["email_verified"]) == (
+        "alice@new.example",
+        "",
+        True,
+    )
+    # Another new address within the minute is refused, and nothing changes.
+    response = as_alice.patch(f"{V1}/me/", {"email": "alice@third.example"}, format="json")
+    error_of(response, 429, "throttled")
+    assert "Retry-After" in response
+    assert as_alice.get(f"{V1}/me/").json()["pending_email"] == ""
+
+
+def test_a_new_link_once_a_minute_and_none_when_nothing_to_confirm(
+    as_alice, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    url = f"{V1}/me/verify-email/"
+    assert as_alice.post(url).json() == {"sent_to": None}
+    User.objects.filter(pk=alice.pk).update(email_verified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert as_alice.post(url).json() == {"sent_to": "alice@example.com"}
+        response = as_alice.post(url)
+    error_of(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert len(mailoutbox) == 1
 
 
 def test_delete_needs_the_password(as_alice, alice):
@@ -411,6 +486,55 @@ def test_users_are_throttled_per_user(as_alice, as_bob, throttle_rates):
     assert [as_alice.get(f"{V1}/ratings/").status_code for _ in range(3)] == [200] * 3
     error_of(as_alice.get(f"{V1}/ratings/"), 429, "throttled")
     assert as_bob.get(f"{V1}/ratings/").status_code == 200
+
+
+def test_every_process_counts_towards_the_same_limit(anon, throttle_rates, settings):
+    """A second process (another gunicorn worker, another server) shares the counters."""
+    throttle_rates(anon="3/minute")
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(2)] == [200, 200]
+    other_worker = (
+        "import sys; from django.conf import settings; "
+        "settings.CACHES['ratelimit']['KEY_PREFIX'] = sys.argv[1]; "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "from django.test import Client; "
+        "print([Client().get('/api/v1/genres/').status_code for _ in range(2)])"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); {other_worker}",
+            settings.CACHES["ratelimit"]["KEY_PREFIX"],
+        ],
+        env=os.environ | {"DATABASE_URL": _test_database_url(), "API_THROTTLE_ANON": "3/minute"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[200, 429]"
+    error_of(anon.get(f"{V1}/genres/"), 429, "throttled")
+
+
+PROXY = "192.0.2.1"
+
+
+@pytest.mark.parametrize(("proxies", "second_client"), [(1, 200), (0, 429)])
+def test_clients_behind_a_trusted_proxy_are_throttled_apart(
+    anon, throttle_rates, settings, proxies, second_client
+):
+    """Behind one trusted proxy, X-Forwarded-For tells clients apart; without one, the
+    header is the client's own word and everyone behind that address shares a bucket."""
+    settings.TRUSTED_PROXY_COUNT = proxies
+    throttle_rates(anon="2/minute")
+
+    def get(client_address: str) -> int:
+        return anon.get(
+            f"{V1}/genres/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client_address
+        ).status_code
+
+    assert [get("198.51.100.7") for _ in range(3)] == [200, 200, 429]
+    assert get("198.51.100.8") == second_client
 
 
 def test_throttle_rates_come_from_the_environment():

@@ -7,8 +7,6 @@ from recommendations import evaluation
 from recommendations.config import Algorithm
 from recommendations.ease import EaseParams, ease_fit
 from recommendations.evaluation import (
-    EASE,
-    OFFLINE_ALGORITHMS,
     OfflineRecommender,
     Relevance,
     Split,
@@ -89,7 +87,7 @@ def test_evaluation_on_clear_tastes_beats_popularity(world):
         seeds=[3, 4],
         triples=triples,
         embeddings=movie_embedding_matrix(movie_ids=triples.movie_ids),
-        algorithms=OFFLINE_ALGORITHMS,
+        algorithms=tuple(Algorithm),
         k=5,
         tune=False,
     )
@@ -134,7 +132,7 @@ def test_evaluate_command_no_store_leaves_the_serving_model_alone(trained):
     [
         ("--split", "temporal", "user, random"),
         ("--relevance", "loved", "liked, any"),
-        ("--algorithms", "als,svd", "popularity, content, als, hybrid, ease"),
+        ("--algorithms", "als,svd", "popularity, content, als, ease, hybrid"),
     ],
 )
 def test_evaluate_command_rejects_bad_values_with_the_choices(option, value, choices):
@@ -262,8 +260,8 @@ def test_ease_recommends_only_unseen_items():
     recommender, _ = _tiny_recommender()
     recommender.ease = ease_fit(ratings=recommender.train, params=EaseParams(l2=1.0))
 
-    assert 10 not in recommender.recommend(0, EASE, 3)
-    assert recommender.similar(movie_id=10, method=EASE, k=2) == []  # no co-likes of 10
+    assert 10 not in recommender.recommend(0, Algorithm.EASE, 3)
+    assert recommender.similar(movie_id=10, method=Algorithm.EASE, k=2) == []  # no co-likes of 10
 
 
 @pytest.mark.parametrize("split", list(Split))

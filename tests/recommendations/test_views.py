@@ -10,6 +10,8 @@ from django.urls import reverse
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.rating_import import MAX_IMPORT_BYTES
 from ratings.services import rating_upsert, watchlist_add
+from recommendations.config import Algorithm
+from recommendations.models import RecommenderChoice
 from recommendations.personal import ONBOARDING_TARGET
 from recommendations.views import GENRES_KEY
 from tests.factories import GenreFactory, MovieFactory, UserFactory
@@ -48,6 +50,7 @@ LOGIN_PAGES = [
     ("recommendations:import", []),
     ("recommendations:taste-profile", []),
     ("recommendations:watch-together", []),
+    ("recommendations:recommender", []),
 ]
 
 
@@ -445,3 +448,36 @@ def test_watch_together_says_not_available_the_same_way(signed_in, user, other, 
     response = signed_in.get(reverse("recommendations:watch-together"), {"friend": name})
     assert response.context["friend"] is None and response.context["movies"] == []
     assert f"“{name}” is not available for Watch together." in response.text
+
+
+# Choosing a recommender
+
+
+def test_the_recommender_page_explains_every_choice_and_marks_the_one_in_use(signed_in):
+    html = signed_in.get(reverse("recommendations:recommender")).content.decode()
+
+    for algorithm in Algorithm:
+        assert algorithm.label in html and algorithm.description in html
+    assert re.search(r'value="hybrid" checked', html)
+
+
+def test_a_chosen_recommender_is_remembered_and_shown_on_home(signed_in, user):
+    MovieFactory(genres=[GenreFactory(name="Drama")])
+    response = signed_in.post(reverse("recommendations:recommender"), {"algorithm": "ease"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("pages:home")
+    assert RecommenderChoice.objects.get(user=user).algorithm == "ease"
+    home = signed_in.get(reverse("pages:home")).content.decode()
+    assert "Recommender: Liked together." in home
+    again = signed_in.get(reverse("recommendations:recommender")).content.decode()
+    assert re.search(r'value="ease" checked', again)
+
+
+def test_an_unknown_recommender_is_refused_and_keeps_the_choice(signed_in, user):
+    signed_in.post(reverse("recommendations:recommender"), {"algorithm": "als"})
+
+    response = signed_in.post(reverse("recommendations:recommender"), {"algorithm": "svd"})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert RecommenderChoice.objects.get(user=user).algorithm == "als"

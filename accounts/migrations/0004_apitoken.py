@@ -45,7 +45,7 @@ def move_drf_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_privacy_and_unique_email'),
+        ('accounts', '0003_email_verification'),
     ]
 
     operations = [

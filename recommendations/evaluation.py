@@ -15,6 +15,7 @@ instead of pgvector.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -99,6 +100,8 @@ ALS_GRID: dict[str, Sequence] = {
 HYBRID_GRID: dict[str, Sequence] = {
     "ease_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
     "als_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    # How many ratings it takes to trust the collaborative sources fully.
+    "full_trust_ratings": (5, 10, 20, 50),
     "content_weight": (0.0, 0.1, 0.2),
     # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
     # usually win on nDCG, so the search keeps a light re-rank.
@@ -508,6 +511,8 @@ class Tuned:
     config: HybridConfig = DEFAULT_CONFIG
     ease_params: EaseParams = EaseParams()
     log: list[dict] = field(default_factory=list)
+    validation_ndcg: float | None = None  # the chosen hybrid's
+    out_of_time: bool = False
 
 
 def evaluate(
@@ -532,7 +537,7 @@ def evaluate(
     splits = make_splits(triples, split=split, seed=seed)
     tuned = Tuned(ease_params=ease_params)
     if tune:
-        tuned = _tune(
+        tuned = tune_on_validation(
             splits.fit,
             splits.validation,
             embeddings,
@@ -577,7 +582,7 @@ def evaluate_seeds(*, seeds: Sequence[int] = (0, 1, 2, 3, 4), **options: Any) ->
     return SeedsReport([evaluate(seed=seed, **options) for seed in seeds])
 
 
-def _tune(
+def tune_on_validation(
     fit: RatingTriples,
     validation: RatingTriples,
     embeddings: np.ndarray,
@@ -586,10 +591,21 @@ def _tune(
     *,
     relevance: Relevance,
     ease_params: EaseParams,
+    seconds: float | None = None,
 ) -> Tuned:
     """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
-    alone, then the blend of both."""
+    alone, then the blend of both. Only `fit` trains and only `validation` scores: the
+    caller's test ratings never reach this function.
+
+    With `seconds`, no new candidate starts once they have passed: the search keeps the
+    best so far, and its log says how far it got. The order of the search is fixed, so a
+    search that finishes within its budget gives the same choice for the same data.
+    """
     tuning: list[dict] = []
+    deadline = None if seconds is None else time.monotonic() + seconds
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
 
     def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
         value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
@@ -601,7 +617,7 @@ def _tune(
     for name, values in ALS_GRID.items():
         for value in values:
             params = dataclasses.replace(best_params, **{name: value})
-            if params == best_params:
+            if params == best_params or out_of_time():
                 continue
             score = ndcg(OfflineRecommender.fit(fit, embeddings, params, progress), Algorithm.ALS)
             if score > best:
@@ -610,6 +626,8 @@ def _tune(
     recommender = OfflineRecommender.fit(fit, embeddings, best_params, progress)
     best_ease, best, best_model = ease_params, -np.inf, None
     for l2 in EASE_L2_GRID:
+        if best_model is not None and out_of_time():
+            break
         candidate = dataclasses.replace(ease_params, l2=l2)
         recommender.ease = ease_fit(ratings=fit, params=candidate)
         score = ndcg(recommender, Algorithm.EASE)
@@ -622,13 +640,20 @@ def _tune(
     for name, values in HYBRID_GRID.items():
         for value in values:
             config = dataclasses.replace(best_config, **{name: value})
-            if config == best_config:
+            if config == best_config or out_of_time():
                 continue
             recommender.config = config
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
-    return Tuned(params=best_params, config=best_config, ease_params=best_ease, log=tuning)
+    return Tuned(
+        params=best_params,
+        config=best_config,
+        ease_params=best_ease,
+        log=tuning,
+        validation_ndcg=best,
+        out_of_time=out_of_time(),
+    )
 
 
 def _describe(recommender: OfflineRecommender) -> dict:
@@ -639,5 +664,6 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "ease_weight": config.ease_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
+        "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
     }

@@ -280,7 +280,7 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
         seen.extend([fit, validation])
         return Tuned()
 
-    monkeypatch.setattr(evaluation, "_tune", spy)
+    monkeypatch.setattr(evaluation, "tune_on_validation", spy)
     report = evaluate(
         triples=triples,
         embeddings=np.zeros((len(triples.movie_ids), 2)),

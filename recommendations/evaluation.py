@@ -83,6 +83,13 @@ METRICS = (
     "bayesian_rating",
 )
 RATING_METRICS = ("rmse", "mae")
+# Users by how many ratings they have in training: the blend should serve each group.
+ACTIVITY_BUCKETS: dict[str, tuple[int, float]] = {
+    "1-4": (1, 4),
+    "5-19": (5, 19),
+    "20-99": (20, 99),
+    "100+": (100, np.inf),
+}
 SIMILARITY_METRICS = ("hits", "hit_rate")
 
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
@@ -316,6 +323,18 @@ def score_lists(
     users = [u for u, items in enumerate(relevant) if items]
     lists = [recommender.recommend(u, algorithm, k) for u in users]
     train = recommender.train
+    activity = np.array([len(recommender.by_user[u]) for u in users])
+    by_activity = {}
+    for name, (low, high) in ACTIVITY_BUCKETS.items():
+        members = np.flatnonzero((activity >= low) & (activity <= high))
+        # None, not 0, for a bucket without users (MovieLens users have 20+ ratings).
+        by_activity[name] = (
+            ranking_metrics([lists[i] for i in members], [relevant[users[i]] for i in members], k)[
+                "ndcg"
+            ]
+            if len(members)
+            else None
+        )
     vectors = {
         int(train.movie_ids[i]): recommender.embeddings[i]
         for i in np.flatnonzero(recommender.has_embedding)
@@ -331,6 +350,7 @@ def score_lists(
             lists, movie_ids=train.movie_ids, values=recommender.bayesian
         ),
         "users": len(users),
+        "ndcg_by_activity": by_activity,
     }
 
 
@@ -419,6 +439,11 @@ class EvaluationReport:
     ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS
     tuning: list[dict] = field(default_factory=list)
 
+    @property
+    def activity(self) -> dict[str, dict[str, float | None]]:
+        """algorithm -> activity bucket -> nDCG."""
+        return {name: values["ndcg_by_activity"] for name, values in self.results.items()}
+
     def as_json(self) -> dict:
         return {
             "k": self.k,
@@ -446,6 +471,10 @@ class SeedsReport:
         """Report attribute -> (table title, its metrics)."""
         return {
             "results": ("Top-k lists", METRICS),
+            "activity": (
+                "nDCG@k by the user's number of training ratings (— : no such users)",
+                tuple(ACTIVITY_BUCKETS),
+            ),
             "similar": ('"More like this" (one liked training film per user)', SIMILARITY_METRICS),
             "ratings": ("Predicted stars on every held-out rating", RATING_METRICS),
         }
@@ -453,10 +482,12 @@ class SeedsReport:
     def summary(self, section: str) -> dict[str, dict[str, tuple[float, float | None]]]:
         """row -> metric -> (mean, standard error or None with a single seed)."""
         first = getattr(self.reports[0], section)
+        metrics = self.sections()[section][1]
         return {
             row: {
                 metric: _mean_and_error([getattr(r, section)[row][metric] for r in self.reports])
-                for metric in values
+                for metric in metrics
+                if metric in values
             }
             for row, values in first.items()
         }
@@ -469,7 +500,10 @@ class SeedsReport:
             f"Seeds {seeds}: mean ± standard error." if len(self.reports) > 1 else f"Seed {seeds}.",
         ]
         for section, (title, metrics) in self.sections().items():
-            names = [m if m in RATING_METRICS else f"{m}@{first.k}" for m in metrics]
+            names = [
+                m if m in RATING_METRICS or m in ACTIVITY_BUCKETS else f"{m}@{first.k}"
+                for m in metrics
+            ]
             lines += ["", f"{title}:", "", f"| | {' | '.join(names)} |"]
             lines.append("|" + "---|" * (len(metrics) + 1))
             for row, values in self.summary(section).items():
@@ -497,11 +531,17 @@ class SeedsReport:
         }
 
 
-def _mean_and_error(values: list[float]) -> tuple[float, float | None]:
+def _mean_and_error(values: list[float | None]) -> tuple[float | None, float | None]:
+    """Over the seeds that have a value (a bucket may have no users in some)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
     return float(np.mean(values)), standard_error(values) if len(values) > 1 else None
 
 
-def _cell(mean: float, error: float | None) -> str:
+def _cell(mean: float | None, error: float | None) -> str:
+    if mean is None:
+        return "—"
     return f"{mean:.4f}" if error is None else f"{mean:.4f} ± {error:.4f}"
 
 

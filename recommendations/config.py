@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.params import JsonParams
+
 
 class Source(StrEnum):
     ALS = "als"
@@ -60,8 +62,10 @@ ALGORITHM_CHOICES: list[tuple[str, str]] = [(a.value, a.label) for a in _ALGORIT
 
 
 @dataclass(frozen=True, kw_only=True)
-class HybridConfig:
-    """Blend weights and sizes; the warm weights were tuned on a validation split.
+class HybridConfig(JsonParams):
+    """Blend weights and sizes. Every training run chooses the weights, the trust ramp and
+    the MMR λ on a validation split (`evaluation.tune`) and serves them with its models;
+    these defaults serve before the first tuned run.
 
     With n ratings, trust = min(1, n / full_trust_ratings) and
       ALS        = trust * als_weight

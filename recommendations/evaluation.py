@@ -15,6 +15,7 @@ instead of pgvector.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -82,6 +83,13 @@ METRICS = (
     "bayesian_rating",
 )
 RATING_METRICS = ("rmse", "mae")
+# Users by how many ratings they have in training: the blend should serve each group.
+ACTIVITY_BUCKETS: dict[str, tuple[int, float]] = {
+    "1-4": (1, 4),
+    "5-19": (5, 19),
+    "20-99": (20, 99),
+    "100+": (100, np.inf),
+}
 SIMILARITY_METRICS = ("hits", "hit_rate")
 
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
@@ -99,6 +107,8 @@ ALS_GRID: dict[str, Sequence] = {
 HYBRID_GRID: dict[str, Sequence] = {
     "ease_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
     "als_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    # How many ratings it takes to trust the collaborative sources fully.
+    "full_trust_ratings": (5, 10, 20, 50),
     "content_weight": (0.0, 0.1, 0.2),
     # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
     # usually win on nDCG, so the search keeps a light re-rank.
@@ -313,6 +323,18 @@ def score_lists(
     users = [u for u, items in enumerate(relevant) if items]
     lists = [recommender.recommend(u, algorithm, k) for u in users]
     train = recommender.train
+    activity = np.array([len(recommender.by_user[u]) for u in users])
+    by_activity = {}
+    for name, (low, high) in ACTIVITY_BUCKETS.items():
+        members = np.flatnonzero((activity >= low) & (activity <= high))
+        # None, not 0, for a bucket without users (MovieLens users have 20+ ratings).
+        by_activity[name] = (
+            ranking_metrics([lists[i] for i in members], [relevant[users[i]] for i in members], k)[
+                "ndcg"
+            ]
+            if len(members)
+            else None
+        )
     vectors = {
         int(train.movie_ids[i]): recommender.embeddings[i]
         for i in np.flatnonzero(recommender.has_embedding)
@@ -328,6 +350,7 @@ def score_lists(
             lists, movie_ids=train.movie_ids, values=recommender.bayesian
         ),
         "users": len(users),
+        "ndcg_by_activity": by_activity,
     }
 
 
@@ -416,6 +439,11 @@ class EvaluationReport:
     ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS
     tuning: list[dict] = field(default_factory=list)
 
+    @property
+    def activity(self) -> dict[str, dict[str, float | None]]:
+        """algorithm -> activity bucket -> nDCG."""
+        return {name: values["ndcg_by_activity"] for name, values in self.results.items()}
+
     def as_json(self) -> dict:
         return {
             "k": self.k,
@@ -443,6 +471,10 @@ class SeedsReport:
         """Report attribute -> (table title, its metrics)."""
         return {
             "results": ("Top-k lists", METRICS),
+            "activity": (
+                "nDCG@k by the user's number of training ratings (— : no such users)",
+                tuple(ACTIVITY_BUCKETS),
+            ),
             "similar": ('"More like this" (one liked training film per user)', SIMILARITY_METRICS),
             "ratings": ("Predicted stars on every held-out rating", RATING_METRICS),
         }
@@ -450,10 +482,12 @@ class SeedsReport:
     def summary(self, section: str) -> dict[str, dict[str, tuple[float, float | None]]]:
         """row -> metric -> (mean, standard error or None with a single seed)."""
         first = getattr(self.reports[0], section)
+        metrics = self.sections()[section][1]
         return {
             row: {
                 metric: _mean_and_error([getattr(r, section)[row][metric] for r in self.reports])
-                for metric in values
+                for metric in metrics
+                if metric in values
             }
             for row, values in first.items()
         }
@@ -466,7 +500,10 @@ class SeedsReport:
             f"Seeds {seeds}: mean ± standard error." if len(self.reports) > 1 else f"Seed {seeds}.",
         ]
         for section, (title, metrics) in self.sections().items():
-            names = [m if m in RATING_METRICS else f"{m}@{first.k}" for m in metrics]
+            names = [
+                m if m in RATING_METRICS or m in ACTIVITY_BUCKETS else f"{m}@{first.k}"
+                for m in metrics
+            ]
             lines += ["", f"{title}:", "", f"| | {' | '.join(names)} |"]
             lines.append("|" + "---|" * (len(metrics) + 1))
             for row, values in self.summary(section).items():
@@ -494,11 +531,17 @@ class SeedsReport:
         }
 
 
-def _mean_and_error(values: list[float]) -> tuple[float, float | None]:
+def _mean_and_error(values: list[float | None]) -> tuple[float | None, float | None]:
+    """Over the seeds that have a value (a bucket may have no users in some)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
     return float(np.mean(values)), standard_error(values) if len(values) > 1 else None
 
 
-def _cell(mean: float, error: float | None) -> str:
+def _cell(mean: float | None, error: float | None) -> str:
+    if mean is None:
+        return "—"
     return f"{mean:.4f}" if error is None else f"{mean:.4f} ± {error:.4f}"
 
 
@@ -508,6 +551,8 @@ class Tuned:
     config: HybridConfig = DEFAULT_CONFIG
     ease_params: EaseParams = EaseParams()
     log: list[dict] = field(default_factory=list)
+    validation_ndcg: float | None = None  # the chosen hybrid's
+    out_of_time: bool = False
 
 
 def evaluate(
@@ -532,7 +577,7 @@ def evaluate(
     splits = make_splits(triples, split=split, seed=seed)
     tuned = Tuned(ease_params=ease_params)
     if tune:
-        tuned = _tune(
+        tuned = tune_on_validation(
             splits.fit,
             splits.validation,
             embeddings,
@@ -577,7 +622,7 @@ def evaluate_seeds(*, seeds: Sequence[int] = (0, 1, 2, 3, 4), **options: Any) ->
     return SeedsReport([evaluate(seed=seed, **options) for seed in seeds])
 
 
-def _tune(
+def tune_on_validation(
     fit: RatingTriples,
     validation: RatingTriples,
     embeddings: np.ndarray,
@@ -586,10 +631,21 @@ def _tune(
     *,
     relevance: Relevance,
     ease_params: EaseParams,
+    seconds: float | None = None,
 ) -> Tuned:
     """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
-    alone, then the blend of both."""
+    alone, then the blend of both. Only `fit` trains and only `validation` scores: the
+    caller's test ratings never reach this function.
+
+    With `seconds`, no new candidate starts once they have passed: the search keeps the
+    best so far, and its log says how far it got. The order of the search is fixed, so a
+    search that finishes within its budget gives the same choice for the same data.
+    """
     tuning: list[dict] = []
+    deadline = None if seconds is None else time.monotonic() + seconds
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
 
     def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
         value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
@@ -601,7 +657,7 @@ def _tune(
     for name, values in ALS_GRID.items():
         for value in values:
             params = dataclasses.replace(best_params, **{name: value})
-            if params == best_params:
+            if params == best_params or out_of_time():
                 continue
             score = ndcg(OfflineRecommender.fit(fit, embeddings, params, progress), Algorithm.ALS)
             if score > best:
@@ -610,6 +666,8 @@ def _tune(
     recommender = OfflineRecommender.fit(fit, embeddings, best_params, progress)
     best_ease, best, best_model = ease_params, -np.inf, None
     for l2 in EASE_L2_GRID:
+        if best_model is not None and out_of_time():
+            break
         candidate = dataclasses.replace(ease_params, l2=l2)
         recommender.ease = ease_fit(ratings=fit, params=candidate)
         score = ndcg(recommender, Algorithm.EASE)
@@ -622,13 +680,20 @@ def _tune(
     for name, values in HYBRID_GRID.items():
         for value in values:
             config = dataclasses.replace(best_config, **{name: value})
-            if config == best_config:
+            if config == best_config or out_of_time():
                 continue
             recommender.config = config
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
-    return Tuned(params=best_params, config=best_config, ease_params=best_ease, log=tuning)
+    return Tuned(
+        params=best_params,
+        config=best_config,
+        ease_params=best_ease,
+        log=tuning,
+        validation_ndcg=best,
+        out_of_time=out_of_time(),
+    )
 
 
 def _describe(recommender: OfflineRecommender) -> dict:
@@ -639,5 +704,6 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "ease_weight": config.ease_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
+        "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
     }

@@ -103,6 +103,11 @@ class _Serving:
     ease: EaseModel | None
     catalogue: Catalogue
 
+    @property
+    def config(self) -> HybridConfig:
+        """The blend the serving model was tuned with; the defaults before any model."""
+        return DEFAULT_CONFIG if self.model is None else self.model.config
+
 
 def _serving(versions: RecommenderVersions) -> _Serving:
     return _Serving(
@@ -132,9 +137,11 @@ def recommend_for_user(
     exclude_watchlist: bool = False,
     *,
     algorithm: Algorithm = Algorithm.HYBRID,
-    config: HybridConfig = DEFAULT_CONFIG,
+    config: HybridConfig | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
+
+    `config` defaults to the blend the serving model was trained with.
 
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
@@ -175,10 +182,11 @@ def _picks_for_user(
     exclude_watchlist: bool,
     *,
     algorithm: Algorithm,
-    config: HybridConfig,
+    config: HybridConfig | None,
 ) -> list[Pick]:
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
+    config = config or serving.config
     profile = _profile_for(user, serving, exclude_watchlist=exclude_watchlist, config=config)
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
@@ -258,7 +266,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
 
 
 def recommend_for_group(
-    users: Sequence, k: int = 10, *, config: HybridConfig = DEFAULT_CONFIG
+    users: Sequence, k: int = 10, *, config: HybridConfig | None = None
 ) -> list[Recommendation]:
     """Films for watching together: average taste without misery.
 
@@ -272,6 +280,7 @@ def recommend_for_group(
     versions = recommender_versions(user_id=None)
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
+    config = config or serving.config
     profiles = [_profile_for(u, serving, exclude_watchlist=False, config=config) for u in users]
     vetoed = {m for p in profiles for m, score in p.rated.items() if score <= GROUP_VETO_SCORE}
     seen_by_all = set.intersection(*(set(p.rated) for p in profiles))

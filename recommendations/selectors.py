@@ -79,6 +79,17 @@ def recommender_check(
     return RecommenderVersions(*versions), set(visible)
 
 
+def training_run_last_params() -> dict:
+    """The hyper-parameters of the newest succeeded run; {} before any."""
+    newest = (
+        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED)
+        .order_by("-pk")
+        .values_list("params", flat=True)
+        .first()
+    )
+    return newest or {}
+
+
 def training_run_serving_id() -> int | None:
     """The serving version: one index-only lookup, cheap enough for every request."""
     return TrainingRun.objects.filter(is_serving=True).values_list("pk", flat=True).first()

@@ -15,6 +15,7 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
+from recommendations.config import DEFAULT_CONFIG, HybridConfig
 from recommendations.ease import EaseModel, ease_loads
 from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
@@ -31,10 +32,17 @@ class ServingModel:
     item_factors: np.ndarray
     unit_factors: np.ndarray  # for item-to-item cosine
     gram: np.ndarray  # YᵀY, shared by every fold-in
+    config: HybridConfig = DEFAULT_CONFIG  # the blend chosen with these factors
 
     @classmethod
     def build(
-        cls, *, run_id: int, params: AlsParams, movie_ids: np.ndarray, item_factors: np.ndarray
+        cls,
+        *,
+        run_id: int,
+        params: AlsParams,
+        movie_ids: np.ndarray,
+        item_factors: np.ndarray,
+        config: HybridConfig = DEFAULT_CONFIG,
     ) -> ServingModel:
         return cls(
             run_id=run_id,
@@ -43,16 +51,19 @@ class ServingModel:
             item_factors=item_factors,
             unit_factors=unit_rows(item_factors),
             gram=item_factors.T.astype(np.float64) @ item_factors.astype(np.float64),
+            config=config,
         )
 
     @classmethod
     def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
+        """Runs from before the blend was tuned per run serve the defaults."""
         movie_ids, item_factors = artifact_loads(artifact)
         return cls.build(
             run_id=run_id,
             params=AlsParams.from_json(params),
             movie_ids=movie_ids,
             item_factors=item_factors,
+            config=HybridConfig.from_json(params.get("hybrid", {})),
         )
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,9 @@ any test whose page logs a CSP violation or throws an uncaught error."""
 import re
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.factories import MovieFactory, UserFactory
@@ -16,6 +19,12 @@ INJECT_INLINE_SCRIPT = """() => {
     script.textContent = "window.injected = true";
     document.head.append(script);
 }"""
+
+
+def _superuser_request():
+    request = RequestFactory().get("/admin/")
+    request.user = UserFactory.build(is_staff=True, is_superuser=True, is_active=True)
+    return request
 
 
 def wait_for_problem(page, browser_problems: list[str], text: str) -> str:
@@ -70,6 +79,17 @@ def test_admin_and_api_docs_work_under_the_policy(page):
     page.goto("/admin/jobs/job/")
     expect(page.get_by_role("heading", name="Start a job")).to_be_visible()
 
-    # Swagger UI: its inline bootstrap script carries the nonce, so the operations render.
+    # Every model's list and add form (Django's admin JavaScript runs on them).
+    for model in admin.site._registry:
+        meta = model._meta
+        page.goto(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        expect(page.locator("#content")).to_be_visible()
+        if admin.site._registry[model].has_add_permission(_superuser_request()):
+            page.goto(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
+            expect(page.locator("#content")).to_be_visible()
+
+    # The browsable API, and Swagger UI, whose inline script carries the nonce.
+    page.goto("/api/v1/me/")
+    expect(page.locator(".response-info")).to_be_visible()
     page.goto("/api/docs/")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=30_000)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "axes",
     # Our apps, bottom layer first (see docs/architecture.md); each imports only those above it
     # in this list. pages comes last: its admin extends the jobs admin registered before it.
@@ -117,6 +119,8 @@ MIDDLEWARE = [
     # First, so that even responses from later middleware (e.g. redirects) carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, with a fresh nonce per request.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -218,12 +222,34 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = PRODUCTION
+# Off only for a domain whose subdomains are not all on HTTPS, or that must stay off the
+# browsers' preload list: both warn in `check --deploy`.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts and styles come from our own origin only; an inline <script> runs only with the
+# request's nonce (nonce="{{ request.csp_nonce }}"), so injected markup cannot run code.
+# Inline style="" attributes are refused too: per-element values go through CSSOM in JS.
+# Posters are the one third-party resource (catalog/templatetags/movies.py, POSTER_BASE).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https://image.tmdb.org"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# --- end Content-Security-Policy ------------------------------------------------------------
+
 
 # --- Client addresses and rate limits ---------------------------------------------------
 # Reverse proxies in front of the site whose X-Forwarded-For entries are believed
@@ -345,6 +371,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bodies only (the ratings import takes a multipart upload).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's defaults; the browsable API's pages alone allow inline styles (core/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.renderers.StrictScriptBrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "core.api_policies.PageNumberPagination",
     "PAGE_SIZE": 20,

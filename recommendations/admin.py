@@ -71,8 +71,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if not run.is_serving:
             return ""
         return format_html(
-            '<strong style="background:#2e7d32;color:#fff;padding:2px 6px;border-radius:3px">'
-            "{}</strong>",
+            '<strong class="serving-badge">{}</strong>',
             "● serving",
         )
 

@@ -48,17 +48,40 @@ def test_production_refuses_a_weak_key(key):
     assert "needs a real SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_is_clean_in_production():
-    result = subprocess.run(
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    # manage.py starts no embedded server here: production gets the URLs (nothing connects).
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=os.environ | PRODUCTION_ENV,
+        env=os.environ | env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_in_production():
+    result = check_deploy(PRODUCTION_ENV)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS" not in output and "identified some issues" not in output, output
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "warning"),
+    [
+        ("SECURE_HSTS_SECONDS", "0", "security.W004"),
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false", "security.W005"),
+        ("SECURE_SSL_REDIRECT", "false", "security.W008"),
+        ("SECURE_HSTS_PRELOAD", "false", "security.W021"),
+        ("DEBUG", "true", "security.W018"),
+    ],
+)
+def test_check_deploy_flags_a_weakened_production_setting(name, value, warning):
+    result = check_deploy(PRODUCTION_ENV | {name: value})
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
 
 
 def test_production_never_starts_embedded_servers():

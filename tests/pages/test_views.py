@@ -252,7 +252,7 @@ def test_movie_without_a_poster_gets_a_placeholder_with_initials(client):
     movie = MovieFactory(title="Big Lebowski, The", year=1998)
     html = client.get(reverse("pages:movie-detail", args=[movie.pk])).text
     assert re.search(
-        r'class="poster poster--placeholder" style="--hue: \d+" aria-hidden="true">'
+        r'class="poster poster--placeholder" data-hue="\d+" aria-hidden="true">'
         r"<span>BL</span>",
         html,
     )

@@ -323,3 +323,13 @@ def test_image_has_the_vendored_front_end_files_the_templates_use():
     listed = re.search(r"^VENDOR_FILES\s*:?=(.*)$", makefile, re.MULTILINE)
     if listed:
         assert {Path(word).name for word in listed.group(1).split()} == vendored
+
+
+def test_metrics_files_stay_in_each_container_and_the_worker_exposes_its_port():
+    env = services()["web"]["environment"]
+    # /dev/shm is private to each container: PIDs repeat across containers.
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/dev/shm/")
+    assert not any("/dev/shm" in volume for volume in services()["web"]["volumes"])
+    port = env["WORKER_METRICS_ADDRESS"].rpartition(":")[2]
+    assert port in services()["worker"]["expose"]
+    assert "ports" not in services()["worker"], "worker metrics must not be published"

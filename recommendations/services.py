@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core import metrics
 from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
@@ -115,15 +116,18 @@ def training_run_train(
             run.save()
             training_run_activate(run=run)
     except Exception as exc:
+        duration = time.monotonic() - started
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}",
-            duration_seconds=time.monotonic() - started,
+            duration_seconds=duration,
             finished_at=timezone.now(),
         )
+        metrics.training_run_record(succeeded=False, seconds=duration)
         raise
     finally:
         _training_run_lock("pg_advisory_unlock", run_id=run.pk)
+    metrics.training_run_record(succeeded=True, seconds=run.duration_seconds)
     progress.close()
     return run
 

@@ -70,14 +70,17 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(queue: str) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    queue: str, *, pool: tuple[str, ...] = ("-P", "solo"), env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
     """A real `celery worker` process on `queue`, using the test database.
 
     Tasks sent from the test process go to that queue through the real Redis broker
     while it runs. Several may serve one queue in turn, e.g. a restart after a kill.
+    `pool` and `env` (added to the environment) change the defaults: one process, solo.
     """
     node = f"{queue}.{uuid.uuid4().hex[:6]}@localhost"
-    env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"}
+    env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"} | (env or {})
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,8 +89,7 @@ def celery_worker(queue: str) -> Iterator[subprocess.Popen]:
             "-A",
             "movierec.celery",
             "worker",
-            "-P",
-            "solo",
+            *pool,
             "-Q",
             queue,
             "-n",

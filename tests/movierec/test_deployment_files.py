@@ -384,3 +384,13 @@ def test_makefile_installs_the_dev_lock_with_hashes_and_the_project_without_deps
     assert re.search(r"pip install .*--require-hashes .*-r \$\(DEV_LOCK\)", install.group(1))
     assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in install.group(1)
     assert "pip check" in install.group(1)
+
+
+def test_metrics_files_stay_in_each_container_and_the_worker_exposes_its_port():
+    env = services()["web"]["environment"]
+    # /dev/shm is private to each container: PIDs repeat across containers.
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/dev/shm/")
+    assert not any("/dev/shm" in volume for volume in services()["web"]["volumes"])
+    port = env["WORKER_METRICS_ADDRESS"].rpartition(":")[2]
+    assert port in services()["worker"]["expose"]
+    assert "ports" not in services()["worker"], "worker metrics must not be published"

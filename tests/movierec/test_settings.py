@@ -1,5 +1,6 @@
 """Settings are parsed in fresh interpreters: they are read once per process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -105,6 +106,14 @@ def test_production_never_starts_embedded_servers():
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
         ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
         ("DATABASE_URL", "sqlite:///movierec.db", "DATABASE_URL must be a PostgreSQL URL"),
+        ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml'; expected 'text' or 'json'"),
+        ("METRICS_ENABLED", "sometimes", "METRICS_ENABLED='sometimes' is not a boolean"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN is too short"),
+        ("WORKER_METRICS_ADDRESS", "9100", "WORKER_METRICS_ADDRESS='9100' is not HOST:PORT"),
+        ("WORKER_METRICS_ADDRESS", "0.0.0.0:99999", "is not HOST:PORT"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "half", "SENTRY_TRACES_SAMPLE_RATE='half' is not a number"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
+        ("SENTRY_DSN", "not a dsn", "Unsupported scheme"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
@@ -156,3 +165,39 @@ def test_prepared_statements_are_on_unless_turned_off(value, options):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(options)
+
+
+def test_worker_metrics_address_is_parsed_into_host_and_port():
+    result = run_django(
+        "from django.conf import settings; print(settings.WORKER_METRICS_ADDRESS)",
+        {"WORKER_METRICS_ADDRESS": "[::1]:9101"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('::1', 9101)"
+
+
+def test_json_logs_carry_level_logger_message_and_extra_fields():
+    result = run_django(
+        "import logging; logging.getLogger('movierec.check').warning("
+        "'trained %s', 'v3', extra={'job_id': 7})",
+        {"LOG_FORMAT": "json"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    entry = next(line for line in lines if line["logger"] == "movierec.check")
+    assert entry["level"] == "WARNING"
+    assert entry["message"] == "trained v3"
+    assert entry["job_id"] == 7
+    assert entry["time"].endswith("+00:00")
+
+
+def test_text_logs_stay_the_default():
+    result = run_django("import logging; logging.getLogger('movierec.check').warning('hi')", {})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING movierec.check: hi" in result.stderr
+
+
+def test_no_error_reporting_without_a_dsn():
+    result = run_django("import sentry_sdk; print(sentry_sdk.get_client().is_active())", {})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -1,10 +1,12 @@
 import dataclasses
+from collections import Counter
 
 import numpy as np
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
 
 from accounts.models import User
 from catalog.filters import MovieFilters
@@ -279,3 +281,40 @@ def test_a_retrain_invalidates_cached_lists(world, trained):
     assert recommend_for_user(fan, k=3)[0].model_version == trained.pk
     newer = training_run_train(progress=NullProgress(), params=SMALL_ALS)
     assert recommend_for_user(fan, k=3)[0].model_version == newer.pk
+
+
+# --- Metrics (core.metrics) -----------------------------------------------------------------
+
+
+def served(source: Source) -> float:
+    labels = {"source": source}
+    return REGISTRY.get_sample_value("movierec_recommendations_served_total", labels) or 0
+
+
+def cache_lookups(result: str) -> float:
+    labels = {"result": result}
+    return REGISTRY.get_sample_value("movierec_recommendation_cache_lookups_total", labels) or 0
+
+
+def test_every_list_handed_out_is_counted_by_source(world, trained):
+    before = {source: served(source) for source in Source}
+    recs = recommend_for_user(world.space_fans[0], k=8)
+    liked = also_liked(world.space[0], k=4)
+    counts = Counter(rec.source for rec in recs + liked)
+    assert counts[Source.ALS] >= len(liked) > 0
+    assert {source: served(source) - before[source] for source in Source} == {
+        source: counts[source] for source in Source
+    }
+
+
+def test_a_list_cache_miss_then_a_hit_then_a_miss_after_a_rating(world, trained):
+    caches["recommendations"].clear()
+    fan = world.space_fans[0]
+    misses, hits = cache_lookups("miss"), cache_lookups("hit")
+    first = recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 1, hits)
+    recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 1, hits + 1)
+    rating_upsert(user=fan, movie=first[0].movie, score="4.0")  # the list's versions move
+    recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 2, hits + 1)

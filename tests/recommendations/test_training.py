@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from prometheus_client import REGISTRY
 
 from catalog.models import Movie
 from jobs.progress import NullProgress
@@ -125,3 +126,32 @@ def test_rollback_serves_the_previous_succeeded_version(trained):
         training_run_rollback()
     assert training_run_rollback(to=newer).is_serving
     assert TrainingRun.objects.get(is_serving=True) == newer
+
+
+def _runs(outcome: str) -> tuple[float, float, float]:
+    """(runs counted, durations observed, their sum) for `outcome`, from the metrics."""
+    labels = {"outcome": outcome}
+    value = REGISTRY.get_sample_value
+    return (
+        value("movierec_training_runs_total", labels) or 0,
+        value("movierec_training_duration_seconds_count", labels) or 0,
+        value("movierec_training_duration_seconds_sum", labels) or 0,
+    )
+
+
+@pytest.mark.django_db
+def test_a_training_run_records_its_outcome_and_duration(world):
+    runs, observed, total = _runs("succeeded")
+    run = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    after = _runs("succeeded")
+    assert after[:2] == (runs + 1, observed + 1)
+    assert after[2] - total == pytest.approx(run.duration_seconds)
+    assert run.duration_seconds > 0
+
+
+@pytest.mark.django_db
+def test_a_failed_training_run_is_counted_as_failed(db):
+    runs, observed, _ = _runs("failed")
+    with pytest.raises(ValueError):
+        training_run_train(progress=NullProgress(), params=SMALL_ALS)  # no likes to train on
+    assert _runs("failed")[:2] == (runs + 1, observed + 1)

@@ -34,6 +34,7 @@ from accounts.services import (
     user_settings_update,
     user_sign_up,
 )
+from core.api_policies import form_post_allowed
 
 # Two backends are configured (axes + ModelBackend), so login() must be told which one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -44,11 +45,20 @@ def _bound(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+# The API scope of the endpoints that take a password (register among them).
+SIGN_UP_THROTTLE_SCOPE = "token"
+
+
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(_bound(request))
+    # Each sign-up mails a link to the address typed in: without a limit the form would
+    # send mail to anyone's inbox. The API's register endpoint has the same limit.
+    if request.method == "POST" and not form_post_allowed(request, scope=SIGN_UP_THROTTLE_SCOPE):
+        form.add_error(None, "Too many sign-ups from your address. Wait a minute and try again.")
+        return render(request, "registration/signup.html", {"form": form}, status=429)
     if form.is_valid():
         user = user_sign_up(
             username=form.cleaned_data["username"],

@@ -6,6 +6,7 @@ imported themselves, so this module must not import DRF's views (nor drf-spectac
 
 import logging
 import time
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import caches
@@ -127,3 +128,10 @@ class UserThrottle(_SharedThrottle, UserRateThrottle):
 
 class ScopedThrottle(_SharedThrottle, ScopedRateThrottle):
     """The view's `throttle_scope`, e.g. `token` for endpoints that take a password."""
+
+
+def form_post_allowed(request, *, scope: str) -> bool:
+    """Whether a website form may go on, under the API throttle of `scope`: the same
+    rate, the same counters (per client address) and the same fail-open on a dead Redis,
+    so an account costs the same whether it is made in the browser or through the API."""
+    return ScopedThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))

@@ -246,7 +246,9 @@ def movie_people(*, movie_id: int) -> MoviePeople:
 
 
 def person_get(*, person_id: int) -> Person:
-    """A person, or Person.DoesNotExist."""
+    """A person, or Person.DoesNotExist (also for an id past bigint, say from a URL)."""
+    if not BIGINT_MIN <= person_id <= BIGINT_MAX:
+        raise Person.DoesNotExist(f"No person {person_id}.")
     return Person.objects.get(pk=person_id)
 
 

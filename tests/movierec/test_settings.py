@@ -82,6 +82,10 @@ def test_production_never_starts_embedded_servers():
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
         ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
         ("DATABASE_URL", "sqlite:///movierec.db", "DATABASE_URL must be a PostgreSQL URL"),
+        ("TMDB_REQUESTS_PER_SECOND", "fast", "TMDB_REQUESTS_PER_SECOND='fast'"),
+        ("TMDB_REQUESTS_PER_SECOND", "0", "expected a number above 0, at most 40"),
+        ("TMDB_REQUESTS_PER_SECOND", "100", "expected a number above 0, at most 40"),
+        ("TMDB_API_BASE_URL", "api.themoviedb.org", "is not an http(s) URL"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):

@@ -103,6 +103,9 @@ def tmdb_enrich_task(self, job_id: int) -> str:
             client=TmdbClient.from_settings(), progress=progress, deadline=deadline
         )
         job_set_message(progress=progress, message=report.summary())
+    if report.credits_changed:
+        # New people change documents; without a broker the beat sweep catches up.
+        enqueue(embed_dirty_movies_task)
     if report.timed_out:
         tmdb_enrichment_job_start()
     return report.summary()

@@ -222,6 +222,11 @@ class PersonAdmin(admin.ModelAdmin):
             .annotate(film_count=Count("credits__movie", distinct=True))
         )
 
+    def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Their films' documents name them; the task re-encodes only changed texts.
+        movies_reembed(movie_ids=obj.credits.values_list("movie_id", flat=True))
+
     @admin.display(ordering="film_count", description="Films")
     def film_count(self, person: Person) -> int:
         return person.film_count

@@ -324,7 +324,8 @@ def credits_stage(cursor: CursorWrapper, *, credits: Iterable[StagedCredit]) -> 
 
 
 def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
-    """Make the staged movies' credits exactly the staged ones; mark changed movies dirty.
+    """Make the staged movies' credits exactly the staged ones; mark the movies whose
+    documents may have changed dirty (changed credits, or a renamed person in them).
 
     People of matched movies are upserted first (the last staged name wins; a blank
     profile path keeps the known one). Unchanged credits are not rewritten, so a
@@ -347,6 +348,7 @@ def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
             WHERE (p.name, p.profile_path) IS DISTINCT FROM
                   (EXCLUDED.name, coalesce(nullif(EXCLUDED.profile_path, ''), p.profile_path))
         """,
+        collect="p.id",
     )
     create_staging_table(cursor, name=_DESIRED_TABLE, columns=_DESIRED_COLUMNS)
     cursor.execute(
@@ -383,9 +385,15 @@ def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
         collect="c.movie_id",
     )
     changed.update(written.keys)
+    # A renamed person changes the documents of all their films, in this file or not.
     cursor.execute(
-        f"UPDATE {_MOVIES} SET needs_embedding = true WHERE id = ANY(%s) AND NOT needs_embedding",
-        [sorted(changed)],
+        f"""
+        UPDATE {_MOVIES} SET needs_embedding = true
+        WHERE NOT needs_embedding
+          AND (id = ANY(%s)
+               OR id IN (SELECT movie_id FROM {_CREDITS} WHERE person_id = ANY(%s)))
+        """,
+        [sorted(changed), people.keys],
     )
     cursor.execute(
         f"""

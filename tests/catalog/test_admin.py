@@ -239,3 +239,23 @@ def test_a_featured_movie_appears_on_the_home_page(admin_client, client):
 
 
 # --- Jobs ------------------------------------------------------------------------------
+
+
+def test_renaming_a_person_re_embeds_their_films(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    person = PersonFactory(name="Tom Hanks", tmdb_id=31)
+    films = [CreditFactory(person=person).movie for _ in range(2)]
+    CreditFactory()  # someone else's film
+    Movie.objects.update(needs_embedding=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:catalog_person_change", args=[person.pk]),
+            {"name": "Thomas Hanks", "profile_path": "", "credits-TOTAL_FORMS": "0",
+             "credits-INITIAL_FORMS": "0"},
+        )  # fmt: skip
+
+    assert response.status_code == 302
+    assert set(Movie.objects.filter(needs_embedding=True)) == set(films)
+    assert queued == [{}]

@@ -287,3 +287,21 @@ def test_unusable_file_raises_command_error_and_writes_nothing(tmp_path, content
 def test_missing_file_raises_command_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_tmdb_credits", str(tmp_path / "absent.csv"), verbosity=0)
+
+
+def test_a_renamed_person_marks_all_their_films_dirty(tmp_path):
+    in_file = MovieFactory(tmdb_id=862)
+    elsewhere = MovieFactory(tmdb_id=863)
+    bystander = MovieFactory(tmdb_id=864)
+    hanks = PersonFactory(tmdb_id=31, name="Tom Hanks")
+    CreditFactory(movie=in_file, person=hanks, character="Woody", position=0)
+    CreditFactory(movie=elsewhere, person=hanks)
+    CreditFactory(movie=bystander)
+    Movie.objects.update(needs_embedding=False)
+    renamed = {**HANKS, "name": "Thomas J. Hanks"}
+    path = tmdb_5000_credits(tmp_path / "credits.csv", [{"movie_id": "862", "cast": [renamed]}])
+
+    report = run_import(path)
+
+    assert report.movies_changed == 0  # the same credit, under a new name
+    assert set(Movie.objects.filter(needs_embedding=True)) == {in_file, elsewhere}

@@ -69,13 +69,16 @@ $(CHROMIUM):
 install: $(STAMP) $(VENDOR_STAMP)
 
 # Beside a checkout of the shared datasets (offline machines, CI), the first start imports
-# them instead of downloading from GroupLens; MOVIELENS_SOURCE / TMDB_METADATA_PATH win.
+# them instead of downloading from GroupLens; MOVIELENS_SOURCE / TMDB_METADATA_PATH /
+# TMDB_CREDITS_PATH win.
 SHARED_MOVIELENS := $(wildcard ../shared/data/movielens/ml-latest-small)
 SHARED_TMDB := $(wildcard ../shared/data/tmdb/tmdb_5000_movies.csv)
+SHARED_TMDB_CREDITS := $(wildcard ../shared/data/tmdb/tmdb_5000_credits.csv)
 
 run: install
 	$(if $(SHARED_MOVIELENS),MOVIELENS_SOURCE="$${MOVIELENS_SOURCE:-$(SHARED_MOVIELENS)}") \
 	$(if $(SHARED_TMDB),TMDB_METADATA_PATH="$${TMDB_METADATA_PATH:-$(SHARED_TMDB)}") \
+	$(if $(SHARED_TMDB_CREDITS),TMDB_CREDITS_PATH="$${TMDB_CREDITS_PATH:-$(SHARED_TMDB_CREDITS)}") \
 	$(PY) manage.py runstack
 
 test: install $(CHROMIUM)

@@ -13,3 +13,6 @@ from enum import IntEnum, unique
 class AdvisoryLock(IntEnum):
     # (TRAINING_RUN, run id), held by the session training that run (recommendations).
     TRAINING_RUN = 7301
+    # Held by the session fetching from the TMDB API (catalog), so that two jobs never
+    # double the request rate.
+    TMDB_ENRICHMENT = 7302

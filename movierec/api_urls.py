@@ -70,6 +70,7 @@ v1 = [
         ratings.NotInterestedMembershipView.as_view(),
         name="movie-not-interested",
     ),
+    path("people/<int:person_id>/", pages.PersonDetailView.as_view(), name="person-detail"),
     path("genres/", catalog.GenreListView.as_view(), name="genre-list"),
     path("ratings/", ratings.RatingListView.as_view(), name="rating-list"),
     path("ratings/import/", ratings.RatingImportView.as_view(), name="rating-import"),

@@ -360,6 +360,22 @@ MOVIELENS_SOURCE = env.str(
     "MOVIELENS_SOURCE", default="https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
 )
 TMDB_METADATA_PATH = env.str("TMDB_METADATA_PATH", default="")
+TMDB_CREDITS_PATH = env.str("TMDB_CREDITS_PATH", default="")
+# The TMDB API (v3) fills in credits and posters that the files lack; off without a key.
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
+TMDB_API_BASE_URL = env.str("TMDB_API_BASE_URL", default="https://api.themoviedb.org").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", TMDB_API_BASE_URL):
+    raise ImproperlyConfigured(f"TMDB_API_BASE_URL={TMDB_API_BASE_URL!r} is not an http(s) URL.")
+_tmdb_rate = env.str("TMDB_REQUESTS_PER_SECOND", default="4").strip()
+try:
+    TMDB_REQUESTS_PER_SECOND = float(_tmdb_rate)
+except ValueError:
+    TMDB_REQUESTS_PER_SECOND = float("nan")
+# TMDB allows about 40 requests per 10 seconds.
+if not 0 < TMDB_REQUESTS_PER_SECOND <= 40:
+    raise ImproperlyConfigured(
+        f"TMDB_REQUESTS_PER_SECOND={_tmdb_rate!r}; expected a number above 0, at most 40."
+    )
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 

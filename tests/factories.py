@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from accounts.services import api_token_create
-from catalog.models import Genre, Movie
+from catalog.models import Credit, Genre, Movie, Person
 from ratings.models import Rating
 from ratings.services import movie_rating_counters_add
 
@@ -44,6 +44,24 @@ class MovieFactory(DjangoModelFactory):
     def genres(self, create, extracted, **kwargs):
         if create and extracted:
             self.genres.set(extracted)
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    tmdb_id = factory.Sequence(lambda n: 500_000 + n)
+    name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class CreditFactory(DjangoModelFactory):
+    class Meta:
+        model = Credit
+
+    movie = factory.SubFactory(MovieFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = Credit.Role.CAST
+    position = factory.Sequence(lambda n: n % 100)
 
 
 class RatingFactory(DjangoModelFactory):

@@ -49,7 +49,8 @@ def test_every_endpoint_is_documented(schema):
         "me/delete/", "me/export/", "movies/",
         "movies/{movie_id}/", "movies/{movie_id}/similar/", "movies/{movie_id}/also-liked/",
         "movies/{movie_id}/rating/", "movies/{movie_id}/watchlist/",
-        "movies/{movie_id}/not-interested/", "genres/", "ratings/", "ratings/import/",
+        "movies/{movie_id}/not-interested/", "people/{person_id}/", "genres/", "ratings/",
+        "ratings/import/",
         "watchlist/", "not-interested/", "recommendations/", "recommendations/group/",
         "admin/jobs/", "admin/retrain/",
     ):  # fmt: skip

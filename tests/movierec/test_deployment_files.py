@@ -157,7 +157,9 @@ def test_local_tryout_defaults():
     assert env["BEHIND_TLS_PROXY"] == "${BEHIND_TLS_PROXY:-false}"
 
 
-@pytest.mark.parametrize("name", ["MOVIELENS_SOURCE", "TMDB_METADATA_PATH", "EMBEDDING_MODEL"])
+@pytest.mark.parametrize(
+    "name", ["MOVIELENS_SOURCE", "TMDB_METADATA_PATH", "TMDB_API_KEY", "EMBEDDING_MODEL"]
+)
 def test_passthrough_defaults_match_settings(name):
     # Compose sets the variable even when the user did not, so its fallback must be the
     # settings default: an empty MOVIELENS_SOURCE would override the real default URL.

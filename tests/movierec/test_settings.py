@@ -114,6 +114,10 @@ def test_production_never_starts_embedded_servers():
         ("SENTRY_TRACES_SAMPLE_RATE", "half", "SENTRY_TRACES_SAMPLE_RATE='half' is not a number"),
         ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
         ("SENTRY_DSN", "not a dsn", "Unsupported scheme"),
+        ("TMDB_REQUESTS_PER_SECOND", "fast", "TMDB_REQUESTS_PER_SECOND='fast'"),
+        ("TMDB_REQUESTS_PER_SECOND", "0", "expected a number above 0, at most 40"),
+        ("TMDB_REQUESTS_PER_SECOND", "100", "expected a number above 0, at most 40"),
+        ("TMDB_API_BASE_URL", "api.themoviedb.org", "is not an http(s) URL"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):

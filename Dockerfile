@@ -32,17 +32,17 @@ WORKDIR /app
 
 # Dependencies before the source, so that a code change reuses this layer.
 #
-# 1. torch alone (--no-deps) from the PyTorch CPU index: the Linux wheel on PyPI pulls in
-#    the CUDA libraries, gigabytes this CPU-only service never uses. constraints.txt pins
-#    torch==2.13.0, which the CPU build 2.13.0+cpu satisfies (PEP 440: a specifier
-#    without a local label ignores the candidate's local label).
-# 2. The project and every other dependency from PyPI, under the same constraints and
-#    without the dev extras. The torch already installed satisfies the pin, so pip keeps
-#    it and only adds torch's own dependencies (sympy, networkx, ...).
+# 1. Every package from requirements.lock, production's lock file (README: Updating
+#    dependencies): exact versions, and pip refuses any file whose hash is not in the lock.
+#    It pins the CPU build of torch (2.13.0+cpu), which only PyTorch's CPU index serves: the
+#    Linux wheel on PyPI pulls in the CUDA libraries, gigabytes this CPU-only service never
+#    uses. The extra index cannot slip anything else in: every file must match a locked hash.
+# 2. The project itself, without dependencies: the lock already holds them, and pip check
+#    then proves the lock satisfies pyproject.toml.
 # 3. Fail the build if a CUDA build of torch slipped in anyway.
-COPY pyproject.toml constraints.txt ./
-RUN pip install --no-deps --index-url https://download.pytorch.org/whl/cpu -c constraints.txt torch \
-    && pip install -c constraints.txt . \
+COPY pyproject.toml requirements.lock ./
+RUN pip install --require-hashes --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock \
+    && pip install --no-deps . \
     && python -c "import torch; assert torch.version.cuda is None, 'CUDA build of torch: ' + torch.__version__" \
     && pip check
 

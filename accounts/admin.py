@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 class ImportedUserFilter(admin.SimpleListFilter):
@@ -32,3 +32,21 @@ class UserAdmin(DjangoUserAdmin):
         ("Privacy", {"fields": ("profile_is_public", "allow_group_recommendations")}),
         ("MovieLens", {"fields": ("is_imported", "movielens_id")}),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens can be looked at and revoked (deleted), never issued or edited here: a token
+    is issued to its owner's app, and the digest would open nothing anyway."""
+
+    list_display = ("user", "name", "key_prefix", "created", "last_used", "expires")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "name", "key_prefix")
+    fields = ("user", "name", "key_prefix", "created", "last_used", "expires")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False

@@ -6,12 +6,24 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from accounts.forms import SignUpForm
+from accounts.models import ApiToken
 from accounts.selectors import user_email_taken
 
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
-    email = serializers.EmailField(help_text="Used only to reset your password.")
+    email = serializers.EmailField(
+        help_text="Used only to reset your password. A new one becomes `pending_email` "
+        "until its confirmation link is followed."
+    )
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="You followed the link mailed to `email`."
+    )
+    pending_email = serializers.EmailField(
+        read_only=True,
+        allow_blank=True,
+        help_text="A new address waiting for its link to be followed; empty when none.",
+    )
     profile_is_public = serializers.BooleanField(
         help_text="Others may see your profile page (when you joined, how many films you rated)."
     )
@@ -26,7 +38,16 @@ class MeSerializer(serializers.Serializer):
         return email
 
 
-class RegisterSerializer(serializers.Serializer):
+class TokenNameSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        required=False,
+        max_length=ApiToken.NAME_MAX_LENGTH,
+        help_text="The device or app the token is for, shown in your list of tokens. "
+        "Defaults to the request's User-Agent.",
+    )
+
+
+class RegisterSerializer(TokenNameSerializer):
     username = serializers.CharField()
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
@@ -52,17 +73,49 @@ class RegisterSerializer(serializers.Serializer):
         return attrs
 
 
+class ApiTokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="Revoke with DELETE auth/tokens/{id}/.")
+    name = serializers.CharField(read_only=True)
+    key_prefix = serializers.CharField(
+        read_only=True, help_text="The token's first characters, to recognise it."
+    )
+    created = serializers.DateTimeField(read_only=True)
+    expires = serializers.DateTimeField(read_only=True)
+    last_used = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="To the hour; null until first used."
+    )
+    current = serializers.SerializerMethodField(
+        help_text="Whether this request was authenticated with this token."
+    )
+
+    def get_current(self, token: ApiToken) -> bool:
+        return token.pk == getattr(self.context.get("current"), "pk", None)
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
-        read_only=True, help_text="Send as `Authorization: Token <token>`."
+        read_only=True,
+        help_text="Send as `Authorization: Token <token>`. Shown only this once: the server "
+        "keeps a digest of it.",
     )
+    id = serializers.IntegerField(read_only=True, source="api_token.pk")
+    name = serializers.CharField(read_only=True, source="api_token.name")
+    expires = serializers.DateTimeField(read_only=True, source="api_token.expires")
 
 
 class RegisteredSerializer(TokenSerializer):
     user = MeSerializer(read_only=True)
 
 
-class CredentialsSerializer(serializers.Serializer):
+class VerificationSentSerializer(serializers.Serializer):
+    sent_to = serializers.EmailField(
+        read_only=True,
+        allow_null=True,
+        help_text="The address the link went to; null when there is nothing to confirm.",
+    )
+
+
+class CredentialsSerializer(TokenNameSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 

@@ -1,35 +1,27 @@
-"""API token authentication in one fixed SQL query: every API request pays for it."""
+"""API token authentication: `Authorization: Token <key>`, one SQL query per request."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
-
-_USER_BY_TOKEN_SQL = f"""
-    SELECT u.*, t.created AS token_created
-      FROM {User._meta.db_table} AS u
-      JOIN {Token._meta.db_table} AS t ON t.user_id = u.id
-     WHERE t.key = %s
-"""
+from accounts.models import ApiToken, User
+from accounts.selectors import api_token_user_get
+from accounts.services import api_token_used
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's TokenAuthentication, same errors and result, without the ORM: building
-    and compiling its select_related query took more CPU than PostgreSQL answering it."""
+    """DRF's TokenAuthentication (header parsing, errors, challenge) over accounts.ApiToken:
+    the key is looked up by its digest, and an expired token is an invalid one."""
 
-    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
-        users = User.objects.raw(_USER_BY_TOKEN_SQL, [key])
-        user = next(iter(users), None)
-        if user is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
+        now = timezone.now()
+        found = api_token_user_get(key=key, now=now)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        user, token = found
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = Token.from_db(
-            users.db, ["key", "user_id", "created"], [key, user.pk, user.token_created]
-        )
-        token.user = user
-        del user.token_created
+        api_token_used(token=token, now=now)
         return user, token

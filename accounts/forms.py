@@ -1,11 +1,19 @@
+from collections.abc import Iterator
+
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.selectors import user_email_taken
 
-EMAIL_HELP = "Used only to reset your password; never shown to anyone."
+EMAIL_HELP = (
+    "Used only to reset your password; never shown to anyone. We mail you a link to confirm it."
+)
+EMAIL_CHANGE_HELP = (
+    "Used only to reset your password; never shown to anyone. A new address replaces this "
+    "one once you follow the link we mail to it."
+)
 EMAIL_TAKEN = "Another account already uses this email address."
 
 
@@ -26,7 +34,7 @@ class SignUpForm(UserCreationForm):
 
 
 class AccountSettingsForm(forms.Form):
-    email = forms.EmailField(help_text=EMAIL_HELP)
+    email = forms.EmailField(help_text=EMAIL_CHANGE_HELP)
     profile_is_public = forms.BooleanField(
         required=False,
         label="Make my profile public",
@@ -56,6 +64,14 @@ class AccountSettingsForm(forms.Form):
         if user_email_taken(email=email, exclude=self.user):
             raise ValidationError(EMAIL_TAKEN, code="email_taken")
         return email
+
+
+class VerifiedPasswordResetForm(PasswordResetForm):
+    """Reset links go only to addresses their owner has confirmed: anyone can sign up with
+    any address. The page answers the same either way, so it tells nobody which exist."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (user for user in super().get_users(email) if user.email_verified)
 
 
 class AccountDeleteForm(forms.Form):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 def user_profile_get(*, username: str, viewer: User | AnonymousUser) -> User:
@@ -27,3 +30,35 @@ def user_email_taken(*, email: str, exclude: User | None = None) -> bool:
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """`user`'s tokens that still work, newest first."""
+    return ApiToken.objects.filter(user=user, expires__gt=timezone.now()).order_by("-created")
+
+
+# Raw SQL: building and compiling the equivalent select_related query took more CPU than
+# PostgreSQL answering it, and every API request pays for this one. Of the token, only
+# what authenticating needs: its id (revoking "this" token) and last_used (whether to
+# record this use); its other fields load when first read.
+_USER_BY_TOKEN_SQL = f"""
+    SELECT u.*, t.id AS token_id, t.last_used AS token_last_used
+      FROM {User._meta.db_table} AS u
+      JOIN {ApiToken._meta.db_table} AS t ON t.user_id = u.id
+     WHERE t.digest = %s AND t.expires > %s
+"""
+
+
+def api_token_user_get(*, key: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The user of the unexpired token `key`, and the token, in one query; None if none."""
+    users = User.objects.raw(_USER_BY_TOKEN_SQL, [ApiToken.digest_of(key), now])
+    user = next(iter(users), None)
+    if user is None:
+        return None
+    token_id, last_used = user.__dict__.pop("token_id"), user.__dict__.pop("token_last_used")
+    # In the model's field order, as from_db takes them.
+    token = ApiToken.from_db(
+        users.db, ["id", "user_id", "last_used"], [token_id, user.pk, last_used]
+    )
+    token.user = user
+    return user, token

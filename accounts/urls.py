@@ -25,7 +25,18 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("account/", views.account_settings, name="settings"),
+    path(
+        "account/verify-email/",
+        views.email_verification_resend,
+        name="verify-email-resend",
+    ),
+    path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("account/delete/", views.account_delete, name="delete"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
     path("u/<str:username>/", views.profile, name="profile"),
 ]

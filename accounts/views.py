@@ -13,17 +13,28 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import AccountDeleteForm, AccountSettingsForm, SignUpForm
-from accounts.models import User
-from accounts.selectors import user_profile_get
+from accounts.forms import (
+    AccountDeleteForm,
+    AccountSettingsForm,
+    SignUpForm,
+    VerifiedPasswordResetForm,
+)
+from accounts.models import ApiToken, User
+from accounts.selectors import api_token_list, user_profile_get
 from accounts.services import (
+    EmailVerificationError,
+    VerificationResendTooSoon,
+    api_token_revoke,
+    email_verification_send,
+    email_verify,
     user_delete,
     user_login_lockout_clear,
     user_settings_update,
     user_sign_up,
 )
+from core.api_policies import form_post_allowed
 
 # Two backends are configured (axes + ModelBackend), so login() must be told which one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -34,20 +45,32 @@ def _bound(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+# The API scope of the endpoints that take a password (register among them).
+SIGN_UP_THROTTLE_SCOPE = "token"
+
+
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(_bound(request))
+    # Each sign-up mails a link to the address typed in: without a limit the form would
+    # send mail to anyone's inbox. The API's register endpoint has the same limit.
+    if request.method == "POST" and not form_post_allowed(request, scope=SIGN_UP_THROTTLE_SCOPE):
+        form.add_error(None, "Too many sign-ups from your address. Wait a minute and try again.")
+        return render(request, "registration/signup.html", {"form": form}, status=429)
     if form.is_valid():
         user = user_sign_up(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
+            site_url=request.build_absolute_uri("/"),
         )
         login(request, user, backend=MODEL_BACKEND)
         messages.success(
-            request, f"Welcome to movierec, {user.username}! Rate a few films to start."
+            request,
+            f"Welcome to movierec, {user.username}! Rate a few films to start. We sent a link "
+            f"to {user.email} to confirm your address.",
         )
         # A new account has no ratings to recommend from: onboarding asks for some (skippable).
         return redirect("recommendations:onboarding")
@@ -87,6 +110,7 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = VerifiedPasswordResetForm
     success_url = reverse_lazy("accounts:password-reset-done")
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
@@ -116,10 +140,71 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     form = AccountSettingsForm(_bound(request), user=request.user)
     if form.is_valid():
-        user_settings_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your settings were saved.")
-        return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+        try:
+            user = user_settings_update(
+                user=request.user, site_url=request.build_absolute_uri("/"), **form.cleaned_data
+            )
+        except VerificationResendTooSoon as too_soon:
+            form.add_error("email", _resend_later(too_soon))
+        else:
+            messages.success(request, "Your settings were saved.")
+            if user.pending_email:
+                messages.info(
+                    request,
+                    f"We sent a link to {user.pending_email}. Your address changes to it once "
+                    "you follow the link.",
+                )
+            return redirect("accounts:settings")
+    context = {"form": form, "api_tokens": api_token_list(user=request.user)}
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Sign one app or device out (its API token), from the settings page."""
+    try:
+        api_token_revoke(user=request.user, token_id=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("No such API token.") from None
+    messages.success(request, "The app was signed out.")
+    return redirect("accounts:settings")
+
+
+def _resend_later(too_soon: VerificationResendTooSoon) -> str:
+    return (
+        f"We sent you a link less than a minute ago. Wait {too_soon.retry_after_seconds} "
+        "seconds before asking for another."
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        address = email_verification_send(
+            user=request.user, site_url=request.build_absolute_uri("/")
+        )
+    except VerificationResendTooSoon as too_soon:
+        messages.error(request, _resend_later(too_soon))
+    except ValueError as nothing_to_verify:
+        messages.info(request, str(nothing_to_verify))
+    else:
+        messages.success(request, f"We sent a new link to {address}.")
+    return redirect("accounts:settings")
+
+
+@never_cache
+@require_GET
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of a verification mail; it works without signing in (the token names the
+    account), so it can be opened on another device."""
+    try:
+        user = email_verify(token=token)
+    except EmailVerificationError as error:
+        return render(request, "accounts/verify_email.html", {"error": error}, status=400)
+    return render(request, "accounts/verify_email.html", {"verified_user": user})
 
 
 @never_cache

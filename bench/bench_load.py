@@ -17,6 +17,12 @@ port with movierec/gunicorn.conf.py and drives it from CLIENTS threads in two ph
 Side by side in each phase, a trivial endpoint (GET /api/v1/genres/: token lookup,
 one small query) is the baseline the recommendation latency is compared with.
 Only 127.0.0.1 is contacted; every request has a timeout and each phase a fixed length.
+
+Metrics are on, as in production (gunicorn's multiprocess directory on /dev/shm, every
+request counted and timed). BENCH_LOAD_METRICS=both runs everything twice, with
+METRICS_ENABLED=false then on, and reports what the metrics cost per request: in the
+capacity phase, and measured directly (the writes of one recommendation request, and
+one scrape of /metrics).
 """
 
 from __future__ import annotations
@@ -36,9 +42,9 @@ import numpy as np
 import urllib3
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.services import api_token_create, api_token_revoke_all
 from bench._db import bench_database, database_url
 from bench.bench_embedding import ensure_movielens
 from bench.bench_hnsw import embed_catalogue
@@ -74,14 +80,36 @@ SEARCHES = ["godfather", "space adventure", "toy story", "heist", "romantic come
 TARGETS = {"recommendations p95 ms": 50.0, "throughput req/s": 150.0, "errors": 0}
 
 
+METRICS_MODES = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}
+SCRAPES = 20
+
+
 def main() -> None:
     if not (DATASET / "ratings.csv").is_file():
         print(f"skipped: {DATASET} is missing")
         return
+    mode = os.environ.get("BENCH_LOAD_METRICS", "on")
+    if mode not in METRICS_MODES:
+        raise SystemExit(f"BENCH_LOAD_METRICS={mode!r}; expected on, off or both")
     with bench_database(DATABASE):
         tokens, movie_ids = _prepare()
+    capacity = {}
+    for metrics in METRICS_MODES[mode]:
+        print(f"\n--- metrics {metrics} ---", flush=True)
+        capacity[metrics] = _run(tokens, movie_ids, metrics=metrics == "on")
+    if len(capacity) == 2:
+        cost = 1000 * (1 / capacity["on"] - 1 / capacity["off"])
+        print(
+            f"\ncapacity with metrics {capacity['on']:.1f} req/s, without {capacity['off']:.1f}: "
+            f"{cost:+.3f} ms of the server per request ({WORKERS} workers)"
+        )
+        _write_cost()
+
+
+def _run(tokens: list[str], movie_ids: list[int], *, metrics: bool) -> float:
+    """Paced and capacity phases against a fresh gunicorn; returns the capacity (req/s)."""
     port = _free_port()
-    server = _start_gunicorn(port)
+    server = _start_gunicorn(port, metrics=metrics)
     try:
         _wait_until_up(port, tokens[0], server)
         _drive(port, tokens, movie_ids, WARMUP_SECONDS)  # connections and caches
@@ -90,7 +118,11 @@ def main() -> None:
             samples, elapsed = _drive(port, tokens, movie_ids, PACED_SECONDS, rate=rate)
             _report(samples, elapsed, check=rate == TARGET_RATE)
         print(f"\ncapacity: {CLIENTS} clients without pauses", flush=True)
-        _report(*_drive(port, tokens, movie_ids, CAPACITY_SECONDS), check=False)
+        samples, elapsed = _drive(port, tokens, movie_ids, CAPACITY_SECONDS)
+        _report(samples, elapsed, check=False)
+        if metrics:
+            _scrape_cost(port)
+        return sum(len(s["ms"]) for s in samples.values()) / elapsed
     finally:
         server.terminate()
         try:
@@ -114,9 +146,15 @@ def _prepare() -> tuple[list[str], list[int]]:
         f"{run.rating_count} ratings in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
-    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    tokens = [_fresh_token(user) for user in users]
     movie_ids = list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True))
     return tokens, movie_ids
+
+
+def _fresh_token(user: User) -> str:
+    """A new API token of `user`, the last run's revoked: the database is kept between runs."""
+    api_token_revoke_all(user=user)
+    return api_token_create(user=user, name="bench load")[1]
 
 
 def _api_users() -> list[User]:
@@ -141,8 +179,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_gunicorn(port: int) -> subprocess.Popen:
-    env = os.environ | {
+def _start_gunicorn(port: int, *, metrics: bool) -> subprocess.Popen:
+    # Unset, gunicorn.conf.py gives the workers a fresh directory on /dev/shm, as in production.
+    base = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = base | {
+        "METRICS_ENABLED": "true" if metrics else "false",
         "DATABASE_URL": database_url(DATABASE),
         # High enough never to answer 429: the benchmark measures serving, not throttling.
         "API_THROTTLE_USER": "1000000/minute",
@@ -279,3 +320,45 @@ def _report(samples: dict, elapsed: float, *, check: bool) -> None:
     for name, target in TARGETS.items():
         met = results[name] >= target if name.startswith("throughput") else results[name] <= target
         print(f"target {name}: {results[name]:.1f} vs {target} -> {'met' if met else 'MISSED'}")
+
+
+def _scrape_cost(port: int) -> None:
+    """Milliseconds per scrape of /metrics (loopback is open in development)."""
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=REQUEST_TIMEOUT)
+    times = []
+    for _ in range(SCRAPES):
+        start = time.perf_counter()
+        response = pool.request("GET", "/metrics")
+        times.append(1000 * (time.perf_counter() - start))
+        assert response.status == 200, response.status
+    series = sum(1 for line in response.data.decode().splitlines() if not line.startswith("#"))
+    print(f"/metrics: {series} series, median {np.median(times):.1f} ms per scrape")
+
+
+# One recommendation request's writes (core.metrics) in multiprocess mode, timed in a fresh
+# interpreter: the variable must be set before prometheus_client is imported.
+_WRITES = """
+import os, tempfile, timeit
+files = tempfile.TemporaryDirectory(dir="/dev/shm")  # removed at exit
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = files.name
+import django; django.setup()
+from core import metrics
+
+def one_request():
+    method = metrics.http_request_started(method="GET")
+    metrics.recommendation_cache_record(hit=True)
+    metrics.recommendations_served_record(sources=["als"] * 6 + ["content"] * 3 + ["popularity"])
+    metrics.http_request_finished(view="api:recommendations", method=method, status=200,
+                                  seconds=0.004)
+
+n = 20000
+print(1e6 * min(timeit.repeat(one_request, number=n, repeat=5)) / n)
+"""
+
+
+def _write_cost() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _WRITES], cwd=settings.BASE_DIR, capture_output=True, text=True,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "movierec.settings"}, check=True,
+    )  # fmt: skip
+    print(f"metric writes of one recommendation request: {float(result.stdout):.1f} µs")

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from catalog import embedding
-from catalog.models import Genre, Movie
+from catalog.models import Credit, Genre, Movie, Person
 from catalog.selectors import movies_waiting_for_embedding_count
 from catalog.services import movie_flags_set
 from catalog.tasks import movies_reembed
@@ -91,6 +91,42 @@ class HasPosterFilter(_HasTextFilter):
 # --- Movies ----------------------------------------------------------------------------
 
 
+class _CreditInline(admin.TabularInline):
+    """Credits as the imports and the TMDB job wrote them: shown, not edited (the next
+    import would replace the edit)."""
+
+    model = Credit
+    extra = 0
+    can_delete = False
+    ordering = ("role", "position")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class MovieCreditInline(_CreditInline):
+    fields = ("role", "position", "person", "character")
+    readonly_fields = fields
+    verbose_name_plural = "Cast and crew"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Credit]:
+        return super().get_queryset(request).select_related("person")
+
+
+class PersonCreditInline(_CreditInline):
+    fields = ("movie", "role", "character")
+    readonly_fields = fields
+    verbose_name_plural = "Films"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Credit]:
+        return (
+            super().get_queryset(request).select_related("movie").order_by("role", "-movie__year")
+        )
+
+
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
     list_display = (
@@ -106,9 +142,10 @@ class MovieAdmin(admin.ModelAdmin):
     filter_horizontal = ("genres",)
     readonly_fields = (
         "movielens_id", "rating_count", "rating_mean", "needs_embedding", "embedding_model",
-        "embedding_text_hash", "created_at", "updated_at",
+        "embedding_text_hash", "credits_checked_at", "created_at", "updated_at",
     )  # fmt: skip
     actions = ("hide", "unhide", "feature", "unfeature", "reembed")
+    inlines = (MovieCreditInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Movie]:
         # Vectors and search columns are large and never shown.
@@ -132,9 +169,11 @@ class MovieAdmin(admin.ModelAdmin):
         url = poster_url(movie, "w92")
         if url:
             return format_html('<img src="{}" alt="" width="46" height="69" loading="lazy">', url)
+        # SVG presentation attributes: the Content-Security-Policy refuses style attributes.
         return format_html(
-            '<span style="display:inline-grid;place-items:center;width:46px;height:69px;'
-            'background:hsl({},35%,40%);color:#fff;font-weight:bold">{}</span>',
+            '<svg width="46" height="69" aria-hidden="true"><rect width="46" height="69" '
+            'fill="hsl({}, 35%, 40%)"/><text x="23" y="35" text-anchor="middle" '
+            'dominant-baseline="middle" fill="#fff" font-weight="bold">{}</text></svg>',
             poster_hue(movie),
             initials(movie.title),
         )
@@ -169,6 +208,30 @@ class MovieAdmin(admin.ModelAdmin):
     def reembed(self, request: HttpRequest, queryset: QuerySet[Movie]) -> None:
         count = movies_reembed(movie_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} movies queued for embedding.", messages.SUCCESS)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "tmdb_id", "film_count")
+    search_fields = ("name", "=tmdb_id")
+    readonly_fields = ("tmdb_id",)
+    inlines = (PersonCreditInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(film_count=Count("credits__movie", distinct=True))
+        )
+
+    def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Their films' documents name them; the task re-encodes only changed texts.
+        movies_reembed(movie_ids=obj.credits.values_list("movie_id", flat=True))
+
+    @admin.display(ordering="film_count", description="Films")
+    def film_count(self, person: Person) -> int:
+        return person.film_count
 
 
 @admin.register(Genre)

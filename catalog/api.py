@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -20,7 +21,7 @@ from catalog.api_serializers import (
 )
 from catalog.models import Movie
 from catalog.search import search_movies
-from catalog.selectors import movie_get, movies_in_order, similar_movies
+from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
 from core.api import query_params
 
 # Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
@@ -56,6 +57,10 @@ class MovieListView(GenericAPIView):
                 raise ValidationError({"q": [str(exc)]}) from None
             page = movies_in_order(self.paginate_queryset([hit.movie_id for hit in hits]))
         return self.get_paginated_response(self.page_serialize(list(page)))
+
+    def get_queryset(self) -> QuerySet[Movie]:
+        # `get` builds its own list; the browsable API asks for this one to draw its forms.
+        return movie_visible_list()
 
     def page_serialize(self, page: list[Movie]) -> list[dict]:
         """One page of movies as the response lists them; views above the catalogue extend

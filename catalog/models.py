@@ -1,6 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Cast, NullIf
@@ -82,6 +82,9 @@ class Movie(models.Model):
         editable=False,
         help_text="SHA-256 of the text that was embedded.",
     )
+    # Set once the TMDB enrichment job has asked TMDB about this movie (found or not),
+    # so an interrupted or repeated run never asks twice.
+    credits_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Dirty flag: set by imports and edits, cleared by the embedding service.
     needs_embedding = models.BooleanField(default=True, editable=False)
     # Lease of an embedding worker on this dirty movie; a stale lease (killed worker) is reclaimed.
@@ -159,6 +162,65 @@ class Movie(models.Model):
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+
+# Full-text search over people's names: 'simple', since names have no stems or stop words.
+PERSON_NAME_SEARCH_VECTOR = SearchVector("name", config="simple")
+
+
+class Person(models.Model):
+    """Someone in a movie's cast or crew, as TMDB knows them."""
+
+    tmdb_id = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=300)
+    profile_path = models.CharField(max_length=200, blank=True, help_text="TMDB profile path.")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name_plural = "people"
+        indexes = [GinIndex(PERSON_NAME_SEARCH_VECTOR, name="person_name_search_gin")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditRole(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    WRITER = "writer", "Writer"
+    CAST = "cast", "Cast"
+
+
+class Credit(models.Model):
+    """One person's part in one movie: a role in the cast, or a crew job the site shows."""
+
+    Role = CreditRole
+
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    character = models.CharField(max_length=500, blank=True, help_text="Cast only.")
+    # Billing order within the role, 0 first (TMDB's cast "order"; crew in listed order).
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["movie", "role", "position", "pk"]
+        constraints = [
+            # One credit per person and role in a movie; several characters share it ("A / B").
+            models.UniqueConstraint(
+                fields=["movie", "person", "role"], name="credit_movie_person_role_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=CreditRole.values), name="credit_role_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(character="") | Q(role=CreditRole.CAST),
+                name="credit_character_cast_only",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "role"], name="credit_person_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.movie}"
 
 
 # --- Movie map ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Movie search: semantic neighbours, full-text matches and typo-tolerant title matches,
-fused by reciprocal rank (RRF)."""
+"""Movie search: semantic neighbours, full-text matches, typo-tolerant title matches and
+the films of people named in the query, fused by reciprocal rank (RRF)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.functions import Length
 
 from catalog import embedding
 from catalog.filters import MovieFilters
-from catalog.models import Movie
+from catalog.models import PERSON_NAME_SEARCH_VECTOR, Credit, Movie, Person
 from catalog.selectors import CATALOGUE_VERSION_SQL, movie_nearest_ids
 from catalog.title_index import title_index_for
 
@@ -21,13 +22,19 @@ CANDIDATES = 50  # per ranking
 RRF_K = 60
 # A title or keyword hit is stronger evidence than semantic nearness: "Godfather"
 # must put The Godfather films before other mafia films that merely feel close.
-WEIGHTS = {"semantic": 1.0, "keyword": 1.5, "title": 2.0}
+# A person's name is as strong as a keyword: "Tom Hanks" finds his films, while a
+# title that merely shares a word with someone's name ("Love Actually", Courtney Love)
+# still wins on its title.
+WEIGHTS = {"semantic": 1.0, "keyword": 1.5, "title": 2.0, "person": 1.5}
 # Share of the query's trigrams a title must contain: "godfathr" keeps 7 of 9 in
 # "The Godfather", while a long plot description matches no title by accident.
 MIN_TITLE_MATCH = 0.5
 # Title matches checked against visibility and filters, at most: a short query can
 # match thousands of titles, of which only the best CANDIDATES count.
 MAX_TITLE_MATCHES = 1000
+# People whose name holds every word of the query, closest names first: "John" alone
+# names thousands of people, whose films would drown everything else.
+MAX_PEOPLE = 10
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class SearchHit:
     semantic_rank: int | None
     keyword_rank: int | None
     title_rank: int | None
+    person_rank: int | None
 
 
 def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) -> list[SearchHit]:
@@ -57,6 +65,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
         "semantic": movie_nearest_ids(vector=vector, k=CANDIDATES, filters=filters),
         "keyword": _keyword_ranking(visible, query),
         "title": _title_ranking(visible, query),
+        "person": _person_ranking(visible, query),
     }
     scores: dict[int, float] = defaultdict(float)
     ranks: dict[int, dict[str, int]] = defaultdict(dict)
@@ -72,6 +81,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
             semantic_rank=ranks[movie_id].get("semantic"),
             keyword_rank=ranks[movie_id].get("keyword"),
             title_rank=ranks[movie_id].get("title"),
+            person_rank=ranks[movie_id].get("person"),
         )
         for movie_id in best
     ]
@@ -116,3 +126,22 @@ def _title_ranking(visible: QuerySet[Movie], query: str) -> list[int]:
         if len(kept) >= CANDIDATES:
             break
     return kept[:CANDIDATES]
+
+
+def _person_ranking(visible: QuerySet[Movie], query: str) -> list[int]:
+    """Films of the people whose name holds every word of the query (GIN index on the
+    name), leading roles and directors first, then the most rated."""
+    search_query = SearchQuery(query, search_type="plain", config="simple")
+    people = (
+        Person.objects.annotate(name_vector=PERSON_NAME_SEARCH_VECTOR)
+        .filter(name_vector=search_query)
+        .order_by(Length("name"), "pk")
+        .values("pk")[:MAX_PEOPLE]
+    )
+    movie_ids = (
+        Credit.objects.filter(person__in=people, movie__in=visible)
+        .order_by("position", "-movie__rating_count", "movie_id")
+        .values_list("movie_id", flat=True)[: 2 * CANDIDATES]
+    )
+    # A director who also acts is listed twice; the better billing counts.
+    return list(dict.fromkeys(movie_ids))[:CANDIDATES]

@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from catalog.filters import MovieFilters
-from catalog.models import VISIBLE_MOVIE_SQL, Genre, Movie
+from catalog.models import VISIBLE_MOVIE_SQL, Credit, Genre, Movie, Person
 
 # Large columns no page or API response shows: loading them would double a fetch's time.
 UNSHOWN_FIELDS = ("embedding", "search_vector", "title_trigrams")
@@ -205,3 +206,89 @@ def similar_movies(movie: Movie, k: int = 10, filters: MovieFilters | None = Non
         # A one-time check: with a NULL vector the index would return arbitrary rows.
         only_if=Exists(own),
     )
+
+
+# --- People ------------------------------------------------------------------------------
+
+# Cast shown with a movie: the top of the billing, as on a poster.
+TOP_BILLED = 8
+
+
+@dataclass(frozen=True)
+class MoviePeople:
+    """A movie's credits as its page and API show them, billing order within each role."""
+
+    directors: list[Credit] = field(default_factory=list)
+    writers: list[Credit] = field(default_factory=list)
+    cast: list[Credit] = field(default_factory=list)
+
+
+def movie_people(*, movie_id: int) -> MoviePeople:
+    """Directors, writers and the top-billed cast of a movie, with their people, in one query."""
+    credits = (
+        Credit.objects.filter(movie_id=movie_id)
+        .filter(
+            Q(role__in=[Credit.Role.DIRECTOR, Credit.Role.WRITER])
+            | Q(role=Credit.Role.CAST, position__lt=TOP_BILLED)
+        )
+        .select_related("person")
+        .order_by("position", "pk")
+    )
+    people = MoviePeople()
+    by_role = {
+        Credit.Role.DIRECTOR: people.directors,
+        Credit.Role.WRITER: people.writers,
+        Credit.Role.CAST: people.cast,
+    }
+    for credit in credits:
+        by_role[credit.role].append(credit)
+    return people
+
+
+def person_get(*, person_id: int) -> Person:
+    """A person, or Person.DoesNotExist (also for an id past bigint, say from a URL)."""
+    if not BIGINT_MIN <= person_id <= BIGINT_MAX:
+        raise Person.DoesNotExist(f"No person {person_id}.")
+    return Person.objects.get(pk=person_id)
+
+
+@dataclass(frozen=True)
+class Filmography:
+    """A person's visible films by role, newest first; a cast film carries `character`."""
+
+    directed: list[Movie] = field(default_factory=list)
+    wrote: list[Movie] = field(default_factory=list)
+    acted: list[Movie] = field(default_factory=list)
+
+    @property
+    def movies(self) -> list[Movie]:
+        """Each film once (one person may direct and act in it), for annotating cards."""
+        return list(
+            {movie.pk: movie for movie in (*self.directed, *self.wrote, *self.acted)}.values()
+        )
+
+
+def person_filmography(*, person_id: int) -> Filmography:
+    """The person's visible films with genre names, in two queries however many films."""
+    credits = list(
+        Credit.objects.filter(person_id=person_id, movie__in=Movie.objects.visible()).values_list(
+            "movie_id", "role", "character"
+        )
+    )
+    movies = movies_visible_with_genre_names(movie_ids=[movie_id for movie_id, _, _ in credits])
+    filmography = Filmography()
+    by_role = {
+        Credit.Role.DIRECTOR: filmography.directed,
+        Credit.Role.WRITER: filmography.wrote,
+        Credit.Role.CAST: filmography.acted,
+    }
+    for movie_id, role, character in credits:
+        if movie_id not in movies:  # hidden in between
+            continue
+        movie = movies[movie_id]
+        if role == Credit.Role.CAST:
+            movie.character = character
+        by_role[role].append(movie)
+    for films in by_role.values():
+        films.sort(key=lambda movie: (-(movie.year or 0), movie.title, movie.pk))
+    return filmography

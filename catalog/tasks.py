@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from catalog import movie_map, selectors, services
+from catalog.importers.tmdb_api import TmdbClient, tmdb_enrich
 from core.queueing import enqueue, enqueue_on_commit
 from jobs.models import Job
 from jobs.progress import NullProgress
@@ -113,4 +114,45 @@ def movie_map_job_start() -> Job:
         kind=Job.Kind.MOVIE_MAP,
         description="Lay out the movie map",
         task=movie_map_refresh_task,
+    )
+
+
+# One TMDB run asks for at most this long (about 4,800 movies at 4 a second), then hands over
+# to a new job, so the time limits below never cut a batch in half in normal operation.
+TMDB_ENRICHMENT_RUN_SECONDS = 20 * 60
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=TMDB_ENRICHMENT_RUN_SECONDS + 4 * 60,
+    time_limit=TMDB_ENRICHMENT_RUN_SECONDS + 5 * 60,
+)
+def tmdb_enrich_task(self, job_id: int) -> str:
+    """Fetch credits and posters from TMDB; a redelivered run continues where it stopped,
+    since finished movies are marked. Errors from TMDB fail the job with their reason."""
+    deadline = time.monotonic() + TMDB_ENRICHMENT_RUN_SECONDS
+    with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
+        report = tmdb_enrich(
+            client=TmdbClient.from_settings(), progress=progress, deadline=deadline
+        )
+        job_set_message(progress=progress, message=report.summary())
+    if report.credits_changed:
+        # New people change documents; without a broker the beat sweep catches up.
+        enqueue(embed_dirty_movies_task)
+    if report.timed_out:
+        tmdb_enrichment_job_start()
+    return report.summary()
+
+
+def tmdb_enrichment_job_start() -> Job:
+    """A Job row for the admin, and the task that asks TMDB about movies missing details."""
+    return job_start(
+        kind=Job.Kind.IMPORT,
+        description="Fetch credits and posters from TMDB",
+        task=tmdb_enrich_task,
     )

@@ -4,10 +4,22 @@ Apart from core/api.py because DRF's views import these classes while they are b
 imported themselves, so this module must not import DRF's views (nor drf-spectacular).
 """
 
+import logging
+import time
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.cache import caches
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from core.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
 
 # --- Pagination ------------------------------------------------------------------------
 
@@ -62,22 +74,64 @@ class PageNumberPagination(pagination.PageNumberPagination):
 # --- Throttling ------------------------------------------------------------------------
 
 
-class _CurrentRates:
-    """DRF copies the rates into a class attribute at import time; reading them per request
-    lets changed settings (tests, override_settings) apply."""
+# After a failed Redis call, throttles let requests through without trying Redis again
+# for this long: one warning and at most one socket timeout per process per pause.
+REDIS_OUTAGE_PAUSE_SECONDS = 10.0
+# Per ratelimit cache LOCATION, the monotonic time until which Redis is not tried.
+_redis_outage_until: dict[str, float] = {}
 
+
+class _SharedThrottle:
+    """Counters in the `ratelimit` cache (Redis), so that every web process counts
+    together; client addresses by core.client_ip, which honours TRUSTED_PROXY_COUNT.
+
+    A throttle is a guard, not a service: when Redis is unreachable the request goes
+    through unthrottled (as queueing after commit does, core.queueing) rather than failing.
+    """
+
+    @property
+    def cache(self):
+        return caches["ratelimit"]
+
+    # DRF copies the rates into a class attribute at import time; reading them per request
+    # lets changed settings (tests, override_settings) apply.
     @property
     def THROTTLE_RATES(self) -> dict[str, str]:
         return api_settings.DEFAULT_THROTTLE_RATES
 
+    def get_ident(self, request) -> str:
+        return client_ip(request)
 
-class AnonThrottle(_CurrentRates, AnonRateThrottle):
+    def allow_request(self, request, view) -> bool:
+        location = settings.CACHES["ratelimit"]["LOCATION"]
+        if time.monotonic() < _redis_outage_until.get(location, 0.0):
+            return True
+        try:
+            return super().allow_request(request, view)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            _redis_outage_until[location] = time.monotonic() + REDIS_OUTAGE_PAUSE_SECONDS
+            logger.warning(
+                "Rate limits are off for %.0f s: Redis is unreachable (%s).",
+                REDIS_OUTAGE_PAUSE_SECONDS,
+                exc,
+            )
+            return True
+
+
+class AnonThrottle(_SharedThrottle, AnonRateThrottle):
     """Per client IP address, for requests without credentials (scope `anon`)."""
 
 
-class UserThrottle(_CurrentRates, UserRateThrottle):
+class UserThrottle(_SharedThrottle, UserRateThrottle):
     """Per signed-in user (scope `user`)."""
 
 
-class ScopedThrottle(_CurrentRates, ScopedRateThrottle):
+class ScopedThrottle(_SharedThrottle, ScopedRateThrottle):
     """The view's `throttle_scope`, e.g. `token` for endpoints that take a password."""
+
+
+def form_post_allowed(request, *, scope: str) -> bool:
+    """Whether a website form may go on, under the API throttle of `scope`: the same
+    rate, the same counters (per client address) and the same fail-open on a dead Redis,
+    so an account costs the same whether it is made in the browser or through the API."""
+    return ScopedThrottle().allow_request(request, SimpleNamespace(throttle_scope=scope))

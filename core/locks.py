@@ -13,5 +13,8 @@ from enum import IntEnum, unique
 class AdvisoryLock(IntEnum):
     # (TRAINING_RUN, run id), held by the session training that run (recommendations).
     TRAINING_RUN = 7301
+    # Held by the session fetching from the TMDB API (catalog), so that two jobs never
+    # double the request rate.
+    TMDB_ENRICHMENT = 7302
     # Held by the session computing the movie map (catalog.movie_map): one run at a time.
     MOVIE_MAP = 7310

@@ -32,10 +32,12 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, job: Job) -> str:
-        colour = {Job.State.FAILED: "#ba2121", Job.State.SUCCEEDED: "#2e7d32"}.get(
-            job.state, "#b26a00"
+        # Coloured by static/css/admin.css (job-state--failed, ...), not a style attribute.
+        return format_html(
+            '<strong class="job-state job-state--{}">{}</strong>',
+            job.state,
+            job.get_state_display(),
         )
-        return format_html('<strong style="color:{}">{}</strong>', colour, job.get_state_display())
 
     @admin.display(description="Progress")
     def progress(self, job: Job) -> str:

@@ -28,9 +28,21 @@ def api_not_found(request: Request, *args, **kwargs):
 v1 = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts.ApiTokenListView.as_view(), name="token-list"),
+    path(
+        "auth/tokens/<int:token_id>/",
+        accounts.ApiTokenDetailView.as_view(),
+        name="token-detail",
+    ),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
+    path("me/verify-email/", accounts.MeVerifyEmailView.as_view(), name="me-verify-email"),
     path("me/export/", ratings.MeExportView.as_view(), name="me-export"),
+    path(
+        "me/recommender/",
+        recommendations.RecommenderChoiceView.as_view(),
+        name="me-recommender",
+    ),
     path("movies/", pages.MovieListView.as_view(), name="movie-list"),
     path("movies/<int:movie_id>/", pages.MovieDetailView.as_view(), name="movie-detail"),
     path(
@@ -58,6 +70,7 @@ v1 = [
         ratings.NotInterestedMembershipView.as_view(),
         name="movie-not-interested",
     ),
+    path("people/<int:person_id>/", pages.PersonDetailView.as_view(), name="person-detail"),
     path("genres/", catalog.GenreListView.as_view(), name="genre-list"),
     path("ratings/", ratings.RatingListView.as_view(), name="rating-list"),
     path("ratings/import/", ratings.RatingImportView.as_view(), name="rating-import"),

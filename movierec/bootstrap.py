@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management.base import OutputWrapper
 
 from accounts.services import demo_user_ensure
-from catalog.importers.tmdb import tmdb_metadata_import
+from catalog.importers.tmdb import TmdbImportError, tmdb_metadata_import
+from catalog.importers.tmdb_credits import tmdb_credits_import
 from catalog.models import Movie
 from catalog.tasks import embedding_job_start
 from jobs.progress import TqdmProgress
@@ -17,12 +18,23 @@ from recommendations.selectors import training_in_flight, training_is_stale
 from recommendations.tasks import training_job_start
 
 
-def bootstrap_first_start(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:
+def bootstrap_first_start(
+    *,
+    movielens_source: str,
+    tmdb_path: str,
+    stdout: OutputWrapper,
+    tmdb_credits_path: str = "",
+) -> None:
     """Import the catalogue only when it is empty, so later starts take seconds."""
     if Movie.objects.exists():
         stdout.write(f"catalogue present ({Movie.objects.count():,} movies); skipping import")
     else:
-        _import(movielens_source=movielens_source, tmdb_path=tmdb_path, stdout=stdout)
+        _import(
+            movielens_source=movielens_source,
+            tmdb_path=tmdb_path,
+            tmdb_credits_path=tmdb_credits_path,
+            stdout=stdout,
+        )
     _resume_background_work(stdout=stdout)
     user, password = demo_user_ensure(
         credentials_file=settings.MOVIEREC_DATA_DIR / "demo-credentials.txt"
@@ -42,7 +54,9 @@ def _resume_background_work(*, stdout: OutputWrapper) -> None:
         stdout.write(f"queued training job #{training_job_start().pk}")
 
 
-def _import(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> None:
+def _import(
+    *, movielens_source: str, tmdb_path: str, tmdb_credits_path: str, stdout: OutputWrapper
+) -> None:
     stdout.write(f"first start: importing MovieLens from {movielens_source}")
     progress = TqdmProgress()
     try:
@@ -61,3 +75,12 @@ def _import(*, movielens_source: str, tmdb_path: str, stdout: OutputWrapper) -> 
         report = tmdb_metadata_import(path=Path(tmdb_path), progress=progress)
         progress.close()
         stdout.write(report.summary())
+    if tmdb_credits_path:
+        try:
+            credits_report = tmdb_credits_import(path=Path(tmdb_credits_path), progress=progress)
+        except TmdbImportError as exc:  # the site still starts, without people
+            stdout.write(f"TMDB credits import failed: {exc}\nCheck TMDB_CREDITS_PATH.")
+        else:
+            stdout.write(credits_report.summary())
+        finally:
+            progress.close()

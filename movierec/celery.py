@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movierec.settings")
 
@@ -11,6 +11,51 @@ from movierec.embedded import ensure_services  # noqa: E402
 
 ensure_services()
 
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from prometheus_client import start_http_server  # noqa: E402
+
+from core import metrics, metrics_files  # noqa: E402
+
 app = Celery("movierec")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# --- Metrics (core.metrics; docs/operations.md) ----------------------------------------
+
+
+@signals.task_success.connect
+def _task_succeeded(sender=None, **kwargs) -> None:
+    metrics.celery_task_record(task=sender.name, outcome="succeeded")
+
+
+@signals.task_failure.connect
+def _task_failed(sender=None, **kwargs) -> None:
+    metrics.celery_task_record(task=sender.name, outcome="failed")
+
+
+@signals.task_retry.connect
+def _task_retried(sender=None, **kwargs) -> None:
+    metrics.celery_task_record(task=sender.name, outcome="retried")
+
+
+@signals.worker_init.connect
+def _worker_metrics_serve(**kwargs) -> None:
+    """With WORKER_METRICS_ADDRESS, serve the metrics of this worker's processes there.
+
+    Runs in the main process before the pool forks, so its emptied directory receives
+    only this run's files. The pool's processes write there only if the launcher set
+    PROMETHEUS_MULTIPROC_DIR before anything imported prometheus_client.
+    """
+    address = settings.WORKER_METRICS_ADDRESS
+    if address is None or not settings.METRICS_ENABLED:
+        return
+    if not os.environ.get(metrics_files.ENV):
+        raise ImproperlyConfigured(
+            "WORKER_METRICS_ADDRESS needs PROMETHEUS_MULTIPROC_DIR in the worker's environment: "
+            "without it the pool's processes keep their metrics to themselves."
+        )
+    metrics_files.metrics_dir_prepare(private_if_unset=False)
+    host, port = address
+    start_http_server(port, addr=host, registry=metrics.process_registry())

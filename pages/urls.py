@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("movies/", views.movie_list, name="movie-list"),
     path("movies/<int:movie_id>/", views.movie_detail, name="movie-detail"),
+    path("people/<int:person_id>/", views.person_detail, name="person-detail"),
 ]

@@ -12,15 +12,24 @@ from catalog.browse import (
     movie_top_rated_list,
 )
 from catalog.forms import RELEVANCE, BrowseForm
-from catalog.models import Movie
+from catalog.models import Movie, Person
 from catalog.movie_map import movie_neighbourhood
 from catalog.search import search_movies
-from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
+from catalog.selectors import (
+    movie_get,
+    movie_people,
+    movie_visible_list,
+    movies_in_order,
+    person_filmography,
+    person_get,
+    similar_movies,
+)
 from pages.health import health_report
 from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, recent_liked_movie
 from recommendations.predictions import predicted_scores_annotate
+from recommendations.selectors import recommender_algorithm
 
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
@@ -47,7 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/home.html", context)
 
     user = request.user
-    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True)
+    algorithm = recommender_algorithm(user_id=user.pk)
+    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
     for pick in picks:
         pick.movie.explanation = pick.explanation
     liked = recent_liked_movie(user=user)
@@ -64,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         **rows,
         "liked": liked,
+        "algorithm": algorithm,
         "rating_count": rating_count(user=user),
         "onboarding_target": ONBOARDING_TARGET,
     }
@@ -111,11 +122,25 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
         "movie": movie,
         "state": movie_state(user=request.user, movie=movie),
         "predicted": movie.predicted_score,
+        "people": movie_people(movie_id=movie.pk),
         "more_like_this": more_like_this,
         "also_liked": people_also_liked,
         "neighbourhood": movie_neighbourhood(movie=movie, neighbours=nearest),
     }
     return render(request, "catalog/movie_detail.html", context)
+
+
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Someone's films by role, each card with the viewer's rating or predicted stars."""
+    try:
+        person = person_get(person_id=person_id)
+    except Person.DoesNotExist:
+        raise Http404(f"No person with id {person_id}.") from None
+    filmography = person_filmography(person_id=person.pk)
+    _cards_annotate(user=request.user, movies=filmography.movies)
+    context = {"person": person, "filmography": filmography}
+    return render(request, "catalog/person_detail.html", context)
 
 
 @never_cache

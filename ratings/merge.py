@@ -7,7 +7,9 @@ The rule when a user has rows on several of the merged movies:
 - watchlist and "not interested": one entry is kept, the earliest.
 
 Metadata: blank fields of the kept movie are filled from the duplicates, most rated
-first; genres and MovieLens tags are united. The duplicates are then deleted.
+first; so is its cast and crew, taken whole from the first duplicate that has one when
+the kept movie has none; genres and MovieLens tags are united. The duplicates are then
+deleted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Case, Value, When
 
-from catalog.models import Genre, Movie
+from catalog.models import Credit, Genre, Movie
 from catalog.tasks import movies_reembed
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.services import movie_rating_counters_recount
@@ -85,10 +87,13 @@ def movies_merge(*, keep_id: int, duplicate_ids: Collection[int]) -> MergeReport
             NotInterested, keep_id=keep_id, movie_ids=ids, winner_first=("created_at", "pk")
         )
         filled = _fill_blanks(kept, donors)
+        if _credits_fill(kept, donors):
+            filled.append("cast and crew")
         kept.movielens_tags = _union(kept.movielens_tags, *(d.movielens_tags for d in donors))
         kept.genres.add(*Genre.objects.filter(movies__pk__in=duplicates).distinct())
         Movie.objects.filter(pk__in=duplicates).delete()
-        kept.save(update_fields=[*filled, "movielens_tags", "updated_at"])
+        fields = [name for name in filled if name in FILLED_FIELDS]
+        kept.save(update_fields=[*fields, "movielens_tags", "updated_at"])
         movie_rating_counters_recount(movie_ids=[keep_id])
         movies_reembed(movie_ids=[keep_id])
     kept.refresh_from_db(fields=["rating_count", "rating_sum", "rating_mean", "needs_embedding"])
@@ -128,6 +133,15 @@ def _fill_blanks(kept: Movie, donors: list[Movie]) -> list[str]:
             setattr(kept, name, value)
             filled.append(name)
     return filled
+
+
+def _credits_fill(kept: Movie, donors: list[Movie]) -> bool:
+    """Give the kept movie the first donor's credits when it has none (a credit list is
+    one source's whole list: mixing two would double-bill people under two roles)."""
+    if Credit.objects.filter(movie=kept).exists():
+        return False
+    # any() stops at the first donor whose credits moved.
+    return any(Credit.objects.filter(movie=donor).update(movie=kept) for donor in donors)
 
 
 def _union(*tag_lists: list[str]) -> list[str]:

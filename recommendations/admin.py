@@ -21,10 +21,10 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_filter = ("status", "is_serving")
     fields = (
         "status", "is_serving", "params", "user_count", "item_count", "rating_count",
-        "ratings_seen", "ratings_updated_at", "duration", "evaluation", "error", "job",
-        "created_at", "finished_at",
+        "ratings_seen", "ratings_updated_at", "duration", "tuning", "evaluation", "error",
+        "job", "created_at", "finished_at",
     )  # fmt: skip
-    readonly_fields = ("duration", "evaluation")
+    readonly_fields = ("duration", "tuning", "evaluation")
     actions = ("rollback",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingRun]:
@@ -71,14 +71,17 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if not run.is_serving:
             return ""
         return format_html(
-            '<strong style="background:#2e7d32;color:#fff;padding:2px 6px;border-radius:3px">'
-            "{}</strong>",
+            '<strong class="serving-badge">{}</strong>',
             "● serving",
         )
 
     @admin.display(description="Parameters")
     def params_summary(self, run: TrainingRun) -> str:
-        return ", ".join(f"{name}={value}" for name, value in run.params.items())
+        return choice_summary(run)
+
+    @admin.display(description="Tuning on validation")
+    def tuning(self, run: TrainingRun) -> str:
+        return validation_summary(run)
 
     @admin.display(description="Users · movies · ratings")
     def counts(self, run: TrainingRun) -> str:
@@ -121,3 +124,48 @@ def metrics_table(run: TrainingRun, metrics: tuple[str, ...]) -> str:
         ),
     )
     return format_html("<table><tr><th></th>{}</tr>{}</table>", header, rows)
+
+
+def choice_summary(run: TrainingRun) -> str:
+    """The hyper-parameters the run trained with, one line per model."""
+    params = run.params
+    als = ", ".join(
+        f"{name} {params[name]:g}"
+        for name in ("factors", "regularization", "alpha", "neutral", "iterations")
+        if name in params
+    )
+    lines = [("ALS", als)]
+    if "ease" in params:
+        ease = params["ease"]
+        lines.append(("EASE", f"λ {ease['l2']:g} over the {ease['max_items']:,} most-rated films"))
+    if "hybrid" in params:
+        blend = params["hybrid"]
+        lines.append(
+            (
+                "Blend",
+                f"ALS {blend['als_weight']:g}, EASE {blend['ease_weight']:g}, content "
+                f"{blend['content_weight']:g}; full trust at {blend['full_trust_ratings']} "
+                f"ratings; MMR λ {blend['mmr_lambda']:g}",
+            )
+        )
+    return format_html_join(format_html("<br>"), "{}: {}", lines)
+
+
+def validation_summary(run: TrainingRun) -> str:
+    """What the run's tuning search found: the best validation nDCG of each algorithm."""
+    validation = run.metrics.get("validation")
+    if not validation:
+        return "Not tuned: the parameters were given or reused."
+    scores = format_html_join(
+        ", ", "{} {}", ((name, f"{value:.4f}") for name, value in validation["ndcg"].items())
+    )
+    budget = " (stopped by the time budget)" if validation["out_of_time"] else ""
+    return format_html(
+        "nDCG: {}<br>{} candidates in {} s{}; seed {}<br>{}",
+        scores,
+        validation["candidates"],
+        validation["seconds"],
+        budget,
+        validation["seed"],
+        validation["protocol"],
+    )

@@ -25,7 +25,9 @@ from recommendations.api_serializers import (
     KQuerySerializer,
     RecommendationListSerializer,
     RecommendationQuerySerializer,
+    RecommenderChoiceSerializer,
 )
+from recommendations.config import Algorithm
 from recommendations.hybrid import (
     Recommendation,
     also_liked,
@@ -33,6 +35,8 @@ from recommendations.hybrid import (
     recommend_for_user,
 )
 from recommendations.predictions import predicted_scores
+from recommendations.selectors import recommender_algorithm
+from recommendations.services import recommender_algorithm_set
 from recommendations.tasks import training_job_start
 
 # --- Recommendations -------------------------------------------------------------------
@@ -57,6 +61,7 @@ class RecommendationsView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query_params(RecommendationQuerySerializer, request)
+        algorithm = params.get("algorithm") or recommender_algorithm(user_id=request.user.pk)
         return _recommendations_response(
             request,
             recommend_for_user(
@@ -64,8 +69,31 @@ class RecommendationsView(APIView):
                 k=params["k"],
                 filters=params["filters"],
                 exclude_watchlist=params["exclude_watchlist"],
+                algorithm=Algorithm(algorithm),
             ),
         )
+
+
+class RecommenderChoiceView(APIView):
+    @extend_schema(summary="The recommender you chose", responses=RecommenderChoiceSerializer)
+    def get(self, request: Request) -> Response:
+        algorithm = recommender_algorithm(user_id=request.user.pk)
+        return Response(RecommenderChoiceSerializer({"algorithm": algorithm.value}).data)
+
+    @extend_schema(
+        summary="Choose your recommender",
+        description="Remembered for your account: your lists on the site and in the API "
+        "use it from the next request.",
+        request=RecommenderChoiceSerializer,
+        responses=RecommenderChoiceSerializer,
+    )
+    def put(self, request: Request) -> Response:
+        serializer = RecommenderChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        choice = recommender_algorithm_set(
+            user=request.user, algorithm=Algorithm(serializer.validated_data["algorithm"])
+        )
+        return Response(RecommenderChoiceSerializer({"algorithm": choice.algorithm}).data)
 
 
 class GroupRecommendationsView(APIView):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
 from catalog.models import Movie
-from recommendations.config import Source
+from recommendations.config import ALGORITHM_CHOICES, Algorithm, Source
 from recommendations.hybrid import Recommendation
 
 # Besides the requesting user.
@@ -48,9 +48,28 @@ class KQuerySerializer(serializers.Serializer):
     )
 
 
+def _algorithm_help() -> str:
+    return "; ".join(
+        f"`{a.value}`: {a.description}" for a in map(Algorithm, dict(ALGORITHM_CHOICES))
+    )
+
+
+class RecommenderChoiceSerializer(serializers.Serializer):
+    algorithm = serializers.ChoiceField(
+        choices=ALGORITHM_CHOICES,
+        help_text=f"The recommender behind your lists. {_algorithm_help()}.",
+    )
+
+
 class RecommendationQuerySerializer(KQuerySerializer, MovieFiltersSerializer):
     exclude_watchlist = serializers.BooleanField(
         required=False, default=False, help_text="Leave out movies on your watchlist."
+    )
+    algorithm = serializers.ChoiceField(
+        choices=ALGORITHM_CHOICES,
+        required=False,
+        help_text="Which recommender ranks this list; by default the one you chose "
+        f"(GET /api/v1/me/recommender/), else the hybrid. {_algorithm_help()}.",
     )
 
 

@@ -22,6 +22,8 @@ def source_weights(
         available.add(Source.CONTENT)
     if profile.als_vector is not None:
         available.add(Source.ALS)
+    if profile.ease is not None:
+        available.add(Source.EASE)
     if algorithm is not Algorithm.HYBRID:
         # A single-source baseline falls back to popularity when its source has nothing.
         source = Source(algorithm.value)
@@ -29,6 +31,7 @@ def source_weights(
     trust = min(1.0, profile.n_ratings / config.full_trust_ratings)
     weights = {
         Source.ALS: trust * config.als_weight,
+        Source.EASE: trust * config.ease_weight,
         Source.CONTENT: (1 - trust) * config.cold_content_weight + trust * config.content_weight,
     }
     weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))

@@ -1,6 +1,7 @@
 """Candidates: the movies worth scoring for one user, drawn from each personal source.
 
-ALS and content each contribute their best unseen, allowed movies; popularity is
+ALS, EASE and content each contribute their best unseen movies (ALS and EASE before
+the filters, which `Catalogue.candidates` applies to the union); popularity is
 drawn once per request by the caller (from the in-process catalogue), so a group
 shares it. Scoring then ranks only the union, not the whole catalogue.
 """
@@ -65,9 +66,11 @@ def personal_pools(
 ) -> list[np.ndarray]:
     """Candidate ids for one profile from its personal sources (popularity is added once)."""
     pool = []
+    n = config.pool_size if filters.is_empty else config.filtered_pool_size
     if Source.ALS in sources:
-        n = config.pool_size if filters.is_empty else config.filtered_als_pool
         pool.append(als_pool(model, profile, n))
+    if Source.EASE in sources:
+        pool.append(profile.ease.top(n, exclude=profile.seen_ids))
     if Source.CONTENT in sources:
         pool.append(content_pool(profile, catalogue, filters, allowed, config.pool_size))
     return pool

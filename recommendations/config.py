@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.params import JsonParams
+
 
 class Source(StrEnum):
     ALS = "als"
+    EASE = "ease"
     CONTENT = "content"
     POPULARITY = "popularity"
 
@@ -20,31 +23,71 @@ class Algorithm(StrEnum):
     POPULARITY = "popularity"
     CONTENT = "content"
     ALS = "als"
+    EASE = "ease"
     HYBRID = "hybrid"
+
+    @property
+    def label(self) -> str:
+        return _ALGORITHM_TEXT[self][0]
+
+    @property
+    def description(self) -> str:
+        return _ALGORITHM_TEXT[self][1]
+
+
+# What people choose between (the settings page, the API's `algorithm`), in that order.
+_ALGORITHM_TEXT: dict[Algorithm, tuple[str, str]] = {
+    Algorithm.HYBRID: (
+        "Hybrid (recommended)",
+        "Blends all of the below, leaning on your ratings more as you add them.",
+    ),
+    Algorithm.ALS: (
+        "People like you",
+        "Films loved by people whose ratings resemble yours (ALS matrix factorisation).",
+    ),
+    Algorithm.EASE: (
+        "Liked together",
+        "Films that are often liked together with the films you liked (EASE).",
+    ),
+    Algorithm.CONTENT: (
+        "Similar stories",
+        "Films whose story, genres and keywords resemble the films you liked.",
+    ),
+    Algorithm.POPULARITY: (
+        "Popular",
+        "The most-rated films you have not seen yet: the same list for everyone.",
+    ),
+}
+ALGORITHM_CHOICES: list[tuple[str, str]] = [(a.value, a.label) for a in _ALGORITHM_TEXT]
 
 
 @dataclass(frozen=True, kw_only=True)
-class HybridConfig:
-    """Blend weights and sizes; the warm weights were tuned on a validation split.
+class HybridConfig(JsonParams):
+    """Blend weights and sizes. Every training run chooses the weights, the trust ramp and
+    the MMR λ on a validation split (`evaluation.tune`) and serves them with its models;
+    these defaults serve before the first tuned run.
 
     With n ratings, trust = min(1, n / full_trust_ratings) and
       ALS        = trust * als_weight
+      EASE       = trust * ease_weight
       content    = (1 - trust) * cold_content_weight + trust * content_weight
       popularity = the rest,
-    renormalised over the sources the user has (no likes: no content; no ALS model
-    or no likes among its items: no ALS). So a new user gets popularity, a user
+    renormalised over the sources the user has (no likes: no content; no model or no
+    likes among its items: no ALS, no EASE). So a new user gets popularity, a user
     with 1-4 ratings leans on content, and a user with 20+ leans on ALS.
     """
 
     als_weight: float = 0.7
+    ease_weight: float = 0.0
     content_weight: float = 0.2
     cold_content_weight: float = 0.7
     full_trust_ratings: int = 20
     like_threshold: float = 3.5
     liked_cap: int = 200
     pool_size: int = 100
-    # With filters, most of the unfiltered ALS top-100 may not match them.
-    filtered_als_pool: int = 1000
+    # ALS's and EASE's pools are drawn before the filters; with filters, most of an
+    # unfiltered top-100 may not match them.
+    filtered_pool_size: int = 1000
     mmr_lambda: float = 0.9
     explain_min_similarity: float = 0.5
     group_misery: float = 0.2

@@ -87,6 +87,17 @@ class EaseModel:
         )
         return self.movie_ids, np.asarray((x @ self.weights).todense(), dtype=np.float32)[0]
 
+    def user_scores(
+        self, *, movie_ids: np.ndarray, stars: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """`scores` from a user's star ratings, binarised as in the fit; None when none of
+        their likes is a modelled item (EASE has nothing to say about them)."""
+        likes = positives(stars, liked_score=self.params.liked_score)
+        _, known = sorted_positions(self.movie_ids, np.asarray(movie_ids))
+        if not likes[known].any():
+            return None
+        return self.scores(movie_ids=movie_ids, weights=likes)
+
     def similar(self, *, movie_id: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k items liking `movie_id` pushes up most (row of B, positive weights only),
         best first: the scores of a user whose only like is this movie."""

@@ -8,13 +8,14 @@ are chosen on a validation split carved out of the *training* part the same way,
 test split is only touched once, with the chosen settings. Each algorithm ranks all
 items the user has not rated in training, through the same scoring code the site serves
 (`profile.taste_profile`, `ranking.rank`); only candidate retrieval is exact numpy here
-instead of pgvector. EASE is scored offline only (`EaseModel.scores` over unseen items).
+instead of pgvector.
 `evaluate_seeds` repeats the whole protocol per seed and reports mean and standard error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from core.vectors import sorted_positions
 from jobs.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
 from recommendations.candidates import als_pool
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
-from recommendations.ease import EaseModel, EaseParams, ease_fit, positives
+from recommendations.ease import EaseModel, EaseParams, ease_fit
 from recommendations.explicit import ExplicitParams, bias_baseline_fit, explicit_fit
 from recommendations.metrics import (
     RANKING_METRICS,
@@ -65,13 +65,14 @@ HOLDOUT_FRACTION = 0.2
 RANDOM_TEST_FRACTION = 0.25
 MIN_USER_RATINGS = 5
 
-# EASE is evaluated offline only and is not a served `Algorithm` yet: its name is owned
-# here, and the offline list is the served one plus it.
-EASE = "ease"
-OFFLINE_ALGORITHMS: tuple[str, ...] = (*Algorithm, EASE)
 # "More like this" methods: item-item neighbours; popularity (the most rated films other
 # than the query) is the baseline a similarity must beat.
-SIMILARITY_METHODS: tuple[str, ...] = (Algorithm.POPULARITY, Algorithm.CONTENT, Algorithm.ALS, EASE)
+SIMILARITY_METHODS: tuple[str, ...] = (
+    Algorithm.POPULARITY,
+    Algorithm.CONTENT,
+    Algorithm.ALS,
+    Algorithm.EASE,
+)
 
 METRICS = (
     *RANKING_METRICS,
@@ -82,12 +83,21 @@ METRICS = (
     "bayesian_rating",
 )
 RATING_METRICS = ("rmse", "mae")
+# Users by how many ratings they have in training: the blend should serve each group.
+ACTIVITY_BUCKETS: dict[str, tuple[int, float]] = {
+    "1-4": (1, 4),
+    "5-19": (5, 19),
+    "20-99": (20, 99),
+    "100+": (100, np.inf),
+}
 SIMILARITY_METRICS = ("hits", "hit_rate")
 
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
 ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
-HYBRID_SEARCH_START = HybridConfig(als_weight=0.8, content_weight=0.1, mmr_lambda=0.85)
+HYBRID_SEARCH_START = HybridConfig(
+    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9
+)
 ALS_GRID: dict[str, Sequence] = {
     "factors": (32, 64, 128),
     "regularization": (0.05, 0.5, 5.0),
@@ -95,7 +105,10 @@ ALS_GRID: dict[str, Sequence] = {
     "neutral": (2.5, 3.0, 3.5),
 }
 HYBRID_GRID: dict[str, Sequence] = {
-    "als_weight": (0.6, 0.7, 0.8, 0.9),
+    "ease_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    "als_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    # How many ratings it takes to trust the collaborative sources fully.
+    "full_trust_ratings": (5, 10, 20, 50),
     "content_weight": (0.0, 0.1, 0.2),
     # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
     # usually win on nDCG, so the search keeps a light re-rank.
@@ -189,7 +202,7 @@ class OfflineRecommender:
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
     model: ServingModel
     config: HybridConfig = DEFAULT_CONFIG
-    ease: EaseModel | None = None
+    ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
     by_user: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -212,7 +225,7 @@ class OfflineRecommender:
         *,
         ease_params: EaseParams | None = None,
     ) -> OfflineRecommender:
-        """ALS always (the hybrid needs it); EASE only with `ease_params` (an N x N fit)."""
+        """ALS always; EASE only with `ease_params` (an N x N fit)."""
         item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
         model = ServingModel.build(
             run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
@@ -222,8 +235,6 @@ class OfflineRecommender:
 
     def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
         """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
-        if algorithm == EASE:
-            return self._recommend_ease(user, k)
         algorithm = Algorithm(algorithm)
         config = self.config
         ratings = self.by_user[user]
@@ -239,7 +250,7 @@ class OfflineRecommender:
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]
             ],
         )
-        profile = taste_profile(signals, self.model)
+        profile = taste_profile(signals, self.model, self.ease)
         seen = np.zeros(len(self.train.movie_ids), dtype=bool)
         seen[cols] = True
         sources = source_weights(algorithm, profile, config)
@@ -250,6 +261,9 @@ class OfflineRecommender:
                     self.model.movie_ids, als_pool(self.model, profile, config.pool_size)
                 )
             )
+        if Source.EASE in sources:
+            ease = profile.ease.top(config.pool_size, exclude=self.train.movie_ids[cols])
+            pool.append(np.searchsorted(self.train.movie_ids, ease))
         if Source.CONTENT in sources:
             content = np.where(seen | ~self.has_embedding, -np.inf, self.embeddings @ profile.taste)
             pool.append(self._top(content, config.pool_size))
@@ -269,26 +283,12 @@ class OfflineRecommender:
         )
         return [int(candidates.movie_ids[item.index]) for item in ranked]
 
-    def _recommend_ease(self, user: int, k: int) -> list[int]:
-        """EASE's top k among the modelled items the user has not rated in training."""
-        ratings = self.by_user[user]
-        rated = self.train.movie_ids[self.train.cols[ratings]]
-        liked = positives(self.train.scores[ratings], liked_score=self.ease.params.liked_score)
-        movie_ids, scores = self.ease.scores(movie_ids=rated, weights=liked)
-        found, known = sorted_positions(movie_ids, rated)
-        scores[found[known]] = -np.inf
-        # Ties (every score is 0 for a user without likes) go to the most rated film,
-        # not to the lowest id.
-        popularity = self.popularity[np.searchsorted(self.train.movie_ids, movie_ids)]
-        order = np.lexsort((-popularity, -scores))[:k]
-        return [int(movie_ids[i]) for i in order if np.isfinite(scores[i])]
-
     def similar(self, *, movie_id: int, method: str, k: int) -> list[int]:
         """`movie_id`'s k nearest films by `method`, best first, as "more like this" would
         list them (the query excluded, seen films not): content and ALS by cosine of the
         embeddings / item factors, EASE by `EaseModel.similar`; [] when the method has no
         vector for the film, like `hybrid.also_liked`."""
-        if method == EASE:
+        if method == Algorithm.EASE:
             return self.ease.similar(movie_id=movie_id, k=k)[0].tolist()
         col = int(np.searchsorted(self.train.movie_ids, movie_id))
         if method == Algorithm.POPULARITY:
@@ -323,6 +323,18 @@ def score_lists(
     users = [u for u, items in enumerate(relevant) if items]
     lists = [recommender.recommend(u, algorithm, k) for u in users]
     train = recommender.train
+    activity = np.array([len(recommender.by_user[u]) for u in users])
+    by_activity = {}
+    for name, (low, high) in ACTIVITY_BUCKETS.items():
+        members = np.flatnonzero((activity >= low) & (activity <= high))
+        # None, not 0, for a bucket without users (MovieLens users have 20+ ratings).
+        by_activity[name] = (
+            ranking_metrics([lists[i] for i in members], [relevant[users[i]] for i in members], k)[
+                "ndcg"
+            ]
+            if len(members)
+            else None
+        )
     vectors = {
         int(train.movie_ids[i]): recommender.embeddings[i]
         for i in np.flatnonzero(recommender.has_embedding)
@@ -338,6 +350,7 @@ def score_lists(
             lists, movie_ids=train.movie_ids, values=recommender.bayesian
         ),
         "users": len(users),
+        "ndcg_by_activity": by_activity,
     }
 
 
@@ -426,6 +439,11 @@ class EvaluationReport:
     ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS
     tuning: list[dict] = field(default_factory=list)
 
+    @property
+    def activity(self) -> dict[str, dict[str, float | None]]:
+        """algorithm -> activity bucket -> nDCG."""
+        return {name: values["ndcg_by_activity"] for name, values in self.results.items()}
+
     def as_json(self) -> dict:
         return {
             "k": self.k,
@@ -453,6 +471,10 @@ class SeedsReport:
         """Report attribute -> (table title, its metrics)."""
         return {
             "results": ("Top-k lists", METRICS),
+            "activity": (
+                "nDCG@k by the user's number of training ratings (— : no such users)",
+                tuple(ACTIVITY_BUCKETS),
+            ),
             "similar": ('"More like this" (one liked training film per user)', SIMILARITY_METRICS),
             "ratings": ("Predicted stars on every held-out rating", RATING_METRICS),
         }
@@ -460,10 +482,12 @@ class SeedsReport:
     def summary(self, section: str) -> dict[str, dict[str, tuple[float, float | None]]]:
         """row -> metric -> (mean, standard error or None with a single seed)."""
         first = getattr(self.reports[0], section)
+        metrics = self.sections()[section][1]
         return {
             row: {
                 metric: _mean_and_error([getattr(r, section)[row][metric] for r in self.reports])
-                for metric in values
+                for metric in metrics
+                if metric in values
             }
             for row, values in first.items()
         }
@@ -476,7 +500,10 @@ class SeedsReport:
             f"Seeds {seeds}: mean ± standard error." if len(self.reports) > 1 else f"Seed {seeds}.",
         ]
         for section, (title, metrics) in self.sections().items():
-            names = [m if m in RATING_METRICS else f"{m}@{first.k}" for m in metrics]
+            names = [
+                m if m in RATING_METRICS or m in ACTIVITY_BUCKETS else f"{m}@{first.k}"
+                for m in metrics
+            ]
             lines += ["", f"{title}:", "", f"| | {' | '.join(names)} |"]
             lines.append("|" + "---|" * (len(metrics) + 1))
             for row, values in self.summary(section).items():
@@ -504,11 +531,17 @@ class SeedsReport:
         }
 
 
-def _mean_and_error(values: list[float]) -> tuple[float, float | None]:
+def _mean_and_error(values: list[float | None]) -> tuple[float | None, float | None]:
+    """Over the seeds that have a value (a bucket may have no users in some)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
     return float(np.mean(values)), standard_error(values) if len(values) > 1 else None
 
 
-def _cell(mean: float, error: float | None) -> str:
+def _cell(mean: float | None, error: float | None) -> str:
+    if mean is None:
+        return "—"
     return f"{mean:.4f}" if error is None else f"{mean:.4f} ± {error:.4f}"
 
 
@@ -518,6 +551,8 @@ class Tuned:
     config: HybridConfig = DEFAULT_CONFIG
     ease_params: EaseParams = EaseParams()
     log: list[dict] = field(default_factory=list)
+    validation_ndcg: float | None = None  # the chosen hybrid's
+    out_of_time: bool = False
 
 
 def evaluate(
@@ -530,29 +565,29 @@ def evaluate(
     split: Split = Split.USER,
     relevance: Relevance = Relevance.LIKED,
     tune: bool = True,
+    ease_params: EaseParams | None = None,
     progress: Progress | None = None,
 ) -> EvaluationReport:
-    """One seed of the protocol: split, tune on validation, refit on train, score on test."""
+    """One seed of the protocol: split, tune on validation, refit on train, score on test.
+
+    `ease_params` is the starting point (its `max_items` is kept: it is a memory bound,
+    not a knob of quality)."""
     progress = progress or NullProgress()
+    ease_params = ease_params or EaseParams()
     splits = make_splits(triples, split=split, seed=seed)
-    with_ease = EASE in algorithms
-    tuned = Tuned()
+    tuned = Tuned(ease_params=ease_params)
     if tune:
-        tuned = _tune(
+        tuned = tune_on_validation(
             splits.fit,
             splits.validation,
             embeddings,
             k,
             progress,
             relevance=relevance,
-            with_ease=with_ease,
+            ease_params=ease_params,
         )
     recommender = OfflineRecommender.fit(
-        splits.train,
-        embeddings,
-        tuned.params,
-        progress,
-        ease_params=tuned.ease_params if with_ease else None,
+        splits.train, embeddings, tuned.params, progress, ease_params=tuned.ease_params
     )
     recommender.config = tuned.config
     results = {}
@@ -562,9 +597,8 @@ def evaluate(
             recommender, splits.test, algorithm, k, relevance=relevance
         )
     progress.stage("More like this")
-    methods = [m for m in SIMILARITY_METHODS if m != EASE or with_ease]
     similar = score_similar(
-        recommender, splits.test, methods=methods, k=k, relevance=relevance, seed=seed
+        recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed
     )
     progress.stage("Predicted stars")
     ratings = score_ratings(train=splits.train, test=splits.test, params=ExplicitParams())
@@ -588,7 +622,7 @@ def evaluate_seeds(*, seeds: Sequence[int] = (0, 1, 2, 3, 4), **options: Any) ->
     return SeedsReport([evaluate(seed=seed, **options) for seed in seeds])
 
 
-def _tune(
+def tune_on_validation(
     fit: RatingTriples,
     validation: RatingTriples,
     embeddings: np.ndarray,
@@ -596,11 +630,22 @@ def _tune(
     progress: Progress,
     *,
     relevance: Relevance,
-    with_ease: bool,
+    ease_params: EaseParams,
+    seconds: float | None = None,
 ) -> Tuned:
-    """Coordinate ascent on validation nDCG: ALS params for ALS alone, then the blend,
-    then EASE's λ."""
+    """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
+    alone, then the blend of both. Only `fit` trains and only `validation` scores: the
+    caller's test ratings never reach this function.
+
+    With `seconds`, no new candidate starts once they have passed: the search keeps the
+    best so far, and its log says how far it got. The order of the search is fixed, so a
+    search that finishes within its budget gives the same choice for the same data.
+    """
     tuning: list[dict] = []
+    deadline = None if seconds is None else time.monotonic() + seconds
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
 
     def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
         value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
@@ -612,33 +657,43 @@ def _tune(
     for name, values in ALS_GRID.items():
         for value in values:
             params = dataclasses.replace(best_params, **{name: value})
-            if params == best_params:
+            if params == best_params or out_of_time():
                 continue
             score = ndcg(OfflineRecommender.fit(fit, embeddings, params, progress), Algorithm.ALS)
             if score > best:
                 best, best_params = score, params
 
     recommender = OfflineRecommender.fit(fit, embeddings, best_params, progress)
+    best_ease, best, best_model = ease_params, -np.inf, None
+    for l2 in EASE_L2_GRID:
+        if best_model is not None and out_of_time():
+            break
+        candidate = dataclasses.replace(ease_params, l2=l2)
+        recommender.ease = ease_fit(ratings=fit, params=candidate)
+        score = ndcg(recommender, Algorithm.EASE)
+        if score > best:
+            best, best_ease, best_model = score, candidate, recommender.ease
+    recommender.ease = best_model
+
     recommender.config = best_config = HYBRID_SEARCH_START
     best = ndcg(recommender, Algorithm.HYBRID)
     for name, values in HYBRID_GRID.items():
         for value in values:
             config = dataclasses.replace(best_config, **{name: value})
-            if config == best_config:
+            if config == best_config or out_of_time():
                 continue
             recommender.config = config
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
-
-    best_ease, best = EaseParams(), -np.inf
-    for l2 in EASE_L2_GRID if with_ease else ():
-        ease_params = dataclasses.replace(EaseParams(), l2=l2)
-        recommender.ease = ease_fit(ratings=fit, params=ease_params)
-        score = ndcg(recommender, EASE)
-        if score > best:
-            best, best_ease = score, ease_params
-    return Tuned(params=best_params, config=best_config, ease_params=best_ease, log=tuning)
+    return Tuned(
+        params=best_params,
+        config=best_config,
+        ease_params=best_ease,
+        log=tuning,
+        validation_ndcg=best,
+        out_of_time=out_of_time(),
+    )
 
 
 def _describe(recommender: OfflineRecommender) -> dict:
@@ -646,7 +701,9 @@ def _describe(recommender: OfflineRecommender) -> dict:
     return {
         **recommender.model.params.as_json(),
         "als_weight": config.als_weight,
+        "ease_weight": config.ease_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
+        "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
     }

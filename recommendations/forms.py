@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ratings.rating_import import MAX_IMPORT_BYTES
+from recommendations.config import ALGORITHM_CHOICES
 
 
 class OnboardingGenresForm(forms.Form):
@@ -46,4 +47,10 @@ class WatchTogetherForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
         help_text="They must allow Watch Together picks in their settings.",
+    )
+
+
+class RecommenderChoiceForm(forms.Form):
+    algorithm = forms.ChoiceField(
+        label="Recommender", choices=ALGORITHM_CHOICES, widget=forms.RadioSelect
     )

@@ -1,13 +1,13 @@
 """The recommender's entry points: a user's list, "also liked" and a group's list.
 
-ALS + content (embeddings) + popularity, blended and diversified. One request runs
+ALS + EASE + content (embeddings) + popularity, blended and diversified. One request runs
 these steps, each in its own module, and each module imports only those above it:
 
 1. Reads (`selectors`): the versions the list depends on, then the user's signals.
    The per-process model (`serving`) and catalogue (`catalogue`) are the ones of
    those versions.
-2. Profile (`profile`): the user's content taste and folded-in ALS factor.
-3. Candidates (`candidates`): the ALS and content pools of the sources the user
+2. Profile (`profile`): the user's content taste, folded-in ALS factor and EASE scores.
+3. Candidates (`candidates`): the ALS, EASE and content pools of the sources the user
    has weight for (`blend.source_weights`), and the most popular allowed movies.
 4. Scoring (`scoring`): each source's raw score for every candidate.
 5. Blend (`blend`): the weighted sum of the normalised scores.
@@ -41,11 +41,13 @@ from django.core.cache import caches
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
+from core import metrics
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.diversify import mmr
+from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
@@ -56,7 +58,7 @@ from recommendations.selectors import (
     recommender_versions,
     user_signals,
 )
-from recommendations.serving import ServingModel, model_for, serving_model
+from recommendations.serving import ServingModel, ease_model_for, model_for, serving_model
 
 # A rating at or below this vetoes the film for a group movie night.
 GROUP_VETO_SCORE = 2.5
@@ -94,26 +96,39 @@ class CachedList:
     movies: dict[int, Movie]
 
 
-def _serving(versions: RecommenderVersions) -> tuple[ServingModel | None, Catalogue]:
-    return model_for(versions.run_id), catalogue_for(versions.catalogue)
+@dataclass(frozen=True)
+class _Serving:
+    """The models and catalogue of one set of versions, as this process holds them."""
+
+    model: ServingModel | None
+    ease: EaseModel | None
+    catalogue: Catalogue
+
+    @property
+    def config(self) -> HybridConfig:
+        """The blend the serving model was tuned with; the defaults before any model."""
+        return DEFAULT_CONFIG if self.model is None else self.model.config
+
+
+def _serving(versions: RecommenderVersions) -> _Serving:
+    return _Serving(
+        model=model_for(versions.run_id),
+        ease=ease_model_for(versions.run_id),
+        catalogue=catalogue_for(versions.catalogue),
+    )
 
 
 def _profile_for(
-    user,
-    model: ServingModel | None,
-    catalogue: Catalogue,
-    *,
-    exclude_watchlist: bool,
-    config: HybridConfig,
+    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridConfig
 ) -> TasteProfile:
     signals = user_signals(
         user_id=user.pk,
         like_threshold=config.like_threshold,
         liked_cap=config.liked_cap,
         include_watchlist=exclude_watchlist,
-        vectors_of=catalogue.vectors_of,
+        vectors_of=serving.catalogue.vectors_of,
     )
-    return taste_profile(signals, model)
+    return taste_profile(signals, serving.model, serving.ease)
 
 
 def recommend_for_user(
@@ -123,9 +138,11 @@ def recommend_for_user(
     exclude_watchlist: bool = False,
     *,
     algorithm: Algorithm = Algorithm.HYBRID,
-    config: HybridConfig = DEFAULT_CONFIG,
+    config: HybridConfig | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
+
+    `config` defaults to the blend the serving model was trained with.
 
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
@@ -144,7 +161,9 @@ def recommend_for_user(
     versions, visible = recommender_check(
         user_id=user.pk, movie_ids=list(cached.movies) if cached else []
     )
-    if cached is not None and cached.versions == versions:
+    hit = cached is not None and cached.versions == versions
+    metrics.recommendation_cache_record(hit=hit)
+    if hit:
         # Filters depend on genres and years, which only catalogue writes change, and
         # those move the catalogue version; visibility is re-checked in case a write
         # bypassed it.
@@ -166,12 +185,12 @@ def _picks_for_user(
     exclude_watchlist: bool,
     *,
     algorithm: Algorithm,
-    config: HybridConfig,
+    config: HybridConfig | None,
 ) -> list[Pick]:
-    model, catalogue = _serving(versions)
-    profile = _profile_for(
-        user, model, catalogue, exclude_watchlist=exclude_watchlist, config=config
-    )
+    serving = _serving(versions)
+    model, catalogue = serving.model, serving.catalogue
+    config = config or serving.config
+    profile = _profile_for(user, serving, exclude_watchlist=exclude_watchlist, config=config)
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
     pool = personal_pools(profile, model, catalogue, sources, filters, allowed, config)
@@ -208,17 +227,25 @@ def _recommendations(
 ) -> list[Recommendation]:
     """The first k picks among `movies`, each with a copy of its movie: the cached ones
     are shared by every request of this process, and pages annotate theirs."""
-    return [
-        Recommendation(
-            movie=copy.copy(movies[pick.movie_id]),
-            score=pick.score,
-            explanation=pick.explanation,
-            source=pick.source,
-            model_version=run_id,
-        )
-        for pick in picks
-        if pick.movie_id in movies
-    ][:k]
+    return _served(
+        [
+            Recommendation(
+                movie=copy.copy(movies[pick.movie_id]),
+                score=pick.score,
+                explanation=pick.explanation,
+                source=pick.source,
+                model_version=run_id,
+            )
+            for pick in picks
+            if pick.movie_id in movies
+        ][:k]
+    )
+
+
+def _served(recommendations: list[Recommendation]) -> list[Recommendation]:
+    """Every list handed out passes here, to be counted by source."""
+    metrics.recommendations_served_record(sources=[r.source for r in recommendations])
+    return recommendations
 
 
 def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
@@ -236,21 +263,23 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
     top = np.argsort(-similarity)[:window]
     visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
-    return [
-        Recommendation(
-            movie=visible[movie_id],
-            score=score,
-            explanation=explain_also_liked(movie.title),
-            source=Source.ALS,
-            model_version=model.run_id,
-        )
-        for movie_id, score in picks
-        if movie_id in visible
-    ][:k]
+    return _served(
+        [
+            Recommendation(
+                movie=visible[movie_id],
+                score=score,
+                explanation=explain_also_liked(movie.title),
+                source=Source.ALS,
+                model_version=model.run_id,
+            )
+            for movie_id, score in picks
+            if movie_id in visible
+        ][:k]
+    )
 
 
 def recommend_for_group(
-    users: Sequence, k: int = 10, *, config: HybridConfig = DEFAULT_CONFIG
+    users: Sequence, k: int = 10, *, config: HybridConfig | None = None
 ) -> list[Recommendation]:
     """Films for watching together: average taste without misery.
 
@@ -262,10 +291,10 @@ def recommend_for_group(
     if not users:
         raise ValueError("A group needs at least one member.")
     versions = recommender_versions(user_id=None)
-    model, catalogue = _serving(versions)
-    profiles = [
-        _profile_for(u, model, catalogue, exclude_watchlist=False, config=config) for u in users
-    ]
+    serving = _serving(versions)
+    model, catalogue = serving.model, serving.catalogue
+    config = config or serving.config
+    profiles = [_profile_for(u, serving, exclude_watchlist=False, config=config) for u in users]
     vetoed = {m for p in profiles for m, score in p.rated.items() if score <= GROUP_VETO_SCORE}
     seen_by_all = set.intersection(*(set(p.rated) for p in profiles))
     not_interested = {m for p in profiles for m in p.seen_ids.tolist() if m not in p.rated}

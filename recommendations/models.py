@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from recommendations.config import ALGORITHM_CHOICES, Algorithm
 
 
 class TrainingRun(models.Model):
@@ -8,12 +11,13 @@ class TrainingRun(models.Model):
     The ALS item factors live in `artifact` (an .npz in bytea) rather than on local disk
     so that every web and worker machine sharing the database serves the same version;
     the serving side loads it once per process per version. `rating_model` is the
-    explicit-stars model fitted on the same ratings (predicted ratings); runs trained
-    before it existed have none and predict nothing.
+    explicit-stars model fitted on the same ratings (predicted ratings), and `ease_model`
+    the pruned EASE item-item weights; runs trained before either existed have none, and
+    serve without it.
     """
 
     # Megabytes per row: left out wherever runs are listed rather than served.
-    LARGE_FIELDS = ("artifact", "rating_model")
+    LARGE_FIELDS = ("artifact", "rating_model", "ease_model")
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -44,6 +48,11 @@ class TrainingRun(models.Model):
         editable=False,
         help_text="npz of recommendations.explicit: mean, movie_ids, item biases and factors.",
     )
+    ease_model = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="npz of recommendations.ease: movie_ids and the pruned item-item weights.",
+    )
     is_serving = models.BooleanField(default=False)
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -69,3 +78,27 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Model v{self.pk} ({self.status}{', serving' if self.is_serving else ''})"
+
+
+class RecommenderChoice(models.Model):
+    """The recommender a user picked; users without a row get the hybrid."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="recommender_choice",
+    )
+    algorithm = models.CharField(max_length=16, choices=ALGORITHM_CHOICES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(algorithm__in=[value for value, _ in ALGORITHM_CHOICES]),
+                name="recommender_choice_known_algorithm",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} uses {Algorithm(self.algorithm).label}"

@@ -1,8 +1,9 @@
 """A user's taste for one request: their signals, made into what the ranking reads.
 
 `taste_profile` turns the user's ratings and lists (`selectors.user_signals`) into a
-content taste (the mean of their liked films' embeddings) and an ALS factor, folded
-in from their current ratings against the serving model's fixed item factors. The
+content taste (the mean of their liked films' embeddings), an ALS factor, folded
+in from their current ratings against the serving model's fixed item factors, and
+EASE's scores of every modelled film from their current likes. The
 fold-in maths (`confidence`, `fold_in`) is the ALS user step, so training uses it too;
 it lives here because it runs on every request.
 """
@@ -14,8 +15,32 @@ from typing import Protocol
 
 import numpy as np
 
-from core.vectors import unit_rows
+from core.vectors import sorted_positions, unit_rows
 from recommendations.selectors import UserSignals
+
+
+@dataclass(frozen=True)
+class ItemScores:
+    """A score for every film a model knows (`movie_ids` sorted), for one user."""
+
+    movie_ids: np.ndarray
+    scores: np.ndarray
+
+    def at(self, movie_ids: np.ndarray) -> np.ndarray:
+        """The scores of `movie_ids`, NaN for films the model does not know."""
+        found, known = sorted_positions(self.movie_ids, movie_ids)
+        out = np.full(len(movie_ids), np.nan, dtype=np.float32)
+        out[known] = self.scores[found[known]]
+        return out
+
+    def top(self, n: int, *, exclude: np.ndarray) -> np.ndarray:
+        """The ids of the n best-scored films, leaving out `exclude`."""
+        scores = self.scores.copy()
+        found, known = sorted_positions(self.movie_ids, exclude)
+        scores[found[known]] = -np.inf
+        n = min(n, int(np.isfinite(scores).sum()))
+        top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
+        return self.movie_ids[top]
 
 
 @dataclass(frozen=True)
@@ -27,6 +52,7 @@ class TasteProfile:
     liked_vectors: np.ndarray  # unit rows
     taste: np.ndarray | None
     als_vector: np.ndarray | None
+    ease: ItemScores | None = None
 
 
 class AlsModel(Protocol):
@@ -36,7 +62,17 @@ class AlsModel(Protocol):
     def user_vector(self, movie_ids: np.ndarray, scores: np.ndarray) -> np.ndarray | None: ...
 
 
-def taste_profile(signals: UserSignals, model: AlsModel | None) -> TasteProfile:
+class EaseScorer(Protocol):
+    """What a profile needs of EASE: `ease.EaseModel`."""
+
+    def user_scores(
+        self, *, movie_ids: np.ndarray, stars: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None: ...
+
+
+def taste_profile(
+    signals: UserSignals, model: AlsModel | None, ease: EaseScorer | None = None
+) -> TasteProfile:
     with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
     liked_vectors = (
         unit_rows(np.stack([signals.liked_vectors[i] for i in with_vector]))
@@ -49,6 +85,11 @@ def taste_profile(signals: UserSignals, model: AlsModel | None) -> TasteProfile:
         if model is not None and len(signals.rated_ids)
         else None
     )
+    ease_scores = (
+        ease.user_scores(movie_ids=signals.rated_ids, stars=signals.rated_scores)
+        if ease is not None and len(signals.rated_ids)
+        else None
+    )
     return TasteProfile(
         n_ratings=len(signals.rated_ids),
         seen_ids=np.union1d(signals.rated_ids, signals.hidden_ids),
@@ -57,6 +98,7 @@ def taste_profile(signals: UserSignals, model: AlsModel | None) -> TasteProfile:
         liked_vectors=liked_vectors,
         taste=taste,
         als_vector=als_vector,
+        ease=None if ease_scores is None else ItemScores(*ease_scores),
     )
 
 

@@ -1,8 +1,8 @@
 """Scoring: each source's raw score for every candidate, and the scale they are added on.
 
 ALS scores a candidate by its item factor against the user's folded-in factor,
-content by its embedding against the user's taste, popularity by its log rating
-count. Pure numpy, shared with the offline evaluation.
+EASE by the weights the user's likes give it, content by its embedding against the
+user's taste, popularity by its log rating count. Pure numpy, shared with the offline evaluation.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def source_scores(
             found, known = model.positions(candidates.movie_ids)
             raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
             raw[known] = model.item_factors[found[known]] @ profile.als_vector
+        elif source is Source.EASE:
+            raw = profile.ease.at(candidates.movie_ids)
         elif source is Source.CONTENT:
             raw = candidates.vectors @ profile.taste
             raw[~candidates.vectors.any(axis=1)] = np.nan

@@ -24,7 +24,8 @@ from catalog.selectors import CATALOGUE_VERSION_SQL
 from core.locks import AdvisoryLock
 from core.vectors import decode_vector, unit_rows
 from ratings.models import NotInterested, Rating, WatchlistItem
-from recommendations.models import TrainingRun
+from recommendations.config import Algorithm
+from recommendations.models import RecommenderChoice, TrainingRun
 
 
 def training_run_list() -> QuerySet[TrainingRun]:
@@ -76,6 +77,17 @@ def recommender_check(
         )
         *versions, visible = cursor.fetchone()
     return RecommenderVersions(*versions), set(visible)
+
+
+def training_run_last_params() -> dict:
+    """The hyper-parameters of the newest succeeded run; {} before any."""
+    newest = (
+        TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED)
+        .order_by("-pk")
+        .values_list("params", flat=True)
+        .first()
+    )
+    return newest or {}
 
 
 def training_run_serving_id() -> int | None:
@@ -336,3 +348,13 @@ def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:
     for movie_id, data in rows.iterator(chunk_size=2000):
         matrix[position[movie_id]] = decode_vector(data)
     return unit_rows(matrix)
+
+
+def recommender_algorithm(*, user_id: int) -> Algorithm:
+    """The recommender the user chose; the hybrid until they choose."""
+    chosen = (
+        RecommenderChoice.objects.filter(user_id=user_id)
+        .values_list("algorithm", flat=True)
+        .first()
+    )
+    return Algorithm.HYBRID if chosen is None else Algorithm(chosen)

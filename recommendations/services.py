@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
+from core import metrics
 from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
+from recommendations.config import Algorithm, HybridConfig
+from recommendations.ease import EaseParams, ease_dumps, ease_fit
+from recommendations.evaluation import (
+    Relevance,
+    Split,
+    Tuned,
+    protocol,
+    split_masks,
+    tune_on_validation,
+)
 from recommendations.explicit import ExplicitParams, explicit_dumps, explicit_fit
-from recommendations.models import TrainingRun
-from recommendations.selectors import rating_triples, ratings_watermark, training_runs_orphaned
+from recommendations.models import RecommenderChoice, TrainingRun
+from recommendations.selectors import (
+    RatingTriples,
+    movie_embedding_matrix,
+    rating_triples,
+    ratings_watermark,
+    training_run_last_params,
+    training_runs_orphaned,
+)
+
+# The list length the tuning optimises nDCG at: the site's rows.
+TUNING_K = 10
 
 # --- Model versions --------------------------------------------------------------------
 
@@ -22,17 +46,35 @@ from recommendations.selectors import rating_triples, ratings_watermark, trainin
 def training_run_train(
     *,
     progress: Progress,
+    tune: bool = True,
+    seed: int = 0,
     params: training.AlsParams | None = None,
+    ease_params: EaseParams | None = None,
+    config: HybridConfig | None = None,
     explicit_params: ExplicitParams | None = None,
     job: Job | None = None,
 ) -> TrainingRun:
-    """Train on all ratings and make the result the serving version: the ALS model that
-    recommends, then the explicit-stars model that predicts ratings, from one read.
+    """Train on all ratings and make the result the serving version: the ALS and EASE
+    models that recommend, the blend that combines them, then the explicit-stars model
+    that predicts ratings, from one read.
+
+    Hyper-parameters given here are used as they are. Otherwise, with `tune` and a
+    RECOMMENDER_TUNING_SECONDS budget, they are searched on a validation split of these
+    very ratings (`seed` draws it), then everything is refitted on all of them; without,
+    the last run's choice is reused (the defaults before any run). The choice is stored
+    on the run with its validation metrics.
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
     """
-    params = params or training.AlsParams()
+    given = any(p is not None for p in (params, ease_params, config))
+    chosen = _last_choice()
+    chosen = dataclasses.replace(
+        chosen,
+        params=params or chosen.params,
+        ease_params=ease_params or chosen.ease_params,
+        config=config or chosen.config,
+    )
     explicit_params = explicit_params or ExplicitParams()
     # A run whose process died stays "running"; close it as failed, e.g. the first
     # delivery of this very task when its worker was killed (late acks redeliver it).
@@ -42,9 +84,7 @@ def training_run_train(
         finished_at=timezone.now(),
     )
     with transaction.atomic():
-        run = TrainingRun.objects.create(
-            params={**params.as_json(), "explicit": explicit_params.as_json()}, job=job
-        )
+        run = TrainingRun.objects.create(params=_params_json(chosen, explicit_params), job=job)
         # Locked before the row is committed, so no one ever sees it running without the lock.
         _training_run_lock("pg_advisory_lock", run_id=run.pk)
     started = time.monotonic()
@@ -53,12 +93,18 @@ def training_run_train(
         # Watermark first: a rating landing during the read makes the next check retrain.
         run.ratings_seen, run.ratings_updated_at = ratings_watermark()
         triples = rating_triples()
+        if tune and not given and settings.RECOMMENDER_TUNING_SECONDS > 0:
+            chosen, run.metrics = _tuned(triples, start=chosen, seed=seed, progress=progress)
+            run.params = _params_json(chosen, explicit_params)
+        params, ease_params = chosen.params, chosen.ease_params
         item_factors = training.als_fit(
             training.confidence_matrix(triples, params), params, progress
         )
         run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
         run.rating_count = len(triples.scores)
         run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
+        progress.stage(f"Fitting EASE on the {ease_params.max_items:,} most-rated films")
+        run.ease_model = ease_dumps(ease_fit(ratings=triples, params=ease_params))
         progress.stage("Fitting the rating model", total=explicit_params.iterations)
         run.rating_model = explicit_dumps(
             explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
@@ -70,17 +116,78 @@ def training_run_train(
             run.save()
             training_run_activate(run=run)
     except Exception as exc:
+        duration = time.monotonic() - started
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}",
-            duration_seconds=time.monotonic() - started,
+            duration_seconds=duration,
             finished_at=timezone.now(),
         )
+        metrics.training_run_record(succeeded=False, seconds=duration)
         raise
     finally:
         _training_run_lock("pg_advisory_unlock", run_id=run.pk)
+    metrics.training_run_record(succeeded=True, seconds=run.duration_seconds)
     progress.close()
     return run
+
+
+def _last_choice() -> Tuned:
+    """The hyper-parameters of the newest succeeded run (the defaults before any), with
+    EASE's size from the settings: a memory bound is the operator's, not the search's."""
+    stored = training_run_last_params()
+    ease_size = {"max_items": settings.RECOMMENDER_EASE_MAX_ITEMS}
+    return Tuned(
+        params=training.AlsParams.from_json(stored),
+        ease_params=EaseParams.from_json({**stored.get("ease", {}), **ease_size}),
+        config=HybridConfig.from_json(stored.get("hybrid", {})),
+    )
+
+
+def _params_json(chosen: Tuned, explicit_params: ExplicitParams) -> dict:
+    return {
+        **chosen.params.as_json(),
+        "ease": chosen.ease_params.as_json(),
+        "hybrid": chosen.config.as_json(),
+        "explicit": explicit_params.as_json(),
+    }
+
+
+def _tuned(
+    triples: RatingTriples, *, start: Tuned, seed: int, progress: Progress
+) -> tuple[Tuned, dict]:
+    """The search of `evaluation.tune_on_validation` on a validation split of `triples`
+    (the evaluation's per-user holdout), within RECOMMENDER_TUNING_SECONDS; the choice,
+    and the metrics to store on the run."""
+    budget = settings.RECOMMENDER_TUNING_SECONDS
+    progress.stage(f"Tuning on a validation split (at most {budget} s)")
+    started = time.monotonic()
+    fit_mask, validation_mask = split_masks(triples, split=Split.USER, seed=seed)
+    tuned = tune_on_validation(
+        triples.subset(fit_mask),
+        triples.subset(validation_mask),
+        movie_embedding_matrix(movie_ids=triples.movie_ids),
+        TUNING_K,
+        progress,
+        relevance=Relevance.LIKED,
+        ease_params=start.ease_params,
+        seconds=budget,
+    )
+    best_by_algorithm: dict[str, float] = {}
+    for entry in tuned.log:
+        name = entry["algorithm"]
+        best_by_algorithm[name] = max(best_by_algorithm.get(name, 0.0), entry["ndcg"])
+    metrics = {
+        "validation": {
+            "protocol": protocol(split=Split.USER, relevance=Relevance.LIKED, k=TUNING_K),
+            "seed": seed,
+            "ndcg": {**best_by_algorithm, "hybrid": tuned.validation_ndcg},
+            "candidates": len(tuned.log),
+            "out_of_time": tuned.out_of_time,
+            "seconds": round(time.monotonic() - started, 1),
+        }
+    }
+    return tuned, metrics
 
 
 def _training_run_lock(function: str, *, run_id: int) -> None:
@@ -124,3 +231,13 @@ def training_run_record_evaluation(*, run: TrainingRun, evaluation: dict) -> Tra
     run.metrics = {**run.metrics, "evaluation": evaluation}
     TrainingRun.objects.filter(pk=run.pk).update(metrics=run.metrics)
     return run
+
+
+# --- The recommender a user chose -----------------------------------------------------
+
+
+def recommender_algorithm_set(*, user: User, algorithm: Algorithm) -> RecommenderChoice:
+    choice, _ = RecommenderChoice.objects.update_or_create(
+        user=user, defaults={"algorithm": algorithm}
+    )
+    return choice

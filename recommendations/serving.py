@@ -1,5 +1,6 @@
-"""The serving models: ALS item factors, and the rating model that predicts stars, each
-loaded once per process per version (and only by the requests that need it).
+"""The serving models: ALS item factors, EASE's item-item weights and the rating model
+that predicts stars, each loaded once per process per version (and only by the
+requests that need it).
 
 Every call checks the serving version with one cheap query and reloads only when
 it changed, so a newly activated (or rolled back) model is picked up by every web
@@ -14,6 +15,8 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
+from recommendations.config import DEFAULT_CONFIG, HybridConfig
+from recommendations.ease import EaseModel, ease_loads
 from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
 from recommendations.profile import confidence, fold_in
@@ -29,10 +32,17 @@ class ServingModel:
     item_factors: np.ndarray
     unit_factors: np.ndarray  # for item-to-item cosine
     gram: np.ndarray  # YᵀY, shared by every fold-in
+    config: HybridConfig = DEFAULT_CONFIG  # the blend chosen with these factors
 
     @classmethod
     def build(
-        cls, *, run_id: int, params: AlsParams, movie_ids: np.ndarray, item_factors: np.ndarray
+        cls,
+        *,
+        run_id: int,
+        params: AlsParams,
+        movie_ids: np.ndarray,
+        item_factors: np.ndarray,
+        config: HybridConfig = DEFAULT_CONFIG,
     ) -> ServingModel:
         return cls(
             run_id=run_id,
@@ -41,16 +51,19 @@ class ServingModel:
             item_factors=item_factors,
             unit_factors=unit_rows(item_factors),
             gram=item_factors.T.astype(np.float64) @ item_factors.astype(np.float64),
+            config=config,
         )
 
     @classmethod
     def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
+        """Runs from before the blend was tuned per run serve the defaults."""
         movie_ids, item_factors = artifact_loads(artifact)
         return cls.build(
             run_id=run_id,
             params=AlsParams.from_json(params),
             movie_ids=movie_ids,
             item_factors=item_factors,
+            config=HybridConfig.from_json(params.get("hybrid", {})),
         )
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,6 +95,23 @@ def model_for(run_id: int | None) -> ServingModel | None:
 def _model_load(run_id: int) -> ServingModel:
     artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
     return ServingModel.from_artifact(run_id, bytes(artifact), params)
+
+
+# Its own copy, like the rating model's: runs before EASE existed have none.
+_ease_copy: ProcessCopy[EaseModel | None] = ProcessCopy()
+
+
+def ease_model_for(run_id: int | None) -> EaseModel | None:
+    """The EASE model of training run `run_id`, loaded once per process; None before the
+    first training and for runs trained before EASE was served."""
+    if run_id is None:
+        return None
+    return _ease_copy.get(run_id, lambda: _ease_model_load(run_id))
+
+
+def _ease_model_load(run_id: int) -> EaseModel | None:
+    data = TrainingRun.objects.filter(pk=run_id).values_list("ease_model", flat=True).get()
+    return None if data is None else ease_loads(bytes(data))
 
 
 # Its own copy: pages that only recommend never load it, and predictions never load ALS.

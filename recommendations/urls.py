@@ -24,6 +24,7 @@ urlpatterns = [
     path("me/ratings/import/", views.rating_import, name="import"),
     path("me/watchlist/", views.watchlist, name="watchlist"),
     path("me/taste/", views.taste_profile, name="taste-profile"),
+    path("me/recommender/", views.recommender_choice, name="recommender"),
     path("u/<str:username>/taste/", views.public_taste, name="public-taste"),
     path("map/", views.movie_map, name="movie-map"),
     path("map/points.json", views.movie_map_points, name="movie-map-points"),

@@ -49,10 +49,18 @@ from ratings.services import (
     watchlist_remove,
 )
 from ratings.templatetags.ratings import stars
-from recommendations.forms import OnboardingGenresForm, RatingImportForm, WatchTogetherForm
+from recommendations.config import ALGORITHM_CHOICES, Algorithm
+from recommendations.forms import (
+    OnboardingGenresForm,
+    RatingImportForm,
+    RecommenderChoiceForm,
+    WatchTogetherForm,
+)
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
 from recommendations.predictions import predicted_scores
+from recommendations.selectors import recommender_algorithm
+from recommendations.services import recommender_algorithm_set
 from recommendations.taste import genre_stats, score_histogram
 
 LIST_PAGE_SIZE = 30
@@ -312,6 +320,24 @@ def taste_profile(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "recommendations/taste_profile.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommender_choice(request: HttpRequest) -> HttpResponse:
+    """Which recommender ranks "Picked for you", as movielens.org lets people switch."""
+    current = recommender_algorithm(user_id=request.user.pk)
+    form = RecommenderChoiceForm(request.POST or None, initial={"algorithm": current.value})
+    if request.method == "POST" and form.is_valid():
+        chosen = Algorithm(form.cleaned_data["algorithm"])
+        recommender_algorithm_set(user=request.user, algorithm=chosen)
+        messages.success(request, f"Your recommendations now come from {chosen.label}.")
+        return redirect("pages:home")
+    options = [Algorithm(value) for value, _ in ALGORITHM_CHOICES]
+    context = {"form": form, "options": options, "current": current}
+    return render(
+        request, "recommendations/recommender.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_GET

@@ -17,6 +17,28 @@ SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "dat
 ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-latest-small"))
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles(settings):
+    """Throttle counters live in the Redis that every test process shares: each test counts
+    under a key prefix of its own, so it starts with none and sees nobody else's."""
+    ratelimit = {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    settings.CACHES = {**settings.CACHES, "ratelimit": ratelimit}
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/minute")."""
+
+    def set_rates(**rates: str) -> None:
+        current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**current, **rates},
+        }
+
+    return set_rates
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()
@@ -48,14 +70,17 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(queue: str) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    queue: str, *, pool: tuple[str, ...] = ("-P", "solo"), env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
     """A real `celery worker` process on `queue`, using the test database.
 
     Tasks sent from the test process go to that queue through the real Redis broker
     while it runs. Several may serve one queue in turn, e.g. a restart after a kill.
+    `pool` and `env` (added to the environment) change the defaults: one process, solo.
     """
     node = f"{queue}.{uuid.uuid4().hex[:6]}@localhost"
-    env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"}
+    env = os.environ | {"DATABASE_URL": _test_database_url(), "LOG_LEVEL": "WARNING"} | (env or {})
     process = subprocess.Popen(
         [
             sys.executable,
@@ -64,8 +89,7 @@ def celery_worker(queue: str) -> Iterator[subprocess.Popen]:
             "-A",
             "movierec.celery",
             "worker",
-            "-P",
-            "solo",
+            *pool,
             "-Q",
             queue,
             "-n",

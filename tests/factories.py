@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from catalog.models import Genre, Movie
+from accounts.services import api_token_create
+from catalog.models import Credit, Genre, Movie, Person
 from ratings.models import Rating
 from ratings.services import movie_rating_counters_add
 
@@ -17,6 +19,8 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
+    # An established account; pass email_verified_at=None for one that never followed its link.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class GenreFactory(DjangoModelFactory):
@@ -42,6 +46,24 @@ class MovieFactory(DjangoModelFactory):
             self.genres.set(extracted)
 
 
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    tmdb_id = factory.Sequence(lambda n: 500_000 + n)
+    name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class CreditFactory(DjangoModelFactory):
+    class Meta:
+        model = Credit
+
+    movie = factory.SubFactory(MovieFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = Credit.Role.CAST
+    position = factory.Sequence(lambda n: n % 100)
+
+
 class RatingFactory(DjangoModelFactory):
     class Meta:
         model = Rating
@@ -65,6 +87,11 @@ class NotInterestedFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
+
+
+def api_token_key(user: User, name: str = "Test app") -> str:
+    """The secret of a new API token of `user`, as the sign-in endpoint hands it out."""
+    return api_token_create(user=user, name=name)[1]
 
 
 def rate(user, movie, score: str = "4.0") -> Rating:

@@ -11,3 +11,6 @@ from movierec.settings import *  # noqa: F403
 # PBKDF2 is slow on purpose; MD5 is insecure but stores and checks test passwords in
 # microseconds. Every other setting is production's (see test_settings.py).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A tuning search is many fits; the tests that tune ask for a budget themselves.
+RECOMMENDER_TUNING_SECONDS = 0

@@ -48,7 +48,7 @@ class TmdbImportError(Exception):
     """The file as a whole cannot be imported (missing, empty, unknown layout)."""
 
 
-class _Malformed(ValueError):
+class Malformed(ValueError):
     """One value cannot be used; the message says why."""
 
 
@@ -73,16 +73,13 @@ _MOVIES_METADATA = _Layout(
 _LAYOUTS = (_MOVIES_METADATA, _TMDB_5000)
 
 
-@dataclass
-class TmdbImportReport:
-    """What an import did. `updated`/`unchanged` count movies; the other counts count file rows."""
+@dataclass(kw_only=True)
+class ImportReport:
+    """The file, its layout and the problems met reading it; each import adds its counts."""
 
     path: Path
     layout: str = ""
     rows_read: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unmatched: int = 0
     malformed: int = 0
     duplicates: int = 0
     # Every problem, as "file:LINE: reason"; summary() prints only the first few.
@@ -93,13 +90,11 @@ class TmdbImportReport:
     def add_problem(self, *, file: str, line: int, reason: str) -> None:
         self.problems.append(f"{file}:{line}: {reason}")
 
+    def counts(self) -> str:
+        raise NotImplementedError
+
     def summary(self) -> str:
-        lines = [
-            f"{self.path.name} ({self.layout}): {self.rows_read} rows read; "
-            f"{self.updated} movies updated, {self.unchanged} unchanged; "
-            f"{self.unmatched} rows matched no movie; {self.malformed} malformed rows skipped; "
-            f"{self.duplicates} repeated TMDB ids skipped.",
-        ]
+        lines = [f"{self.path.name} ({self.layout}): {self.counts()}"]
         if self.problems:
             lines.append(f"{len(self.problems)} problems:")
             lines.extend(f"  {problem}" for problem in self.problems[: self.PRINTED_PROBLEMS])
@@ -107,6 +102,23 @@ class TmdbImportReport:
             if hidden > 0:
                 lines.append(f"  ... and {hidden} more")
         return "\n".join(lines)
+
+
+@dataclass(kw_only=True)
+class TmdbImportReport(ImportReport):
+    """What an import did. `updated`/`unchanged` count movies; the other counts count file rows."""
+
+    updated: int = 0
+    unchanged: int = 0
+    unmatched: int = 0
+
+    def counts(self) -> str:
+        return (
+            f"{self.rows_read} rows read; "
+            f"{self.updated} movies updated, {self.unchanged} unchanged; "
+            f"{self.unmatched} rows matched no movie; {self.malformed} malformed rows skipped; "
+            f"{self.duplicates} repeated TMDB ids skipped."
+        )
 
 
 class _StagedRow(NamedTuple):
@@ -135,9 +147,9 @@ def tmdb_metadata_import(*, path: Path, progress: Progress) -> TmdbImportReport:
     if not path.is_file():
         raise TmdbImportError(f"{path}: no such file.")
     report = TmdbImportReport(path=path)
-    with _open_csv(path) as handle:
-        records = _records(handle)
-        header = _read_header(records, path=path)
+    with open_csv(path) as handle:
+        records = csv_records(handle)
+        header = read_header(records, path=path)
         layout = _detect_layout(header, path=path)
         report.layout = layout.label
         keywords_by_id = (
@@ -166,12 +178,12 @@ def tmdb_metadata_import(*, path: Path, progress: Progress) -> TmdbImportReport:
     return report
 
 
-def _open_csv(path: Path) -> TextIO:
+def open_csv(path: Path) -> TextIO:
     # utf-8-sig drops a BOM; undecodable bytes become U+FFFD rather than aborting the import.
     return path.open(newline="", encoding="utf-8-sig", errors="replace")
 
 
-def _records(handle: TextIO) -> Iterator[tuple[int, list[str] | csv.Error]]:
+def csv_records(handle: TextIO) -> Iterator[tuple[int, list[str] | csv.Error]]:
     """Yield (line where the record starts, fields or the csv error), skipping blank lines.
 
     Quoted fields may span lines, so the start line is read before each record.
@@ -190,7 +202,7 @@ def _records(handle: TextIO) -> Iterator[tuple[int, list[str] | csv.Error]]:
             yield line, fields
 
 
-def _read_header(records: Iterator[tuple[int, list[str] | csv.Error]], *, path: Path) -> list[str]:
+def read_header(records: Iterator[tuple[int, list[str] | csv.Error]], *, path: Path) -> list[str]:
     line, header = next(records, (0, None))
     if header is None:
         raise TmdbImportError(f"{path}: the file is empty.")
@@ -218,18 +230,18 @@ def _read_sidecar_keywords(
     if not sidecar.is_file():
         return {}
     keywords_by_id: dict[int, list[str] | None] = {}
-    with _open_csv(sidecar) as handle:
-        records = _records(handle)
-        header = _read_header(records, path=sidecar)
+    with open_csv(sidecar) as handle:
+        records = csv_records(handle)
+        header = read_header(records, path=sidecar)
         if not {"id", "keywords"} <= set(header):
             raise TmdbImportError(f"{sidecar}: expected columns id,keywords; found {header}.")
         progress.stage(f"Reading {sidecar.name}")
         for line, fields in records:
             progress.advance()
             try:
-                values = _row_values(fields, header=header)
-                tmdb_id = _parse_tmdb_id(values["id"])
-            except _Malformed as exc:
+                values = row_values(fields, header=header)
+                tmdb_id = parse_tmdb_id(values["id"])
+            except Malformed as exc:
                 report.add_problem(file=sidecar.name, line=line, reason=f"{exc}; skipped")
                 continue
             # Repeated ids: the first one wins, as in the main file.
@@ -260,9 +272,9 @@ def _parse_rows(
         report.rows_read += 1
         progress.advance()
         try:
-            values = _row_values(fields, header=header)
-            tmdb_id = _parse_tmdb_id(values["id"])
-        except _Malformed as exc:
+            values = row_values(fields, header=header)
+            tmdb_id = parse_tmdb_id(values["id"])
+        except Malformed as exc:
             report.malformed += 1
             report.add_problem(file=file, line=line, reason=f"{exc}; row skipped")
             continue
@@ -299,12 +311,12 @@ def _parse_rows(
         )
 
 
-def _row_values(fields: list[str] | csv.Error, *, header: list[str]) -> dict[str, str]:
+def row_values(fields: list[str] | csv.Error, *, header: list[str]) -> dict[str, str]:
     if isinstance(fields, csv.Error):
-        raise _Malformed(f"unreadable CSV ({fields})")
+        raise Malformed(f"unreadable CSV ({fields})")
     # Broken rows in movies_metadata.csv are split or shifted; their columns cannot be trusted.
     if len(fields) != len(header):
-        raise _Malformed(f"expected {len(header)} fields, found {len(fields)}")
+        raise Malformed(f"expected {len(header)} fields, found {len(fields)}")
     return dict(zip(header, fields, strict=True))
 
 
@@ -320,15 +332,15 @@ def _parse_column(
     """Parse one value; a malformed one is reported and the row imported without it."""
     try:
         return parse(values[column])
-    except _Malformed as exc:
+    except Malformed as exc:
         report.add_problem(file=file, line=line, reason=f"{column}: {exc}; imported without it")
         return None
 
 
-def _parse_tmdb_id(raw: str) -> int:
+def parse_tmdb_id(raw: str) -> int:
     raw = raw.strip()
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= 2**31 - 1:
-        raise _Malformed(f"id {raw[:40]!r} is not a TMDB id")
+        raise Malformed(f"id {raw[:40]!r} is not a TMDB id")
     return int(raw)
 
 
@@ -338,7 +350,7 @@ def _parse_imdb_id(raw: str) -> str | None:
         return None
     match = _IMDB_ID.fullmatch(raw)
     if not match:
-        raise _Malformed(f"{raw[:40]!r} is not an IMDb id")
+        raise Malformed(f"{raw[:40]!r} is not an IMDb id")
     # Same spelling as links.csv-derived ids: "tt" and at least seven digits.
     return f"tt{int(match[1]):07d}"
 
@@ -351,7 +363,7 @@ def _text_parser(model_field: str) -> Callable[[str], str | None]:
         # PostgreSQL text cannot hold NUL characters.
         text = raw.replace("\x00", "").strip()
         if max_length is not None and len(text) > max_length:
-            raise _Malformed(f"{len(text)} characters, more than the {max_length} allowed")
+            raise Malformed(f"{len(text)} characters, more than the {max_length} allowed")
         return text or None
 
     return parse
@@ -365,18 +377,18 @@ _KEYWORD_MAX_LENGTH = Movie._meta.get_field("keywords").base_field.max_length
 
 
 def _parse_keywords(raw: str) -> list[str] | None:
-    items = _parse_literal(raw)
+    items = parse_literal(raw)
     if not isinstance(items, list) or not all(
         isinstance(item, dict) and isinstance(item.get("name"), str) for item in items
     ):
-        raise _Malformed("not a list of {id, name} objects")
+        raise Malformed("not a list of {id, name} objects")
     names = [name for item in items if (name := item["name"].replace("\x00", "").strip())]
     if any(len(name) > _KEYWORD_MAX_LENGTH for name in names):
-        raise _Malformed(f"a keyword is longer than {_KEYWORD_MAX_LENGTH} characters")
+        raise Malformed(f"a keyword is longer than {_KEYWORD_MAX_LENGTH} characters")
     return names or None
 
 
-def _parse_literal(raw: str) -> object:
+def parse_literal(raw: str) -> object:
     """JSON first (TMDB 5000), then a Python literal (The Movies Dataset's single quotes)."""
     raw = raw.strip()
     if not raw:
@@ -388,7 +400,7 @@ def _parse_literal(raw: str) -> object:
     try:
         return ast.literal_eval(raw)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise _Malformed(f"neither JSON nor a Python literal: {raw[:40]!r}") from None
+        raise Malformed(f"neither JSON nor a Python literal: {raw[:40]!r}") from None
 
 
 def _parse_runtime(raw: str) -> int | None:
@@ -398,9 +410,9 @@ def _parse_runtime(raw: str) -> int | None:
     try:
         minutes = float(raw)  # The Movies Dataset writes "81.0".
     except ValueError:
-        raise _Malformed(f"{raw[:40]!r} is not a number") from None
+        raise Malformed(f"{raw[:40]!r} is not a number") from None
     if not math.isfinite(minutes) or not 0 <= minutes <= _RUNTIME_MAX:
-        raise _Malformed(f"{raw[:40]!r} is not a plausible number of minutes")
+        raise Malformed(f"{raw[:40]!r} is not a plausible number of minutes")
     # 0 means "unknown" in both datasets.
     return round(minutes) or None
 
@@ -412,9 +424,9 @@ def _parse_year(raw: str) -> int | None:
     try:
         year = date.fromisoformat(raw).year
     except ValueError:
-        raise _Malformed(f"{raw[:40]!r} is not a YYYY-MM-DD date") from None
+        raise Malformed(f"{raw[:40]!r} is not a YYYY-MM-DD date") from None
     if year not in _YEAR_RANGE:
-        raise _Malformed(f"year {year} is outside {_YEAR_RANGE.start}-{_YEAR_RANGE.stop - 1}")
+        raise Malformed(f"year {year} is outside {_YEAR_RANGE.start}-{_YEAR_RANGE.stop - 1}")
     return year
 
 

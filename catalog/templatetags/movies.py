@@ -14,6 +14,12 @@ def poster_url(movie, size: str = "w342") -> str:
 
 
 @register.filter
+def profile_url(person, size: str = "w185") -> str:
+    """TMDB's image URL for a person's photo, or "" when TMDB has none."""
+    return f"{POSTER_BASE}{size}{person.profile_path}" if person.profile_path else ""
+
+
+@register.filter
 def initials(title: str) -> str:
     """Up to two initials for the poster placeholder: "The Big Lebowski" -> "BL"."""
     words = [word for word in title.replace(",", " ").split() if word[0].isalnum()]

@@ -28,3 +28,13 @@ document.addEventListener("DOMContentLoaded", () => {
   // After a failed submit, put the keyboard on the first field with an error.
   document.querySelector("[aria-invalid='true']")?.focus();
 });
+
+// Placeholder posters get their film's hue (data-hue) through CSSOM: the Content-Security-Policy
+// refuses style="" attributes. Content swapped in by htmx is painted as it arrives.
+function paintPosterHues(root) {
+  for (const poster of root.querySelectorAll("[data-hue]")) {
+    poster.style.setProperty("--hue", poster.dataset.hue);
+  }
+}
+document.addEventListener("DOMContentLoaded", () => paintPosterHues(document));
+document.addEventListener("htmx:load", (event) => paintPosterHues(event.target));

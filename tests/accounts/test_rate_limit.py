@@ -52,6 +52,19 @@ def test_lockout_is_per_username_and_address(client, user, other_user, sign_in):
     assert sign_in(user.username, PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 302
 
 
+@pytest.mark.parametrize(("proxies", "other_client"), [(1, 302), (0, 429)])
+def test_behind_a_trusted_proxy_the_lockout_is_per_client_address(
+    client, user, sign_in, settings, proxies, other_client
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    behind_proxy = {"REMOTE_ADDR": "192.0.2.1"}
+    fail(sign_in, user.username, LIMIT, HTTP_X_FORWARDED_FOR="198.51.100.7", **behind_proxy)
+    recorded = AccessAttempt.objects.get().ip_address
+    assert recorded == ("198.51.100.7" if proxies else "192.0.2.1")
+    response = sign_in(user.username, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.8", **behind_proxy)
+    assert response.status_code == other_client
+
+
 def test_the_lockout_ends_after_the_cool_off(client, user, sign_in):
     fail(sign_in, user.username, LIMIT)
     AccessAttempt.objects.update(

@@ -14,26 +14,39 @@ from tests.factories import MovieFactory, rate
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_a_regular_user_with_a_hashed_password():
-    user = user_sign_up(username="ada", email="ada@EXAMPLE.com", password="analytical engine 1843")
+def test_sign_up_creates_a_regular_user_with_a_hashed_password(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_sign_up(
+            username="ada",
+            email="ada@EXAMPLE.com",
+            password="analytical engine 1843",
+            site_url="https://movies.example.com/",
+        )
     user.refresh_from_db()
     assert user.email == "ada@example.com"
+    assert not user.email_verified  # until the link mailed to it is followed
+    assert [mail.to for mail in mailoutbox] == [["ada@example.com"]]
+    assert "https://movies.example.com/verify-email/" in mailoutbox[0].body
     # With the configured hasher (PBKDF2 in production: tests/movierec/test_settings.py).
     assert identify_hasher(user.password).algorithm == get_hasher().algorithm
     assert user.check_password("analytical engine 1843")
     assert (user.is_imported, user.is_staff, user.profile_is_public) == (False, False, False)
 
 
-def test_settings_update_saves_email_and_privacy(user):
+def test_settings_update_saves_privacy_and_makes_a_new_email_pending(user):
+    old_email = user.email
     user_settings_update(
-        user=user, email="me@EXAMPLE.org", profile_is_public=True, allow_group_recommendations=True
+        user=user,
+        email="me@EXAMPLE.org",
+        profile_is_public=True,
+        allow_group_recommendations=True,
+        site_url="https://movies.example.com/",
     )
     user = User.objects.get(pk=user.pk)
-    assert (user.email, user.profile_is_public, user.allow_group_recommendations) == (
-        "me@example.org",
-        True,
-        True,
-    )
+    assert (user.profile_is_public, user.allow_group_recommendations) == (True, True)
+    assert (user.email, user.pending_email) == (old_email, "me@example.org")
 
 
 def test_delete_removes_the_user_their_lists_and_their_share_of_movie_scores(user, other_user):

@@ -90,6 +90,28 @@ def test_sign_up_creates_the_account_and_signs_in(client):
     assert "Welcome to movierec, newcomer!" in messages_of(response)[0]
 
 
+def test_sign_ups_from_one_address_are_limited_and_mail_nobody_past_the_limit(
+    client, throttle_rates, mailoutbox, django_capture_on_commit_callbacks
+):
+    throttle_rates(token="2/minute")
+    for n in range(2):
+        data = sign_up_data(username=f"newcomer{n}", email=f"new{n}@example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(reverse("accounts:signup"), data).status_code == 302
+        client.logout()
+
+    data = sign_up_data(username="newcomer2", email="victim@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:signup"), data)
+
+    assert response.status_code == 429
+    assert "Too many sign-ups from your address" in response.content.decode()
+    assert not User.objects.filter(username="newcomer2").exists()
+    assert [m.to for m in mailoutbox] == [["new0@example.com"], ["new1@example.com"]]
+    # The form itself still opens.
+    assert client.get(reverse("accounts:signup")).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "error"),
     [
@@ -243,9 +265,12 @@ def test_settings_show_current_values_and_save_new_ones(client, user):
         },
         follow=True,
     )
-    assert messages_of(response) == ["Your settings were saved."]
+    assert messages_of(response) == [
+        "Your settings were saved.",
+        "We sent a link to New@example.com. Your address changes to it once you follow the link.",
+    ]
     user.refresh_from_db()
-    assert (user.email, user.profile_is_public, user.allow_group_recommendations) == (
+    assert (user.pending_email, user.profile_is_public, user.allow_group_recommendations) == (
         "New@example.com",
         True,
         True,

@@ -1,12 +1,10 @@
 """Clients and helpers for the JSON API tests: real database, real services, no mocks."""
 
 import pytest
-from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Movie
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import GenreFactory, MovieFactory, UserFactory, api_token_key
 
 # The recommender tests' synthetic world and model, for the recommendation endpoints.
 from tests.recommendations.conftest import trained, world  # noqa: F401
@@ -14,33 +12,9 @@ from tests.recommendations.conftest import trained, world  # noqa: F401
 V1 = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counters live in the process's local-memory cache, shared by every test the
-    process runs; each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def throttle_rates(settings):
-    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/minute")."""
-
-    def set_rates(**rates: str) -> None:
-        current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**current, **rates},
-        }
-
-    return set_rates
-
-
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

@@ -1,18 +1,27 @@
 """Registration, API tokens (with the sign-in lockout and the token throttle), `me`, session
 authentication, throttling, CORS and the API's settings."""
 
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
-from accounts.models import User
+from accounts.api import TokenView
+from accounts.models import ApiToken, User
 from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD
 from tests.api.conftest import V1, error_of
-from tests.factories import rate
+from tests.conftest import _test_database_url
+from tests.factories import api_token_key, rate
 from tests.movierec.test_settings import run_django
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +29,15 @@ pytestmark = pytest.mark.django_db
 LIMIT = settings.AXES_FAILURE_LIMIT
 
 
-def obtain(client: APIClient, username: str, password: str, **extra):
-    return client.post(
-        f"{V1}/auth/token/", {"username": username, "password": password}, format="json", **extra
-    )
+def obtain(client: APIClient, username: str, password: str, name: str | None = None, **extra):
+    body = {"username": username, "password": password} | ({"name": name} if name else {})
+    return client.post(f"{V1}/auth/token/", body, format="json", **extra)
+
+
+def client_with(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
 
 # --- Register --------------------------------------------------------------------------
@@ -41,6 +55,12 @@ def test_register_creates_an_account_and_returns_a_working_token(anon):
     assert body["user"]["profile_is_public"] is False
     assert "password" not in body["user"]
     assert User.objects.get(username="carol").check_password(PASSWORD)
+    token = ApiToken.objects.get(user__username="carol")
+    assert (body["id"], body["name"], body["expires"]) == (
+        token.pk,
+        "API client",
+        token.expires.isoformat().replace("+00:00", "Z"),
+    )
     anon.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert anon.get(f"{V1}/me/").json()["email"] == "carol@example.com"
 
@@ -67,19 +87,49 @@ def test_register_applies_the_websites_rules(anon, alice, payload, field):
 # --- Tokens ----------------------------------------------------------------------------
 
 
-def test_the_token_comes_from_username_and_password_and_stays_the_same(anon, alice):
-    first = obtain(anon, "alice", PASSWORD)
-    assert first.status_code == 200, first.content
-    assert first.json() == {"token": Token.objects.get(user=alice).key}
-    assert obtain(anon, "alice", PASSWORD).json() == first.json()
+def test_each_sign_in_gets_its_own_named_token_with_an_expiry(anon, alice, settings):
+    settings.API_TOKEN_TTL = timedelta(days=30)
+    before = timezone.now()
+    phone = obtain(anon, "alice", PASSWORD, name="  Alice's phone ")
+    assert phone.status_code == 200, phone.content
+    tablet = obtain(anon, "alice", PASSWORD, HTTP_USER_AGENT="MovieRecTablet/2.1 (iPadOS)")
+    body = phone.json()
+    assert body.keys() == {"token", "id", "name", "expires"}
+    assert body["token"] != tablet.json()["token"]
+    stored = ApiToken.objects.get(pk=body["id"])
+    assert (stored.user, stored.name) == (alice, "Alice's phone")
+    assert parse_datetime(body["expires"]) == stored.expires
+    assert before + timedelta(days=30) <= stored.expires <= timezone.now() + timedelta(days=30)
+    assert tablet.json()["name"] == "MovieRecTablet/2.1 (iPadOS)"
+    for key in (body["token"], tablet.json()["token"]):
+        assert client_with(key).get(f"{V1}/me/").json()["username"] == "alice"
     alice.refresh_from_db()
     assert alice.last_login is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "may not be blank"), ("x" * 65, "no more than 64 characters")],
+)
+def test_a_token_name_must_be_given_and_short(anon, alice, name, message):
+    response = anon.post(
+        f"{V1}/auth/token/",
+        {"username": "alice", "password": PASSWORD, "name": name},
+        format="json",
+    )
+    assert message in error_of(response, 400, "invalid")["fields"]["name"][0]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_long_user_agent_is_cut_to_the_name_length(anon, alice):
+    response = obtain(anon, "alice", PASSWORD, HTTP_USER_AGENT="A" * 300)
+    assert response.json()["name"] == "A" * ApiToken.NAME_MAX_LENGTH
 
 
 def test_a_wrong_password_gets_no_token(anon, alice):
     error = error_of(obtain(anon, "alice", "wrong"), 400, "invalid")
     assert "Unable to sign in" in error["message"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_failures_lock_the_token_endpoint_out_in_json(anon, alice):
@@ -89,7 +139,7 @@ def test_failures_lock_the_token_endpoint_out_in_json(anon, alice):
     error = error_of(response, 429, "locked_out")
     assert f"{settings.AXES_COOLOFF_TIME.seconds // 60} minutes" in error["message"]
     assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.seconds
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     # The lockout is the website's: its login form refuses alice from this address too.
     form = Client().post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
     assert form.status_code == 429
@@ -120,15 +170,125 @@ def test_the_token_endpoint_has_its_own_stricter_throttle(anon, alice, throttle_
     assert anon.get(f"{V1}/genres/").status_code == 200
 
 
-def test_revoking_the_token_signs_the_app_out(as_alice, alice):
-    assert as_alice.delete(f"{V1}/auth/token/").status_code == 204
-    assert not Token.objects.filter(user=alice).exists()
-    error = error_of(as_alice.get(f"{V1}/me/"), 401, "authentication_failed")
-    assert "Invalid token" in error["message"]
+def test_revoking_the_token_signs_only_this_app_out(alice):
+    phone, tablet = client_with(api_token_key(alice)), client_with(api_token_key(alice))
+    assert phone.delete(f"{V1}/auth/token/").status_code == 204
+    error = error_of(phone.get(f"{V1}/me/"), 401, "authentication_failed")
+    assert "Invalid or expired token" in error["message"]
+    assert tablet.get(f"{V1}/me/").status_code == 200
+    assert ApiToken.objects.filter(user=alice).count() == 1
+
+
+def test_revoking_a_token_revoked_meanwhile_succeeds(alice):
+    """Another request (or the settings page) revoked it after it authenticated this one."""
+    api_token_key(alice)
+    token = ApiToken.objects.get()
+    token.delete()
+    request = APIRequestFactory().delete(f"{V1}/auth/token/")
+    force_authenticate(request, user=alice, token=token)
+    assert TokenView.as_view()(request).status_code == 204
+
+
+def test_a_website_session_has_no_token_to_revoke(alice):
+    api_token_key(alice)
+    client = APIClient()
+    client.force_login(alice)
+    error = error_of(client.delete(f"{V1}/auth/token/"), 403, "permission_denied")
+    assert "not signed in with an API token" in error["message"]
+    assert ApiToken.objects.filter(user=alice).count() == 1
 
 
 def test_revoking_needs_credentials(anon):
     error_of(anon.delete(f"{V1}/auth/token/"), 401, "not_authenticated")
+
+
+def test_an_expired_token_is_refused(alice):
+    client = client_with(api_token_key(alice))
+    ApiToken.objects.filter(user=alice).update(expires=timezone.now())
+    error = error_of(client.get(f"{V1}/genres/"), 401, "authentication_failed")
+    assert "Invalid or expired token" in error["message"]
+
+
+def test_my_tokens_are_listed_without_their_secrets(alice, bob):
+    old_key, current_key = api_token_key(alice, "Old phone"), api_token_key(alice, "New phone")
+    api_token_key(bob, "Bob's phone")
+    expired = ApiToken.objects.create(
+        user=alice,
+        name="Expired",
+        key_prefix="expired0",
+        digest=ApiToken.digest_of("expired"),
+        created=timezone.now() - timedelta(days=2),
+        expires=timezone.now() - timedelta(days=1),
+    )
+    response = client_with(current_key).get(f"{V1}/auth/tokens/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 2
+    tokens = body["results"]
+    assert [(t["name"], t["key_prefix"], t["current"]) for t in tokens] == [
+        ("New phone", current_key[:8], True),
+        ("Old phone", old_key[:8], False),
+    ]
+    assert tokens[0].keys() == {
+        "id", "name", "key_prefix", "created", "expires", "last_used", "current"
+    }  # fmt: skip
+    assert tokens[0]["last_used"] is not None  # this request used it
+    assert tokens[1]["last_used"] is None
+    for secret in (old_key, current_key, *ApiToken.objects.values_list("digest", flat=True)):
+        assert secret not in response.content.decode()
+    assert expired.pk not in [t["id"] for t in tokens]
+
+
+def test_a_token_is_revoked_by_its_id_only_by_its_owner(alice, bob):
+    phone_key, tablet_key = api_token_key(alice, "Phone"), api_token_key(alice, "Tablet")
+    bobs_key = api_token_key(bob)
+    phone = client_with(phone_key)
+    tablet_id = ApiToken.objects.get(name="Tablet").pk
+    bobs_id = ApiToken.objects.get(user=bob).pk
+
+    error = error_of(phone.delete(f"{V1}/auth/tokens/{bobs_id}/"), 404, "not_found")
+    assert error["message"] == f"You have no API token {bobs_id}."
+    assert client_with(bobs_key).get(f"{V1}/me/").status_code == 200
+
+    assert phone.delete(f"{V1}/auth/tokens/{tablet_id}/").status_code == 204
+    error_of(client_with(tablet_key).get(f"{V1}/me/"), 401, "authentication_failed")
+    assert phone.get(f"{V1}/me/").status_code == 200
+    error_of(phone.delete(f"{V1}/auth/tokens/{tablet_id}/"), 404, "not_found")
+
+
+def test_revoking_all_tokens_keeps_this_one(alice, bob):
+    keys = [api_token_key(alice, name) for name in ("Phone", "Tablet", "TV")]
+    bobs_key = api_token_key(bob)
+    assert client_with(keys[0]).delete(f"{V1}/auth/tokens/").status_code == 204
+    assert list(ApiToken.objects.filter(user=alice).values_list("name", flat=True)) == ["Phone"]
+    assert client_with(keys[0]).get(f"{V1}/me/").status_code == 200
+    for key in keys[1:]:
+        error_of(client_with(key).get(f"{V1}/me/"), 401, "authentication_failed")
+    assert client_with(bobs_key).get(f"{V1}/me/").status_code == 200
+
+
+def test_revoking_all_tokens_from_a_session_revokes_every_one(alice):
+    api_token_key(alice, "Phone")
+    client = APIClient()
+    client.force_login(alice)
+    assert client.delete(f"{V1}/auth/tokens/").status_code == 204
+    assert not ApiToken.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/auth/tokens/"), ("delete", "/auth/tokens/"), ("delete", "/auth/tokens/1/")],
+)
+def test_token_management_needs_credentials(anon, method, path):
+    error_of(getattr(anon, method)(f"{V1}{path}"), 401, "not_authenticated")
+
+
+def test_an_api_request_is_authenticated_in_one_query(alice, django_assert_num_queries):
+    client = client_with(api_token_key(alice))
+    client.get(f"{V1}/me/")  # records the first use: a write once an hour, not per request
+    # GET /me/ answers from request.user: the only query is the authentication.
+    with django_assert_num_queries(1):
+        assert client.get(f"{V1}/me/").status_code == 200
 
 
 def test_missing_credentials_get_401_with_the_token_challenge(anon):
@@ -165,6 +325,8 @@ def test_me_shows_profile_and_settings(as_alice, alice):
     assert body == {
         "username": "alice",
         "email": "alice@example.com",
+        "email_verified": True,
+        "pending_email": "",
         "profile_is_public": False,
         "allow_group_recommendations": False,
         "date_joined": body["date_joined"],
@@ -192,6 +354,74 @@ def test_patch_refuses_an_email_another_account_uses(as_alice, alice, bob):
     assert alice.email == "alice@example.com"
 
 
+# --- Email verification ----------------------------------------------------------------
+
+VERIFY_LINK = re.compile(r"http://testserver(/verify-email/\S+/)")
+
+
+def test_register_mails_a_link_and_me_tells_whether_it_was_followed(
+    anon, mailoutbox, django_capture_on_commit_callbacks
+):
+    payload = {"username": "carol", "email": "carol@example.com", "password": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anon.post(f"{V1}/auth/register/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["user"]["email_verified"] is False
+    assert [mail.to for mail in mailoutbox] == [["carol@example.com"]]
+
+    assert Client().get(VERIFY_LINK.search(mailoutbox[0].body).group(1)).status_code == 200
+    carol = APIClient()
+    carol.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert carol.get(f"{V1}/me/").json()["email_verified"] is True
+
+
+def test_an_unverified_account_rates_through_the_api(movies):
+    user = User.objects.create_user("dave", "dave@example.com", PASSWORD)
+    client = APIClient()
+    client.force_authenticate(user)
+    movie = movies["heat"]
+    response = client.put(f"{V1}/movies/{movie.pk}/rating/", {"score": 4}, format="json")
+    assert response.status_code == 200, response.content
+    assert Rating.objects.get(user=user, movie=movie).score == 4
+
+
+def test_patch_makes_a_new_email_pending_until_its_link_is_followed(
+    as_alice, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_alice.patch(f"{V1}/me/", {"email": "alice@new.example"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["email"], body["pending_email"]) == ("alice@example.com", "alice@new.example")
+    assert [mail.to for mail in mailoutbox] == [["alice@new.example"]]
+    Client().get(VERIFY_LINK.search(mailoutbox[0].body).group(1))
+    body = as_alice.get(f"{V1}/me/").json()
+    assert (body["email"], body["pending_email"], body["email_verified"]) == (
+        "alice@new.example",
+        "",
+        True,
+    )
+    # Another new address within the minute is refused, and nothing changes.
+    response = as_alice.patch(f"{V1}/me/", {"email": "alice@third.example"}, format="json")
+    error_of(response, 429, "throttled")
+    assert "Retry-After" in response
+    assert as_alice.get(f"{V1}/me/").json()["pending_email"] == ""
+
+
+def test_a_new_link_once_a_minute_and_none_when_nothing_to_confirm(
+    as_alice, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    url = f"{V1}/me/verify-email/"
+    assert as_alice.post(url).json() == {"sent_to": None}
+    User.objects.filter(pk=alice.pk).update(email_verified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert as_alice.post(url).json() == {"sent_to": "alice@example.com"}
+        response = as_alice.post(url)
+    error_of(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert len(mailoutbox) == 1
+
+
 def test_delete_needs_the_password(as_alice, alice):
     response = as_alice.post(f"{V1}/me/delete/", {"password": "wrong"}, format="json")
     assert error_of(response, 400, "invalid")["fields"] == {
@@ -208,7 +438,7 @@ def test_delete_removes_the_account_its_data_and_its_token(as_alice, alice, bob,
     response = as_alice.post(f"{V1}/me/delete/", {"password": PASSWORD}, format="json")
     assert response.status_code == 204, response.content
     assert not User.objects.filter(username="alice").exists()
-    assert not Token.objects.filter(user_id=alice.pk).exists()
+    assert not ApiToken.objects.filter(user_id=alice.pk).exists()
     assert list(Rating.objects.values_list("user__username", flat=True)) == ["bob"]
     movies["heat"].refresh_from_db()
     assert (movies["heat"].rating_count, movies["heat"].rating_sum) == (1, 2)
@@ -258,6 +488,55 @@ def test_users_are_throttled_per_user(as_alice, as_bob, throttle_rates):
     assert as_bob.get(f"{V1}/ratings/").status_code == 200
 
 
+def test_every_process_counts_towards_the_same_limit(anon, throttle_rates, settings):
+    """A second process (another gunicorn worker, another server) shares the counters."""
+    throttle_rates(anon="3/minute")
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(2)] == [200, 200]
+    other_worker = (
+        "import sys; from django.conf import settings; "
+        "settings.CACHES['ratelimit']['KEY_PREFIX'] = sys.argv[1]; "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "from django.test import Client; "
+        "print([Client().get('/api/v1/genres/').status_code for _ in range(2)])"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); {other_worker}",
+            settings.CACHES["ratelimit"]["KEY_PREFIX"],
+        ],
+        env=os.environ | {"DATABASE_URL": _test_database_url(), "API_THROTTLE_ANON": "3/minute"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[200, 429]"
+    error_of(anon.get(f"{V1}/genres/"), 429, "throttled")
+
+
+PROXY = "192.0.2.1"
+
+
+@pytest.mark.parametrize(("proxies", "second_client"), [(1, 200), (0, 429)])
+def test_clients_behind_a_trusted_proxy_are_throttled_apart(
+    anon, throttle_rates, settings, proxies, second_client
+):
+    """Behind one trusted proxy, X-Forwarded-For tells clients apart; without one, the
+    header is the client's own word and everyone behind that address shares a bucket."""
+    settings.TRUSTED_PROXY_COUNT = proxies
+    throttle_rates(anon="2/minute")
+
+    def get(client_address: str) -> int:
+        return anon.get(
+            f"{V1}/genres/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client_address
+        ).status_code
+
+    assert [get("198.51.100.7") for _ in range(3)] == [200, 200, 429]
+    assert get("198.51.100.8") == second_client
+
+
 def test_throttle_rates_come_from_the_environment():
     code = "from rest_framework.settings import api_settings as s; print(s.DEFAULT_THROTTLE_RATES)"
     env = {"API_THROTTLE_ANON": "7/hour", "API_THROTTLE_USER": "9/second"}
@@ -297,3 +576,23 @@ def test_cors_origins_come_from_the_environment():
     result = run_django(code, {"CORS_ALLOWED_ORIGINS": "https://a.example.com,https://b.example"})
     assert result.returncode == 0, result.stderr
     assert "['https://a.example.com', 'https://b.example']" in result.stdout
+
+
+# --- API_TOKEN_TTL ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", "90 days"), ("30d", "30 days"), ("12h", "12:00:00")]
+)
+def test_the_token_lifetime_comes_from_the_environment(value, expected):
+    code = "from django.conf import settings; print(settings.API_TOKEN_TTL)"
+    result = run_django(code, {"API_TOKEN_TTL": value} if value else {})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith(expected)
+
+
+@pytest.mark.parametrize("value", ["90", "never", "0d", "-1d", "1.5d", "10m", "2w"])
+def test_a_malformed_token_lifetime_stops_start_up(value):
+    result = run_django("", {"API_TOKEN_TTL": value})
+    assert result.returncode != 0
+    assert f"API_TOKEN_TTL={value!r} is not a duration" in result.stderr

@@ -276,3 +276,11 @@ def test_a_repeated_query_parameter_is_refused(anon, movies, query):
     name = query.split("=")[0]
     error = error_of(anon.get(f"{V1}/movies/?{query}"), 400, "invalid")
     assert error["fields"] == {name: ["Give this parameter once."]}
+
+
+def test_the_movie_list_opens_in_the_browsable_api(client, movies):
+    response = client.get(f"{V1}/movies/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "Heat" in response.content.decode()

@@ -31,7 +31,7 @@ def test_recommendations_explain_themselves_and_name_the_model(space_fan, world,
         assert item["movie"]["id"] not in rated
         assert item["movie"]["genres"]
         assert item["explanation"]
-        assert item["source"] in {"als", "content", "popularity"}
+        assert item["source"] in {"als", "ease", "content", "popularity"}
         assert item["model_version"] == trained.pk
     # The space fan gets space films first.
     assert items[0]["movie"]["title"].startswith("Space")
@@ -225,3 +225,45 @@ def test_also_liked_predicts_only_for_a_signed_in_viewer(anon, space_fan, world,
     rated = set(Rating.objects.filter(user=world.space_fans[0]).values_list("movie_id", flat=True))
     for item in results(space_fan.get(url)):
         assert (item["predicted_score"] is None) == (item["movie"]["id"] in rated)
+
+
+def test_the_algorithm_parameter_picks_the_recommender(space_fan, trained):
+    popular = results(space_fan.get(f"{V1}/recommendations/", {"k": 5, "algorithm": "popularity"}))
+    ease = results(space_fan.get(f"{V1}/recommendations/", {"k": 5, "algorithm": "ease"}))
+
+    assert {item["source"] for item in popular} == {"popularity"}
+    assert {item["source"] for item in ease} == {"ease"}
+    assert all(item["explanation"] for item in ease)
+
+
+def test_an_unknown_algorithm_is_a_field_error(space_fan, trained):
+    response = space_fan.get(f"{V1}/recommendations/", {"algorithm": "svd"})
+    error = error_of(response, 400, "invalid")
+    assert "algorithm" in str(error)
+
+
+def test_the_chosen_recommender_is_remembered_and_used(space_fan, trained):
+    assert space_fan.get(f"{V1}/me/recommender/").json() == {"algorithm": "hybrid"}
+
+    response = space_fan.put(f"{V1}/me/recommender/", {"algorithm": "popularity"}, format="json")
+
+    assert response.status_code == 200 and response.json() == {"algorithm": "popularity"}
+    assert space_fan.get(f"{V1}/me/recommender/").json() == {"algorithm": "popularity"}
+    items = results(space_fan.get(f"{V1}/recommendations/", {"k": 5}))
+    assert {item["source"] for item in items} == {"popularity"}
+    # An explicit parameter still wins for one request.
+    items = results(space_fan.get(f"{V1}/recommendations/", {"k": 5, "algorithm": "als"}))
+    assert {item["source"] for item in items} == {"als"}
+
+
+def test_choosing_an_unknown_recommender_changes_nothing(space_fan, trained):
+    space_fan.put(f"{V1}/me/recommender/", {"algorithm": "ease"}, format="json")
+
+    response = space_fan.put(f"{V1}/me/recommender/", {"algorithm": "svd"}, format="json")
+
+    error_of(response, 400, "invalid")
+    assert space_fan.get(f"{V1}/me/recommender/").json() == {"algorithm": "ease"}
+
+
+def test_the_recommender_choice_needs_an_account(anon):
+    assert anon.get(f"{V1}/me/recommender/").status_code == 401

@@ -4,10 +4,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog import embedding, tasks
-from catalog.models import Movie
+from catalog.models import Credit, Movie
 from jobs.models import Job
 from tests.admin_helpers import assert_staff_only, movie_action
-from tests.factories import GenreFactory, MovieFactory
+from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,8 @@ def test_editing_an_overview_marks_the_movie_dirty_and_queues_after_commit(
         "overview": "A group of professional bank robbers start to feel the heat.",
         "tagline": "", "keywords": "", "runtime": "", "poster_path": "", "language": "",
         "movielens_tags": "", "rating_sum": "0",
+        # The read-only cast and crew inline's management form.
+        "credits-TOTAL_FORMS": "0", "credits-INITIAL_FORMS": "0",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:catalog_movie_change", args=[movie.pk]), form)
@@ -72,6 +74,33 @@ def test_the_reembed_action_marks_the_selected_movies(admin_client, queued):
     assert set(Movie.objects.filter(needs_embedding=True)) == {chosen}
 
 
+def test_a_movie_shows_its_cast_and_crew_read_only(admin_client):
+    movie = MovieFactory()
+    CreditFactory(movie=movie, person__name="Tom Hanks", character="Woody")
+    CreditFactory(movie=movie, person__name="John Lasseter", role=Credit.Role.DIRECTOR)
+
+    html = admin_client.get(reverse("admin:catalog_movie_change", args=[movie.pk])).text
+
+    assert "Cast and crew" in html
+    assert "Tom Hanks" in html and "Woody" in html and "John Lasseter" in html
+    assert 'name="credits-0-character"' not in html  # shown, not editable
+
+
+def test_people_are_found_by_name_and_list_their_films(admin_client):
+    hanks = PersonFactory(name="Tom Hanks", tmdb_id=31)
+    PersonFactory(name="Tim Allen")
+    for movie in MovieFactory.create_batch(2):
+        CreditFactory(movie=movie, person=hanks)
+    CreditFactory(movie=movie, person=hanks, role=Credit.Role.DIRECTOR)  # same film twice
+
+    for term in ("hanks", "31"):
+        response = admin_client.get(reverse("admin:catalog_person_changelist"), {"q": term})
+        assert list(response.context["cl"].result_list) == [hanks]
+    assert response.context["cl"].result_list[0].film_count == 2
+    html = admin_client.get(reverse("admin:catalog_person_change", args=[hanks.pk])).text
+    assert html.count(f"/admin/catalog/movie/{movie.pk}/change/") == 2
+
+
 def test_genres_list_their_movie_count(admin_client):
     drama = GenreFactory(name="Drama")
     MovieFactory.create_batch(2, genres=[drama])
@@ -82,10 +111,11 @@ def test_genres_list_their_movie_count(admin_client):
 # --- Access ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", ["movie", "genre", "job"])
+@pytest.mark.parametrize("model", ["movie", "genre", "job", "person"])
 def test_list_and_detail_pages_load_for_staff_only(client, admin_client, model):
     obj = {
         "movie": lambda: MovieFactory(),
+        "person": lambda: CreditFactory().person,
         "genre": lambda: GenreFactory(name="Drama"),
         "job": lambda: Job.objects.create(kind=Job.Kind.IMPORT, message="done"),
     }[model]()
@@ -158,7 +188,7 @@ def test_the_movie_list_shows_posters_ratings_and_a_placeholder(admin_client):
     MovieFactory(title="Big Lebowski", poster_path="")
     html = admin_client.get(reverse("admin:catalog_movie_changelist")).text
     assert 'src="https://image.tmdb.org/t/p/w92/heat.jpg"' in html
-    assert ">BL</span>" in html  # the placeholder's initials
+    assert ">BL</text></svg>" in html  # the placeholder's initials
     assert "3.75" in html
 
 
@@ -209,3 +239,23 @@ def test_a_featured_movie_appears_on_the_home_page(admin_client, client):
 
 
 # --- Jobs ------------------------------------------------------------------------------
+
+
+def test_renaming_a_person_re_embeds_their_films(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    person = PersonFactory(name="Tom Hanks", tmdb_id=31)
+    films = [CreditFactory(person=person).movie for _ in range(2)]
+    CreditFactory()  # someone else's film
+    Movie.objects.update(needs_embedding=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:catalog_person_change", args=[person.pk]),
+            {"name": "Thomas Hanks", "profile_path": "", "credits-TOTAL_FORMS": "0",
+             "credits-INITIAL_FORMS": "0"},
+        )  # fmt: skip
+
+    assert response.status_code == 302
+    assert set(Movie.objects.filter(needs_embedding=True)) == set(films)
+    assert queued == [{}]

@@ -1,8 +1,8 @@
 import pytest
 
-from catalog.documents import document_hash, movie_document, movies_for_documents
-from catalog.models import Movie
-from tests.factories import GenreFactory, MovieFactory
+from catalog.documents import MAX_CAST, document_hash, movie_document, movies_for_documents
+from catalog.models import Credit, Movie
+from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory
 
 
 @pytest.fixture
@@ -19,9 +19,13 @@ def jurassic_park(db):
 
 
 def test_a_full_document_has_every_part_in_order(jurassic_park):
+    CreditFactory(movie=jurassic_park, role=Credit.Role.DIRECTOR, person__name="Steven Spielberg")
+    CreditFactory(movie=jurassic_park, role=Credit.Role.CAST, position=0, person__name="Sam Neill")
     assert movie_document(jurassic_park) == (
         "Jurassic Park (1993).\n"
         "Genres: Adventure, Thriller.\n"
+        "Directed by Steven Spielberg.\n"
+        "Starring Sam Neill.\n"
         "A theme park of cloned dinosaurs loses power.\n"
         "An adventure 65 million years in the making.\n"
         "Keywords: dinosaur, island.\n"
@@ -63,11 +67,13 @@ def test_the_document_does_not_depend_on_genre_order(jurassic_park):
     assert movie_document(reloaded) == before
 
 
-def test_a_batch_costs_two_queries_however_many_movies(jurassic_park, django_assert_num_queries):
+def test_a_batch_costs_three_queries_however_many_movies(jurassic_park, django_assert_num_queries):
     for _ in range(5):
-        MovieFactory(genres=[GenreFactory(name="Drama")])
+        movie = MovieFactory(genres=[GenreFactory(name="Drama")])
+        CreditFactory(movie=movie, role=Credit.Role.DIRECTOR)
+        CreditFactory(movie=movie, role=Credit.Role.CAST, position=0)
     ids = list(Movie.objects.values_list("pk", flat=True))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         documents = [movie_document(movie) for movie in movies_for_documents(movie_ids=ids)]
     assert len(documents) == 6
 
@@ -78,3 +84,32 @@ def test_the_hash_is_a_stable_sha256_of_the_text():
     )
     assert document_hash("Toy Story (1995).") == document_hash("Toy Story (1995).")
     assert document_hash("Toy Story (1995).") != document_hash("Toy Story (1996).")
+
+
+def test_people_are_the_directors_and_the_top_billed_cast_in_billing_order(jurassic_park):
+    for position in reversed(range(MAX_CAST + 2)):
+        CreditFactory(
+            movie=jurassic_park,
+            role=Credit.Role.CAST,
+            position=position,
+            person=PersonFactory(name=f"Actor {position}"),
+        )
+    for position, name in enumerate(["B Director", "A Director"]):
+        CreditFactory(
+            movie=jurassic_park, role=Credit.Role.DIRECTOR, position=position, person__name=name
+        )
+    CreditFactory(movie=jurassic_park, role=Credit.Role.WRITER, person__name="Some Writer")
+    reloaded = movies_for_documents(movie_ids=[jurassic_park.pk]).get()
+
+    text = movie_document(reloaded)
+
+    assert "Directed by B Director, A Director.\n" in text
+    assert f"Starring {', '.join(f'Actor {n}' for n in range(MAX_CAST))}.\n" in text
+    assert "Writer" not in text
+    assert text == movie_document(jurassic_park)  # prefetched or not, the same text
+
+
+def test_a_change_of_cast_changes_the_hash(jurassic_park):
+    before = document_hash(movie_document(jurassic_park))
+    CreditFactory(movie=jurassic_park, role=Credit.Role.CAST, position=0, person__name="Laura Dern")
+    assert document_hash(movie_document(jurassic_park)) != before

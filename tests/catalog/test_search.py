@@ -4,12 +4,12 @@ import pytest
 
 from catalog import embedding, search
 from catalog.filters import MovieFilters
-from catalog.models import Movie
+from catalog.models import Credit, Movie
 from catalog.search import search_movies
 from catalog.selectors import movies_in_order
 from catalog.services import movies_embed_dirty
 from jobs.progress import NullProgress
-from tests.factories import GenreFactory, MovieFactory
+from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory
 
 PLOTS = [
     ("The Godfather", 1972, "Crime", "The aging patriarch of an organized crime dynasty "
@@ -120,3 +120,38 @@ def test_title_matches_past_the_first_batch_are_checked_when_the_best_are_hidden
     hits = search_movies("Godfather", k=3)
 
     assert titles(hits)[0] == "The Godfather" and hits[0].title_rank == 1
+
+
+def test_a_persons_name_finds_their_films_leading_roles_first(catalogue):
+    hanks = PersonFactory(name="Tom Hanks")
+    CreditFactory(movie=catalogue["Toy Story"], person=hanks, position=0)
+    CreditFactory(movie=catalogue["Finding Nemo"], person=hanks, position=9)
+    CreditFactory(movie=catalogue["Alien"], person=PersonFactory(name="Tom Skerritt"))
+    CreditFactory(movie=catalogue["Titanic"], person=PersonFactory(name="Hanks Other"), position=0)
+    hidden = MovieFactory(title="Hidden", is_hidden=True)
+    CreditFactory(movie=hidden, person=hanks, position=0)
+
+    hits = search_movies("tom  HANKS", k=8)
+
+    by_person = sorted((hit for hit in hits if hit.person_rank), key=lambda hit: hit.person_rank)
+    assert titles(by_person) == ["Toy Story", "Finding Nemo"]
+    assert titles(hits)[:2] == ["Toy Story", "Finding Nemo"]
+
+
+def test_a_director_finds_their_films(catalogue):
+    coppola = PersonFactory(name="Francis Ford Coppola")
+    for title in ("The Godfather", "The Godfather: Part II"):
+        CreditFactory(movie=catalogue[title], person=coppola, role=Credit.Role.DIRECTOR)
+
+    hits = search_movies("Coppola", k=3)
+
+    assert set(titles(hits)[:2]) == {"The Godfather", "The Godfather: Part II"}
+    assert all(hit.person_rank for hit in hits[:2])
+
+
+def test_a_title_still_beats_a_person_sharing_a_word_with_it(catalogue):
+    CreditFactory(movie=catalogue["Goodfellas"], person=PersonFactory(name="Alien Actor"))
+
+    hits = search_movies("Alien", k=3)
+
+    assert titles(hits)[0] == "Alien"

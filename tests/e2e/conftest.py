@@ -40,13 +40,39 @@ def browser():
         browser.close()
 
 
+# What Chromium logs to the console when the Content-Security-Policy blocks something.
+CSP_VIOLATION_MARKERS = ("Content Security Policy", "Refused to")
+
+
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def browser_problems() -> list[str]:
+    """CSP violations and uncaught script errors seen by the page; `page` fails a test on any.
+
+    A test that provokes one on purpose removes it from this list after asserting on it.
+    """
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, browser_problems):
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
+
+    def on_console(message) -> None:
+        if any(marker in message.text for marker in CSP_VIOLATION_MARKERS):
+            where = message.location.get("url") or message.page and message.page.url
+            browser_problems.append(f"{where}: console {message.type}: {message.text}")
+
+    # Context-wide, so that popups and new tabs are watched too.
+    context.on("console", on_console)
+    context.on(
+        "weberror",
+        lambda error: browser_problems.append(f"{error.page and error.page.url}: {error.error}"),
+    )
     page = context.new_page()
     yield page
     context.close()
+    assert not browser_problems, "the browser reported problems:\n" + "\n".join(browser_problems)
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from decimal import Decimal
 import pytest
 import requests
 from django.db.models import Count, Sum
-from rest_framework.authtoken.models import Token
 
 from catalog.models import Movie
 from ratings.models import Rating
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, UserFactory, api_token_key
 
 USERS = 12
 REQUESTS_PER_CLIENT = 20  # under the default 300/minute per-user throttle
@@ -30,7 +29,7 @@ def catalogue(transactional_db):
 
 def client_session(user) -> requests.Session:
     session = requests.Session()
-    session.headers["Authorization"] = f"Token {Token.objects.create(user=user).key}"
+    session.headers["Authorization"] = f"Token {api_token_key(user)}"
     return session
 
 

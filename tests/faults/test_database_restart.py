@@ -15,11 +15,10 @@ import pytest
 import requests
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 
 from core.middleware import RETRY_AFTER_SECONDS
 from tests.api.conftest import V1
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_token_key
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the server thread sees committed data
 
@@ -100,7 +99,7 @@ def carol(db):
 
 @pytest.fixture
 def token_headers(carol) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=carol).key}"}
+    return {"Authorization": f"Token {api_token_key(carol)}"}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from catalog.models import Movie
 from catalog.tasks import (
@@ -125,6 +126,24 @@ def test_api_retrain_answers_while_redis_is_down(broker, db, django_capture_on_c
     assert response.status_code == 202, response.content
     assert time.monotonic() - start < QUICK_SECONDS
     assert Job.objects.get(pk=response.json()["id"]).state == Job.State.FAILED
+
+
+def test_api_throttles_let_requests_through_while_redis_is_down(
+    broker, db, settings, throttle_rates, caplog
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "LOCATION": broker.url},
+    }
+    throttle_rates(anon="2/minute")
+    anon = APIClient()
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(3)] == [200, 200, 429]
+
+    broker.stop()
+    start = time.monotonic()
+    assert [anon.get(f"{V1}/genres/").status_code for _ in range(5)] == [200] * 5
+    assert time.monotonic() - start < QUICK_SECONDS
+    assert caplog.text.count("Rate limits are off") == 1
 
 
 def test_healthz_reports_redis_down_quickly(broker, db, client):

@@ -4,11 +4,12 @@ import pytest
 from django.core.management.base import OutputWrapper
 
 from accounts.models import User
-from catalog.models import Movie
+from catalog.models import Credit, Movie
 from jobs.models import Job
 from movierec.bootstrap import bootstrap_first_start
 from tests.factories import MovieFactory
 from tests.ratings.movielens_fixtures import write_csv_dataset
+from tests.tmdb_files import cast_entry, tmdb_5000_credits
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,38 @@ def test_a_failed_import_still_lets_the_site_start(settings, tmp_path):
     assert "MOVIELENS_SOURCE" in out.getvalue()
     assert not Movie.objects.exists()
     assert User.objects.filter(username="demo").exists()
+
+
+def test_first_start_imports_credits_when_given(settings, tmp_path):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    source = write_csv_dataset(tmp_path / "ml")
+    credits = tmdb_5000_credits(
+        tmp_path / "tmdb_5000_credits.csv",
+        [{"movie_id": "862", "cast": [cast_entry(31, "Tom Hanks", "Woody", 0)], "crew": []}],
+    )
+    out = io.StringIO()
+
+    bootstrap_first_start(
+        movielens_source=str(source),
+        tmdb_path="",
+        tmdb_credits_path=str(credits),
+        stdout=OutputWrapper(out),
+    )
+
+    assert Credit.objects.get().movie == Movie.objects.get(tmdb_id=862)
+    assert "credits of 1 movies changed" in out.getvalue()
+
+
+def test_an_unusable_credits_file_still_lets_the_site_start(settings, tmp_path):
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    out = io.StringIO()
+
+    bootstrap_first_start(
+        movielens_source=str(write_csv_dataset(tmp_path / "ml")),
+        tmdb_path="",
+        tmdb_credits_path=str(tmp_path / "absent.csv"),
+        stdout=OutputWrapper(out),
+    )
+
+    assert "TMDB credits import failed" in out.getvalue() and "TMDB_CREDITS_PATH" in out.getvalue()
+    assert Movie.objects.exists() and User.objects.filter(username="demo").exists()

@@ -8,11 +8,13 @@ import ast
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 ALL_SERVICES = ("db", "redis", *APP_SERVICES)
 COLLECTSTATIC_ENV = ("MOVIEREC_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
+LOCK, DEV_LOCK = "requirements.lock", "requirements-dev.lock"
 
 
 def compose() -> dict:
@@ -154,7 +157,9 @@ def test_local_tryout_defaults():
     assert env["BEHIND_TLS_PROXY"] == "${BEHIND_TLS_PROXY:-false}"
 
 
-@pytest.mark.parametrize("name", ["MOVIELENS_SOURCE", "TMDB_METADATA_PATH", "EMBEDDING_MODEL"])
+@pytest.mark.parametrize(
+    "name", ["MOVIELENS_SOURCE", "TMDB_METADATA_PATH", "TMDB_API_KEY", "EMBEDDING_MODEL"]
+)
 def test_passthrough_defaults_match_settings(name):
     # Compose sets the variable even when the user did not, so its fallback must be the
     # settings default: an empty MOVIELENS_SOURCE would override the real default URL.
@@ -238,36 +243,24 @@ def test_dockerfile_base_user_and_offline_model():
     assert re.search(r"\bHF_HUB_OFFLINE=1\b", dockerfile_env())
 
 
-def test_dockerfile_installs_with_the_constraints_and_cpu_torch():
+def test_dockerfile_installs_the_production_lock_with_hashes_and_cpu_torch():
     installs = [c for c in run_commands() if re.match(r"(python -m )?pip install\b", c)]
     assert installs, "no pip install in the Dockerfile"
     for command in installs:
         args = shlex.split(command)
-        assert "-c constraints.txt" in command or "--constraint" in args, command
         assert not any("[dev" in arg for arg in args), f"dev extras in the image: {command}"
         assert not any(arg in ("-e", "--editable") for arg in args), command
-    torch = [c for c in installs if "torch" in shlex.split(c)]
-    assert torch and "https://download.pytorch.org/whl/cpu" in torch[0], "torch: CPU index"
-    assert any(shlex.split(c)[-1] == "." for c in installs), "the project itself is installed"
+        assert LOCK not in args or "--require-hashes" in args, command
+    [from_lock] = [c for c in installs if LOCK in shlex.split(c)]
+    args = shlex.split(from_lock)
+    assert args[args.index(LOCK) - 1] in ("-r", "--requirement"), from_lock
+    # torch's CPU build lives on PyTorch's index only; PyPI stays the main index.
+    assert args[args.index("--extra-index-url") + 1] == "https://download.pytorch.org/whl/cpu"
+    [project] = [c for c in installs if shlex.split(c)[-1] == "."]
+    assert "--no-deps" in shlex.split(project), "the lock alone brings the dependencies"
+    assert installs.index(from_lock) < installs.index(project)
     copies = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "COPY"]
-    assert any("constraints.txt" in c.split() for c in copies)
-
-
-def test_constraints_pin_torch_and_agree_with_pyproject():
-    pins = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            requirement = Requirement(line)
-            pins[requirement.name] = requirement.specifier
-    assert str(pins["torch"]) == "==2.13.0"
-
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    declared = re.search(r'"(torch[^"]*)"', pyproject)
-    assert declared, "pyproject.toml lists torch"
-    # The CPU wheel's local label satisfies both specifiers (PEP 440).
-    assert Requirement(declared.group(1)).specifier.contains(Version("2.13.0+cpu"))
-    assert pins["torch"].contains(Version("2.13.0+cpu"))
+    assert any(LOCK in c.split() for c in copies)
 
 
 def test_collectstatic_runs_with_build_only_settings():
@@ -323,3 +316,83 @@ def test_image_has_the_vendored_front_end_files_the_templates_use():
     listed = re.search(r"^VENDOR_FILES\s*:?=(.*)$", makefile, re.MULTILINE)
     if listed:
         assert {Path(word).name for word in listed.group(1).split()} == vendored
+
+
+# --- Lock files (make lock) ------------------------------------------------------------------
+
+
+def locked(name: str) -> dict[str, tuple[str, list[str]]]:
+    """Normalised package name -> (pinned version, sha256 hashes) of a lock file."""
+    text = (ROOT / name).read_text().replace("\\\n", " ")
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split()
+        package, equals, version = requirement.partition("==")
+        assert equals, f"{name}: {requirement} is not pinned with =="
+        hashes = [o.removeprefix("--hash=sha256:") for o in options if o.startswith("--hash=")]
+        pins[canonicalize_name(package)] = (version, hashes)
+    return pins
+
+
+def declared(*extras: str) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    optional = project["optional-dependencies"]
+    return [
+        Requirement(r) for r in project["dependencies"] + [r for e in extras for r in optional[e]]
+    ]
+
+
+@pytest.mark.parametrize(("lock", "extras"), [(LOCK, ()), (DEV_LOCK, ("dev",))])
+def test_lock_pins_every_declared_dependency_with_hashes(lock, extras):
+    pins = locked(lock)
+    for requirement in declared(*extras):
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{lock} lacks {requirement.name}: run `make lock`"
+        version, _ = pins[name]
+        assert requirement.specifier.contains(Version(version), prereleases=True), (
+            f"{lock} pins {name}=={version}, pyproject.toml asks {requirement}: run `make lock`"
+        )
+    for name, (_version, hashes) in pins.items():
+        assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), name
+
+
+@pytest.mark.parametrize("lock", [LOCK, DEV_LOCK])
+def test_lock_has_the_cpu_build_of_torch_and_no_cuda(lock):
+    pins = locked(lock)
+    version = Version(pins["torch"][0])
+    assert (version.public, version.local) == ("2.13.0", "cpu")
+    cuda = [name for name in pins if name.startswith(("nvidia-", "triton"))]
+    assert not cuda, f"{lock} pulls in CUDA packages: {cuda}"
+
+
+def test_production_lock_is_the_dev_lock_minus_the_dev_tools():
+    production, development = locked(LOCK), locked(DEV_LOCK)
+    assert production.items() <= development.items()
+    dev_tools = {canonicalize_name(r.name) for r in declared("dev")} - {
+        canonicalize_name(r.name) for r in declared()
+    }
+    # pyyaml is a dev extra for the tests, and a dependency of production packages too.
+    assert dev_tools & production.keys() == {"pyyaml"}
+
+
+def test_makefile_installs_the_dev_lock_with_hashes_and_the_project_without_deps():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^DEV_LOCK := requirements-dev\.lock$", makefile, re.MULTILINE)
+    install = re.search(r"^\$\(STAMP\):(.*?)\n\n", makefile, re.MULTILINE | re.DOTALL)
+    assert install and "$(DEV_LOCK)" in install.group(1).split("\n")[0]
+    assert re.search(r"pip install .*--require-hashes .*-r \$\(DEV_LOCK\)", install.group(1))
+    assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in install.group(1)
+    assert "pip check" in install.group(1)
+
+
+def test_metrics_files_stay_in_each_container_and_the_worker_exposes_its_port():
+    env = services()["web"]["environment"]
+    # /dev/shm is private to each container: PIDs repeat across containers.
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/dev/shm/")
+    assert not any("/dev/shm" in volume for volume in services()["web"]["volumes"])
+    port = env["WORKER_METRICS_ADDRESS"].rpartition(":")[2]
+    assert port in services()["worker"]["expose"]
+    assert "ports" not in services()["worker"], "worker metrics must not be published"

@@ -1,5 +1,6 @@
 """Settings are parsed in fresh interpreters: they are read once per process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -48,17 +49,40 @@ def test_production_refuses_a_weak_key(key):
     assert "needs a real SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_is_clean_in_production():
-    result = subprocess.run(
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    # manage.py starts no embedded server here: production gets the URLs (nothing connects).
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=os.environ | PRODUCTION_ENV,
+        env=os.environ | env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_in_production():
+    result = check_deploy(PRODUCTION_ENV)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS" not in output and "identified some issues" not in output, output
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "warning"),
+    [
+        ("SECURE_HSTS_SECONDS", "0", "security.W004"),
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false", "security.W005"),
+        ("SECURE_SSL_REDIRECT", "false", "security.W008"),
+        ("SECURE_HSTS_PRELOAD", "false", "security.W021"),
+        ("DEBUG", "true", "security.W018"),
+    ],
+)
+def test_check_deploy_flags_a_weakened_production_setting(name, value, warning):
+    result = check_deploy(PRODUCTION_ENV | {name: value})
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
 
 
 def test_production_never_starts_embedded_servers():
@@ -82,6 +106,18 @@ def test_production_never_starts_embedded_servers():
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
         ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
         ("DATABASE_URL", "sqlite:///movierec.db", "DATABASE_URL must be a PostgreSQL URL"),
+        ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml'; expected 'text' or 'json'"),
+        ("METRICS_ENABLED", "sometimes", "METRICS_ENABLED='sometimes' is not a boolean"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN is too short"),
+        ("WORKER_METRICS_ADDRESS", "9100", "WORKER_METRICS_ADDRESS='9100' is not HOST:PORT"),
+        ("WORKER_METRICS_ADDRESS", "0.0.0.0:99999", "is not HOST:PORT"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "half", "SENTRY_TRACES_SAMPLE_RATE='half' is not a number"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
+        ("SENTRY_DSN", "not a dsn", "Unsupported scheme"),
+        ("TMDB_REQUESTS_PER_SECOND", "fast", "TMDB_REQUESTS_PER_SECOND='fast'"),
+        ("TMDB_REQUESTS_PER_SECOND", "0", "expected a number above 0, at most 40"),
+        ("TMDB_REQUESTS_PER_SECOND", "100", "expected a number above 0, at most 40"),
+        ("TMDB_API_BASE_URL", "api.themoviedb.org", "is not an http(s) URL"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
@@ -133,3 +169,39 @@ def test_prepared_statements_are_on_unless_turned_off(value, options):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(options)
+
+
+def test_worker_metrics_address_is_parsed_into_host_and_port():
+    result = run_django(
+        "from django.conf import settings; print(settings.WORKER_METRICS_ADDRESS)",
+        {"WORKER_METRICS_ADDRESS": "[::1]:9101"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('::1', 9101)"
+
+
+def test_json_logs_carry_level_logger_message_and_extra_fields():
+    result = run_django(
+        "import logging; logging.getLogger('movierec.check').warning("
+        "'trained %s', 'v3', extra={'job_id': 7})",
+        {"LOG_FORMAT": "json"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    entry = next(line for line in lines if line["logger"] == "movierec.check")
+    assert entry["level"] == "WARNING"
+    assert entry["message"] == "trained v3"
+    assert entry["job_id"] == 7
+    assert entry["time"].endswith("+00:00")
+
+
+def test_text_logs_stay_the_default():
+    result = run_django("import logging; logging.getLogger('movierec.check').warning('hi')", {})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING movierec.check: hi" in result.stderr
+
+
+def test_no_error_reporting_without_a_dsn():
+    result = run_django("import sentry_sdk; print(sentry_sdk.get_client().is_active())", {})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

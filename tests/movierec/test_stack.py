@@ -43,3 +43,14 @@ def test_a_dying_child_stops_the_whole_stack_with_its_exit_code():
     stack.start()
     assert stack.wait() == 3
     assert all(p.poll() is not None for p in stack.processes.values())
+
+
+def test_the_worker_gets_its_own_metrics_directory_and_address():
+    from movierec.stack import default_specs
+
+    specs = {spec.name: spec for spec in default_specs(port=8100, worker_concurrency=2)}
+    worker = specs["worker"].env
+    assert worker["WORKER_METRICS_ADDRESS"] == "127.0.0.1:8101"
+    assert worker["PROMETHEUS_MULTIPROC_DIR"].endswith("metrics-worker")
+    # The web's directory is gunicorn's own (movierec/gunicorn.conf.py).
+    assert "PROMETHEUS_MULTIPROC_DIR" not in specs["web"].env

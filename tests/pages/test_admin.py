@@ -132,7 +132,7 @@ def test_embedding_map_and_training_jobs_start_from_the_job_page(
     assert messages_of(response)[0].startswith(f"Started {job_kind.label}")
 
 
-@pytest.mark.parametrize("kind", ["import", "embedding", "movie_map", "training"])
+@pytest.mark.parametrize("kind", ["import", "embedding", "movie_map", "training", "tmdb"])
 def test_starting_jobs_needs_staff_a_permission_and_post(client, admin_client, kind):
     url = reverse(f"admin:jobs_job_start_{kind}")
     assert admin_client.get(url).status_code == 405
@@ -162,3 +162,26 @@ def test_an_uploaded_zip_is_imported_by_a_real_worker(
     assert job.finished_at >= job.started_at
     assert "ratings.csv: 5 rows, 0 skipped; ratings: 5 inserted" in job.message
     assert Rating.objects.count() == 5
+
+
+def test_the_tmdb_fetch_is_offered_only_with_an_api_key(admin_client, settings):
+    settings.TMDB_API_KEY = ""
+    page = admin_client.get(reverse("admin:jobs_job_changelist")).text
+    assert "Fetch credits and posters from TMDB" not in page
+    response = admin_client.post(reverse("admin:jobs_job_start_tmdb"), follow=True)
+    assert messages_of(response) == ["Nothing started: set TMDB_API_KEY to use the TMDB API."]
+    assert not Job.objects.exists()
+
+    settings.TMDB_API_KEY = "key"
+    page = admin_client.get(reverse("admin:jobs_job_changelist")).text
+    assert "Fetch credits and posters from TMDB" in page and "jobs/job/start/tmdb/" in page
+
+
+def test_the_tmdb_fetch_starts_a_job(admin_client, settings, django_capture_on_commit_callbacks):
+    settings.TMDB_API_KEY = "key"
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(reverse("admin:jobs_job_start_tmdb"), follow=True)
+    job = Job.objects.get()
+    assert (job.kind, job.description) == (Job.Kind.IMPORT, "Fetch credits and posters from TMDB")
+    assert len(callbacks) == 1
+    assert messages_of(response)[0].startswith("Started Import")

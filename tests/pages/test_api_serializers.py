@@ -3,9 +3,9 @@ import json
 import pytest
 from rest_framework import serializers
 
-from catalog.selectors import movie_get, movies_in_order
+from catalog.selectors import movie_get, movie_people, movies_in_order
 from pages.api_serializers import PredictedMovieDetailSerializer, PredictedMovieSummarySerializer
-from tests.factories import GenreFactory, MovieFactory
+from tests.factories import CreditFactory, GenreFactory, MovieFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,14 @@ def test_the_direct_predicted_summary_matches_drfs_field_by_field_output():
 
 def test_the_predicted_detail_keeps_every_declared_field():
     movie = movie_get(movie_id=MovieFactory(title="Heat").pk)
-    context = {"viewer_state": None, "predicted": {movie.pk: 3.5}}
+    CreditFactory(movie=movie, person__name="Al Pacino", character="Vincent Hanna", position=0)
+    context = {
+        "viewer_state": None,
+        "predicted": {movie.pk: 3.5},
+        "people": movie_people(movie_id=movie.pk),
+    }
     data = PredictedMovieDetailSerializer(movie, context=context).data
     assert list(data) == list(PredictedMovieDetailSerializer.Meta.fields)
     assert data["predicted_score"] == 3.5 and data["viewer"] is None
+    assert [person["name"] for person in data["cast"]] == ["Al Pacino"]
+    assert data["directors"] == data["writers"] == []

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from catalog.models import MovieMap, MovieMapPoint
+from catalog.models import Credit, MovieMap, MovieMapPoint
+from catalog.selectors import TOP_BILLED
 from ratings.services import rating_upsert
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -253,7 +254,7 @@ def test_movie_without_a_poster_gets_a_placeholder_with_initials(client):
     movie = MovieFactory(title="Big Lebowski, The", year=1998)
     html = client.get(reverse("pages:movie-detail", args=[movie.pk])).text
     assert re.search(
-        r'class="poster poster--placeholder" style="--hue: \d+" aria-hidden="true">'
+        r'class="poster poster--placeholder" data-hue="\d+" aria-hidden="true">'
         r"<span>BL</span>",
         html,
     )
@@ -285,10 +286,13 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
 
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
-    # The movie; the neighbours (a savepoint, their settings, the scan, its release) and
-    # their cards; the serving model's id and the "also liked" cards; the neighbours' map
-    # points. None per card.
-    with django_assert_num_queries(9):
+    # The movie and its people; the neighbours (a savepoint, their settings, the scan, its
+    # release) and their cards; the serving model's id and the "also liked" cards; the
+    # neighbours' map points. None per card or per credit.
+    for position in range(TOP_BILLED):
+        CreditFactory(movie=world.space[0], position=position)
+    CreditFactory(movie=world.space[0], role=Credit.Role.DIRECTOR)
+    with django_assert_num_queries(10):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10
@@ -396,3 +400,90 @@ def test_the_lists_prediction_costs_no_query_per_card(
         shown[len(page)] = response.text.count("For you ")
         assert shown[len(page)] == len(_unrated(fan, page))
     assert set(shown) == {2, 24}
+
+
+# People
+
+
+def test_movie_page_links_directors_writers_and_the_top_billed_cast(client):
+    movie = MovieFactory(title="Toy Story")
+    lasseter = PersonFactory(name="John Lasseter")
+    CreditFactory(movie=movie, person=lasseter, role=Credit.Role.DIRECTOR, position=0)
+    CreditFactory(movie=movie, person__name="Joss Whedon", role=Credit.Role.WRITER, position=0)
+    cast = [
+        CreditFactory(movie=movie, person__name=f"Actor {n}", character=f"Role {n}", position=n)
+        for n in reversed(range(TOP_BILLED + 1))
+    ][::-1]
+
+    html = client.get(reverse("pages:movie-detail", args=[movie.pk])).text
+
+    person_url = reverse("pages:person-detail", args=[lasseter.pk])
+    assert f'Directed by <a href="{person_url}">John Lasseter</a></p>' in html
+    assert "Written by <a " in html and ">Joss Whedon</a>" in html
+    shown = re.findall(
+        r'<li><a href="/people/(\d+)/">Actor (\d+)</a> <span class="muted">as Role', html
+    )
+    assert [(int(pk), int(n)) for pk, n in shown] == [
+        (credit.person_id, n) for n, credit in enumerate(cast[:TOP_BILLED])
+    ]
+    assert f"Actor {TOP_BILLED}<" not in html
+
+
+def test_movie_without_credits_shows_no_people_sections(client):
+    html = client.get(reverse("pages:movie-detail", args=[MovieFactory().pk])).text
+    assert "Directed by" not in html and 'class="cast"' not in html
+
+
+def test_person_page_lists_films_by_role_newest_first_without_hidden_ones(client):
+    person = PersonFactory(name="Clint Eastwood", tmdb_id=190, profile_path="/clint.jpg")
+    unforgiven = MovieFactory(title="Unforgiven", year=1992)
+    gran_torino = MovieFactory(title="Gran Torino", year=2008)
+    dirty_harry = MovieFactory(title="Dirty Harry", year=1971)
+    for movie in (unforgiven, gran_torino):
+        CreditFactory(movie=movie, person=person, role=Credit.Role.DIRECTOR)
+    CreditFactory(movie=unforgiven, person=person, character="Will Munny")
+    CreditFactory(movie=dirty_harry, person=person, character="Harry Callahan")
+    CreditFactory(movie=MovieFactory(title="Secret", is_hidden=True), person=person)
+
+    response = client.get(reverse("pages:person-detail", args=[person.pk]))
+
+    filmography = response.context["filmography"]
+    assert titles(filmography.directed) == ["Gran Torino", "Unforgiven"]
+    assert titles(filmography.acted) == ["Unforgiven", "Dirty Harry"]
+    html = response.text
+    assert "<h1>Clint Eastwood</h1>" in html
+    assert 'src="https://image.tmdb.org/t/p/w185/clint.jpg"' in html
+    assert "https://www.themoviedb.org/person/190" in html
+    assert "as Harry Callahan" in html and "as Will Munny" in html
+    assert "Secret" not in html
+
+
+def test_unknown_person_is_a_404(client):
+    assert client.get(reverse("pages:person-detail", args=[999_999])).status_code == 404
+
+
+def test_person_page_shows_my_ratings_and_predictions_at_a_fixed_query_count(
+    client,
+    world,  # noqa: F811
+    trained,  # noqa: F811
+    django_assert_num_queries,
+):
+    fan = world.space_fans[0]
+    person = PersonFactory(name="Space Star")
+    for movie in world.space[:3]:
+        CreditFactory(movie=movie, person=person, character="Captain")
+    client.force_login(fan)
+    client.get(reverse("pages:person-detail", args=[person.pk]))  # loads the rating model
+    for movie in world.space[3:12]:  # one film more each time
+        # person, credits, movies, session, user, my ratings, the serving model's prediction
+        with django_assert_num_queries(7):
+            response = client.get(reverse("pages:person-detail", args=[person.pk]))
+        CreditFactory(movie=movie, person=person, role=Credit.Role.DIRECTOR)
+    films = response.context["filmography"].movies
+    unrated = _unrated(fan, films)
+    rated = [movie for movie in films if movie not in unrated]
+    assert rated and unrated
+    assert all(movie.my_score is not None for movie in rated)
+    assert all(movie.predicted_score is not None for movie in unrated)
+    assert response.text.count("You rated it") == len(rated)
+    assert response.text.count("For you ") == len(unrated)

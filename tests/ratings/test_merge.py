@@ -7,11 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from catalog.models import Movie
+from catalog.models import Credit, Movie
 from ratings.merge import movies_merge
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.services import not_interested_add, rating_upsert, watchlist_add
-from tests.factories import GenreFactory, MovieFactory, UserFactory
+from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +147,31 @@ def test_a_merge_that_cannot_happen_changes_nothing(heat, users, others):
         movies_merge(keep_id=kept.pk, duplicate_ids=[ids[name] for name in others])
     assert Movie.objects.count() == 3
     assert Rating.objects.get().movie_id == richer.pk
+
+
+def test_a_kept_movie_without_credits_takes_the_cast_of_the_most_rated_duplicate(heat, users):
+    kept, richer, poorer = heat
+    _rate(users["alice"], richer, "4.0", minutes_ago=5)
+    mann = PersonFactory(name="Michael Mann")
+    CreditFactory(movie=richer, person=mann, role=Credit.Role.DIRECTOR)
+    CreditFactory(movie=richer, person=PersonFactory(name="Al Pacino"), character="Hanna")
+    CreditFactory(movie=poorer, person=PersonFactory(name="Someone Else"), character="Extra")
+
+    report = movies_merge(keep_id=kept.pk, duplicate_ids=[richer.pk, poorer.pk])
+
+    cast = set(Credit.objects.filter(movie=kept).values_list("person__name", "role"))
+    assert cast == {("Michael Mann", "director"), ("Al Pacino", "cast")}
+    assert "cast and crew" in report.fields_filled
+
+
+def test_a_kept_movie_with_credits_keeps_its_own(heat):
+    kept, richer, _ = heat
+    CreditFactory(movie=kept, person=PersonFactory(name="Michael Mann"), role=Credit.Role.DIRECTOR)
+    CreditFactory(movie=richer, person=PersonFactory(name="Wrong Person"), character="Nobody")
+
+    report = movies_merge(keep_id=kept.pk, duplicate_ids=[richer.pk])
+
+    assert list(Credit.objects.filter(movie=kept).values_list("person__name", flat=True)) == [
+        "Michael Mann"
+    ]
+    assert "cast and crew" not in report.fields_filled

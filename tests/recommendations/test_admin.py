@@ -19,7 +19,18 @@ def _run(status=TrainingRun.Status.SUCCEEDED, **fields) -> TrainingRun:
     defaults = {
         "artifact": b"npz" if status == TrainingRun.Status.SUCCEEDED else None,
         "finished_at": timezone.now() if done else None,
-        "params": {"factors": 64, "iterations": 15},
+        "params": {
+            "factors": 64,
+            "iterations": 15,
+            "ease": {"l2": 400.0, "max_items": 5000},
+            "hybrid": {
+                "als_weight": 0.4,
+                "ease_weight": 0.6,
+                "content_weight": 0.1,
+                "full_trust_ratings": 10,
+                "mmr_lambda": 0.9,
+            },
+        },
     }
     return TrainingRun.objects.create(status=status, **{**defaults, **fields})
 
@@ -54,7 +65,9 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
     assert f">v{serving.pk}<" in html
     assert "610 · 9,000 · 100,836" in html and "12.3 s" in html
     assert "<th>ndcg@10</th>" in html and "<td>0.250</td>" in html
-    assert "factors=64, iterations=15" in html
+    assert "ALS: factors 64, iterations 15" in html
+    assert "EASE: λ 400 over the 5,000 most-rated films" in html
+    assert "Blend: ALS 0.4, EASE 0.6, content 0.1; full trust at 10 ratings" in html
     assert all(
         "artifact" in run.get_deferred_fields() for run in response.context["cl"].result_list
     )
@@ -62,6 +75,7 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
         reverse("admin:recommendations_trainingrun_change", args=[serving.pk])
     )
     assert "<th>diversity</th>" in detail.text and "per-user holdout" in detail.text
+    assert "Not tuned: the parameters were given or reused." in detail.text
     assert "artifact" in detail.context["original"].get_deferred_fields()
 
 
@@ -119,3 +133,22 @@ def test_versions_cannot_be_edited_and_view_only_staff_cannot_roll_back(client, 
     page = client.get(reverse("admin:recommendations_trainingrun_changelist"))
     assert page.status_code == 200
     assert "rollback" not in page.text and "Retrain now" not in page.text
+
+
+def test_a_tuned_run_shows_what_validation_chose(admin_client):
+    validation = {
+        "protocol": "per-user 20% holdout",
+        "seed": 0,
+        "ndcg": {"als": 0.28, "ease": 0.29, "hybrid": 0.31},
+        "candidates": 37,
+        "out_of_time": True,
+        "seconds": 60.2,
+    }
+    run = _run(is_serving=True, metrics={"validation": validation})
+
+    detail = admin_client.get(reverse("admin:recommendations_trainingrun_change", args=[run.pk]))
+
+    assert "nDCG: als 0.2800, ease 0.2900, hybrid 0.3100" in detail.text
+    assert "37 candidates in 60.2 s (stopped by the time budget); seed 0" in detail.text
+    dashboard = admin_client.get(reverse("admin:index"))
+    assert "hybrid 0.3100" in dashboard.text and "EASE: λ 400" in dashboard.text

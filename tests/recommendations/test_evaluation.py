@@ -7,8 +7,6 @@ from recommendations import evaluation
 from recommendations.config import Algorithm
 from recommendations.ease import EaseParams, ease_fit
 from recommendations.evaluation import (
-    EASE,
-    OFFLINE_ALGORITHMS,
     OfflineRecommender,
     Relevance,
     Split,
@@ -19,6 +17,7 @@ from recommendations.evaluation import (
     make_splits,
     random_split,
     relevant_sets,
+    score_lists,
     score_ratings,
     score_similar,
     split_masks,
@@ -89,7 +88,7 @@ def test_evaluation_on_clear_tastes_beats_popularity(world):
         seeds=[3, 4],
         triples=triples,
         embeddings=movie_embedding_matrix(movie_ids=triples.movie_ids),
-        algorithms=OFFLINE_ALGORITHMS,
+        algorithms=tuple(Algorithm),
         k=5,
         tune=False,
     )
@@ -134,7 +133,7 @@ def test_evaluate_command_no_store_leaves_the_serving_model_alone(trained):
     [
         ("--split", "temporal", "user, random"),
         ("--relevance", "loved", "liked, any"),
-        ("--algorithms", "als,svd", "popularity, content, als, hybrid, ease"),
+        ("--algorithms", "als,svd", "popularity, content, als, ease, hybrid"),
     ],
 )
 def test_evaluate_command_rejects_bad_values_with_the_choices(option, value, choices):
@@ -258,12 +257,22 @@ def test_more_like_this_scores_the_neighbours_of_a_liked_training_film():
     assert scores["als"] == {"hits": 1.0, "hit_rate": 1.0, "queries": 2}
 
 
+def test_ndcg_is_reported_by_how_many_training_ratings_a_user_has():
+    recommender, test = _tiny_recommender()
+
+    scores = score_lists(recommender, test, Algorithm.CONTENT, 1, relevance=Relevance.ANY)
+
+    # Users 1 and 2 each have one training rating; user 3 holds nothing out. User 1's top
+    # pick by content is 11 (held out: gain 1), user 2's is 13 (held out: gain 1).
+    assert scores["ndcg_by_activity"] == {"1-4": 1.0, "5-19": None, "20-99": None, "100+": None}
+
+
 def test_ease_recommends_only_unseen_items():
     recommender, _ = _tiny_recommender()
     recommender.ease = ease_fit(ratings=recommender.train, params=EaseParams(l2=1.0))
 
-    assert 10 not in recommender.recommend(0, EASE, 3)
-    assert recommender.similar(movie_id=10, method=EASE, k=2) == []  # no co-likes of 10
+    assert 10 not in recommender.recommend(0, Algorithm.EASE, 3)
+    assert recommender.similar(movie_id=10, method=Algorithm.EASE, k=2) == []  # no co-likes of 10
 
 
 @pytest.mark.parametrize("split", list(Split))
@@ -282,7 +291,7 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
         seen.extend([fit, validation])
         return Tuned()
 
-    monkeypatch.setattr(evaluation, "_tune", spy)
+    monkeypatch.setattr(evaluation, "tune_on_validation", spy)
     report = evaluate(
         triples=triples,
         embeddings=np.zeros((len(triples.movie_ids), 2)),

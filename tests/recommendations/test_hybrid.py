@@ -1,8 +1,12 @@
+import dataclasses
+from collections import Counter
+
 import numpy as np
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
 
 from accounts.models import User
 from catalog.filters import MovieFilters
@@ -13,7 +17,7 @@ from recommendations.config import Algorithm, HybridConfig, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
 from recommendations.services import training_run_train
-from recommendations.serving import serving_model
+from recommendations.serving import ease_model_for, serving_model
 from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS
 
@@ -152,6 +156,39 @@ def test_als_alone_is_exactly_the_folded_in_ranking(world, trained):
     assert ids(recs) == unseen[:4]
 
 
+def test_ease_alone_is_exactly_the_served_ease_ranking(world, trained):
+    fan = world.space_fans[2]
+    ease = ease_model_for(trained.pk)
+    rated = list(fan.ratings.values_list("movie_id", "score"))
+    movie_ids, scores = ease.user_scores(
+        movie_ids=np.array([m for m, _ in rated]),
+        stars=np.array([float(s) for _, s in rated], dtype=np.float32),
+    )
+    by_movie = dict(zip(movie_ids.tolist(), scores.tolist(), strict=True))
+    unseen = sorted(set(by_movie) - {m for m, _ in rated}, key=lambda m: -by_movie[m])
+
+    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.EASE, config=HybridConfig(pool_size=4))
+
+    assert ids(recs) == unseen[:4]
+    assert {r.source for r in recs} == {Source.EASE}
+    assert set(ids(recs)) <= {m.pk for m in world.space}
+
+
+def test_the_hybrid_blends_ease_when_it_has_weight(world, trained):
+    fan = world.romance_fans[1]
+    # Full trust from the first rating, so the collaborative weights are all there is.
+    warm = HybridConfig(full_trust_ratings=1, content_weight=0.0, mmr_lambda=1.0)
+    only_ease = dataclasses.replace(warm, als_weight=0.0, ease_weight=1.0)
+    without = dataclasses.replace(warm, als_weight=1.0, ease_weight=0.0)
+
+    with_ease = recommend_for_user(fan, k=5, config=only_ease)
+    with_als = recommend_for_user(fan, k=5, config=without)
+
+    assert {r.source for r in with_ease} == {Source.EASE}
+    assert Source.EASE not in {r.source for r in with_als}
+    assert ids(with_ease) == ids(recommend_for_user(fan, k=5, algorithm=Algorithm.EASE))
+
+
 def test_a_call_makes_a_handful_of_queries(world, trained):
     fan = world.space_fans[0]
     recommend_for_user(fan)  # loads the model into the process cache
@@ -244,3 +281,40 @@ def test_a_retrain_invalidates_cached_lists(world, trained):
     assert recommend_for_user(fan, k=3)[0].model_version == trained.pk
     newer = training_run_train(progress=NullProgress(), params=SMALL_ALS)
     assert recommend_for_user(fan, k=3)[0].model_version == newer.pk
+
+
+# --- Metrics (core.metrics) -----------------------------------------------------------------
+
+
+def served(source: Source) -> float:
+    labels = {"source": source}
+    return REGISTRY.get_sample_value("movierec_recommendations_served_total", labels) or 0
+
+
+def cache_lookups(result: str) -> float:
+    labels = {"result": result}
+    return REGISTRY.get_sample_value("movierec_recommendation_cache_lookups_total", labels) or 0
+
+
+def test_every_list_handed_out_is_counted_by_source(world, trained):
+    before = {source: served(source) for source in Source}
+    recs = recommend_for_user(world.space_fans[0], k=8)
+    liked = also_liked(world.space[0], k=4)
+    counts = Counter(rec.source for rec in recs + liked)
+    assert counts[Source.ALS] >= len(liked) > 0
+    assert {source: served(source) - before[source] for source in Source} == {
+        source: counts[source] for source in Source
+    }
+
+
+def test_a_list_cache_miss_then_a_hit_then_a_miss_after_a_rating(world, trained):
+    caches["recommendations"].clear()
+    fan = world.space_fans[0]
+    misses, hits = cache_lookups("miss"), cache_lookups("hit")
+    first = recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 1, hits)
+    recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 1, hits + 1)
+    rating_upsert(user=fan, movie=first[0].movie, score="4.0")  # the list's versions move
+    recommend_for_user(fan, k=5)
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 2, hits + 1)

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from prometheus_client import REGISTRY
 
+from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert
 from recommendations import serving, training
@@ -44,6 +46,29 @@ def test_training_records_a_serving_version_with_counts_and_watermark(world):
 
     rating_upsert(user=world.space_fans[0], movie=world.romance[0], score="3.5")
     assert training_is_stale()
+
+
+@pytest.mark.django_db
+def test_training_fits_ease_over_the_most_rated_films_and_serves_it(world, settings):
+    settings.RECOMMENDER_EASE_MAX_ITEMS = 25
+    run = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+
+    ease = serving.ease_model_for(run.pk)
+    assert run.params["ease"]["max_items"] == 25
+    assert len(ease.movie_ids) == 25
+    counts = dict(Movie.objects.values_list("pk", "rating_count"))
+    kept = sorted(counts[m] for m in ease.movie_ids.tolist())
+    dropped = sorted(c for m, c in counts.items() if m not in set(ease.movie_ids.tolist()))
+    assert kept[0] >= dropped[-1]  # the 25 most-rated films, no less-rated one instead
+    # A space fan's likes push space films up, never romance ones.
+    fan = world.space_fans[0]
+    rated = list(fan.ratings.values_list("movie_id", "score"))
+    movie_ids, scores = ease.user_scores(
+        movie_ids=np.array([m for m, _ in rated]),
+        stars=np.array([float(s) for _, s in rated], dtype=np.float32),
+    )
+    best = movie_ids[np.argsort(-scores)[:5]]
+    assert set(best.tolist()) <= {m.pk for m in world.space}
 
 
 @pytest.mark.django_db
@@ -101,3 +126,32 @@ def test_rollback_serves_the_previous_succeeded_version(trained):
         training_run_rollback()
     assert training_run_rollback(to=newer).is_serving
     assert TrainingRun.objects.get(is_serving=True) == newer
+
+
+def _runs(outcome: str) -> tuple[float, float, float]:
+    """(runs counted, durations observed, their sum) for `outcome`, from the metrics."""
+    labels = {"outcome": outcome}
+    value = REGISTRY.get_sample_value
+    return (
+        value("movierec_training_runs_total", labels) or 0,
+        value("movierec_training_duration_seconds_count", labels) or 0,
+        value("movierec_training_duration_seconds_sum", labels) or 0,
+    )
+
+
+@pytest.mark.django_db
+def test_a_training_run_records_its_outcome_and_duration(world):
+    runs, observed, total = _runs("succeeded")
+    run = training_run_train(progress=NullProgress(), params=SMALL_ALS)
+    after = _runs("succeeded")
+    assert after[:2] == (runs + 1, observed + 1)
+    assert after[2] - total == pytest.approx(run.duration_seconds)
+    assert run.duration_seconds > 0
+
+
+@pytest.mark.django_db
+def test_a_failed_training_run_is_counted_as_failed(db):
+    runs, observed, _ = _runs("failed")
+    with pytest.raises(ValueError):
+        training_run_train(progress=NullProgress(), params=SMALL_ALS)  # no likes to train on
+    assert _runs("failed")[:2] == (runs + 1, observed + 1)

@@ -12,6 +12,8 @@ from catalog.models import MovieMap, MovieMapCluster, MovieMapPoint
 from ratings.models import NotInterested, Rating, WatchlistItem
 from ratings.rating_import import MAX_IMPORT_BYTES
 from ratings.services import rating_upsert, watchlist_add
+from recommendations.config import Algorithm
+from recommendations.models import RecommenderChoice
 from recommendations.personal import ONBOARDING_TARGET
 from recommendations.views import GENRES_KEY
 from tests.factories import GenreFactory, MovieFactory, UserFactory
@@ -50,6 +52,7 @@ LOGIN_PAGES = [
     ("recommendations:import", []),
     ("recommendations:taste-profile", []),
     ("recommendations:watch-together", []),
+    ("recommendations:recommender", []),
 ]
 
 
@@ -519,3 +522,36 @@ def test_my_films_on_the_map(client, user):
     assert mine["recommended"] and rated.pk not in mine["recommended"]
     assert set(mine["recommended"]) <= {movie.pk for movie in [listed, *others]}
     assert "no-store" in response["Cache-Control"]  # private: never in a shared cache
+
+
+# Choosing a recommender
+
+
+def test_the_recommender_page_explains_every_choice_and_marks_the_one_in_use(signed_in):
+    html = signed_in.get(reverse("recommendations:recommender")).content.decode()
+
+    for algorithm in Algorithm:
+        assert algorithm.label in html and algorithm.description in html
+    assert re.search(r'value="hybrid" checked', html)
+
+
+def test_a_chosen_recommender_is_remembered_and_shown_on_home(signed_in, user):
+    MovieFactory(genres=[GenreFactory(name="Drama")])
+    response = signed_in.post(reverse("recommendations:recommender"), {"algorithm": "ease"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("pages:home")
+    assert RecommenderChoice.objects.get(user=user).algorithm == "ease"
+    home = signed_in.get(reverse("pages:home")).content.decode()
+    assert "Recommender: Liked together." in home
+    again = signed_in.get(reverse("recommendations:recommender")).content.decode()
+    assert re.search(r'value="ease" checked', again)
+
+
+def test_an_unknown_recommender_is_refused_and_keeps_the_choice(signed_in, user):
+    signed_in.post(reverse("recommendations:recommender"), {"algorithm": "als"})
+
+    response = signed_in.post(reverse("recommendations:recommender"), {"algorithm": "svd"})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert RecommenderChoice.objects.get(user=user).algorithm == "als"

@@ -25,6 +25,7 @@ class Command(BaseCommand):
             bootstrap_first_start(
                 movielens_source=settings.MOVIELENS_SOURCE,
                 tmdb_path=settings.TMDB_METADATA_PATH,
+                tmdb_credits_path=settings.TMDB_CREDITS_PATH,
                 stdout=self.stdout,
             )
         stack = Stack(default_specs(port=port, worker_concurrency=worker_concurrency))

@@ -1,9 +1,12 @@
 """`manage.py evaluate`: offline metrics for the recommenders on the ratings in the database."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
-from recommendations.evaluation import OFFLINE_ALGORITHMS, Relevance, Split, evaluate_seeds
+from recommendations.config import Algorithm
+from recommendations.ease import EaseParams
+from recommendations.evaluation import Relevance, Split, evaluate_seeds
 from recommendations.models import TrainingRun
 from recommendations.selectors import movie_embedding_matrix, rating_triples
 from recommendations.services import training_run_record_evaluation
@@ -19,8 +22,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--algorithms",
-            default=",".join(OFFLINE_ALGORITHMS),
-            help=f"Comma-separated, from {', '.join(OFFLINE_ALGORITHMS)}.",
+            default=",".join(tuple(Algorithm)),
+            help=f"Comma-separated, from {', '.join(tuple(Algorithm))}.",
         )
         parser.add_argument("--k", type=int, default=10)
         parser.add_argument("--seed", type=int, default=0, help="The first seed.")
@@ -58,7 +61,7 @@ class Command(BaseCommand):
         **options,
     ):
         chosen = [name.strip() for name in algorithms.split(",") if name.strip()]
-        _check_choices("--algorithms", chosen, OFFLINE_ALGORITHMS)
+        _check_choices("--algorithms", chosen, tuple(Algorithm))
         _check_choices("--split", [split], tuple(Split))
         _check_choices("--relevance", [relevance], tuple(Relevance))
         if seeds < 1 or k < 1:
@@ -76,6 +79,7 @@ class Command(BaseCommand):
             split=Split(split),
             relevance=Relevance(relevance),
             tune=not no_tune,
+            ease_params=EaseParams(max_items=settings.RECOMMENDER_EASE_MAX_ITEMS),
             progress=progress,
         )
         progress.close()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_job_moved_to_jobs'),
+        ('catalog', '0007_people_and_credits'),
     ]
 
     operations = [

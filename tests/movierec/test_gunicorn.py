@@ -1,0 +1,127 @@
+"""gunicorn with movierec/gunicorn.conf.py: /metrics adds up every worker (core.metrics)."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import urllib3
+from prometheus_client.parser import text_string_to_metric_families
+
+from movierec.stack import GUNICORN_CONFIG
+from tests.conftest import _test_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME_LABELS = (("method", "GET"), ("status", "200"), ("view", "pages:home"))
+HOME = ("movierec_http_requests_total", HOME_LABELS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str) -> urllib3.BaseHTTPResponse:
+    # A new connection each time, so that either worker may accept it.
+    return urllib3.request(
+        "GET", f"http://127.0.0.1:{port}{path}", timeout=10, retries=False,
+        headers={"Connection": "close"},
+    )  # fmt: skip
+
+
+def _scrape(port: int) -> dict[tuple[str, tuple], float]:
+    response = _get(port, "/metrics")
+    assert response.status == 200, response.data
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.data.decode())
+        for s in family.samples
+    }
+
+
+def _gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "gunicorn", "movierec.wsgi:application", "--config",
+            GUNICORN_CONFIG, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
+            "--no-control-socket", "--log-level", "info"]  # fmt: skip
+    base = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    return subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=base | {"DATABASE_URL": _test_database_url(), "DEBUG": "false"} | env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_up(port: int, server: subprocess.Popen) -> None:
+    """Until the home page answers (that answer is counted)."""
+    deadline = time.monotonic() + 180  # each worker loads the embedding model first
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            if _get(port, "/").status == 200:
+                return
+        except urllib3.exceptions.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail("gunicorn did not answer")
+
+
+def _stop(server: subprocess.Popen) -> str:
+    server.terminate()
+    try:
+        _, stderr = server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        _, stderr = server.communicate()
+    return stderr
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_metrics_add_up_every_worker_and_outlive_a_dead_one(tmp_path):
+    (tmp_path / "counter_99999.db").write_bytes(b"left by an earlier run")
+    port = _free_port()
+    server = _gunicorn(port, {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+    try:
+        _wait_up(port, server)
+        assert not (tmp_path / "counter_99999.db").exists()
+        sent = 0
+        # Until both workers have served (each writes its own file), at most 400 requests.
+        while len(list(tmp_path.glob("counter_*.db"))) < 2 and sent < 400:
+            assert _get(port, "/").status == 200
+            sent += 1
+        pids = {int(re.search(r"_(\d+)\.db$", p.name)[1]) for p in tmp_path.glob("counter_*.db")}
+        assert len(pids) == 2, "one worker served every request"
+        served = _scrape(port)[HOME]
+        assert served == sent + 1  # and the one of _wait_up
+
+        os.kill(pids.pop(), signal.SIGKILL)  # gunicorn replaces it
+        time.sleep(2)
+        assert _get(port, "/").status == 200
+        assert _scrape(port)[HOME] == served + 1
+    finally:
+        _stop(server)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_without_a_directory_gunicorn_makes_a_private_one_and_removes_it():
+    port = _free_port()
+    server = _gunicorn(port, {})
+    try:
+        _wait_up(port, server)
+        for _ in range(6):
+            _get(port, "/")
+        assert _scrape(port)[HOME] >= 6
+    finally:
+        stderr = _stop(server)
+    directory = Path(re.search(r"Metrics files of the workers: (\S+)", stderr)[1])
+    assert directory.name.startswith("movierec-metrics-")
+    assert not directory.exists()

@@ -1,0 +1,113 @@
+"""Self-tuning training: every run searches its hyper-parameters on a validation split of
+the ratings it has, within RECOMMENDER_TUNING_SECONDS, and serves what it chose."""
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from jobs.progress import NullProgress
+from recommendations import evaluation, services
+from recommendations.config import DEFAULT_CONFIG, HybridConfig
+from recommendations.ease import EaseParams
+from recommendations.evaluation import Relevance, tune_on_validation
+from recommendations.models import TrainingRun
+from recommendations.selectors import movie_embedding_matrix, rating_triples
+from recommendations.services import training_run_train
+from recommendations.serving import serving_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def budget(settings):
+    settings.RECOMMENDER_TUNING_SECONDS = 120
+    return settings
+
+
+def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget):
+    """One search is many fits, so one test follows a tuned run through its reuses."""
+    run = training_run_train(progress=NullProgress(), seed=3)
+
+    validation = run.metrics["validation"]
+    assert set(validation["ndcg"]) == {"als", "ease", "hybrid"}
+    assert 0 < validation["ndcg"]["hybrid"] <= 1
+    assert validation["candidates"] > 10 and not validation["out_of_time"]
+    assert "per-user 20% holdout" in validation["protocol"]
+    chosen = HybridConfig.from_json(run.params["hybrid"])
+    assert serving_model().config == chosen
+    assert run.params["ease"]["l2"] in evaluation.EASE_L2_GRID
+
+    # The same seed chooses the same parameters.
+    again = training_run_train(progress=NullProgress(), seed=3)
+    assert again.params == run.params
+    assert again.metrics["validation"]["ndcg"] == validation["ndcg"]
+
+    # --no-tune, or no budget, reuses the last choice without a search.
+    reused = training_run_train(progress=NullProgress(), tune=False)
+    assert reused.params == run.params and "validation" not in reused.metrics
+    budget.RECOMMENDER_TUNING_SECONDS = 0
+    assert training_run_train(progress=NullProgress()).params == run.params
+
+
+def test_tuning_sees_only_the_ratings_it_splits_never_a_held_out_rating_twice(
+    world, budget, monkeypatch
+):
+    """The search trains on one part and scores on the other: a rating planted in both
+    (a leak) would fail here."""
+    seen = {}
+
+    def spy(fit, validation, *args, **kwargs):
+        seen["fit"], seen["validation"] = fit, validation
+        return evaluation.Tuned()
+
+    monkeypatch.setattr(services, "tune_on_validation", spy)
+    training_run_train(progress=NullProgress())
+
+    fit, validation = seen["fit"], seen["validation"]
+    pairs = {(r, c) for r, c in zip(fit.rows.tolist(), fit.cols.tolist(), strict=True)}
+    held = {(r, c) for r, c in zip(validation.rows.tolist(), validation.cols.tolist(), strict=True)}
+    assert held and not pairs & held
+    assert len(pairs) + len(held) == len(rating_triples().scores)
+
+
+def test_before_any_run_the_defaults_train_untuned(world, settings):
+    settings.RECOMMENDER_TUNING_SECONDS = 0
+    run = training_run_train(progress=NullProgress())
+
+    assert run.params["hybrid"] == DEFAULT_CONFIG.as_json()
+    assert run.metrics == {}
+
+
+def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
+    triples = rating_triples()
+    half = np.arange(len(triples.scores)) % 2 == 0
+
+    tuned = tune_on_validation(
+        triples.subset(half),
+        triples.subset(~half),
+        movie_embedding_matrix(movie_ids=triples.movie_ids),
+        5,
+        NullProgress(),
+        relevance=Relevance.LIKED,
+        ease_params=EaseParams(),
+        seconds=0,
+    )
+
+    assert tuned.out_of_time
+    # Only the starting point of each stage was scored: ALS, one EASE fit, the blend.
+    assert [entry["algorithm"] for entry in tuned.log] == ["als", "ease", "hybrid"]
+    assert tuned.config == evaluation.HYBRID_SEARCH_START
+
+
+def test_train_recommender_no_tune_needs_sync(world):
+    with pytest.raises(CommandError, match="need --sync"):
+        call_command("train_recommender", "--no-tune")
+    assert not TrainingRun.objects.exists()
+
+
+def test_train_recommender_reports_what_validation_chose(world, settings, capsys):
+    settings.RECOMMENDER_TUNING_SECONDS = 1  # a short search still reports its choice
+    call_command("train_recommender", "--sync", "--seed", "1")
+
+    out = capsys.readouterr().out
+    assert "Chosen on validation (per-user 20% holdout" in out and "hybrid 0." in out

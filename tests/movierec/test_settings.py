@@ -82,6 +82,7 @@ def test_production_never_starts_embedded_servers():
         ("CONN_MAX_AGE", "sixty", "CONN_MAX_AGE='sixty' is not an integer"),
         ("MOVIEREC_ENV", "staging", "MOVIEREC_ENV='staging'"),
         ("DATABASE_URL", "sqlite:///movierec.db", "DATABASE_URL must be a PostgreSQL URL"),
+        ("EMBEDDING_BACKEND", "gpu", "EMBEDDING_BACKEND='gpu' is not one of onnx-int8, onnx"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
@@ -133,3 +134,12 @@ def test_prepared_statements_are_on_unless_turned_off(value, options):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(options)
+
+
+@pytest.mark.parametrize(
+    ("value", "backend"), [(" ONNX ", "onnx"), ("Torch", "torch"), ("onnx-int8", "onnx-int8")]
+)
+def test_the_embedding_backend_is_read_in_any_case(value, backend):
+    code = "from django.conf import settings; print(settings.EMBEDDING_BACKEND)"
+    result = run_django(code, {"EMBEDDING_BACKEND": value})
+    assert result.stdout.split()[-1] == backend, result.stderr

@@ -136,7 +136,7 @@ def test_production_hashes_passwords_with_pbkdf2_first():
     assert result.stdout.strip() == "pbkdf2_sha256"
 
 
-def test_the_test_settings_change_only_the_password_hasher():
+def test_the_test_settings_change_only_the_password_hasher_and_the_tuning_budget():
     import movierec.settings as production
     import tests.settings as test
 
@@ -145,7 +145,7 @@ def test_the_test_settings_change_only_the_password_hasher():
         for name, value in vars(test).items()
         if name.isupper() and value is not getattr(production, name, None)
     }
-    assert changed == {"PASSWORD_HASHERS"}
+    assert changed == {"PASSWORD_HASHERS", "RECOMMENDER_TUNING_SECONDS"}
     assert settings.PASSWORD_HASHERS == test.PASSWORD_HASHERS  # this run uses them
 
 

@@ -386,7 +386,7 @@ if not 0 < TMDB_REQUESTS_PER_SECOND <= 40:
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
 # How the model runs (catalog/embedding.py); docs/benchmarks.md "Embedding" compares them.
 EMBEDDING_BACKEND = env_choice(
-    "EMBEDDING_BACKEND", default="onnx-int8", choices=("onnx-int8", "onnx", "torch")
+    "EMBEDDING_BACKEND", default="onnx", choices=("onnx-int8", "onnx", "torch")
 )
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 

@@ -20,7 +20,9 @@ from jobs.progress import Progress
 # Embeddings. Edits mark movies dirty; workers claim dirty movies in leased batches,
 # embed their documents and clear the flag only if the text did not change meanwhile.
 
-EMBEDDING_CLAIM_SIZE = 256
+# Larger claims mean fewer round trips per movie and, for the batching backends, batches
+# of more similar lengths, so less padding (docs/benchmarks.md "Embedding").
+EMBEDDING_CLAIM_SIZE = 1024
 # Far longer than one batch takes; a killed worker's batch is claimable again after it.
 EMBEDDING_LEASE = timedelta(minutes=5)
 

@@ -48,10 +48,15 @@ def _resume_background_work(*, stdout: OutputWrapper) -> None:
     Runs on every start, so work interrupted by a stop resumes at once. Both jobs
     are idempotent, so queueing one that is already pending costs nothing.
     """
-    if Movie.objects.filter(needs_embedding=True).exists():
+    embedding = Movie.objects.filter(needs_embedding=True).exists()
+    if embedding:
         stdout.write(f"queued embedding job #{embedding_job_start().pk}")
     if training_is_stale() and not training_in_flight():
-        stdout.write(f"queued training job #{training_job_start().pk}")
+        # While the catalogue is being embedded, a quick model without the tuning search
+        # serves at once and leaves the CPU to the embedding; the hourly retrain check
+        # tunes it afterwards (recommendations.tasks.retrain_if_ratings_changed).
+        job = training_job_start(tune=not embedding)
+        stdout.write(f"queued training job #{job.pk}{'' if not embedding else ' (untuned)'}")
 
 
 def _import(

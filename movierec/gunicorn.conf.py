@@ -53,7 +53,7 @@ def post_worker_init(worker):
     from recommendations.selectors import recommender_versions, training_run_serving_id
     from recommendations.serving import ease_model_for, model_for, rating_model_for
 
-    embedding.load_model(embedding.model_name())
+    embedding.configured_model()
     run_id = training_run_serving_id()
     model_for(run_id)
     ease_model_for(run_id)

@@ -39,6 +39,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.str(name, default=default).strip().lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return raw
+
+
 def env_throttle_rate(name: str, default: str) -> str:
     """A DRF rate such as 60/minute; DRF itself would only fail on the first throttled request."""
     raw = env.str(name, default=default).strip()
@@ -383,6 +390,10 @@ if not 0 < TMDB_REQUESTS_PER_SECOND <= 40:
         f"TMDB_REQUESTS_PER_SECOND={_tmdb_rate!r}; expected a number above 0, at most 40."
     )
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
+# How the model runs (catalog/embedding.py); docs/benchmarks.md "Embedding" compares them.
+EMBEDDING_BACKEND = env_choice(
+    "EMBEDDING_BACKEND", default="onnx", choices=("onnx-int8", "onnx", "torch")
+)
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
 
 # The JSON API under /api/v1/ (docs/api.md). Token auth comes first so that a request without

@@ -113,6 +113,15 @@ def training_is_stale() -> bool:
     return (count, latest) != seen
 
 
+def training_is_untuned() -> bool:
+    """True when a model serves that was trained without the tuning search (a quick first
+    model, or `--no-tune` before any search) while a tuning budget is set."""
+    if settings.RECOMMENDER_TUNING_SECONDS <= 0:
+        return False
+    metrics = TrainingRun.objects.filter(is_serving=True).values_list("metrics", flat=True).first()
+    return metrics is not None and "validation" not in metrics
+
+
 # A training run holds the advisory lock (AdvisoryLock.TRAINING_RUN, run id) on its database
 # session while it trains. PostgreSQL releases it when that session ends, however the worker
 # died, so a run still marked running without its lock is one nobody will finish.

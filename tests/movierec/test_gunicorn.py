@@ -27,10 +27,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(port: int, path: str) -> urllib3.BaseHTTPResponse:
+def _get(port: int, path: str, timeout: float = 10) -> urllib3.BaseHTTPResponse:
     # A new connection each time, so that either worker may accept it.
     return urllib3.request(
-        "GET", f"http://127.0.0.1:{port}{path}", timeout=10, retries=False,
+        "GET", f"http://127.0.0.1:{port}{path}", timeout=timeout, retries=False,
         headers={"Connection": "close"},
     )  # fmt: skip
 
@@ -65,7 +65,9 @@ def _wait_up(port: int, server: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         assert server.poll() is None, server.stderr.read()
         try:
-            if _get(port, "/").status == 200:
+            # Generous: a first request that timed out here would still be served and
+            # counted by the server, and the retry would be counted again.
+            if _get(port, "/", timeout=120).status == 200:
                 return
         except urllib3.exceptions.HTTPError:
             pass

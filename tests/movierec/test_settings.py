@@ -118,6 +118,7 @@ def test_production_never_starts_embedded_servers():
         ("TMDB_REQUESTS_PER_SECOND", "0", "expected a number above 0, at most 40"),
         ("TMDB_REQUESTS_PER_SECOND", "100", "expected a number above 0, at most 40"),
         ("TMDB_API_BASE_URL", "api.themoviedb.org", "is not an http(s) URL"),
+        ("EMBEDDING_BACKEND", "gpu", "EMBEDDING_BACKEND='gpu' is not one of onnx-int8, onnx"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, message):
@@ -135,7 +136,7 @@ def test_production_hashes_passwords_with_pbkdf2_first():
     assert result.stdout.strip() == "pbkdf2_sha256"
 
 
-def test_the_test_settings_change_only_the_password_hasher():
+def test_the_test_settings_change_only_the_password_hasher_and_the_tuning_budget():
     import movierec.settings as production
     import tests.settings as test
 
@@ -144,7 +145,7 @@ def test_the_test_settings_change_only_the_password_hasher():
         for name, value in vars(test).items()
         if name.isupper() and value is not getattr(production, name, None)
     }
-    assert changed == {"PASSWORD_HASHERS"}
+    assert changed == {"PASSWORD_HASHERS", "RECOMMENDER_TUNING_SECONDS"}
     assert settings.PASSWORD_HASHERS == test.PASSWORD_HASHERS  # this run uses them
 
 
@@ -205,3 +206,12 @@ def test_no_error_reporting_without_a_dsn():
     result = run_django("import sentry_sdk; print(sentry_sdk.get_client().is_active())", {})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("value", "backend"), [(" ONNX ", "onnx"), ("Torch", "torch"), ("onnx-int8", "onnx-int8")]
+)
+def test_the_embedding_backend_is_read_in_any_case(value, backend):
+    code = "from django.conf import settings; print(settings.EMBEDDING_BACKEND)"
+    result = run_django(code, {"EMBEDDING_BACKEND": value})
+    assert result.stdout.split()[-1] == backend, result.stderr

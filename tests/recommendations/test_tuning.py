@@ -5,15 +5,21 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from jobs.models import Job
 from jobs.progress import NullProgress
 from recommendations import evaluation, services
 from recommendations.config import DEFAULT_CONFIG, HybridConfig
 from recommendations.ease import EaseParams
 from recommendations.evaluation import Relevance, tune_on_validation
 from recommendations.models import TrainingRun
-from recommendations.selectors import movie_embedding_matrix, rating_triples
+from recommendations.selectors import (
+    movie_embedding_matrix,
+    rating_triples,
+    training_is_untuned,
+)
 from recommendations.services import training_run_train
 from recommendations.serving import serving_model
+from recommendations.tasks import retrain_if_ratings_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +117,25 @@ def test_train_recommender_reports_what_validation_chose(world, settings, capsys
 
     out = capsys.readouterr().out
     assert "Chosen on validation (per-user 20% holdout" in out and "hybrid 0." in out
+
+
+def test_a_quick_untuned_model_is_tuned_by_the_next_retrain_check(world, settings):
+    settings.RECOMMENDER_TUNING_SECONDS = 1  # a short search is enough to count as tuned
+    training_run_train(progress=NullProgress(), tune=False)
+    assert training_is_untuned()
+
+    job_id = retrain_if_ratings_changed()
+
+    assert Job.objects.get(pk=job_id).state == Job.State.SUCCEEDED
+    serving = TrainingRun.objects.get(is_serving=True)
+    assert serving.job_id == job_id and "validation" in serving.metrics
+    assert not training_is_untuned()
+    assert retrain_if_ratings_changed() is None
+
+
+def test_without_a_tuning_budget_an_untuned_model_is_left_alone(world, settings):
+    settings.RECOMMENDER_TUNING_SECONDS = 0
+    training_run_train(progress=NullProgress(), tune=False)
+
+    assert not training_is_untuned()
+    assert retrain_if_ratings_changed() is None

@@ -73,3 +73,15 @@ def database_url(name: str) -> str:
     import os
 
     return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
+def ensure_movielens(source, at_least: int) -> None:
+    """Import the MovieLens folder `source` unless the database has `at_least` movies."""
+    from catalog.models import Movie
+    from jobs.progress import NullProgress
+    from ratings.movielens.service import movielens_import
+
+    if Movie.objects.count() >= at_least:
+        return
+    print(f"importing {source} ...", flush=True)
+    print(movielens_import(source=str(source), progress=NullProgress()).summary(), flush=True)

@@ -15,8 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from bench._db import bench_database
-from bench.bench_embedding import ensure_movielens
+from bench._db import bench_database, ensure_movielens
 from catalog import embedding, selectors
 from catalog.filters import MovieFilters
 from catalog.models import VISIBLE_MOVIE_SQL, Movie

@@ -45,8 +45,7 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.services import api_token_create, api_token_revoke_all
-from bench._db import bench_database, database_url
-from bench.bench_embedding import ensure_movielens
+from bench._db import bench_database, database_url, ensure_movielens
 from bench.bench_hnsw import embed_catalogue
 from catalog.models import Movie
 from jobs.progress import NullProgress

@@ -276,3 +276,17 @@ def test_a_repeated_query_parameter_is_refused(anon, movies, query):
     name = query.split("=")[0]
     error = error_of(anon.get(f"{V1}/movies/?{query}"), 400, "invalid")
     assert error["fields"] == {name: ["Give this parameter once."]}
+
+
+def test_similar_costs_three_queries(anon, movies, django_assert_num_queries):
+    rng = np.random.default_rng(4)
+    for key in ("godfather", "heat", "amelie"):
+        movies[key].embedding = unit_vector(0, rng)
+        movies[key].save()
+    url = f"{V1}/movies/{movies['godfather'].pk}/similar/"
+    anon.get(url, {"k": 3})  # loads the catalogue into the process
+    # The movie, the serving versions, and the films shown with their genres.
+    with django_assert_num_queries(3):
+        results = anon.get(url, {"k": 3, "genre": "Drama"}).json()["results"]
+    # Every visible drama but the query: the embedded one first, then one without a vector.
+    assert [result["movie"]["title"] for result in results] == ["Amélie", "Untitled Project"]

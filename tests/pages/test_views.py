@@ -66,9 +66,10 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
 
     response = client.get(reverse("pages:home"))
 
-    assert response.context["liked"] == liked
-    assert titles(response.context["because"])[0] == "Aliens"
-    assert "Alien 3" not in titles(response.context["because"])  # already rated
+    (because,) = response.context["because"]
+    assert because.anchor == liked
+    assert titles(because.movies)[0] == "Aliens"
+    assert "Alien 3" not in titles(because.movies)  # already rated
     picks = response.context["picks"]
     assert picks and all(movie.explanation for movie in picks)
     assert {"Alien", "Alien 3"}.isdisjoint(titles(picks))
@@ -284,9 +285,9 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
 
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
-    # The movie; the neighbours (a savepoint, their settings, the scan, its release) and
-    # their cards; the serving model's id and the "also liked" cards. None per card.
-    with django_assert_num_queries(8):
+    # The movie; the serving versions and the "more like this" cards (scored in process);
+    # the serving model's id and the "also liked" cards. None per card.
+    with django_assert_num_queries(5):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10

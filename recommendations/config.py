@@ -56,7 +56,9 @@ DEFAULT_CONFIG = HybridConfig()
 
 @dataclass(frozen=True, kw_only=True)
 class SimilarConfig:
-    """ "More like this" weights, chosen on a validation split (docs/evaluation.md).
+    """ "More like this" weights. `evaluate` chooses them on a validation split per seed
+    (`evaluation.tune_similar`); these defaults are not yet the 5-seed choice
+    (docs/evaluation.md).
 
     For query film q and candidate i:
       content_weight * cos(embedding q, embedding i)

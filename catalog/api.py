@@ -1,4 +1,5 @@
-"""Catalogue endpoints: movies (list, search, detail, "more like this"), genres, staff jobs."""
+"""Catalogue endpoints: movies (list, search, detail), genres, staff jobs. ("More like this"
+blends in the collaborative model, so it is served by recommendations.api.)"""
 
 from __future__ import annotations
 
@@ -16,12 +17,10 @@ from catalog.api_serializers import (
     GenreSerializer,
     MovieListQuerySerializer,
     MovieSummarySerializer,
-    ScoredMovieListSerializer,
-    SimilarQuerySerializer,
 )
 from catalog.models import Movie
 from catalog.search import search_movies
-from catalog.selectors import movie_get, movie_visible_list, movies_in_order, similar_movies
+from catalog.selectors import movie_get, movie_visible_list, movies_in_order
 from core.api import query_params
 
 # Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
@@ -66,22 +65,6 @@ class MovieListView(GenericAPIView):
         """One page of movies as the response lists them; views above the catalogue extend
         it (pages.api adds the viewer's predicted stars)."""
         return MovieSummarySerializer(page, many=True).data
-
-
-class SimilarMoviesView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        summary="More like this: the nearest movies by content",
-        parameters=[SimilarQuerySerializer],
-        responses=ScoredMovieListSerializer,
-    )
-    def get(self, request: Request, movie_id: int) -> Response:
-        movie = movie_or_404(movie_id)
-        params = query_params(SimilarQuerySerializer, request)
-        neighbours = similar_movies(movie, k=params["k"], filters=params["filters"])
-        results = [{"movie": other, "score": other.similarity} for other in neighbours]
-        return Response(ScoredMovieListSerializer({"results": results}).data)
 
 
 class GenreListView(APIView):

@@ -115,7 +115,11 @@ class MovieDetailSerializer(MovieSummarySerializer):
 
 class ScoredMovieSerializer(serializers.Serializer):
     movie = MovieSummarySerializer(read_only=True)
-    score = serializers.FloatField(read_only=True, help_text="Cosine similarity, -1 to 1.")
+    score = serializers.FloatField(
+        read_only=True,
+        help_text="How alike, higher first: content and collaborative cosines with a "
+        "rating-quality prior (docs/evaluation.md).",
+    )
 
 
 class ScoredMovieListSerializer(serializers.Serializer):

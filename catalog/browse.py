@@ -12,11 +12,13 @@ from catalog.selectors import movie_visible_list
 # A film's average counts as if it also had this many ratings at the catalogue's mean, so
 # one 5-star rating does not outrank thousands of 4.5s (a Bayesian average).
 PRIOR_RATINGS = 20
+# The prior's mean while nothing is rated yet.
+EMPTY_CATALOGUE_MEAN = 3.5
 
 # The catalogue's mean rating, computed in the same statement as the sort.
 _CATALOGUE_MEAN = RawSQL(
-    f"SELECT COALESCE(SUM(rating_sum) / NULLIF(SUM(rating_count), 0), 3.5)::float8 "
-    f"FROM {Movie._meta.db_table}",
+    f"SELECT COALESCE(SUM(rating_sum) / NULLIF(SUM(rating_count), 0), "
+    f"{EMPTY_CATALOGUE_MEAN})::float8 FROM {Movie._meta.db_table}",
     [],
     output_field=FloatField(),
 )

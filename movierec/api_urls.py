@@ -47,7 +47,7 @@ v1 = [
     path("movies/<int:movie_id>/", pages.MovieDetailView.as_view(), name="movie-detail"),
     path(
         "movies/<int:movie_id>/similar/",
-        catalog.SimilarMoviesView.as_view(),
+        recommendations.SimilarMoviesView.as_view(),
         name="movie-similar",
     ),
     path(

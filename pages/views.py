@@ -22,14 +22,14 @@ from catalog.selectors import (
     movies_in_order,
     person_filmography,
     person_get,
-    similar_movies,
 )
 from pages.health import health_report
 from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
-from recommendations.personal import ONBOARDING_TARGET, recent_liked_movie
+from recommendations.personal import ONBOARDING_TARGET
 from recommendations.predictions import predicted_scores_annotate
 from recommendations.selectors import recommender_algorithm
+from recommendations.similar import because_you_liked, similar_to
 
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
@@ -60,21 +60,19 @@ def home(request: HttpRequest) -> HttpResponse:
     picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
     for pick in picks:
         pick.movie.explanation = pick.explanation
-    liked = recent_liked_movie(user=user)
+    because = because_you_liked(user=user, k=ROW_LENGTH)
     rows = {
         "picks": [pick.movie for pick in picks],
-        # Twice as many as shown: the ones already rated are dropped below.
-        "because": similar_movies(liked, k=2 * ROW_LENGTH) if liked else [],
         "popular": popular,
         "new": list(movie_new_list()[:ROW_LENGTH]),
         "featured": featured,
     }
-    _cards_annotate(user=user, movies=[movie for row in rows.values() for movie in row])
-    rows["because"] = [movie for movie in rows["because"] if movie.my_score is None][:ROW_LENGTH]
+    cards = [movie for row in [*rows.values(), *(row.movies for row in because)] for movie in row]
+    _cards_annotate(user=user, movies=cards)
     context = {
         **rows,
-        "liked": liked,
         "algorithm": algorithm,
+        "because": because,
         "rating_count": rating_count(user=user),
         "onboarding_target": ONBOARDING_TARGET,
     }
@@ -109,8 +107,8 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
         movie = movie_get(movie_id=movie_id)
     except Movie.DoesNotExist:
         raise Http404(f"No movie with id {movie_id}.") from None
-    # One nearest-neighbour search feeds both the "more like this" row and the mini-map.
-    nearest = similar_movies(movie, k=NEIGHBOURHOOD)
+    # One hybrid neighbour list feeds both the "more like this" row and the mini-map.
+    nearest = similar_to(movie, k=NEIGHBOURHOOD)
     more_like_this = nearest[:SIMILAR]
     people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR)]
     movie_cards_annotate(user=request.user, movies=[*more_like_this, *people_also_liked])

@@ -1,4 +1,5 @@
-"""Recommendation endpoints: your list, a group's, "also liked", and retraining (staff).
+"""Recommendation endpoints: your list, a group's, "more like this", "also liked", and
+retraining (staff).
 
 Every one of them reads and writes only the requesting user's own data: no URL or
 parameter names another user's ratings or lists.
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import movie_or_404
+from catalog.api_serializers import ScoredMovieListSerializer, SimilarQuerySerializer
 from core.api import ErrorSerializer, query_params
 from jobs.api_serializers import JobSerializer
 from recommendations.api_selectors import group_members_get
@@ -37,6 +39,7 @@ from recommendations.hybrid import (
 from recommendations.predictions import predicted_scores
 from recommendations.selectors import recommender_algorithm
 from recommendations.services import recommender_algorithm_set
+from recommendations.similar import similar_to
 from recommendations.tasks import training_job_start
 
 # --- Recommendations -------------------------------------------------------------------
@@ -117,6 +120,25 @@ class GroupRecommendationsView(APIView):
         return _recommendations_response(
             request, recommend_for_group([request.user, *members], k=params["k"])
         )
+
+
+class SimilarMoviesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="More like this: the most alike movies",
+        description="Content similarity blended with the collaborative model's and a "
+        "rating-quality prior; content only for a movie too new for the model. Exactly `k` "
+        "results whenever `k` movies match the filters.",
+        parameters=[SimilarQuerySerializer],
+        responses=ScoredMovieListSerializer,
+    )
+    def get(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        params = query_params(SimilarQuerySerializer, request)
+        neighbours = similar_to(movie, k=params["k"], filters=params["filters"])
+        results = [{"movie": other, "score": other.similarity} for other in neighbours]
+        return Response(ScoredMovieListSerializer({"results": results}).data)
 
 
 class AlsoLikedView(APIView):

@@ -3,12 +3,13 @@
 Fetching ~300 candidates' embeddings, years, genres and popularity from Postgres
 cost more than the rest of a recommendation together, and the catalogue changes
 far less often than it is read. So each process keeps one copy of every movie's
-id, visibility, year, genres, rating count and unit embedding, and rebuilds it when
+id, visibility, year, genres, rating count, Bayesian mean and unit embedding, and rebuilds
+it when
 
 - a movie changed: every catalogue writer (admin, importers, embedding, hide/feature)
   moves `max(updated_at)`, which is read with the serving model's id in one query;
-- or after MAX_AGE_SECONDS, which refreshes the popularity counts (rating writes
-  change them without touching `updated_at`).
+- or after MAX_AGE_SECONDS, which refreshes the popularity counts and Bayesian means
+  (rating writes change them without touching `updated_at`).
 
 Writes that bypass `updated_at` are still safe to serve: the final fetch of the k
 movies shown re-checks visibility and filters in the database.
@@ -26,6 +27,7 @@ from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Genre, Movie
 from core.process_copy import ProcessCopy
 from core.vectors import VECTOR_HEADER_BYTES, decode_vectors, sorted_positions, unit_rows
+from recommendations.metrics import quality_prior
 from recommendations.selectors import Candidates
 
 MAX_AGE_SECONDS = 300
@@ -42,6 +44,11 @@ class Catalogue:
     genres: dict[str, np.ndarray]  # casefolded genre name -> bool mask
     rating_counts: np.ndarray  # float32
     by_popularity: np.ndarray  # row indices, most rated first (ties by id)
+    # Bayesian mean - the catalogue's mean, in stars: 0 for a film without ratings.
+    quality: np.ndarray  # float32
+    # The median `quality` of the visible rated films: "because you liked" rows list none
+    # below it. Computed once per catalogue copy.
+    quality_median: float
     vectors: np.ndarray  # unit rows; zeros where a movie has no embedding yet
     embedded: np.ndarray  # bool: has a vector
 
@@ -108,6 +115,7 @@ def catalogue_build() -> Catalogue:
         cursor.execute(
             f"""
             SELECT m.id, {VISIBLE_MOVIE_SQL.format(movie="m")}, m.year, m.rating_count,
+                   m.rating_sum::float8,
                    coalesce(array_agg(g.name) FILTER (WHERE g.id IS NOT NULL), '{{}}'),
                    coalesce(vector_send(m.embedding), %s)
               FROM {movie_table} m
@@ -122,18 +130,24 @@ def catalogue_build() -> Catalogue:
     n = len(rows)
     movie_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
     rating_counts = np.fromiter((row[3] for row in rows), dtype=np.float32, count=n)
+    rating_sums = np.fromiter((row[4] for row in rows), dtype=np.float64, count=n)
     genres: dict[str, np.ndarray] = {}
     for i, row in enumerate(rows):
-        for name in row[4]:
+        for name in row[5]:
             genres.setdefault(name.casefold(), np.zeros(n, dtype=bool))[i] = True
-    vectors = unit_rows(decode_vectors([row[5] for row in rows], EMBEDDING_DIMENSIONS))
+    vectors = unit_rows(decode_vectors([row[6] for row in rows], EMBEDDING_DIMENSIONS))
+    visible = np.fromiter((row[1] for row in rows), dtype=bool, count=n)
+    quality = quality_prior(sums=rating_sums, counts=rating_counts)
+    rated = visible & (rating_counts > 0)
     return Catalogue(
         movie_ids=movie_ids,
-        visible=np.fromiter((row[1] for row in rows), dtype=bool, count=n),
+        visible=visible,
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
         genres=genres,
         rating_counts=rating_counts,
         by_popularity=np.lexsort((movie_ids, -rating_counts)),
+        quality=quality,
+        quality_median=float(np.median(quality[rated])) if rated.any() else 0.0,
         vectors=vectors,
         embedded=vectors.any(axis=1),
     )

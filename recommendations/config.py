@@ -96,3 +96,25 @@ class HybridConfig(JsonParams):
 
 
 DEFAULT_CONFIG = HybridConfig()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimilarConfig:
+    """ "More like this" weights. `evaluate` chooses them on a validation split per seed
+    (`evaluation.tune_similar`); these defaults are not yet the 5-seed choice
+    (docs/evaluation.md).
+
+    For query film q and candidate i:
+      content_weight * cos(embedding q, embedding i)
+      + collaborative_weight * cos(ALS factors q, ALS factors i)
+      + quality_weight * (Bayesian mean of i - catalogue mean, in stars).
+    A query film without an embedding or without ALS factors gives that term's weight
+    to the other similarity, so the quality prior keeps its strength.
+    """
+
+    content_weight: float = 0.5
+    collaborative_weight: float = 0.5
+    quality_weight: float = 0.1
+
+
+DEFAULT_SIMILAR = SimilarConfig()

@@ -27,7 +27,14 @@ from jobs.progress import NullProgress, Progress
 from recommendations import training
 from recommendations.blend import source_weights
 from recommendations.candidates import als_pool
-from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.config import (
+    DEFAULT_CONFIG,
+    DEFAULT_SIMILAR,
+    Algorithm,
+    HybridConfig,
+    SimilarConfig,
+    Source,
+)
 from recommendations.ease import EaseModel, EaseParams, ease_fit
 from recommendations.explicit import ExplicitParams, bias_baseline_fit, explicit_fit
 from recommendations.metrics import (
@@ -39,6 +46,7 @@ from recommendations.metrics import (
     mean_over_recommended,
     neighbour_hits,
     personalisation,
+    quality_prior,
     ranking_metrics,
     rating_errors,
     standard_error,
@@ -47,6 +55,7 @@ from recommendations.profile import taste_profile
 from recommendations.ranking import rank
 from recommendations.selectors import Candidates, RatingTriples, UserSignals
 from recommendations.serving import ServingModel
+from recommendations.similar import similarity_scores, top_indices
 from recommendations.training import AlsParams
 
 
@@ -66,12 +75,14 @@ RANDOM_TEST_FRACTION = 0.25
 MIN_USER_RATINGS = 5
 
 # "More like this" methods: item-item neighbours; popularity (the most rated films other
-# than the query) is the baseline a similarity must beat.
+# than the query) is the baseline a similarity must beat; hybrid is what the site serves
+# (`similar.similarity_scores`).
 SIMILARITY_METHODS: tuple[str, ...] = (
     Algorithm.POPULARITY,
     Algorithm.CONTENT,
     Algorithm.ALS,
     Algorithm.EASE,
+    Algorithm.HYBRID,
 )
 
 METRICS = (
@@ -116,6 +127,10 @@ HYBRID_GRID: dict[str, Sequence] = {
 }
 # EASE's λ, around the shipped 200; each value is a full fit (an N x N inverse).
 EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
+# "More like this": every combination (each is cheap: no refit). The two similarity
+# weights sum to 1, so the content share and the quality weight are the free choices.
+SIMILAR_CONTENT_SHARES: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)
+SIMILAR_QUALITY_WEIGHTS: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.4)
 
 
 def holdout_split(
@@ -202,16 +217,16 @@ class OfflineRecommender:
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
     model: ServingModel
     config: HybridConfig = DEFAULT_CONFIG
+    similar_config: SimilarConfig = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
     by_user: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         n_items = len(self.train.movie_ids)
         self.popularity = np.bincount(self.train.cols, minlength=n_items)
-        self.bayesian = bayesian_ratings(
-            sums=np.bincount(self.train.cols, weights=self.train.scores, minlength=n_items),
-            counts=self.popularity,
-        )
+        sums = np.bincount(self.train.cols, weights=self.train.scores, minlength=n_items)
+        self.bayesian = bayesian_ratings(sums=sums, counts=self.popularity)
+        self.quality = quality_prior(sums=sums, counts=self.popularity)
         self.has_embedding = self.embeddings.any(axis=1)
         self.by_user = ratings_by_row(rows=self.train.rows, n_rows=len(self.train.user_ids))
 
@@ -286,11 +301,14 @@ class OfflineRecommender:
     def similar(self, *, movie_id: int, method: str, k: int) -> list[int]:
         """`movie_id`'s k nearest films by `method`, best first, as "more like this" would
         list them (the query excluded, seen films not): content and ALS by cosine of the
-        embeddings / item factors, EASE by `EaseModel.similar`; [] when the method has no
-        vector for the film, like `hybrid.also_liked`."""
+        embeddings / item factors, EASE by `EaseModel.similar`, hybrid by the served
+        `similarity_scores` with `similar_config`; [] when the method has no vector for the
+        film, like `hybrid.also_liked`."""
         if method == Algorithm.EASE:
             return self.ease.similar(movie_id=movie_id, k=k)[0].tolist()
         col = int(np.searchsorted(self.train.movie_ids, movie_id))
+        if method == Algorithm.HYBRID:
+            return self._similar_hybrid(col, k)
         if method == Algorithm.POPULARITY:
             scores = self.popularity.astype(np.float64)
         else:
@@ -303,6 +321,21 @@ class OfflineRecommender:
         scores[col] = -np.inf
         top = self._top(scores, k)
         return [int(self.train.movie_ids[i]) for i in top[np.argsort(-scores[top], kind="stable")]]
+
+    def _similar_hybrid(self, col: int, k: int) -> list[int]:
+        unit = self.model.unit_factors
+        content = self.embeddings @ self.embeddings[col] if self.has_embedding[col] else None
+        collaborative = unit @ unit[col] if unit[col].any() else None
+        if content is None and collaborative is None:
+            return []
+        scores = similarity_scores(
+            content=content,
+            collaborative=collaborative,
+            quality=self.quality,
+            config=self.similar_config,
+        )
+        scores[col] = -np.inf
+        return [int(self.train.movie_ids[i]) for i in top_indices(scores, k)]
 
     @staticmethod
     def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -434,6 +467,7 @@ class EvaluationReport:
     params: AlsParams
     config: HybridConfig
     ease_params: EaseParams
+    similar_config: SimilarConfig
     results: dict[str, dict[str, float]]  # algorithm -> METRICS
     similar: dict[str, dict[str, float]]  # method -> SIMILARITY_METRICS
     ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS
@@ -454,6 +488,7 @@ class EvaluationReport:
             "params": self.params.as_json(),
             "hybrid": dataclasses.asdict(self.config),
             "ease": self.ease_params.as_json(),
+            "similar_weights": dataclasses.asdict(self.similar_config),
             "results": self.results,
             "similar": self.similar,
             "ratings": self.ratings,
@@ -550,6 +585,7 @@ class Tuned:
     params: AlsParams = AlsParams()
     config: HybridConfig = DEFAULT_CONFIG
     ease_params: EaseParams = EaseParams()
+    similar_config: SimilarConfig = DEFAULT_SIMILAR
     log: list[dict] = field(default_factory=list)
     validation_ndcg: float | None = None  # the chosen hybrid's
     out_of_time: bool = False
@@ -585,11 +621,13 @@ def evaluate(
             progress,
             relevance=relevance,
             ease_params=ease_params,
+            seed=seed,
         )
     recommender = OfflineRecommender.fit(
         splits.train, embeddings, tuned.params, progress, ease_params=tuned.ease_params
     )
     recommender.config = tuned.config
+    recommender.similar_config = tuned.similar_config
     results = {}
     for algorithm in algorithms:
         progress.stage(f"Evaluating {algorithm}")
@@ -610,6 +648,7 @@ def evaluate(
         params=tuned.params,
         config=tuned.config,
         ease_params=tuned.ease_params,
+        similar_config=tuned.similar_config,
         results=results,
         similar=similar,
         ratings=ratings,
@@ -631,10 +670,12 @@ def tune_on_validation(
     *,
     relevance: Relevance,
     ease_params: EaseParams,
+    seed: int = 0,
     seconds: float | None = None,
 ) -> Tuned:
     """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
-    alone, then the blend of both. Only `fit` trains and only `validation` scores: the
+    alone, then the blend of both; then the "more like this" weights (`tune_similar`,
+    after the budget too: it fits nothing). Only `fit` trains and only `validation` scores: the
     caller's test ratings never reach this function.
 
     With `seconds`, no new candidate starts once they have passed: the search keeps the
@@ -686,14 +727,50 @@ def tune_on_validation(
             score = ndcg(recommender, Algorithm.HYBRID)
             if score > best:
                 best, best_config = score, config
+    similar_config, similar_log = tune_similar(
+        recommender, validation, k=k, relevance=relevance, seed=seed
+    )
     return Tuned(
         params=best_params,
         config=best_config,
         ease_params=best_ease,
-        log=tuning,
+        similar_config=similar_config,
+        log=tuning + similar_log,
         validation_ndcg=best,
         out_of_time=out_of_time(),
     )
+
+
+def tune_similar(
+    recommender: OfflineRecommender,
+    validation: RatingTriples,
+    *,
+    k: int,
+    relevance: Relevance,
+    seed: int,
+) -> tuple[SimilarConfig, list[dict]]:
+    """The "more like this" weights with the most validation hits@k (`score_similar`'s
+    hybrid), over every combination of SIMILAR_CONTENT_SHARES and SIMILAR_QUALITY_WEIGHTS;
+    ties go to the first. `recommender` is fitted on the fit part of the training split
+    and `validation` is the rest of it: the test split is never seen."""
+    log, best, best_config = [], -np.inf, DEFAULT_SIMILAR
+    for share in SIMILAR_CONTENT_SHARES:
+        for quality in SIMILAR_QUALITY_WEIGHTS:
+            recommender.similar_config = SimilarConfig(
+                content_weight=share, collaborative_weight=1.0 - share, quality_weight=quality
+            )
+            hits = score_similar(
+                recommender,
+                validation,
+                methods=[Algorithm.HYBRID],
+                k=k,
+                relevance=relevance,
+                seed=seed,
+            )[Algorithm.HYBRID]["hits"]
+            log.append({"similar": dataclasses.asdict(recommender.similar_config), "hits": hits})
+            if hits > best:
+                best, best_config = hits, recommender.similar_config
+    return best_config, log
 
 
 def _describe(recommender: OfflineRecommender) -> dict:

@@ -1,4 +1,4 @@
-"""Reads that start a user's recommendations: onboarding, the film behind "Because you
+"""Reads that start a user's recommendations: onboarding, the films behind "Because you
 liked X", and who may be picked for together. (Their ratings and lists are ratings.selectors'.)
 
 Every function takes the user explicitly: pages have no way to name another user's rows.
@@ -10,28 +10,45 @@ from collections import defaultdict
 from collections.abc import Collection
 from decimal import Decimal
 
+import numpy as np
+
 from accounts.models import User
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
-from ratings.models import Rating
+from ratings.models import NotInterested, Rating
 
 # How many ratings onboarding asks for before the recommendations have something to go on.
 ONBOARDING_TARGET = 10
 # Onboarding draws from the most-rated films: ones people are likely to have seen.
 ONBOARDING_POOL = 400
-# "Because you liked X" starts from a rating at least this good.
+# "Because you liked X" starts from a rating at least this good,
 LIKED_SCORE = Decimal("4.0")
+# among this many of the user's latest ratings,
+ANCHOR_WINDOW = 50
+# and has a row for each of at most this many films.
+ANCHORS = 3
 
 
-def recent_liked_movie(*, user) -> Movie | None:
-    """The film behind "Because you liked X": the user's latest rating of LIKED_SCORE or more."""
-    rating = (
-        Rating.objects.filter(user=user, score__gte=LIKED_SCORE, movie__in=Movie.objects.visible())
+def liked_anchors(*, user, n: int = ANCHORS) -> list[Movie]:
+    """The films behind "Because you liked X": among the user's ANCHOR_WINDOW latest
+    ratings of visible films, the `n` best of LIKED_SCORE or more; the more recent first
+    among equal scores. So a 5-star film comes before a more recent 4-star one."""
+    recent = (
+        Rating.objects.filter(user=user, movie__in=Movie.objects.visible())
         .select_related("movie")
-        .order_by("-updated_at", "-pk")
-        .first()
+        .defer("movie__embedding")
+        .order_by("-updated_at", "-pk")[:ANCHOR_WINDOW]
     )
-    return rating.movie if rating else None
+    liked = [rating for rating in recent if rating.score >= LIKED_SCORE]
+    liked.sort(key=lambda rating: rating.score, reverse=True)  # stable: recency kept
+    return [rating.movie for rating in liked[:n]]
+
+
+def seen_movie_ids(*, user) -> np.ndarray:
+    """Ids of the films the user rated or dismissed ("not interested"), in one query."""
+    rated = Rating.objects.filter(user=user).values_list("movie_id", flat=True)
+    dismissed = NotInterested.objects.filter(user=user).values_list("movie_id", flat=True)
+    return np.array(list(rated.union(dismissed)), dtype=np.int64)
 
 
 def onboarding_candidates(

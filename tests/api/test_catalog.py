@@ -284,3 +284,17 @@ def test_the_movie_list_opens_in_the_browsable_api(client, movies):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "Heat" in response.content.decode()
+
+
+def test_similar_costs_three_queries(anon, movies, django_assert_num_queries):
+    rng = np.random.default_rng(4)
+    for key in ("godfather", "heat", "amelie"):
+        movies[key].embedding = unit_vector(0, rng)
+        movies[key].save()
+    url = f"{V1}/movies/{movies['godfather'].pk}/similar/"
+    anon.get(url, {"k": 3})  # loads the catalogue into the process
+    # The movie, the serving versions, and the films shown with their genres.
+    with django_assert_num_queries(3):
+        results = anon.get(url, {"k": 3, "genre": "Drama"}).json()["results"]
+    # Every visible drama but the query: the embedded one first, then one without a vector.
+    assert [result["movie"]["title"] for result in results] == ["Amélie", "Untitled Project"]

@@ -68,9 +68,10 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
 
     response = client.get(reverse("pages:home"))
 
-    assert response.context["liked"] == liked
-    assert titles(response.context["because"])[0] == "Aliens"
-    assert "Alien 3" not in titles(response.context["because"])  # already rated
+    (because,) = response.context["because"]
+    assert because.anchor == liked
+    assert titles(because.movies)[0] == "Aliens"
+    assert "Alien 3" not in titles(because.movies)  # already rated
     picks = response.context["picks"]
     assert picks and all(movie.explanation for movie in picks)
     assert {"Alien", "Alien 3"}.isdisjoint(titles(picks))
@@ -286,13 +287,13 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
 
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
-    # The movie and its people; the neighbours (a savepoint, their settings, the scan, its
-    # release) and their cards; the serving model's id and the "also liked" cards; the
-    # neighbours' map points. None per card or per credit.
+    # The movie and its people; the serving versions and the "more like this" cards (scored
+    # in process); the serving model's id and the "also liked" cards; the neighbours' map
+    # points. None per card or per credit.
     for position in range(TOP_BILLED):
         CreditFactory(movie=world.space[0], position=position)
     CreditFactory(movie=world.space[0], role=Credit.Role.DIRECTOR)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10

@@ -1,10 +1,12 @@
+import dataclasses
+
 import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from recommendations import evaluation
-from recommendations.config import Algorithm
+from recommendations.config import Algorithm, SimilarConfig
 from recommendations.ease import EaseParams, ease_fit
 from recommendations.evaluation import (
     OfflineRecommender,
@@ -307,3 +309,76 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
     assert len(seen) == 2
     for part in seen:
         assert 999 not in part.movie_ids[part.cols]
+
+
+def test_hybrid_more_like_this_blends_the_served_scores():
+    recommender, _ = _tiny_recommender()
+    recommender.similar_config = SimilarConfig(
+        content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0
+    )
+    assert recommender.similar(movie_id=10, method=Algorithm.HYBRID, k=3) == [11, 13, 12]
+    recommender.similar_config = SimilarConfig(
+        content_weight=0.0, collaborative_weight=0.0, quality_weight=1.0
+    )
+    # Training means: 10 → 5.0, 12 → 4.0, 11 → 1.0 (13 unrated in training: the mean).
+    assert recommender.similar(movie_id=10, method=Algorithm.HYBRID, k=3) == [12, 13, 11]
+
+
+def test_the_more_like_this_weights_are_tuned_without_the_test_split(monkeypatch):
+    """A marker movie planted exactly on the test ratings never reaches `tune_similar`,
+    and the weights it returns are the ones the test split is scored with."""
+    rng = np.random.default_rng(1)
+    users = np.repeat(np.arange(12), 12)
+    movies = np.concatenate([rng.choice(40, 12, replace=False) for _ in range(12)])
+    scores = rng.choice([2.0, 4.0, 4.5, 5.0], len(users))
+    original = RatingTriples.from_arrays(users, movies, scores)
+    _, test = split_masks(original, split=Split.USER, seed=2)
+    movies = np.where(test, 999, movies)
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    seen, chosen = (
+        [],
+        SimilarConfig(content_weight=0.25, collaborative_weight=0.75, quality_weight=0.05),
+    )
+    scored_with = []
+
+    def spy(recommender, validation, **kwargs):
+        seen.extend([recommender.train, validation])
+        return chosen, []
+
+    def similar_spy(self, *, movie_id, method, k):
+        scored_with.append(self.similar_config)
+        return []
+
+    monkeypatch.setattr(evaluation, "tune_similar", spy)
+    monkeypatch.setattr(evaluation, "ALS_GRID", {})
+    monkeypatch.setattr(evaluation, "HYBRID_GRID", {})
+    monkeypatch.setattr(OfflineRecommender, "similar", similar_spy)
+    report = evaluate(
+        triples=triples,
+        embeddings=np.zeros((len(triples.movie_ids), 2)),
+        algorithms=[Algorithm.POPULARITY],
+        k=3,
+        seed=2,
+    )
+
+    assert len(seen) == 2
+    for part in seen:
+        assert 999 not in part.movie_ids[part.cols]
+    assert report.similar_config == chosen and scored_with and set(scored_with) == {chosen}
+    assert report.as_json()["similar_weights"]["content_weight"] == 0.25
+
+
+def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
+    recommender, held_out = _tiny_recommender()
+
+    config, log = evaluation.tune_similar(
+        recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0
+    )
+
+    assert len(log) == len(evaluation.SIMILAR_CONTENT_SHARES) * len(
+        evaluation.SIMILAR_QUALITY_WEIGHTS
+    )
+    best = max(entry["hits"] for entry in log)
+    assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
+    first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
+    assert dataclasses.asdict(config) == first_best

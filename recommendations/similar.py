@@ -1,0 +1,173 @@
+"""Hybrid "more like this": content, collaborative and quality signals blended, for the
+movie page, the API's similar endpoint and the home page's "Because you liked X" rows.
+
+`similarity_scores` is what the site serves and what the offline evaluation measures
+(`OfflineRecommender.similar`), with the same `SimilarConfig`; only where the vectors
+come from differs (the in-process catalogue and serving model here, a training split
+there). Every allowed film is scored, so a list holds exactly k films whenever k
+films pass the filters.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from catalog.filters import MovieFilters
+from catalog.models import Movie
+from catalog.selectors import movies_visible_with_genre_names
+from recommendations.catalogue import Catalogue, catalogue_for
+from recommendations.config import DEFAULT_SIMILAR, SimilarConfig
+from recommendations.hybrid import SPARE_PICKS
+from recommendations.personal import liked_anchors, seen_movie_ids
+from recommendations.selectors import recommender_versions
+from recommendations.serving import ServingModel, model_for
+
+
+def similarity_scores(
+    *,
+    content: np.ndarray | None,
+    collaborative: np.ndarray | None,
+    quality: np.ndarray,
+    config: SimilarConfig,
+) -> np.ndarray:
+    """The hybrid score of each candidate for one query film.
+
+    `content` and `collaborative` are the candidates' cosines to the query film (0 for a
+    candidate without that vector), or None when the query film itself has none: then the
+    other similarity gets both weights. `quality` is `metrics.quality_prior`.
+    """
+    if content is None and collaborative is None:
+        raise ValueError("A film without an embedding or ALS factors has no neighbours.")
+    similarity_weight = config.content_weight + config.collaborative_weight
+    total = config.quality_weight * quality.astype(np.float64)
+    if content is None:
+        return total + similarity_weight * collaborative
+    if collaborative is None:
+        return total + similarity_weight * content
+    return total + config.content_weight * content + config.collaborative_weight * collaborative
+
+
+def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n best finite scores, best first (ties by index)."""
+    n = min(n, int(np.isfinite(scores).sum()))
+    if not n:
+        return np.array([], dtype=np.int64)
+    top = np.argpartition(-scores, n - 1)[:n]
+    return top[np.lexsort((top, -scores[top]))]
+
+
+def neighbour_scores(
+    movie_id: int,
+    *,
+    model: ServingModel | None,
+    catalogue: Catalogue,
+    config: SimilarConfig,
+) -> np.ndarray | None:
+    """The hybrid score of every catalogue row for `movie_id`; None when the film has
+    neither an embedding nor ALS factors (a film outside the model gets content only)."""
+    rows, known = catalogue.rows(np.array([movie_id], dtype=np.int64))
+    content = None
+    if known[0] and catalogue.embedded[rows[0]]:
+        content = catalogue.vectors @ catalogue.vectors[rows[0]]
+    collaborative = None
+    if model is not None:
+        columns, modelled = model.positions(np.array([movie_id], dtype=np.int64))
+        if modelled[0]:
+            cosines = model.unit_factors @ model.unit_factors[columns[0]]
+            at, in_catalogue = catalogue.rows(model.movie_ids)
+            collaborative = np.zeros(len(catalogue.movie_ids), dtype=np.float32)
+            collaborative[at[in_catalogue]] = cosines[in_catalogue]
+    if content is None and collaborative is None:
+        return None
+    return similarity_scores(
+        content=content, collaborative=collaborative, quality=catalogue.quality, config=config
+    )
+
+
+def _picks(
+    movie_id: int,
+    *,
+    model: ServingModel | None,
+    catalogue: Catalogue,
+    allowed: np.ndarray,
+    n: int,
+    config: SimilarConfig,
+) -> list[tuple[int, float]]:
+    """(movie id, score) of the n best allowed neighbours, best first."""
+    scores = neighbour_scores(movie_id, model=model, catalogue=catalogue, config=config)
+    if scores is None:
+        return []
+    scores = np.where(allowed, scores, -np.inf)
+    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_indices(scores, n)]
+
+
+def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> list[Movie]:
+    """The first k picks the database confirmed visible, each a copy with its `similarity`."""
+    shown = []
+    for movie_id, score in picks:
+        if movie_id in movies and len(shown) < k:
+            movie = copy.copy(movies[movie_id])
+            movie.similarity = score
+            shown.append(movie)
+    return shown
+
+
+def similar_to(
+    movie: Movie,
+    *,
+    k: int = 10,
+    filters: MovieFilters | None = None,
+    config: SimilarConfig = DEFAULT_SIMILAR,
+) -> list[Movie]:
+    """ "More like this": the k best visible films within `filters` by the hybrid score,
+    never `movie` itself, each with `similarity` (its score). Two queries: the versions
+    of the serving model and catalogue, and the films shown. The filters are applied by
+    the catalogue copy, which every catalogue write rebuilds; visibility is re-checked."""
+    versions = recommender_versions(user_id=None)
+    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    allowed = catalogue.allowed(filters or MovieFilters(), np.array([movie.pk], dtype=np.int64))
+    n = k + SPARE_PICKS
+    picks = _picks(movie.pk, model=model, catalogue=catalogue, allowed=allowed, n=n, config=config)
+    movies = movies_visible_with_genre_names(movie_ids=[movie_id for movie_id, _ in picks])
+    return _shown(picks, movies, k)
+
+
+@dataclass(frozen=True)
+class BecauseRow:
+    anchor: Movie  # the film the user liked
+    movies: list[Movie]
+
+
+def because_you_liked(*, user, k: int, config: SimilarConfig = DEFAULT_SIMILAR) -> list[BecauseRow]:
+    """A "Because you liked X" row per anchor (`personal.liked_anchors`): the anchor's
+    hybrid neighbours that the user has neither rated nor dismissed, none with a Bayesian
+    mean below the catalogue's median, and none repeated from an earlier row. Rows that
+    come out empty are left out."""
+    anchors = liked_anchors(user=user)
+    if not anchors:
+        return []
+    versions = recommender_versions(user_id=None)
+    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    allowed = catalogue.allowed(MovieFilters(), seen_movie_ids(user=user))
+    allowed &= catalogue.quality >= catalogue.quality_median
+    rows = []
+    for anchor in anchors:
+        picks = _picks(
+            anchor.pk,
+            model=model,
+            catalogue=catalogue,
+            allowed=allowed,
+            n=k + SPARE_PICKS,
+            config=config,
+        )
+        taken, _ = catalogue.rows(np.array([movie_id for movie_id, _ in picks[:k]], dtype=np.int64))
+        allowed[taken] = False
+        rows.append((anchor, picks))
+    movies = movies_visible_with_genre_names(
+        movie_ids=[movie_id for _, picks in rows for movie_id, _ in picks]
+    )
+    shown = (BecauseRow(anchor=anchor, movies=_shown(picks, movies, k)) for anchor, picks in rows)
+    return [row for row in shown if row.movies]

@@ -174,7 +174,9 @@ def _tuned(
         seconds=budget,
     )
     best_by_algorithm: dict[str, float] = {}
-    for entry in tuned.log:
+    # The log also holds the "more like this" search, scored by hits, not nDCG.
+    ranked = [entry for entry in tuned.log if "ndcg" in entry]
+    for entry in ranked:
         name = entry["algorithm"]
         best_by_algorithm[name] = max(best_by_algorithm.get(name, 0.0), entry["ndcg"])
     metrics = {
@@ -182,7 +184,7 @@ def _tuned(
             "protocol": protocol(split=Split.USER, relevance=Relevance.LIKED, k=TUNING_K),
             "seed": seed,
             "ndcg": {**best_by_algorithm, "hybrid": tuned.validation_ndcg},
-            "candidates": len(tuned.log),
+            "candidates": len(ranked),
             "out_of_time": tuned.out_of_time,
             "seconds": round(time.monotonic() - started, 1),
         }

@@ -400,6 +400,7 @@ def test_layout_for_members_links_only_pages_that_exist(client, user):
     labels = re.findall(r">([^<>]+)</a>", nav)
     expected = ["Home", "Browse"]
     for label, name in [
+        ("Map", "movie-map"),
         ("My ratings", "ratings"),
         ("Watchlist", "watchlist"),
         ("Taste profile", "taste-profile"),

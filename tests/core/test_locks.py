@@ -6,4 +6,5 @@ def test_advisory_lock_ids_never_change():
     assert {lock.name: lock.value for lock in AdvisoryLock} == {
         "TRAINING_RUN": 7301,
         "TMDB_ENRICHMENT": 7302,
+        "MOVIE_MAP": 7310,
     }

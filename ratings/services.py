@@ -45,17 +45,22 @@ def movie_rating_counters_recount(*, movie_ids: Collection[int] | None = None) -
     Set-based (one statement), for bulk writers: imports, merges, synthetic data. Movies
     left without ratings go back to zero. Returns how many movies changed.
     """
-    where = "" if movie_ids is None else "WHERE m2.id = ANY(%(ids)s)"
+    only = "" if movie_ids is None else "AND m2.id = ANY(%(ids)s)"
+    only_ratings = "" if movie_ids is None else "WHERE movie_id = ANY(%(ids)s)"
+    # The ratings are aggregated once, before the join: right after a bulk insert the
+    # table has no statistics yet, and a per-movie plan over it took minutes.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {Movie._meta.db_table} AS m
-            SET rating_count = a.n, rating_sum = a.total
-            FROM (SELECT m2.id, count(r.id) AS n, coalesce(sum(r.score), 0) AS total
-                  FROM {Movie._meta.db_table} AS m2
-                  LEFT JOIN {Rating._meta.db_table} AS r ON r.movie_id = m2.id
-                  {where} GROUP BY m2.id) AS a
-            WHERE m.id = a.id AND (m.rating_count, m.rating_sum) IS DISTINCT FROM (a.n, a.total)
+            SET rating_count = coalesce(a.n, 0), rating_sum = coalesce(a.total, 0)
+            FROM {Movie._meta.db_table} AS m2
+            LEFT JOIN (SELECT movie_id, count(*) AS n, sum(score) AS total
+                       FROM {Rating._meta.db_table} {only_ratings}
+                       GROUP BY movie_id) AS a ON a.movie_id = m2.id
+            WHERE m.id = m2.id {only}
+              AND (m.rating_count, m.rating_sum)
+                  IS DISTINCT FROM (coalesce(a.n, 0), coalesce(a.total, 0))
             """,
             {"ids": None if movie_ids is None else list(movie_ids)},
         )

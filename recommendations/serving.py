@@ -9,7 +9,9 @@ and worker process on its next request without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -77,6 +79,8 @@ class ServingModel:
         return fold_in(self.item_factors, self.gram, found[known], conf, self.params.regularization)
 
 
+M = TypeVar("M")
+
 _copy: ProcessCopy[ServingModel] = ProcessCopy()
 
 
@@ -97,35 +101,32 @@ def _model_load(run_id: int) -> ServingModel:
     return ServingModel.from_artifact(run_id, bytes(artifact), params)
 
 
-# Its own copy, like the rating model's: runs before EASE existed have none.
+# Each model its own copy: pages that only recommend never load the rating model, and
+# predictions never load ALS or EASE. Runs trained before a model existed have none.
 _ease_copy: ProcessCopy[EaseModel | None] = ProcessCopy()
+_rating_copy: ProcessCopy[ExplicitModel | None] = ProcessCopy()
 
 
 def ease_model_for(run_id: int | None) -> EaseModel | None:
     """The EASE model of training run `run_id`, loaded once per process; None before the
     first training and for runs trained before EASE was served."""
-    if run_id is None:
-        return None
-    return _ease_copy.get(run_id, lambda: _ease_model_load(run_id))
-
-
-def _ease_model_load(run_id: int) -> EaseModel | None:
-    data = TrainingRun.objects.filter(pk=run_id).values_list("ease_model", flat=True).get()
-    return None if data is None else ease_loads(bytes(data))
-
-
-# Its own copy: pages that only recommend never load it, and predictions never load ALS.
-_rating_copy: ProcessCopy[ExplicitModel | None] = ProcessCopy()
+    return _optional_model(_ease_copy, run_id, field="ease_model", loads=ease_loads)
 
 
 def rating_model_for(run_id: int | None) -> ExplicitModel | None:
     """The rating model of training run `run_id`, loaded once per process; None before the
     first training and for runs trained before rating models existed."""
+    return _optional_model(_rating_copy, run_id, field="rating_model", loads=explicit_loads)
+
+
+def _optional_model(
+    copy: ProcessCopy[M | None], run_id: int | None, *, field: str, loads: Callable[[bytes], M]
+) -> M | None:
     if run_id is None:
         return None
-    return _rating_copy.get(run_id, lambda: _rating_model_load(run_id))
 
+    def load() -> M | None:
+        data = TrainingRun.objects.filter(pk=run_id).values_list(field, flat=True).get()
+        return None if data is None else loads(bytes(data))
 
-def _rating_model_load(run_id: int) -> ExplicitModel | None:
-    data = TrainingRun.objects.filter(pk=run_id).values_list("rating_model", flat=True).get()
-    return None if data is None else explicit_loads(bytes(data))
+    return copy.get(run_id, load)

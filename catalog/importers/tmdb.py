@@ -19,12 +19,12 @@ import csv
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, NamedTuple, TextIO, TypeVar
+from typing import ClassVar, NamedTuple, Protocol, TextIO, TypeVar
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -34,6 +34,18 @@ from catalog.models import MAX_YEAR, MIN_YEAR, Movie
 from jobs.progress import Progress
 
 T = TypeVar("T")
+
+
+class FileLayout(Protocol):
+    """A layout of a TMDB file: its name, and the columns that identify it."""
+
+    label: str
+
+    @property
+    def columns(self) -> frozenset[str]: ...
+
+
+L = TypeVar("L", bound=FileLayout)
 
 # Some overviews run to many kilobytes; the csv default (128 KiB) is a per-field cap,
 # and 2**31 - 1 is the largest value every platform's C long accepts.
@@ -150,7 +162,9 @@ def tmdb_metadata_import(*, path: Path, progress: Progress) -> TmdbImportReport:
     with open_csv(path) as handle:
         records = csv_records(handle)
         header = read_header(records, path=path)
-        layout = _detect_layout(header, path=path)
+        layout = detect_layout(
+            header, path=path, layouts=_LAYOUTS, files="tmdb_5000_movies.csv or movies_metadata.csv"
+        )
         report.layout = layout.label
         keywords_by_id = (
             None
@@ -211,15 +225,14 @@ def read_header(records: Iterator[tuple[int, list[str] | csv.Error]], *, path: P
     return [name.strip() for name in header]
 
 
-def _detect_layout(header: list[str], *, path: Path) -> _Layout:
-    for layout in _LAYOUTS:
+def detect_layout(header: list[str], *, path: Path, layouts: Sequence[L], files: str) -> L:
+    """The first of `layouts` whose `columns` the header has; else a clear error naming
+    `files` (the usual file names) and each layout's columns."""
+    for layout in layouts:
         if layout.columns <= set(header):
             return layout
-    expected = "; ".join(f"{lay.label}: {', '.join(sorted(lay.columns))}" for lay in _LAYOUTS)
-    raise TmdbImportError(
-        f"{path}: unknown header layout; expected tmdb_5000_movies.csv or movies_metadata.csv "
-        f"columns ({expected})."
-    )
+    expected = "; ".join(f"{lay.label}: {', '.join(sorted(lay.columns))}" for lay in layouts)
+    raise TmdbImportError(f"{path}: unknown header layout; expected {files} columns ({expected}).")
 
 
 def _read_sidecar_keywords(

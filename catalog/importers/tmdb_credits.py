@@ -29,6 +29,7 @@ from catalog.importers.tmdb import (
     Malformed,
     TmdbImportError,
     csv_records,
+    detect_layout,
     open_csv,
     parse_literal,
     parse_tmdb_id,
@@ -114,7 +115,9 @@ def tmdb_credits_import(*, path: Path, progress: Progress) -> TmdbCreditsReport:
     with open_csv(path) as handle:
         records = csv_records(handle)
         header = read_header(records, path=path)
-        layout = _detect_layout(header, path=path)
+        layout = detect_layout(
+            header, path=path, layouts=_LAYOUTS, files="tmdb_5000_credits.csv or credits.csv"
+        )
         report.layout = layout.label
         progress.stage(f"Reading {path.name}")
         credits = _parse_rows(
@@ -132,17 +135,6 @@ def tmdb_credits_import(*, path: Path, progress: Progress) -> TmdbCreditsReport:
     report.people_added = applied.people_added
     progress.advance(applied.movies_matched)
     return report
-
-
-def _detect_layout(header: list[str], *, path: Path) -> _Layout:
-    for layout in _LAYOUTS:
-        if layout.columns <= set(header):
-            return layout
-    expected = "; ".join(f"{lay.label}: {', '.join(sorted(lay.columns))}" for lay in _LAYOUTS)
-    raise TmdbImportError(
-        f"{path}: unknown header layout; expected tmdb_5000_credits.csv or credits.csv "
-        f"columns ({expected})."
-    )
 
 
 def _parse_rows(

@@ -148,6 +148,15 @@ def choice_summary(run: TrainingRun) -> str:
                 f"ratings; MMR λ {blend['mmr_lambda']:g}",
             )
         )
+    if "similar" in params:
+        similar = params["similar"]
+        lines.append(
+            (
+                "More like this",
+                f"content {similar['content_weight']:g}, collaborative "
+                f"{similar['collaborative_weight']:g}, quality {similar['quality_weight']:g}",
+            )
+        )
     return format_html_join(format_html("<br>"), "{}: {}", lines)
 
 

@@ -99,10 +99,11 @@ DEFAULT_CONFIG = HybridConfig()
 
 
 @dataclass(frozen=True, kw_only=True)
-class SimilarConfig:
-    """ "More like this" weights. `evaluate` chooses them on a validation split per seed
-    (`evaluation.tune_similar`); these defaults are not yet the 5-seed choice
-    (docs/evaluation.md).
+class SimilarConfig(JsonParams):
+    """ "More like this" weights. Every training run chooses them on its validation split
+    (`evaluation.tune_similar`, by the user's held-out liked films among the neighbours of
+    a film they liked) and serves them with its models; these defaults serve before the
+    first tuned run.
 
     For query film q and candidate i:
       content_weight * cos(embedding q, embedding i)

@@ -16,7 +16,7 @@ from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations import training
-from recommendations.config import Algorithm, HybridConfig
+from recommendations.config import Algorithm, HybridConfig, SimilarConfig
 from recommendations.ease import EaseParams, ease_dumps, ease_fit
 from recommendations.evaluation import (
     Relevance,
@@ -55,7 +55,8 @@ def training_run_train(
     job: Job | None = None,
 ) -> TrainingRun:
     """Train on all ratings and make the result the serving version: the ALS and EASE
-    models that recommend, the blend that combines them, then the explicit-stars model
+    models that recommend, the blend that combines them, the "more like this" weights,
+    then the explicit-stars model
     that predicts ratings, from one read.
 
     Hyper-parameters given here are used as they are. Otherwise, with `tune` and a
@@ -141,6 +142,7 @@ def _last_choice() -> Tuned:
         params=training.AlsParams.from_json(stored),
         ease_params=EaseParams.from_json({**stored.get("ease", {}), **ease_size}),
         config=HybridConfig.from_json(stored.get("hybrid", {})),
+        similar_config=SimilarConfig.from_json(stored.get("similar", {})),
     )
 
 
@@ -149,6 +151,7 @@ def _params_json(chosen: Tuned, explicit_params: ExplicitParams) -> dict:
         **chosen.params.as_json(),
         "ease": chosen.ease_params.as_json(),
         "hybrid": chosen.config.as_json(),
+        "similar": chosen.similar_config.as_json(),
         "explicit": explicit_params.as_json(),
     }
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
-from recommendations.config import DEFAULT_CONFIG, HybridConfig
+from recommendations.config import DEFAULT_CONFIG, DEFAULT_SIMILAR, HybridConfig, SimilarConfig
 from recommendations.ease import EaseModel, ease_loads
 from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
@@ -35,6 +35,7 @@ class ServingModel:
     unit_factors: np.ndarray  # for item-to-item cosine
     gram: np.ndarray  # YᵀY, shared by every fold-in
     config: HybridConfig = DEFAULT_CONFIG  # the blend chosen with these factors
+    similar_config: SimilarConfig = DEFAULT_SIMILAR  # "more like this", chosen with them
 
     @classmethod
     def build(
@@ -45,6 +46,7 @@ class ServingModel:
         movie_ids: np.ndarray,
         item_factors: np.ndarray,
         config: HybridConfig = DEFAULT_CONFIG,
+        similar_config: SimilarConfig = DEFAULT_SIMILAR,
     ) -> ServingModel:
         return cls(
             run_id=run_id,
@@ -54,11 +56,13 @@ class ServingModel:
             unit_factors=unit_rows(item_factors),
             gram=item_factors.T.astype(np.float64) @ item_factors.astype(np.float64),
             config=config,
+            similar_config=similar_config,
         )
 
     @classmethod
     def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
-        """Runs from before the blend was tuned per run serve the defaults."""
+        """Runs from before the blend (or "more like this") was tuned per run serve the
+        defaults."""
         movie_ids, item_factors = artifact_loads(artifact)
         return cls.build(
             run_id=run_id,
@@ -66,6 +70,7 @@ class ServingModel:
             movie_ids=movie_ids,
             item_factors=item_factors,
             config=HybridConfig.from_json(params.get("hybrid", {})),
+            similar_config=SimilarConfig.from_json(params.get("similar", {})),
         )
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

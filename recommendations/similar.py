@@ -115,19 +115,26 @@ def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> 
     return shown
 
 
+def served_similar_config(model: ServingModel | None) -> SimilarConfig:
+    """The weights the serving run chose on validation; the defaults before any run."""
+    return DEFAULT_SIMILAR if model is None else model.similar_config
+
+
 def similar_to(
     movie: Movie,
     *,
     k: int = 10,
     filters: MovieFilters | None = None,
-    config: SimilarConfig = DEFAULT_SIMILAR,
+    config: SimilarConfig | None = None,
 ) -> list[Movie]:
-    """ "More like this": the k best visible films within `filters` by the hybrid score,
-    never `movie` itself, each with `similarity` (its score). Two queries: the versions
-    of the serving model and catalogue, and the films shown. The filters are applied by
-    the catalogue copy, which every catalogue write rebuilds; visibility is re-checked."""
+    """ "More like this": the k best visible films within `filters` by the hybrid score
+    (with `config`, else the serving run's weights), never `movie` itself, each with
+    `similarity` (its score). Two queries: the versions of the serving model and
+    catalogue, and the films shown. The filters are applied by the catalogue copy, which
+    every catalogue write rebuilds; visibility is re-checked."""
     versions = recommender_versions(user_id=None)
     model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    config = config or served_similar_config(model)
     allowed = catalogue.allowed(filters or MovieFilters(), np.array([movie.pk], dtype=np.int64))
     n = k + SPARE_PICKS
     picks = _picks(movie.pk, model=model, catalogue=catalogue, allowed=allowed, n=n, config=config)
@@ -141,7 +148,7 @@ class BecauseRow:
     movies: list[Movie]
 
 
-def because_you_liked(*, user, k: int, config: SimilarConfig = DEFAULT_SIMILAR) -> list[BecauseRow]:
+def because_you_liked(*, user, k: int, config: SimilarConfig | None = None) -> list[BecauseRow]:
     """A "Because you liked X" row per anchor (`personal.liked_anchors`): the anchor's
     hybrid neighbours that the user has neither rated nor dismissed, none with a Bayesian
     mean below the catalogue's median, and none repeated from an earlier row. Rows that
@@ -151,6 +158,7 @@ def because_you_liked(*, user, k: int, config: SimilarConfig = DEFAULT_SIMILAR) 
         return []
     versions = recommender_versions(user_id=None)
     model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    config = config or served_similar_config(model)
     allowed = catalogue.allowed(MovieFilters(), seen_movie_ids(user=user))
     allowed &= catalogue.quality >= catalogue.quality_median
     rows = []

@@ -9,13 +9,26 @@ from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import similar_movies
+from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.services import not_interested_add, rating_upsert
 from recommendations.config import SimilarConfig
+from recommendations.models import TrainingRun
 from recommendations.personal import liked_anchors
-from recommendations.similar import because_you_liked, similar_to, similarity_scores
+from recommendations.services import training_run_train
+from recommendations.serving import model_for
+from recommendations.similar import (
+    because_you_liked,
+    served_similar_config,
+    similar_to,
+    similarity_scores,
+)
 from tests.factories import GenreFactory, MovieFactory
-from tests.recommendations.conftest import refresh_rating_counters, unit_vector
+from tests.recommendations.conftest import (
+    SMALL_EXPLICIT,
+    refresh_rating_counters,
+    unit_vector,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +81,21 @@ def test_the_hybrid_skips_a_one_rating_lexical_twin_that_content_alone_puts_firs
     assert all(title.startswith("Space") for title in titles(hybrid))
     scores = [movie.similarity for movie in hybrid]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_run_serves_the_more_like_this_weights_chosen_with_it(world, twin, trained):
+    query = world.space[0]
+    assert "Space 0 Twin" not in titles(similar_to(query, k=1))
+
+    # As if the last run's search had chosen content alone: the next run reuses its
+    # choice (no search here) and serves it.
+    TrainingRun.objects.filter(pk=trained.pk).update(
+        params={**trained.params, "similar": CONTENT_ONLY.as_json()}
+    )
+    run = training_run_train(progress=NullProgress(), tune=False, explicit_params=SMALL_EXPLICIT)
+
+    assert served_similar_config(model_for(run.pk)) == CONTENT_ONLY
+    assert titles(similar_to(query, k=1)) == ["Space 0 Twin"]
 
 
 def test_filters_are_honoured_and_the_list_holds_exactly_k(world, trained):

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from jobs.models import Job
 from jobs.progress import NullProgress
 from recommendations import evaluation, services
-from recommendations.config import DEFAULT_CONFIG, HybridConfig
+from recommendations.config import DEFAULT_CONFIG, HybridConfig, SimilarConfig
 from recommendations.ease import EaseParams
 from recommendations.evaluation import Relevance, tune_on_validation
 from recommendations.models import TrainingRun
@@ -41,6 +41,9 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert "per-user 20% holdout" in validation["protocol"]
     chosen = HybridConfig.from_json(run.params["hybrid"])
     assert serving_model().config == chosen
+    similar = SimilarConfig.from_json(run.params["similar"])
+    assert serving_model().similar_config == similar
+    assert similar.content_weight in evaluation.SIMILAR_CONTENT_SHARES
     assert run.params["ease"]["l2"] in evaluation.EASE_L2_GRID
 
     # The same seed chooses the same parameters.

@@ -64,7 +64,9 @@ class RecommendationsView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query_params(RecommendationQuerySerializer, request)
-        algorithm = params.get("algorithm") or recommender_algorithm(user_id=request.user.pk)
+        # Without the parameter, the user's choice: recommend_for_user reads it with the
+        # versions it checks anyway.
+        algorithm = params.get("algorithm")
         return _recommendations_response(
             request,
             recommend_for_user(
@@ -72,7 +74,7 @@ class RecommendationsView(APIView):
                 k=params["k"],
                 filters=params["filters"],
                 exclude_watchlist=params["exclude_watchlist"],
-                algorithm=Algorithm(algorithm),
+                algorithm=Algorithm(algorithm) if algorithm else None,
             ),
         )
 

@@ -25,7 +25,8 @@ Per call: one query for the serving model's and the catalogue's versions, one fo
 the user's signals, one pgvector neighbour query and one for the movies shown with
 their genre names. Popularity, filters and the candidates' embeddings come from the
 in-process catalogue (`recommendations.catalogue`). A cached list costs one query:
-the versions, with whether its movies are still visible.
+the versions, with the user's choice of recommender and whether its movies are still
+visible.
 """
 
 from __future__ import annotations
@@ -88,10 +89,13 @@ class Pick:
 
 @dataclass(frozen=True, kw_only=True)
 class CachedList:
-    """A user's ranked list, valid while `versions` hold. The movies are kept with
-    their genre names, as they were when ranked (rating counts and means may lag)."""
+    """A user's ranked list, valid while `versions` hold and for `algorithm` (a list
+    asked for in the user's choice is stale once they choose another). The movies are
+    kept with their genre names, as they were when ranked (rating counts and means may
+    lag)."""
 
     versions: RecommenderVersions
+    algorithm: Algorithm
     picks: list[Pick]
     movies: dict[int, Movie]
 
@@ -137,43 +141,44 @@ def recommend_for_user(
     filters: MovieFilters | None = None,
     exclude_watchlist: bool = False,
     *,
-    algorithm: Algorithm = Algorithm.HYBRID,
+    algorithm: Algorithm | None = None,
     config: HybridConfig | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
 
-    `config` defaults to the blend the serving model was trained with.
+    `algorithm` defaults to the one the user chose (hybrid until they choose), read
+    with the versions; `config` to the blend the serving model was trained with.
 
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
 
     The ranking is cached per process with every version it depends on (model,
-    catalogue, the user's ratings and lists), read in the same query that checks the
-    cached movies are still visible; so a rating, a retrain or a catalogue edit is
-    seen by the very next call; only popularity and the rating counts and
-    means of the movies shown can lag, by at most the cache timeout.
+    catalogue, the user's ratings and lists, their choice of recommender), read in the
+    same query that checks the cached movies are still visible; so a rating, a retrain,
+    a catalogue edit or a new choice is seen by the very next call; only popularity
+    and the rating counts and means of the movies shown can lag, by at most the cache
+    timeout.
     """
     filters = filters or MovieFilters()
     request = (user.pk, k, filters, exclude_watchlist, algorithm, config)
     key = "recs:" + hashlib.sha256(repr(request).encode()).hexdigest()
     cache = caches["recommendations"]
     cached: CachedList | None = cache.get(key)
-    versions, visible = recommender_check(
-        user_id=user.pk, movie_ids=list(cached.movies) if cached else []
-    )
-    hit = cached is not None and cached.versions == versions
+    check = recommender_check(user_id=user.pk, movie_ids=list(cached.movies) if cached else [])
+    versions, algorithm = check.versions, algorithm or check.chosen
+    hit = cached is not None and (cached.versions, cached.algorithm) == (versions, algorithm)
     metrics.recommendation_cache_record(hit=hit)
     if hit:
         # Filters depend on genres and years, which only catalogue writes change, and
         # those move the catalogue version; visibility is re-checked in case a write
         # bypassed it.
-        movies = {pk: movie for pk, movie in cached.movies.items() if pk in visible}
+        movies = {pk: movie for pk, movie in cached.movies.items() if pk in check.visible}
         return _recommendations(cached.picks, movies, versions.run_id, k=k)
     picks = _picks_for_user(
         user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
     )
     movies = _movies_shown(picks)
-    cache.set(key, CachedList(versions=versions, picks=picks, movies=movies))
+    cache.set(key, CachedList(versions=versions, algorithm=algorithm, picks=picks, movies=movies))
     return _recommendations(picks, movies, versions.run_id, k=k)
 
 

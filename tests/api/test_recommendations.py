@@ -256,6 +256,30 @@ def test_the_chosen_recommender_is_remembered_and_used(space_fan, trained):
     assert {item["source"] for item in items} == {"als"}
 
 
+def test_a_new_choice_is_seen_by_the_next_request_through_the_list_cache(space_fan, trained):
+    url = f"{V1}/recommendations/"
+    hybrid = results(space_fan.get(url, {"k": 5}))
+    assert results(space_fan.get(url, {"k": 5})) == hybrid  # cached
+    assert {item["source"] for item in hybrid} != {"popularity"}
+
+    space_fan.put(f"{V1}/me/recommender/", {"algorithm": "popularity"}, format="json")
+    assert {item["source"] for item in results(space_fan.get(url, {"k": 5}))} == {"popularity"}
+
+    space_fan.put(f"{V1}/me/recommender/", {"algorithm": "hybrid"}, format="json")
+    assert results(space_fan.get(url, {"k": 5})) == hybrid
+
+
+def test_a_cached_list_costs_the_token_and_the_versions(
+    space_fan, trained, django_assert_num_queries
+):
+    url = f"{V1}/recommendations/"
+    first = results(space_fan.get(url, {"k": 10}))
+    # The token with its user; the versions with the recommender choice and the movies'
+    # visibility; the serving run with the user's ratings, for the predicted stars.
+    with django_assert_num_queries(3):
+        assert results(space_fan.get(url, {"k": 10})) == first
+
+
 def test_choosing_an_unknown_recommender_changes_nothing(space_fan, trained):
     space_fan.put(f"{V1}/me/recommender/", {"algorithm": "ease"}, format="json")
 

@@ -16,6 +16,7 @@ from ratings.services import not_interested_add, rating_delete, rating_upsert, w
 from recommendations.config import Algorithm, HybridConfig, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
+from recommendations.predictions import predicted_scores
 from recommendations.services import recommender_algorithm_set, training_run_train
 from recommendations.serving import ease_model_for, serving_model
 from tests.factories import GenreFactory
@@ -225,6 +226,10 @@ def test_a_repeated_call_is_served_from_the_cache_in_one_query(world, trained):
     assert genres == [[g.name for g in Movie.objects.get(pk=pk).genres.all()] for pk in ids(again)]
     assert any(genres)
     assert len(queries) == 1  # the versions, with whether the cached movies are visible
+    # The predicted stars are cached with the list.
+    stars = [rec.predicted_score for rec in again]
+    assert stars == [rec.predicted_score for rec in first]
+    assert stars == [predicted_scores(user=fan, movie_ids=ids(again))[pk] for pk in ids(again)]
 
 
 def test_each_call_gets_its_own_movies_from_the_cached_list(world, trained):

@@ -60,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
     for pick in picks:
         pick.movie.explanation = pick.explanation
+        pick.movie.predicted_score = pick.predicted_score
     because = because_you_liked(user=user, k=ROW_LENGTH)
     rows = {
         "picks": [pick.movie for pick in picks],
@@ -67,8 +68,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "new": list(movie_new_list()[:ROW_LENGTH]),
         "featured": featured,
     }
-    cards = [movie for row in [*rows.values(), *(row.movies for row in because)] for movie in row]
-    _cards_annotate(user=user, movies=cards)
+    others = [
+        movie
+        for row in [popular, rows["new"], featured, *(row.movies for row in because)]
+        for movie in row
+    ]
+    movie_cards_annotate(user=user, movies=[*rows["picks"], *others])
+    # The picks came with their predicted stars, cached with the list.
+    predicted_scores_annotate(user=user, movies=others)
     context = {
         **rows,
         "algorithm": algorithm,

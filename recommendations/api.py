@@ -7,6 +7,8 @@ parameter names another user's ratings or lists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -45,15 +47,21 @@ from recommendations.tasks import training_job_start
 # --- Recommendations -------------------------------------------------------------------
 
 
-def _recommendations_response(request: Request, recommendations: list[Recommendation]) -> Response:
-    """The list, each with the requesting user's predicted stars (one prediction for all)."""
-    predicted = predicted_scores(
-        user=request.user, movie_ids=[item.movie.pk for item in recommendations]
-    )
+def _recommendations_response(
+    recommendations: list[Recommendation], *, predicted: Mapping[int, float | None]
+) -> Response:
+    """The list, each with the requesting user's `predicted` stars (by movie id)."""
     serializer = RecommendationListSerializer(
         {"results": recommendations}, context={"predicted": predicted}
     )
     return Response(serializer.data)
+
+
+def _predicted_now(request: Request, recommendations: list[Recommendation]) -> dict[int, float]:
+    """For the lists that do not come with their predictions (one prediction for all)."""
+    return predicted_scores(
+        user=request.user, movie_ids=[item.movie.pk for item in recommendations]
+    )
 
 
 class RecommendationsView(APIView):
@@ -64,17 +72,19 @@ class RecommendationsView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query_params(RecommendationQuerySerializer, request)
-        algorithm = params.get("algorithm") or recommender_algorithm(user_id=request.user.pk)
-        return _recommendations_response(
-            request,
-            recommend_for_user(
-                request.user,
-                k=params["k"],
-                filters=params["filters"],
-                exclude_watchlist=params["exclude_watchlist"],
-                algorithm=Algorithm(algorithm),
-            ),
+        # Without the parameter, the user's choice: recommend_for_user reads it with the
+        # versions it checks anyway.
+        algorithm = params.get("algorithm")
+        recommendations = recommend_for_user(
+            request.user,
+            k=params["k"],
+            filters=params["filters"],
+            exclude_watchlist=params["exclude_watchlist"],
+            algorithm=Algorithm(algorithm) if algorithm else None,
         )
+        # Predicted with the list, and cached with it.
+        predicted = {item.movie.pk: item.predicted_score for item in recommendations}
+        return _recommendations_response(recommendations, predicted=predicted)
 
 
 class RecommenderChoiceView(APIView):
@@ -117,8 +127,9 @@ class GroupRecommendationsView(APIView):
     def get(self, request: Request) -> Response:
         params = query_params(GroupRecommendationQuerySerializer, request)
         members = group_members_get(viewer=request.user, usernames=params["with"])
+        recommendations = recommend_for_group([request.user, *members], k=params["k"])
         return _recommendations_response(
-            request, recommend_for_group([request.user, *members], k=params["k"])
+            recommendations, predicted=_predicted_now(request, recommendations)
         )
 
 
@@ -154,7 +165,10 @@ class AlsoLikedView(APIView):
     def get(self, request: Request, movie_id: int) -> Response:
         movie = movie_or_404(movie_id)
         k = query_params(KQuerySerializer, request)["k"]
-        return _recommendations_response(request, also_liked(movie, k=k))
+        recommendations = also_liked(movie, k=k)
+        return _recommendations_response(
+            recommendations, predicted=_predicted_now(request, recommendations)
+        )
 
 
 # --- Staff -----------------------------------------------------------------------------

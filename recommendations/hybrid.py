@@ -14,18 +14,20 @@ these steps, each in its own module, and each module imports only those above it
 6. Diversify (`diversify`): the MMR re-rank.
 7. Explain (`explain`): why each pick was picked.
 
-Then this module keeps the picks the database confirms are visible and caches the
-list (`CachedList`). Every step takes its knobs from one `config.HybridConfig`.
+Then this module keeps the picks the database confirms are visible, predicts the
+user's stars for them (`predictions`) and caches the list with them (`CachedList`).
+Every step takes its knobs from one `config.HybridConfig`.
 
 Steps 4-6 are `ranking.rank`, which is pure numpy and shared with the offline
 evaluation, so what is measured is what is served. Only candidate retrieval
 differs: here it is pgvector and SQL, offline it is exact numpy over the split.
 
 Per call: one query for the serving model's and the catalogue's versions, one for
-the user's signals, one pgvector neighbour query and one for the movies shown with
-their genre names. Popularity, filters and the candidates' embeddings come from the
-in-process catalogue (`recommendations.catalogue`). A cached list costs one query:
-the versions, with whether its movies are still visible.
+the user's signals, one pgvector neighbour query, one for the movies shown with
+their genre names and one for the ratings the predictions fold in. Popularity,
+filters and the candidates' embeddings come from the in-process catalogue
+(`recommendations.catalogue`). A cached list costs one query: the versions, with the
+user's choice of recommender and whether its movies are still visible.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Sour
 from recommendations.diversify import mmr
 from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
+from recommendations.predictions import predicted_scores
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
 from recommendations.scoring import normalise, source_scores
@@ -74,6 +77,9 @@ class Recommendation:
     explanation: str
     source: Source
     model_version: int | None  # the TrainingRun id that served it; None before any training
+    # The user's predicted stars (predictions.predicted_scores), on the lists of
+    # recommend_for_user only; None there when there is nothing to predict from.
+    predicted_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,12 +94,17 @@ class Pick:
 
 @dataclass(frozen=True, kw_only=True)
 class CachedList:
-    """A user's ranked list, valid while `versions` hold. The movies are kept with
-    their genre names, as they were when ranked (rating counts and means may lag)."""
+    """A user's ranked list, valid while `versions` hold and for `algorithm` (a list
+    asked for in the user's choice is stale once they choose another). The movies are
+    kept with their genre names, as they were when ranked (rating counts and means may
+    lag). Their predicted stars depend only on the serving run and the user's ratings,
+    both in `versions`, so they are kept too: a cached list costs no fold-in."""
 
     versions: RecommenderVersions
+    algorithm: Algorithm
     picks: list[Pick]
     movies: dict[int, Movie]
+    predicted: dict[int, float]
 
 
 @dataclass(frozen=True)
@@ -137,44 +148,58 @@ def recommend_for_user(
     filters: MovieFilters | None = None,
     exclude_watchlist: bool = False,
     *,
-    algorithm: Algorithm = Algorithm.HYBRID,
+    algorithm: Algorithm | None = None,
     config: HybridConfig | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
 
-    `config` defaults to the blend the serving model was trained with.
+    `algorithm` defaults to the one the user chose (hybrid until they choose), read
+    with the versions; `config` to the blend the serving model was trained with.
 
     Always k long when the filtered catalogue has k unseen movies: the popularity
     candidates are drawn within the filters and are at least k.
 
     The ranking is cached per process with every version it depends on (model,
-    catalogue, the user's ratings and lists), read in the same query that checks the
-    cached movies are still visible; so a rating, a retrain or a catalogue edit is
-    seen by the very next call; only popularity and the rating counts and
-    means of the movies shown can lag, by at most the cache timeout.
+    catalogue, the user's ratings and lists, their choice of recommender), read in the
+    same query that checks the cached movies are still visible; so a rating, a retrain,
+    a catalogue edit or a new choice is seen by the very next call; only popularity
+    and the rating counts and means of the movies shown can lag, by at most the cache
+    timeout.
     """
     filters = filters or MovieFilters()
     request = (user.pk, k, filters, exclude_watchlist, algorithm, config)
     key = "recs:" + hashlib.sha256(repr(request).encode()).hexdigest()
     cache = caches["recommendations"]
     cached: CachedList | None = cache.get(key)
-    versions, visible = recommender_check(
-        user_id=user.pk, movie_ids=list(cached.movies) if cached else []
-    )
-    hit = cached is not None and cached.versions == versions
+    check = recommender_check(user_id=user.pk, movie_ids=list(cached.movies) if cached else [])
+    versions, algorithm = check.versions, algorithm or check.chosen
+    hit = cached is not None and (cached.versions, cached.algorithm) == (versions, algorithm)
     metrics.recommendation_cache_record(hit=hit)
     if hit:
         # Filters depend on genres and years, which only catalogue writes change, and
         # those move the catalogue version; visibility is re-checked in case a write
         # bypassed it.
-        movies = {pk: movie for pk, movie in cached.movies.items() if pk in visible}
-        return _recommendations(cached.picks, movies, versions.run_id, k=k)
+        movies = {pk: movie for pk, movie in cached.movies.items() if pk in check.visible}
+        return _recommendations(
+            cached.picks, movies, versions.run_id, k=k, predicted=cached.predicted
+        )
     picks = _picks_for_user(
         user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
     )
     movies = _movies_shown(picks)
-    cache.set(key, CachedList(versions=versions, picks=picks, movies=movies))
-    return _recommendations(picks, movies, versions.run_id, k=k)
+    # Read after the versions: should a rating land in between, the next call misses.
+    predicted = predicted_scores(user=user, movie_ids=list(movies))
+    cache.set(
+        key,
+        CachedList(
+            versions=versions,
+            algorithm=algorithm,
+            picks=picks,
+            movies=movies,
+            predicted=predicted,
+        ),
+    )
+    return _recommendations(picks, movies, versions.run_id, k=k, predicted=predicted)
 
 
 def _picks_for_user(
@@ -223,10 +248,17 @@ def _movies_shown(picks: Sequence[Pick]) -> dict[int, Movie]:
 
 
 def _recommendations(
-    picks: Sequence[Pick], movies: dict[int, Movie], run_id: int | None, *, k: int
+    picks: Sequence[Pick],
+    movies: dict[int, Movie],
+    run_id: int | None,
+    *,
+    k: int,
+    predicted: dict[int, float] | None = None,
 ) -> list[Recommendation]:
-    """The first k picks among `movies`, each with a copy of its movie: the cached ones
-    are shared by every request of this process, and pages annotate theirs."""
+    """The first k picks among `movies`, each with a copy of its movie (the cached ones
+    are shared by every request of this process, and pages annotate theirs) and its
+    `predicted` stars, if given."""
+    predicted = predicted or {}
     return _served(
         [
             Recommendation(
@@ -235,6 +267,7 @@ def _recommendations(
                 explanation=pick.explanation,
                 source=pick.source,
                 model_version=run_id,
+                predicted_score=predicted.get(pick.movie_id),
             )
             for pick in picks
             if pick.movie_id in movies

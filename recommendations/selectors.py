@@ -45,15 +45,23 @@ class RecommenderVersions:
 
 def recommender_versions(*, user_id: int | None) -> RecommenderVersions:
     """What recommender_check() reads, without checking any movies."""
-    return recommender_check(user_id=user_id, movie_ids=())[0]
+    return recommender_check(user_id=user_id, movie_ids=()).versions
 
 
-def recommender_check(
-    *, user_id: int | None, movie_ids: Sequence[int]
-) -> tuple[RecommenderVersions, set[int]]:
+@dataclass(frozen=True)
+class RecommenderCheck:
+    """What the recommender reads on every call, in one query (recommender_check)."""
+
+    versions: RecommenderVersions
+    chosen: Algorithm  # the user's recommender (recommender_algorithm)
+    visible: set[int]  # those of the movie ids asked about
+
+
+def recommender_check(*, user_id: int | None, movie_ids: Sequence[int]) -> RecommenderCheck:
     """The serving model's id, the catalogue version and the user's, in one round trip
-    of index lookups: the recommender checks them on every call. With them, which of
-    `movie_ids` are visible: those of a cached list."""
+    of index lookups: the recommender checks them on every call. With them, the
+    recommender the user chose (read here so that a list in their choice needs no query
+    of its own), and which of `movie_ids` are visible: those of a cached list."""
     lists = [
         f"(SELECT count(*) || '/' || coalesce(max({column})::text, '') "
         f"FROM {model._meta.db_table} WHERE user_id = %(user)s)"
@@ -69,14 +77,20 @@ def recommender_check(
             SELECT (SELECT id FROM {TrainingRun._meta.db_table} WHERE is_serving LIMIT 1),
                    {CATALOGUE_VERSION_SQL},
                    {" || ';' || ".join(lists)},
+                   (SELECT algorithm FROM {RecommenderChoice._meta.db_table}
+                     WHERE user_id = %(user)s),
                    ARRAY(SELECT m.id FROM {Movie._meta.db_table} m
                           WHERE m.id = ANY(%(movies)s::bigint[])
                             AND {VISIBLE_MOVIE_SQL.format(movie="m")})
             """,
             {"user": user_id, "movies": list(movie_ids)},
         )
-        *versions, visible = cursor.fetchone()
-    return RecommenderVersions(*versions), set(visible)
+        run_id, catalogue, user, chosen, visible = cursor.fetchone()
+    return RecommenderCheck(
+        versions=RecommenderVersions(run_id, catalogue, user),
+        chosen=_algorithm_or_default(chosen),
+        visible=set(visible),
+    )
 
 
 def training_run_last_params() -> dict:
@@ -366,4 +380,8 @@ def recommender_algorithm(*, user_id: int) -> Algorithm:
         .values_list("algorithm", flat=True)
         .first()
     )
+    return _algorithm_or_default(chosen)
+
+
+def _algorithm_or_default(chosen: str | None) -> Algorithm:
     return Algorithm.HYBRID if chosen is None else Algorithm(chosen)

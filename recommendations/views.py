@@ -400,7 +400,10 @@ def movie_map_mine(request: HttpRequest) -> JsonResponse:
             "rated": rated,
             "watchlist": list(watchlist_list(user=user).values_list("movie_id", flat=True)),
             "recommended": [
-                pick.movie.pk for pick in recommend_for_user(user, k=MAP_RECOMMENDATIONS)
+                pick.movie.pk
+                for pick in recommend_for_user(
+                    user, k=MAP_RECOMMENDATIONS, algorithm=Algorithm.HYBRID
+                )
             ],
         }
     )

@@ -7,6 +7,7 @@ from accounts.models import User
 from catalog.models import Movie
 from jobs.models import Job
 from ratings.models import Rating
+from recommendations.predictions import predicted_scores
 from tests.api.conftest import V1, error_of, token_client
 from tests.factories import UserFactory
 
@@ -219,6 +220,36 @@ def test_recommendations_carry_my_predicted_stars(space_fan, world, trained):
     assert space and min(space) > max(romance, default=0.5)
 
 
+def test_cached_predictions_are_todays_and_a_rating_changes_them_at_once(space_fan, world, trained):
+    fan = world.space_fans[0]
+    url = f"{V1}/recommendations/"
+
+    def predictions() -> dict[int, float]:
+        items = results(space_fan.get(url, {"k": 10}))
+        shown = {item["movie"]["id"]: item["predicted_score"] for item in items}
+        assert shown == predicted_scores(user=fan, movie_ids=list(shown))
+        return shown
+
+    before = predictions()
+    assert predictions() == before  # from the cache
+    disliked = next(movie for movie in world.space if movie.pk not in before)
+    response = space_fan.put(f"{V1}/movies/{disliked.pk}/rating/", {"score": 0.5}, format="json")
+    assert response.status_code == 200, response.content
+    after = predictions()
+    common = set(before) & set(after)
+    assert common and all(after[pk] <= before[pk] for pk in common)
+    assert any(after[pk] < before[pk] for pk in common)
+
+
+def test_group_recommendations_carry_my_predicted_stars(space_fan, friends, world, trained):
+    space, _, _ = friends
+    items = results(space_fan.get(f"{V1}/recommendations/group/", {"with": space.username, "k": 5}))
+    shown = {item["movie"]["id"]: item["predicted_score"] for item in items}
+    predicted = predicted_scores(user=world.space_fans[0], movie_ids=list(shown))
+    assert predicted  # None only for films I rated (the group's picks may hold some)
+    assert shown == {pk: predicted.get(pk) for pk in shown}
+
+
 def test_also_liked_predicts_only_for_a_signed_in_viewer(anon, space_fan, world, trained):
     url = f"{V1}/movies/{world.space[0].pk}/also-liked/"
     assert {item["predicted_score"] for item in results(anon.get(url))} == {None}
@@ -254,6 +285,30 @@ def test_the_chosen_recommender_is_remembered_and_used(space_fan, trained):
     # An explicit parameter still wins for one request.
     items = results(space_fan.get(f"{V1}/recommendations/", {"k": 5, "algorithm": "als"}))
     assert {item["source"] for item in items} == {"als"}
+
+
+def test_a_new_choice_is_seen_by_the_next_request_through_the_list_cache(space_fan, trained):
+    url = f"{V1}/recommendations/"
+    hybrid = results(space_fan.get(url, {"k": 5}))
+    assert results(space_fan.get(url, {"k": 5})) == hybrid  # cached
+    assert {item["source"] for item in hybrid} != {"popularity"}
+
+    space_fan.put(f"{V1}/me/recommender/", {"algorithm": "popularity"}, format="json")
+    assert {item["source"] for item in results(space_fan.get(url, {"k": 5}))} == {"popularity"}
+
+    space_fan.put(f"{V1}/me/recommender/", {"algorithm": "hybrid"}, format="json")
+    assert results(space_fan.get(url, {"k": 5})) == hybrid
+
+
+def test_a_cached_list_costs_the_token_and_the_versions(
+    space_fan, trained, django_assert_num_queries
+):
+    url = f"{V1}/recommendations/"
+    first = results(space_fan.get(url, {"k": 10}))
+    # The token with its user; the versions with the recommender choice and the movies'
+    # visibility. The predicted stars come with the cached list.
+    with django_assert_num_queries(2):
+        assert results(space_fan.get(url, {"k": 10})) == first
 
 
 def test_choosing_an_unknown_recommender_changes_nothing(space_fan, trained):

@@ -16,7 +16,8 @@ from ratings.services import not_interested_add, rating_delete, rating_upsert, w
 from recommendations.config import Algorithm, HybridConfig, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
-from recommendations.services import training_run_train
+from recommendations.predictions import predicted_scores
+from recommendations.services import recommender_algorithm_set, training_run_train
 from recommendations.serving import ease_model_for, serving_model
 from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS
@@ -225,6 +226,10 @@ def test_a_repeated_call_is_served_from_the_cache_in_one_query(world, trained):
     assert genres == [[g.name for g in Movie.objects.get(pk=pk).genres.all()] for pk in ids(again)]
     assert any(genres)
     assert len(queries) == 1  # the versions, with whether the cached movies are visible
+    # The predicted stars are cached with the list.
+    stars = [rec.predicted_score for rec in again]
+    assert stars == [rec.predicted_score for rec in first]
+    assert stars == [predicted_scores(user=fan, movie_ids=ids(again))[pk] for pk in ids(again)]
 
 
 def test_each_call_gets_its_own_movies_from_the_cached_list(world, trained):
@@ -318,3 +323,25 @@ def test_a_list_cache_miss_then_a_hit_then_a_miss_after_a_rating(world, trained)
     rating_upsert(user=fan, movie=first[0].movie, score="4.0")  # the list's versions move
     recommend_for_user(fan, k=5)
     assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 2, hits + 1)
+
+
+def test_by_default_the_users_choice_read_with_the_versions(world, trained):
+    fan = world.space_fans[0]
+    caches["recommendations"].clear()
+    hybrid = recommend_for_user(fan, k=5)
+    assert {rec.source for rec in hybrid} != {Source.POPULARITY}
+
+    recommender_algorithm_set(user=fan, algorithm=Algorithm.POPULARITY)
+    misses, hits = cache_lookups("miss"), cache_lookups("hit")
+    popular = recommend_for_user(fan, k=5)
+    assert {rec.source for rec in popular} == {Source.POPULARITY}
+    assert (cache_lookups("miss"), cache_lookups("hit")) == (misses + 1, hits)
+    with CaptureQueriesContext(connection) as queries:
+        assert ids(recommend_for_user(fan, k=5)) == ids(popular)
+    assert len(queries) == 1  # the versions and the choice, with the movies' visibility
+
+    recommender_algorithm_set(user=fan, algorithm=Algorithm.HYBRID)
+    assert ids(recommend_for_user(fan, k=5)) == ids(hybrid)
+    # An explicit algorithm wins over the choice.
+    explicit = recommend_for_user(fan, k=5, algorithm=Algorithm.POPULARITY)
+    assert ids(explicit) == ids(popular)

@@ -130,7 +130,11 @@ EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
 # "More like this": every combination (each is cheap: no refit). The two similarity
 # weights sum to 1, so the content share and the quality weight are the free choices.
 SIMILAR_CONTENT_SHARES: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)
-SIMILAR_QUALITY_WEIGHTS: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 0.4)
+# The quality prior breaks ties between similar films; it must not replace similarity.
+# Held-out hits reward well-liked popular films whatever the query, and at 0.4 the search
+# turned every list into the site's best-rated films (Toy Story -> The Shawshank
+# Redemption first, Finding Nemo -> The Lord of the Rings), so the grid stops at 0.2.
+SIMILAR_QUALITY_WEIGHTS: Sequence[float] = (0.0, 0.05, 0.1, 0.2)
 
 
 def holdout_split(
@@ -323,16 +327,29 @@ class OfflineRecommender:
         return [int(self.train.movie_ids[i]) for i in top[np.argsort(-scores[top], kind="stable")]]
 
     def _similar_hybrid(self, col: int, k: int) -> list[int]:
+        return self.similar_ranked(self.cosines(col), k=k, config=self.similar_config)
+
+    def cosines(self, col: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
+        """Film `col`'s content and ALS cosines to every film (None without the vector):
+        what the hybrid similarity weighs, computed once however many weights are tried."""
         unit = self.model.unit_factors
         content = self.embeddings @ self.embeddings[col] if self.has_embedding[col] else None
         collaborative = unit @ unit[col] if unit[col].any() else None
+        return col, content, collaborative
+
+    def similar_ranked(
+        self,
+        cosines: tuple[int, np.ndarray | None, np.ndarray | None],
+        *,
+        k: int,
+        config: SimilarConfig,
+    ) -> list[int]:
+        """The k best films by `similarity_scores` with `config`, the query film excluded."""
+        col, content, collaborative = cosines
         if content is None and collaborative is None:
             return []
         scores = similarity_scores(
-            content=content,
-            collaborative=collaborative,
-            quality=self.quality,
-            config=self.similar_config,
+            content=content, collaborative=collaborative, quality=self.quality, config=config
         )
         scores[col] = -np.inf
         return [int(self.train.movie_ids[i]) for i in top_indices(scores, k)]
@@ -400,6 +417,23 @@ def score_similar(
     (>= RELEVANT_SCORE) in training, one of those liked films at random (seeded) is the
     query; its k neighbours by each method are scored against the user's relevant
     held-out films (`neighbour_hits`)."""
+    queries, targets = similar_queries(recommender, held_out, relevance=relevance, seed=seed)
+    return {
+        str(method): {
+            **neighbour_hits(
+                [recommender.similar(movie_id=q, method=method, k=k) for q in queries], targets, k=k
+            ),
+            "queries": len(queries),
+        }
+        for method in methods
+    }
+
+
+def similar_queries(
+    recommender: OfflineRecommender, held_out: RatingTriples, *, relevance: Relevance, seed: int
+) -> tuple[list[int], list[set[int]]]:
+    """`score_similar`'s queries (one liked training film per user, drawn with `seed`) and
+    each one's targets (that user's relevant held-out films)."""
     rng = np.random.default_rng(seed)
     train = recommender.train
     relevant = relevant_sets(held_out, relevance=relevance)
@@ -410,15 +444,7 @@ def score_similar(
         if items and len(liked):
             queries.append(int(train.movie_ids[rng.choice(liked)]))
             targets.append(items)
-    return {
-        str(method): {
-            **neighbour_hits(
-                [recommender.similar(movie_id=q, method=method, k=k) for q in queries], targets, k=k
-            ),
-            "queries": len(queries),
-        }
-        for method in methods
-    }
+    return queries, targets
 
 
 def score_ratings(
@@ -753,23 +779,20 @@ def tune_similar(
     hybrid), over every combination of SIMILAR_CONTENT_SHARES and SIMILAR_QUALITY_WEIGHTS;
     ties go to the first. `recommender` is fitted on the fit part of the training split
     and `validation` is the rest of it: the test split is never seen."""
+    queries, targets = similar_queries(recommender, validation, relevance=relevance, seed=seed)
+    columns = np.searchsorted(recommender.train.movie_ids, queries)
+    cosines = [recommender.cosines(int(col)) for col in columns]
     log, best, best_config = [], -np.inf, DEFAULT_SIMILAR
     for share in SIMILAR_CONTENT_SHARES:
         for quality in SIMILAR_QUALITY_WEIGHTS:
-            recommender.similar_config = SimilarConfig(
+            config = SimilarConfig(
                 content_weight=share, collaborative_weight=1.0 - share, quality_weight=quality
             )
-            hits = score_similar(
-                recommender,
-                validation,
-                methods=[Algorithm.HYBRID],
-                k=k,
-                relevance=relevance,
-                seed=seed,
-            )[Algorithm.HYBRID]["hits"]
-            log.append({"similar": dataclasses.asdict(recommender.similar_config), "hits": hits})
+            lists = [recommender.similar_ranked(c, k=k, config=config) for c in cosines]
+            hits = neighbour_hits(lists, targets, k=k)["hits"]
+            log.append({"similar": config.as_json(), "hits": hits})
             if hits > best:
-                best, best_config = hits, recommender.similar_config
+                best, best_config = hits, config
     return best_config, log
 
 

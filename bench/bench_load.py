@@ -119,6 +119,7 @@ def _run(tokens: list[str], movie_ids: list[int], *, metrics: bool) -> float:
         print(f"\ncapacity: {CLIENTS} clients without pauses", flush=True)
         samples, elapsed = _drive(port, tokens, movie_ids, CAPACITY_SECONDS)
         _report(samples, elapsed, check=False)
+        _worker_memory(server.pid)
         if metrics:
             _scrape_cost(port)
         return sum(len(s["ms"]) for s in samples.values()) / elapsed
@@ -289,6 +290,19 @@ def _drive(
     for thread in threads:
         thread.join()
     return samples, time.perf_counter() - start
+
+
+def _worker_memory(master: int) -> None:
+    """Resident memory of each gunicorn worker after the run: every model, the catalogue
+    copy and the list cache loaded, as a long-running worker holds them."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(
+            int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        )
+    print("worker resident memory: " + ", ".join(f"{kb / 1024:.0f} MB" for kb in sizes))
 
 
 def _report(samples: dict, elapsed: float, *, check: bool) -> None:

@@ -138,16 +138,25 @@ SIMILAR_QUALITY_WEIGHTS: Sequence[float] = (0.0, 0.05, 0.1, 0.2)
 
 
 def holdout_split(
-    triples: RatingTriples, *, fraction: float, seed: int
+    triples: RatingTriples, *, fraction: float, seed: int, max_users: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Masks (train, held out): ceil(fraction) of each eligible user's ratings, at random."""
+    """Masks (train, held out): ceil(fraction) of each eligible user's ratings, at random.
+    With `max_users`, only that many eligible users (drawn with the seed) lose ratings."""
     rng = np.random.default_rng(seed)
     order = np.lexsort((rng.random(len(triples.rows)), triples.rows))
     counts = np.bincount(triples.rows, minlength=len(triples.user_ids))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order)) - starts[triples.rows[order]]
-    quota = np.where(counts >= MIN_USER_RATINGS, np.ceil(fraction * counts), 0)
+    eligible = counts >= MIN_USER_RATINGS
+    if max_users is not None and eligible.sum() > max_users:
+        # Its own stream, so that a catalogue under the cap splits exactly as without it.
+        chosen = np.random.default_rng([seed, 1]).choice(
+            np.flatnonzero(eligible), size=max_users, replace=False
+        )
+        eligible = np.zeros_like(eligible)
+        eligible[chosen] = True
+    quota = np.where(eligible, np.ceil(fraction * counts), 0)
     held_out = position < quota[triples.rows]
     return ~held_out, held_out
 

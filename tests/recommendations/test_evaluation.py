@@ -83,6 +83,19 @@ def test_holdout_takes_a_fifth_of_each_eligible_user_and_is_seeded():
     assert not (holdout_split(triples, fraction=0.2, seed=2)[1] == held).all()
 
 
+def test_holdout_from_at_most_max_users_and_unchanged_under_the_cap():
+    users = np.repeat(np.arange(6), 10)
+    triples = RatingTriples.from_arrays(users, np.arange(60), np.full(60, 4.0))
+
+    _, held = holdout_split(triples, fraction=0.2, seed=1, max_users=2)
+
+    per_user = np.bincount(triples.rows[held], minlength=6)
+    assert sorted(per_user.tolist()) == [0, 0, 0, 0, 2, 2]
+    assert (holdout_split(triples, fraction=0.2, seed=1, max_users=2)[1] == held).all()
+    uncapped = holdout_split(triples, fraction=0.2, seed=1)[1]
+    assert (holdout_split(triples, fraction=0.2, seed=1, max_users=6)[1] == uncapped).all()
+
+
 @pytest.mark.django_db
 def test_evaluation_on_clear_tastes_beats_popularity(world):
     triples = rating_triples()

@@ -36,7 +36,7 @@ from recommendations.config import (
     Source,
 )
 from recommendations.ease import EaseModel, EaseParams, ease_fit
-from recommendations.explicit import ExplicitParams, bias_baseline_fit, explicit_fit
+from recommendations.explicit import Estimates, ExplicitParams, explicit_fit
 from recommendations.metrics import (
     RANKING_METRICS,
     bayesian_ratings,
@@ -459,23 +459,28 @@ def similar_queries(
 def score_ratings(
     *, train: RatingTriples, test: RatingTriples, params: ExplicitParams
 ) -> dict[str, dict[str, float]]:
-    """RMSE and MAE on every held-out rating of the bias baseline and the explicit MF,
-    each user folded in from their training ratings as at serving time."""
+    """RMSE and MAE on every held-out rating of each predictor of the rating model (the
+    bias baseline, SVD++, the item kNN) and of their blend, which is what is served; each
+    user folded in from their training ratings as at serving time. One fit: the
+    predictors are the parts of the one model."""
+    model = explicit_fit(triples=train, params=params)
     by_user_train = ratings_by_row(rows=train.rows, n_rows=len(train.user_ids))
     by_user_test = ratings_by_row(rows=test.rows, n_rows=len(test.user_ids))
-    results = {}
-    for name, fit in (("bias_baseline", bias_baseline_fit), ("explicit_mf", explicit_fit)):
-        model = fit(triples=train, params=params)
-        predicted = np.empty(len(test.scores))
-        for known, held in zip(by_user_train, by_user_test, strict=True):
-            if len(held):
-                predicted[held] = model.predict(
-                    user_movie_ids=train.movie_ids[train.cols[known]],
-                    user_scores=train.scores[known],
-                    movie_ids=test.movie_ids[test.cols[held]],
-                )
-        results[name] = rating_errors(predicted=predicted, actual=test.scores)
-    return results
+    names = [f.name for f in dataclasses.fields(Estimates)]
+    predicted = {name: np.empty(len(test.scores)) for name in names}
+    for known, held in zip(by_user_train, by_user_test, strict=True):
+        if len(held):
+            estimates = model.estimates(
+                user_movie_ids=train.movie_ids[train.cols[known]],
+                user_scores=train.scores[known],
+                movie_ids=test.movie_ids[test.cols[held]],
+            )
+            for name in names:
+                predicted[name][held] = getattr(estimates, name)
+    return {
+        name: rating_errors(predicted=values, actual=test.scores)
+        for name, values in predicted.items()
+    }
 
 
 def protocol(*, split: Split, relevance: Relevance, k: int) -> str:

@@ -24,7 +24,7 @@ from recommendations.evaluation import (
     score_similar,
     split_masks,
 )
-from recommendations.explicit import ExplicitParams
+from recommendations.explicit import ExplicitParams, explicit_fit
 from recommendations.metrics import (
     bayesian_ratings,
     coverage,
@@ -114,7 +114,7 @@ def test_evaluation_on_clear_tastes_beats_popularity(world):
     assert results["content"]["ndcg"] > results["popularity"]["ndcg"]
     assert results["ease"]["ndcg"] > results["popularity"]["ndcg"]
     assert 0 < results["hybrid"]["coverage"] <= 1
-    assert set(report.reports[0].ratings) == {"bias_baseline", "explicit_mf"}
+    assert set(report.reports[0].ratings) == {"bias_baseline", "svd_pp", "item_knn", "blend"}
     table = report.table()
     assert "| hybrid |" in table and " ± " in table and "per-user 20% holdout" in table
 
@@ -227,8 +227,35 @@ def test_rating_models_predict_a_constant_world_exactly():
         train=triples.subset(~held), test=triples.subset(held), params=ExplicitParams(factors=2)
     )
 
-    assert errors["bias_baseline"] == pytest.approx({"rmse": 0.0, "mae": 0.0}, abs=1e-6)
-    assert errors["explicit_mf"] == pytest.approx({"rmse": 0.0, "mae": 0.0}, abs=1e-6)
+    assert set(errors) == {"bias_baseline", "svd_pp", "item_knn", "blend"}
+    for values in errors.values():
+        assert values == pytest.approx({"rmse": 0.0, "mae": 0.0}, abs=1e-6)
+
+
+def test_rating_rows_are_the_parts_of_one_fit_and_the_blend_is_what_is_served():
+    rng = np.random.default_rng(0)
+    tastes = rng.standard_normal((40, 2)) @ rng.standard_normal((2, 30))
+    users, movies = np.nonzero(rng.random((40, 30)) < 0.5)
+    stars = np.clip(np.round((3.5 + tastes[users, movies]) * 2) / 2, 0.5, 5.0)
+    triples = RatingTriples.from_arrays(users, movies, stars)
+    train, held = holdout_split(triples, fraction=0.2, seed=0)
+    params = ExplicitParams(factors=2, reg_factors=2.0, reg_implicit=2.0, iterations=50)
+    train, test = triples.subset(train), triples.subset(held)
+
+    errors = score_ratings(train=train, test=test, params=params)
+
+    model = explicit_fit(triples=train, params=params)
+    served = np.empty(len(test.scores))
+    for row in range(len(test.user_ids)):
+        mine, theirs = train.rows == row, test.rows == row
+        served[theirs] = model.predict(
+            user_movie_ids=train.movie_ids[train.cols[mine]],
+            user_scores=train.scores[mine],
+            movie_ids=test.movie_ids[test.cols[theirs]],
+        )
+    assert errors["blend"] == pytest.approx(rating_errors(predicted=served, actual=test.scores))
+    for name in ("svd_pp", "item_knn", "blend"):
+        assert errors[name]["rmse"] < errors["bias_baseline"]["rmse"]
 
 
 def test_neighbour_hits_counts_the_top_k_among_the_relevant():

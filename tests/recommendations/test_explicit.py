@@ -1,19 +1,30 @@
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
+from core.vectors import npz_dumps
 from recommendations.explicit import (
-    BiasBaseline,
+    ExplicitModel,
     ExplicitParams,
-    bias_baseline_fit,
     explicit_dumps,
     explicit_fit,
     explicit_loads,
-    solve_side,
+    neighbours_fit,
 )
 
-SMALL = ExplicitParams(factors=3, reg_bias=1.0, reg_factors=1.0, iterations=10, seed=0)
+SMALL = ExplicitParams(
+    factors=3,
+    reg_bias=1.0,
+    reg_factors=1.0,
+    reg_implicit=1.0,
+    iterations=60,
+    seed=0,
+    neighbours=10,
+    neighbours_used=5,
+    shrinkage=5.0,
+)
 
 
 @dataclass(frozen=True)
@@ -64,37 +75,119 @@ def user_ratings(triples: Triples, row: int) -> dict:
     }
 
 
+def hand_model(**fields) -> ExplicitModel:
+    """Four films (ids 10, 20, 30, 40), μ = 3, one factor; every array overridable."""
+    values = {
+        "params": ExplicitParams(factors=1, neighbours_used=2, neighbour_reg=0.2),
+        "mean": 3.0,
+        "movie_ids": np.array([10, 20, 30, 40]),
+        "baseline_biases": np.array([0.5, 0.0, -0.5, 0.25], dtype=np.float32),
+        "item_biases": np.zeros(4, dtype=np.float32),
+        "item_factors": np.zeros((4, 1), dtype=np.float32),
+        "implicit_factors": np.zeros((4, 1), dtype=np.float32),
+        "neighbour_rows": np.zeros(0, dtype=np.int32),
+        "neighbours": np.zeros((0, 3), dtype=np.int32),
+        "similarities": np.zeros((0, 3), dtype=np.float32),
+    }
+    return ExplicitModel(**{**values, **fields})
+
+
 @pytest.fixture(scope="module")
 def ratings() -> Triples:
     return low_rank_ratings(60, 40, density=0.4, seed=0)[0]
 
 
-def test_fold_in_is_the_training_user_step(ratings):
-    model = explicit_fit(triples=ratings, params=SMALL)
-    # The last half-step of the fit: every training user against the final item side.
-    biases, factors = solve_side(
-        rows=ratings.rows,
-        n_rows=len(ratings.user_ids),
-        targets=ratings.scores - model.mean - model.item_biases[ratings.cols],
-        design=model.item_factors[ratings.cols],
-        reg_bias=SMALL.reg_bias,
-        reg_factors=SMALL.reg_factors,
-    )
-    # The same user's ridge regression written out: [1, Q] x ≈ r − μ − b_i.
+@pytest.fixture(scope="module")
+def model(ratings) -> ExplicitModel:
+    return explicit_fit(triples=ratings, params=SMALL)
+
+
+def test_fold_in_is_the_ridge_regression_of_the_residuals_after_the_implicit_term(ratings, model):
     mine = ratings.rows == 7
-    a = np.hstack([np.ones((mine.sum(), 1)), model.item_factors[ratings.cols[mine]]])
-    y = ratings.scores[mine] - model.mean - model.item_biases[ratings.cols[mine]]
-    by_hand = np.linalg.solve(a.T @ a + np.diag([1.0, 1.0, 1.0, 1.0]), a.T @ y)
+    items = ratings.cols[mine]
+    q, y = model.item_factors[items].astype(float), model.implicit_factors[items].astype(float)
+    implicit = y.sum(axis=0) / np.sqrt(len(items))  # |N(u)|^-½ Σ yⱼ
+    # [1, Q] [bᵤ, pᵤ] ≈ r − μ − bᵢ − Q·implicit, with the training penalties.
+    a = np.hstack([np.ones((len(items), 1)), q])
+    residuals = ratings.scores[mine] - model.mean - model.item_biases[items] - q @ implicit
+    by_hand = np.linalg.solve(a.T @ a + np.diag([1.0, 1.0, 1.0, 1.0]), a.T @ residuals)
 
-    bias, factor = model.fold_in(**user_ratings(ratings, 7))
+    bias, taste = model.fold_in(**user_ratings(ratings, 7))
 
-    np.testing.assert_allclose([bias, *factor], [biases[7], *factors[7]], atol=1e-5)
-    np.testing.assert_allclose([bias, *factor], by_hand, atol=1e-5)
+    np.testing.assert_allclose([bias, *taste], [by_hand[0], *(by_hand[1:] + implicit)], atol=1e-5)
 
 
-def test_predictions_clip_to_the_star_scale(ratings):
-    model = explicit_fit(triples=ratings, params=SMALL)
+def test_the_neighbours_correction_by_hand():
+    # Film 10's neighbours, nearest first: 20 (0.5), 40 (0.4), 30 (0.1). The user rated
+    # 20, 30 and 40; two are used (`neighbours_used`): 20 and 40, the nearest ones.
+    model = hand_model(
+        neighbour_rows=np.array([0], dtype=np.int32),
+        neighbours=np.array([[1, 3, 2]], dtype=np.int32),
+        similarities=np.array([[0.5, 0.4, 0.1]], dtype=np.float32),
+    )
+    scores = np.array([4.0, 2.0, 3.0])  # for films 20, 30, 40
+    # The baseline user bias: Σ (r − μ − b̃ⱼ) / (n + 2) = (1 + (−0.5) + (−0.25)) / 5.
+    user_bias = (1.0 - 0.5 - 0.25) / 5
+    z20, z40 = 4.0 - 3.0 - user_bias - 0.0, 3.0 - 3.0 - user_bias - 0.25
+    correction = (0.25 * z20 + 0.16 * z40) / (0.25 + 0.16 + 0.2)  # s² weights, λ = 0.2
 
+    estimates = model.estimates(
+        user_movie_ids=np.array([20, 30, 40]), user_scores=scores, movie_ids=np.array([10, 30])
+    )
+
+    baseline = 3.0 + user_bias + np.array([0.5, -0.5])
+    np.testing.assert_allclose(estimates.bias_baseline, baseline, rtol=1e-6)
+    # Film 30 has no neighbour list: no correction.
+    np.testing.assert_allclose(estimates.item_knn, baseline + [correction, 0.0], rtol=1e-6)
+    # No factors here, so SVD++ is μ + bᵤ with its own bias (penalty reg_bias = 5).
+    svd_pp = 3.0 + (1.0 - 1.0 + 0.0) / (3 + 5.0)
+    params = model.params
+    np.testing.assert_allclose(
+        estimates.blend,
+        (1 - params.factors_weight) * baseline
+        + params.factors_weight * svd_pp
+        + params.neighbours_weight * np.array([correction, 0.0]),
+        rtol=1e-6,
+    )
+
+
+def test_neighbours_are_the_shrunk_cosines_of_the_residuals_most_similar_first():
+    # Residuals of four users (rows) on three films (columns); 0 = not rated.
+    z = np.array([[1.0, 1.0, -1.0], [2.0, 1.0, -2.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])
+    rows, cols = np.nonzero(z)
+    triples = Triples(np.arange(4), np.array([1, 2, 3]), rows, cols, np.zeros(len(rows)))
+    params = ExplicitParams(neighbours=2, shrinkage=1.0)
+
+    films, lists, similarities = neighbours_fit(
+        triples=triples, residuals=z[rows, cols], params=params
+    )
+
+    norms = np.linalg.norm(z, axis=0)
+    common = np.array([[3, 2, 3], [2, 3, 3], [3, 3, 4]])  # co-raters
+    shrunk = (z.T @ z) / np.outer(norms, norms) * (common - 1) / (common - 1 + 1.0)
+    assert films.tolist() == [0, 1, 2]
+    # Film 0: film 1 is alike (positive), film 2 opposed (negative, dropped, padded 0).
+    assert lists[0, 0] == 1 and similarities[0, 1] == 0
+    np.testing.assert_allclose(similarities[0, 0], shrunk[0, 1], rtol=1e-6)
+    # Film 1's neighbours, most similar first: film 0 and film 2 only if positive.
+    assert lists[1, 0] == 0 and similarities[1, 0] >= similarities[1, 1]
+    np.testing.assert_allclose(similarities[1, 0], shrunk[1, 0], rtol=1e-6)
+
+
+def test_only_the_most_rated_films_get_neighbour_lists(ratings):
+    counts = np.bincount(ratings.cols, minlength=len(ratings.movie_ids))
+    params = dataclasses.replace(SMALL, neighbour_items=5)
+
+    films, lists, similarities = neighbours_fit(
+        triples=ratings, residuals=ratings.scores - 3.5, params=params
+    )
+
+    assert len(films) == 5 and set(counts[films]) >= {counts.max()}
+    assert counts[films].min() >= np.sort(counts)[-5]
+    assert np.isin(lists[similarities > 0], films).all()  # neighbours come from the same films
+
+
+def test_predictions_clip_to_the_star_scale(ratings, model):
     high = model.predict(
         user_movie_ids=ratings.movie_ids, user_scores=np.full(40, 5.0), movie_ids=ratings.movie_ids
     )
@@ -106,16 +199,16 @@ def test_predictions_clip_to_the_star_scale(ratings):
     assert np.isclose(high.max(), 5.0) and np.isclose(low.min(), 0.5)
 
 
-def test_a_user_without_ratings_gets_the_mean_plus_the_item_bias(ratings):
-    model = explicit_fit(triples=ratings, params=SMALL)
-
+def test_a_user_without_ratings_gets_the_mean_plus_the_item_biases(model):
     predicted = model.predict(
         user_movie_ids=np.array([], dtype=np.int64),
         user_scores=np.array([]),
         movie_ids=np.array([1, 2, 999]),
     )
 
-    expected = np.clip(model.mean + np.append(model.item_biases[:2], 0.0), 0.5, 5.0)
+    w = SMALL.factors_weight
+    items = (1 - w) * model.baseline_biases[:2] + w * model.item_biases[:2]
+    expected = np.clip(model.mean + np.append(items, 0.0), 0.5, 5.0)
     np.testing.assert_allclose(predicted, expected, rtol=1e-6)
 
 
@@ -144,20 +237,39 @@ def test_a_new_high_rating_raises_its_co_rated_neighbours():
     assert raised.mean() > lowered.mean()
 
 
-def test_the_fit_is_deterministic_for_a_seed(ratings):
-    first, second = (explicit_fit(triples=ratings, params=SMALL) for _ in range(2))
-    other = explicit_fit(triples=ratings, params=ExplicitParams(**{**SMALL.as_json(), "seed": 1}))
+def test_the_fit_is_deterministic_for_a_seed(ratings, model):
+    again = explicit_fit(triples=ratings, params=SMALL)
+    other = explicit_fit(triples=ratings, params=dataclasses.replace(SMALL, seed=1))
 
-    np.testing.assert_array_equal(first.item_factors, second.item_factors)
-    np.testing.assert_array_equal(first.item_biases, second.item_biases)
-    assert not np.array_equal(first.item_factors, other.item_factors)
+    np.testing.assert_array_equal(model.item_factors, again.item_factors)
+    np.testing.assert_array_equal(model.implicit_factors, again.implicit_factors)
+    np.testing.assert_array_equal(model.similarities, again.similarities)
+    assert not np.array_equal(model.item_factors, other.item_factors)
 
 
-def rmse(model, train: Triples, test: Triples) -> float:
+def test_progress_counts_every_iteration_even_when_converging_early():
+    # A constant world converges at once: the remaining steps are reported together.
+    triples = Triples(
+        np.arange(3),
+        np.arange(3),
+        np.repeat(np.arange(3), 3),
+        np.tile(np.arange(3), 3),
+        np.full(9, 4.0, dtype=np.float32),
+    )
+    steps: list[int] = []
+
+    explicit_fit(triples=triples, params=SMALL, on_iteration=steps.append)
+
+    assert sum(steps) == SMALL.iterations and len(steps) < SMALL.iterations
+
+
+def rmse(model, train: Triples, test: Triples, estimate: str) -> float:
     errors = [
-        model.predict(
-            **user_ratings(train, row),
-            movie_ids=test.movie_ids[test.cols[test.rows == row]],
+        getattr(
+            model.estimates(
+                **user_ratings(train, row), movie_ids=test.movie_ids[test.cols[test.rows == row]]
+            ),
+            estimate,
         )
         - test.scores[test.rows == row]
         for row in np.unique(test.rows)
@@ -165,30 +277,52 @@ def rmse(model, train: Triples, test: Triples) -> float:
     return float(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
 
 
-def test_factors_beat_the_bias_baseline_on_held_out_ratings():
+def test_every_predictor_beats_the_bias_baseline_on_held_out_ratings():
     triples, _ = low_rank_ratings(120, 80, density=0.3, seed=3)
     held_out = np.random.default_rng(4).random(len(triples.rows)) < 0.2
     train, test = subset(triples, ~held_out), subset(triples, held_out)
-    params = ExplicitParams(factors=4, reg_bias=2.0, reg_factors=2.0, iterations=15, seed=0)
+    params = dataclasses.replace(SMALL, factors=4, reg_bias=2.0, reg_factors=2.0)
 
-    baseline = bias_baseline_fit(triples=train, params=params)
     model = explicit_fit(triples=train, params=params)
+    baseline = rmse(model, train, test, "bias_baseline")
 
-    assert isinstance(baseline, BiasBaseline) and baseline.item_factors.shape == (80, 0)
-    assert rmse(model, train, test) < 0.85 * rmse(baseline, train, test)
+    assert rmse(model, train, test, "svd_pp") < 0.85 * baseline
+    assert rmse(model, train, test, "item_knn") < 0.95 * baseline
+    assert rmse(model, train, test, "blend") < 0.85 * baseline
 
 
-def test_dumps_loads_round_trip(ratings):
-    model = explicit_fit(triples=ratings, params=SMALL)
-    baseline = bias_baseline_fit(triples=ratings, params=SMALL)
+def test_dumps_loads_round_trip(ratings, model):
     question = {**user_ratings(ratings, 3), "movie_ids": ratings.movie_ids}
 
-    loaded, loaded_baseline = (
-        explicit_loads(explicit_dumps(model)),
-        explicit_loads(explicit_dumps(baseline)),
-    )
+    loaded = explicit_loads(explicit_dumps(model))
 
     assert loaded.params == SMALL and loaded.mean == model.mean
-    assert type(loaded_baseline) is BiasBaseline
+    np.testing.assert_array_equal(loaded.neighbours, model.neighbours)
     np.testing.assert_array_equal(loaded.predict(**question), model.predict(**question))
-    np.testing.assert_array_equal(loaded_baseline.predict(**question), baseline.predict(**question))
+
+
+def test_a_rating_model_stored_before_svd_pp_still_serves_its_factors():
+    # The previous layout: biased MF's item side only, with its own hyper-parameters.
+    old = {"factors": 1, "reg_bias": 2.0, "reg_factors": 15.0, "iterations": 10, "seed": 42}
+    item_biases = np.array([0.5, -0.5], dtype=np.float32)
+    item_factors = np.array([[1.0], [-1.0]], dtype=np.float32)
+    data = npz_dumps(
+        meta={"params": old, "mean": 3.0},
+        arrays={
+            "movie_ids": np.array([10, 20]),
+            "item_biases": item_biases,
+            "item_factors": item_factors,
+        },
+    )
+
+    model = explicit_loads(data)
+    predicted = model.predict(
+        user_movie_ids=np.array([10]), user_scores=np.array([5.0]), movie_ids=np.array([10, 20])
+    )
+
+    # Its fold-in: [1, q] [b, p] ≈ 5 − 3 − 0.5 with penalties (2, 15).
+    a = np.array([[1.0, 1.0]])
+    bias, factor = np.linalg.solve(a.T @ a + np.diag([2.0, 15.0]), a.T @ [1.5])
+    np.testing.assert_allclose(
+        predicted, 3.0 + bias + item_biases + item_factors[:, 0] * factor, rtol=1e-6
+    )

@@ -43,13 +43,24 @@ RUN_BY_DEFAULT = False  # see bench/__main__.py
 
 
 class StageClock(NullProgress):
-    """A Progress that records when each stage of a service starts."""
+    """A Progress that records when each stage of a service starts, and prints each
+    stage and every tenth step of it as it happens (a 25M-rating training runs for many
+    minutes; this shows where it is and how fast each step goes)."""
 
     def __init__(self) -> None:
         self.starts: list[tuple[str, float]] = []
+        self.steps = 0
 
     def stage(self, description: str, total: int | None = None) -> None:
         self.starts.append((description, time.perf_counter()))
+        self.steps = 0
+        print(f"    {description} ... (peak memory so far {_peak_rss_gb():.1f} GB)", flush=True)
+
+    def advance(self, n: int = 1) -> None:
+        before, self.steps = self.steps, self.steps + n
+        if self.steps // 10 > before // 10:
+            elapsed = time.perf_counter() - self.starts[-1][1]
+            print(f"      {self.steps} steps in {elapsed:.0f} s", flush=True)
 
     def durations(self, end: float) -> dict[str, float]:
         ends = [start for _, start in self.starts[1:]] + [end]

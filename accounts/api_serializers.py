@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.forms import SignUpForm
 from accounts.models import ApiToken
 from accounts.selectors import user_email_taken
+from core.api import StrictCharField
 
 
 class MeSerializer(serializers.Serializer):
@@ -39,7 +40,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class TokenNameSerializer(serializers.Serializer):
-    name = serializers.CharField(
+    name = StrictCharField(
         required=False,
         max_length=ApiToken.NAME_MAX_LENGTH,
         help_text="The device or app the token is for, shown in your list of tokens. "
@@ -48,9 +49,9 @@ class TokenNameSerializer(serializers.Serializer):
 
 
 class RegisterSerializer(TokenNameSerializer):
-    username = serializers.CharField()
+    username = StrictCharField()
     email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = StrictCharField(write_only=True, style={"input_type": "password"})
 
     # The website's sign-up form owns the rules (username characters and uniqueness, email
     # uniqueness, AUTH_PASSWORD_VALIDATORS); its password fields are this one's `password`.
@@ -116,12 +117,12 @@ class VerificationSentSerializer(serializers.Serializer):
 
 
 class CredentialsSerializer(TokenNameSerializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = StrictCharField()
+    password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class PasswordConfirmationSerializer(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         style={"input_type": "password"}, trim_whitespace=False, help_text="Your password."
     )
 

@@ -36,6 +36,20 @@ from core.api_policies import reject_repeated_query_params
 # --- Error format ----------------------------------------------------------------------
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else. DRF's CharField turns 12345 into "12345", which the
+    contract (`type: string`) does not allow; a password or a name sent as a number is a
+    client bug, better answered with a 400 than guessed at (an account whose password is
+    whatever str() made of a float)."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, machine-readable: invalid, not_found, not_authenticated, "

@@ -75,6 +75,9 @@ def test_register_creates_an_account_and_returns_a_working_token(anon):
         ({"username": "bad name!", "email": "carol@example.com", "password": PASSWORD}, "username"),
         ({"username": "carol", "email": "not-an-email", "password": PASSWORD}, "email"),
         ({"username": "carol", "email": "carol@example.com"}, "password"),
+        # JSON numbers are not strings, whatever str() would make of them.
+        ({"username": "carol", "email": "carol@example.com", "password": 9.98e185}, "password"),
+        ({"username": 1234, "email": "carol@example.com", "password": PASSWORD}, "username"),
     ],
 )
 def test_register_applies_the_websites_rules(anon, alice, payload, field):
@@ -129,6 +132,12 @@ def test_a_long_user_agent_is_cut_to_the_name_length(anon, alice):
 def test_a_wrong_password_gets_no_token(anon, alice):
     error = error_of(obtain(anon, "alice", "wrong"), 400, "invalid")
     assert "Unable to sign in" in error["message"]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_password_that_is_not_a_string_is_refused_as_such(anon, alice):
+    error = error_of(obtain(anon, "alice", 1234), 400, "invalid")
+    assert error["fields"] == {"password": ["Must be a string."]}
     assert not ApiToken.objects.exists()
 
 

@@ -176,6 +176,8 @@ class _SharedThrottle:
         keys = [self.cache.make_key(f"{key}:{window}"), self.cache.make_key(f"{key}:{window - 1}")]
         previous_weight = 1 - (now - window * self.duration) / self.duration
         args = (*keys, self.num_requests, previous_weight, 2 * self.duration)
+        # Django's cache API has no scripts: the script runs on the redis-py client of the
+        # `ratelimit` cache's own pool (its LOCATION and socket timeouts).
         client = self.cache._cache.get_client(keys[0], write=True)
         try:
             allowed, current, previous = client.evalsha(_SLIDING_WINDOW_SHA, len(keys), *args)

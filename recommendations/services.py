@@ -61,8 +61,7 @@ def training_run_train(
 ) -> TrainingRun:
     """Train on all ratings and make the result the serving version: the ALS and EASE
     models that recommend, the blend that combines them, the "more like this" weights,
-    then the explicit-stars model
-    that predicts ratings, from one read.
+    then the explicit-stars model that predicts ratings, from one read.
 
     Hyper-parameters given here are used as they are. Otherwise, with `tune` and a
     RECOMMENDER_TUNING_SECONDS budget, they are searched on a validation split of these

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from catalog import movie_map, selectors, services
 from catalog.importers.tmdb_api import TmdbClient, tmdb_enrich
+from catalog.signals import embedding_finished
 from core.queueing import enqueue, enqueue_on_commit
 from jobs.models import Job
 from jobs.progress import NullProgress
@@ -49,6 +50,7 @@ def embed_dirty_movies_task(self, job_id: int | None = None) -> str:
         embed_dirty_movies_task.apply_async(countdown=countdown)
     elif report.encoded:
         movie_map_job_start()  # the catalogue's embeddings moved: so does its map
+        embedding_finished.send(sender=embed_dirty_movies_task)
     return report.summary()
 
 

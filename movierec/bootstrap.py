@@ -53,10 +53,11 @@ def _resume_background_work(*, stdout: OutputWrapper) -> None:
         stdout.write(f"queued embedding job #{embedding_job_start().pk}")
     if training_is_stale() and not training_in_flight():
         # While the catalogue is being embedded, a quick model without the tuning search
-        # serves at once and leaves the CPU to the embedding; the hourly retrain check
-        # tunes it afterwards (recommendations.tasks.retrain_if_ratings_changed).
-        job = training_job_start(tune=not embedding)
-        stdout.write(f"queued training job #{job.pk}{'' if not embedding else ' (untuned)'}")
+        # or the rating model serves at once and leaves the CPU to the embedding; once the
+        # embedding is done, a full training completes it
+        # (recommendations.tasks.provisional_model_complete).
+        job = training_job_start(tune=not embedding, rating_model=not embedding)
+        stdout.write(f"queued training job #{job.pk}{' (quick)' if embedding else ''}")
 
 
 def _import(

@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import BinaryField, Count, F, Func, Max, QuerySet
+from django.db.models import (
+    BinaryField,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -127,13 +137,22 @@ def training_is_stale() -> bool:
     return (count, latest) != seen
 
 
-def training_is_untuned() -> bool:
-    """True when a model serves that was trained without the tuning search (a quick first
-    model, or `--no-tune` before any search) while a tuning budget is set."""
-    if settings.RECOMMENDER_TUNING_SECONDS <= 0:
+def training_is_provisional() -> bool:
+    """True when the serving model is one the next training run should complete: trained
+    without the tuning search while a tuning budget is set (a quick first model, or
+    `--no-tune` before any search), or without the rating model (the first start's quick
+    model, or a run from before predicted stars)."""
+    serving = (
+        TrainingRun.objects.filter(is_serving=True)
+        .annotate(predicts=ExpressionWrapper(Q(rating_model__isnull=False), BooleanField()))
+        .values_list("metrics", "predicts")
+        .first()
+    )
+    if serving is None:
         return False
-    metrics = TrainingRun.objects.filter(is_serving=True).values_list("metrics", flat=True).first()
-    return metrics is not None and "validation" not in metrics
+    metrics, predicts = serving
+    untuned = settings.RECOMMENDER_TUNING_SECONDS > 0 and "validation" not in metrics
+    return untuned or not predicts
 
 
 # A training run holds the advisory lock (AdvisoryLock.TRAINING_RUN, run id) on its database

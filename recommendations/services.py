@@ -52,6 +52,7 @@ def training_run_train(
     *,
     progress: Progress,
     tune: bool = True,
+    rating_model: bool = True,
     seed: int = 0,
     params: training.AlsParams | None = None,
     ease_params: EaseParams | None = None,
@@ -67,7 +68,9 @@ def training_run_train(
     RECOMMENDER_TUNING_SECONDS budget, they are searched on a validation split of these
     very ratings (`seed` draws it), then everything is refitted on all of them; without,
     the last run's choice is reused (the defaults before any run). The choice is stored
-    on the run with its validation metrics.
+    on the run with its validation metrics. Without `rating_model` the run predicts no
+    stars: the first start's quick model, which leaves the CPU to the embedding and is
+    completed by the next run (`selectors.training_is_provisional`).
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
@@ -110,10 +113,11 @@ def training_run_train(
         run.artifact = training.artifact_dumps(triples.movie_ids, item_factors)
         progress.stage(f"Fitting EASE on the {ease_params.max_items:,} most-rated films")
         run.ease_model = ease_dumps(ease_fit(ratings=triples, params=ease_params))
-        progress.stage("Fitting the rating model", total=explicit_params.iterations)
-        run.rating_model = explicit_dumps(
-            explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
-        )
+        if rating_model:
+            progress.stage("Fitting the rating model", total=explicit_params.iterations)
+            run.rating_model = explicit_dumps(
+                explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
+            )
         run.status = TrainingRun.Status.SUCCEEDED
         run.duration_seconds = time.monotonic() - started
         run.finished_at = timezone.now()

@@ -8,7 +8,11 @@ from django.db import OperationalError
 
 from jobs.models import Job
 from jobs.services import job_create, job_running, job_set_message, job_start
-from recommendations.selectors import training_in_flight, training_is_stale, training_is_untuned
+from recommendations.selectors import (
+    training_in_flight,
+    training_is_provisional,
+    training_is_stale,
+)
 from recommendations.services import training_run_train
 
 
@@ -21,12 +25,16 @@ from recommendations.services import training_run_train
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
-def train_recommender(self, job_id: int, tune: bool = True) -> int | None:
+def train_recommender(
+    self, job_id: int, tune: bool = True, rating_model: bool = True
+) -> int | None:
     # Late acks redeliver a task whose worker died; a finished job is not redone.
     if Job.objects.filter(pk=job_id, state=Job.State.SUCCEEDED).exists():
         return None
     with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
-        run = training_run_train(progress=progress, tune=tune, job=Job.objects.get(pk=job_id))
+        run = training_run_train(
+            progress=progress, tune=tune, rating_model=rating_model, job=Job.objects.get(pk=job_id)
+        )
         job_set_message(
             progress=progress,
             message=f"Model v{run.pk} serving: {run.user_count} users, {run.item_count} movies, "
@@ -41,8 +49,9 @@ def train_recommender(self, job_id: int, tune: bool = True) -> int | None:
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
 def retrain_if_ratings_changed() -> int | None:
-    """Beat: train when ratings moved, or when the serving model was trained without the
-    tuning search (the first start's), and no training is in flight; returns the job id.
+    """Beat: train when ratings moved, or when the serving model is provisional (trained
+    without the tuning search or the rating model, like the first start's), and no
+    training is in flight; returns the job id.
 
     It trains in place rather than queueing `train_recommender`: it already runs on
     a worker, and a second hop could land on a queue this deployment doesn't serve.
@@ -51,8 +60,8 @@ def retrain_if_ratings_changed() -> int | None:
         return None
     if training_is_stale():
         description = "Retrain: ratings changed"
-    elif training_is_untuned():
-        description = "Retrain: tune the serving model's parameters"
+    elif training_is_provisional():
+        description = PROVISIONAL_RETRAIN
     else:
         return None
     job = job_create(kind=Job.Kind.TRAINING, description=description)
@@ -60,8 +69,27 @@ def retrain_if_ratings_changed() -> int | None:
     return job.pk
 
 
-def training_job_start(*, description: str = "Train recommender", tune: bool = True) -> Job:
+PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
+
+
+def training_job_start(
+    *, description: str = "Train recommender", tune: bool = True, rating_model: bool = True
+) -> Job:
     """A Job row for the admin, and the training task queued once it is committed."""
     return job_start(
-        kind=Job.Kind.TRAINING, description=description, task=train_recommender, tune=tune
+        kind=Job.Kind.TRAINING,
+        description=description,
+        task=train_recommender,
+        tune=tune,
+        rating_model=rating_model,
     )
+
+
+def provisional_model_complete(**_signal) -> Job | None:
+    """Once the catalogue is embedded (`catalog.signals.embedding_finished`), queue the
+    training that completes a provisional model: the first start's quick model left the
+    search and the rating model until the CPU was free, and its users should not wait
+    for the hourly check to see predicted stars."""
+    if training_in_flight() or not training_is_provisional():
+        return None
+    return training_job_start(description=PROVISIONAL_RETRAIN)

@@ -29,9 +29,10 @@ def test_first_start_imports_queues_jobs_and_creates_the_demo_account(
         Job.Kind.TRAINING,
     }
     assert len(callbacks) == 2  # both tasks are queued only once the jobs are committed
-    # While the catalogue waits for embedding, the first model skips the tuning search.
+    # While the catalogue waits for embedding, the first model skips the tuning search and
+    # the rating model (tests/recommendations/test_tasks.py follows it to completion).
     training = Job.objects.get(kind=Job.Kind.TRAINING)
-    assert f"queued training job #{training.pk} (untuned)" in out.getvalue()
+    assert f"queued training job #{training.pk} (quick)" in out.getvalue()
     password = (tmp_path / "data" / "demo-credentials.txt").read_text().strip()
     assert User.objects.get(username="demo").check_password(password)
     assert f"password {password!r}" in out.getvalue()

@@ -2,10 +2,13 @@ import time
 
 import pytest
 
+from catalog import tasks as catalog_tasks
+from catalog.services import EmbeddingReport
 from jobs.models import Job
 from jobs.services import job_create
 from ratings.services import rating_upsert
 from recommendations.models import TrainingRun
+from recommendations.selectors import training_is_provisional
 from recommendations.tasks import retrain_if_ratings_changed, train_recommender
 
 
@@ -50,3 +53,30 @@ def test_beat_retrains_only_when_ratings_changed(world, celery_worker_process):
     assert second_job is not None and wait_for(second_job).state == Job.State.SUCCEEDED
     assert TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED).count() == 2
     assert TrainingRun.objects.get(is_serving=True).job_id == second_job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_starts_quick_model_is_completed_once_the_catalogue_is_embedded(
+    world, celery_worker_process, monkeypatch
+):
+    quick_job = job_create(kind=Job.Kind.TRAINING, description="Train recommender")
+    quick_id = train_recommender.delay(quick_job.pk, tune=False, rating_model=False).get(60)
+    quick = TrainingRun.objects.get(pk=quick_id)
+    assert quick.is_serving and quick.rating_model is None and training_is_provisional()
+
+    # The last embedding run of the catalogue: nothing left, something encoded.
+    monkeypatch.setattr(catalog_tasks, "movie_map_job_start", lambda: None)
+    monkeypatch.setattr(
+        catalog_tasks.services, "movies_embed_dirty", lambda **kw: EmbeddingReport(encoded=3)
+    )
+    catalog_tasks.embed_dirty_movies_task.apply()
+
+    completion = Job.objects.filter(kind=Job.Kind.TRAINING).exclude(pk=quick_job.pk).get()
+    assert wait_for(completion.pk, timeout=120).state == Job.State.SUCCEEDED
+    serving = TrainingRun.objects.get(is_serving=True)
+    assert serving.job_id == completion.pk and serving.rating_model is not None
+    assert not training_is_provisional()
+
+    # Another embedding run finds the model complete and queues nothing.
+    catalog_tasks.embed_dirty_movies_task.apply()
+    assert Job.objects.filter(kind=Job.Kind.TRAINING).count() == 2

@@ -15,7 +15,7 @@ from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
     rating_triples,
-    training_is_untuned,
+    training_is_provisional,
 )
 from recommendations.services import training_run_train
 from recommendations.serving import serving_model
@@ -127,14 +127,14 @@ def test_train_recommender_reports_what_validation_chose(world, settings, capsys
 def test_a_quick_untuned_model_is_tuned_by_the_next_retrain_check(world, settings):
     settings.RECOMMENDER_TUNING_SECONDS = 1  # a short search is enough to count as tuned
     training_run_train(progress=NullProgress(), tune=False)
-    assert training_is_untuned()
+    assert training_is_provisional()
 
     job_id = retrain_if_ratings_changed()
 
     assert Job.objects.get(pk=job_id).state == Job.State.SUCCEEDED
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.job_id == job_id and "validation" in serving.metrics
-    assert not training_is_untuned()
+    assert not training_is_provisional()
     assert retrain_if_ratings_changed() is None
 
 
@@ -142,5 +142,17 @@ def test_without_a_tuning_budget_an_untuned_model_is_left_alone(world, settings)
     settings.RECOMMENDER_TUNING_SECONDS = 0
     training_run_train(progress=NullProgress(), tune=False)
 
-    assert not training_is_untuned()
+    assert not training_is_provisional()
     assert retrain_if_ratings_changed() is None
+
+
+def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budget(world, settings):
+    settings.RECOMMENDER_TUNING_SECONDS = 0
+    quick = training_run_train(progress=NullProgress(), tune=False, rating_model=False)
+    assert quick.rating_model is None and training_is_provisional()
+
+    retrain_if_ratings_changed()
+
+    serving = TrainingRun.objects.get(is_serving=True)
+    assert serving.pk != quick.pk and serving.rating_model is not None
+    assert not training_is_provisional()

@@ -27,7 +27,12 @@ from recommendations.evaluation import (
     protocol,
     tune_on_validation,
 )
-from recommendations.explicit import ExplicitParams, explicit_dumps, explicit_fit
+from recommendations.explicit import (
+    ExplicitParams,
+    explicit_dumps,
+    explicit_fit,
+    svdpp_iterations,
+)
 from recommendations.models import RecommenderChoice, TrainingRun
 from recommendations.selectors import (
     RatingTriples,
@@ -114,7 +119,10 @@ def training_run_train(
         progress.stage(f"Fitting EASE on the {ease_params.max_items:,} most-rated films")
         run.ease_model = ease_dumps(ease_fit(ratings=triples, params=ease_params))
         if rating_model:
-            progress.stage("Fitting the rating model", total=explicit_params.iterations)
+            progress.stage(
+                "Fitting the rating model",
+                total=svdpp_iterations(explicit_params, ratings=len(triples.scores)),
+            )
             run.rating_model = explicit_dumps(
                 explicit_fit(triples=triples, params=explicit_params, on_iteration=progress.advance)
             )

@@ -12,6 +12,7 @@ from recommendations.explicit import (
     explicit_fit,
     explicit_loads,
     neighbours_fit,
+    svdpp_iterations,
 )
 
 SMALL = ExplicitParams(
@@ -326,3 +327,16 @@ def test_a_rating_model_stored_before_svd_pp_still_serves_its_factors():
     np.testing.assert_allclose(
         predicted, 3.0 + bias + item_biases + item_factors[:, 0] * factor, rtol=1e-6
     )
+
+
+def test_past_its_work_bound_svd_pp_runs_fewer_iterations(ratings):
+    bounded = dataclasses.replace(SMALL, svdpp_max_work=len(ratings.rows) * 7)
+    steps: list[int] = []
+
+    model = explicit_fit(triples=ratings, params=bounded, on_iteration=steps.append)
+
+    assert svdpp_iterations(bounded, ratings=len(ratings.rows)) == sum(steps) == 7
+    seven = explicit_fit(triples=ratings, params=dataclasses.replace(SMALL, iterations=7))
+    np.testing.assert_array_equal(model.item_factors, seven.item_factors)
+    assert svdpp_iterations(SMALL, ratings=len(ratings.rows)) == SMALL.iterations
+    assert svdpp_iterations(bounded, ratings=10**12) == 1  # never none

@@ -584,7 +584,32 @@ class SeedsReport:
             for row, values in self.summary(section).items():
                 cells = (_cell(*values[m]) for m in metrics)
                 lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        if len(self.reports) > 1:
+            lines += ["", *self.per_seed_table()]
         return "\n".join(lines)
+
+    def per_seed_table(self) -> list[str]:
+        """Each seed's nDCG@k per list, and whether the hybrid beat every other list on
+        that seed: a mean can hide a seed where it did not."""
+        k = self.reports[0].k
+        names = list(self.reports[0].results)
+        lines = [
+            f"nDCG@{k} per seed:",
+            "",
+            f"| seed | {' | '.join(names)} | hybrid beats every other list |",
+            "|" + "---|" * (len(names) + 2),
+        ]
+        for report in self.reports:
+            ndcg = {name: report.results[name]["ndcg"] for name in names}
+            others = [value for name, value in ndcg.items() if name != Algorithm.HYBRID]
+            beats = (
+                "—"
+                if Algorithm.HYBRID not in ndcg or not others
+                else ("yes" if ndcg[Algorithm.HYBRID] > max(others) else "**no**")
+            )
+            cells = " | ".join(f"{value:.4f}" for value in ndcg.values())
+            lines.append(f"| {report.seed} | {cells} | {beats} |")
+        return lines
 
     def as_json(self) -> dict:
         """The first seed's settings; `results` etc. hold the means (what the admin shows),

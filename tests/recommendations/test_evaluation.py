@@ -117,6 +117,12 @@ def test_evaluation_on_clear_tastes_beats_popularity(world):
     assert set(report.reports[0].ratings) == {"bias_baseline", "svd_pp", "item_knn", "blend"}
     table = report.table()
     assert "| hybrid |" in table and " ± " in table and "per-user 20% holdout" in table
+    # Seed by seed: the hybrid against every other list of that seed.
+    for one in report.reports:
+        ndcg = {name: values["ndcg"] for name, values in one.results.items()}
+        beats = ndcg["hybrid"] > max(v for name, v in ndcg.items() if name != "hybrid")
+        cells = " | ".join(f"{ndcg[name]:.4f}" for name in one.results)
+        assert f"| {one.seed} | {cells} | {'yes' if beats else '**no**'} |" in table
 
 
 @pytest.mark.django_db

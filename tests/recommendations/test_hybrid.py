@@ -13,6 +13,7 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import not_interested_add, rating_delete, rating_upsert, watchlist_add
+from recommendations import candidates
 from recommendations.config import Algorithm, HybridConfig, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
@@ -190,14 +191,31 @@ def test_the_hybrid_blends_ease_when_it_has_weight(world, trained):
     assert ids(with_ease) == ids(recommend_for_user(fan, k=5, algorithm=Algorithm.EASE))
 
 
-def test_a_call_makes_a_handful_of_queries(world, trained):
-    fan = world.space_fans[0]
-    recommend_for_user(fan)  # loads the model into the process cache
+def test_a_list_not_cached_yet_costs_four_queries(world, trained, django_assert_num_queries):
+    recommend_for_user(world.space_fans[0])  # loads the models into the process
+    # The versions and the user's choice; the user's ratings and likes; the movies shown
+    # with their genres; the ratings the predicted stars fold in. The content pool is a
+    # scan of the process's catalogue copy, not a pgvector query.
+    with django_assert_num_queries(4):
+        recommend_for_user(world.space_fans[1], k=10)
+
+
+def test_past_the_exact_scan_size_the_content_pool_comes_from_pgvector(world, trained, monkeypatch):
+    # A user with two likes leans on content, so the pool decides the list.
+    user = User.objects.create_user(username="newcomer", password="pw-123456789")
+    for movie in world.space[:2]:
+        rating_upsert(user=user, movie=movie, score="5.0")
+    scanned = ids(recommend_for_user(user, k=8))
+    caches["recommendations"].clear()
+    monkeypatch.setattr(candidates, "EXACT_SCAN_MAX_MOVIES", 0)
+
     with CaptureQueriesContext(connection) as queries:
-        recommend_for_user(fan, k=10)
-    # Versions, user signals, pgvector (+ its savepoint pair and SET LOCAL), the movies
-    # shown and their genres.
-    assert len(queries) <= 8
+        from_index = ids(recommend_for_user(user, k=8))
+
+    assert any("<=>" in query["sql"] for query in queries.captured_queries)  # cosine distance
+
+    # On 40 movies the index is exact too: the same list.
+    assert from_index == scanned
 
 
 def test_also_liked_stays_in_the_cluster_and_skips_hidden(world, trained):

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from recommendations.evaluation import METRICS
 from recommendations.models import TrainingRun
@@ -157,7 +158,7 @@ def choice_summary(run: TrainingRun) -> str:
                 f"{similar['collaborative_weight']:g}, quality {similar['quality_weight']:g}",
             )
         )
-    return format_html_join(format_html("<br>"), "{}: {}", lines)
+    return format_html_join(mark_safe("<br>"), "{}: {}", lines)
 
 
 def validation_summary(run: TrainingRun) -> str:

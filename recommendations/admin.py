@@ -138,7 +138,13 @@ def choice_summary(run: TrainingRun) -> str:
     lines = [("ALS", als)]
     if "ease" in params:
         ease = params["ease"]
-        lines.append(("EASE", f"λ {ease['l2']:g} over the {ease['max_items']:,} most-rated films"))
+        lines.append(
+            (
+                "EASE",
+                f"λ {ease['l2']:g} over the {ease['max_items']:,} most-rated films, "
+                f"every-rating fit weighted {ease.get('rated_weight', 0):g}",
+            )
+        )
     if "hybrid" in params:
         blend = params["hybrid"]
         lines.append(

@@ -9,11 +9,17 @@ Pure numpy/scipy, like `recommendations.training`: the services read the ratings
 store the artifact; serving scores one user from their current likes, so a new like
 counts at once without a refit.
 
-Memory. The fit is dense in the number of modelled items N: the float64 Gram matrix is
+Two fits of the same form make the served model: B on the likes, and B' on every
+rating (a rated film, liked or not, is one the user chose to watch). A user's scores
+are min-max(x_likes·B) + rated_weight · min-max(x_rated·B'), each scaled to [0, 1] over
+the modelled items; rated_weight 0 serves B alone, as before this second fit existed.
+
+Memory. Each fit is dense in the number of modelled items N: the float64 Gram matrix is
 inverted in place, so the peak is about 8·N² bytes (N = 10,000 → 800 MB), plus one
-block of columns while pruning. The served B keeps `keep_per_item` weights per item, a
-CSR of N·keep·(4 + 4) bytes (float32 weight + int32 column) plus (N + 1)·4 bytes of
-indptr (N = 10,000, keep = 100 → about 8 MB).
+block of columns while pruning; the two fits run one after the other, so the peak
+does not double. Each served matrix keeps `keep_per_item` weights per item, a CSR of
+N·keep·(4 + 4) bytes (float32 weight + int32 column) plus (N + 1)·4 bytes of indptr
+(N = 10,000, keep = 100 → about 8 MB; two of them with a rated_weight).
 """
 
 from __future__ import annotations
@@ -46,6 +52,12 @@ class EaseParams(JsonParams):
     λ 50: 0.171; every rating as a positive, λ 200: 0.180; popularity 0.113).
     Keeping 100 weights per item costs about 0.007 against the unpruned B.
 
+    rated_weight: the second fit on every rating, blended in per user. On the same
+    validation splits (the served hybrid around it, default blend), weight 0.5 raised
+    the hybrid's nDCG@10 on seeds 0-3 by 0.0042, 0.0016, 0.0015 and 0.0003, weight 1 by
+    0.0059, 0.0006, 0.0029 and -0.0007 (docs/evaluation.md); every tuned run chooses
+    it again from `evaluation.EASE_RATED_WEIGHT_GRID`. 0 turns the second fit off.
+
     Binarisation: a rating of `liked_score` stars or more is a 1 in X, anything else a 0.
     EASE's closed form is a regression of each item's column on the others, so X is
     kept binary (the paper's setting) instead of carrying `profile.confidence`'s
@@ -58,6 +70,7 @@ class EaseParams(JsonParams):
     liked_score: float = 3.5
     max_items: int = 10_000
     keep_per_item: int = 100
+    rated_weight: float = 0.5
 
 
 def positives(scores: np.ndarray, *, liked_score: float) -> np.ndarray:
@@ -70,11 +83,15 @@ class EaseModel:
     params: EaseParams
     movie_ids: np.ndarray  # sorted; row and column j of `weights` is movie_ids[j]
     weights: sp.csr_matrix  # B, float32, row j = what liking movie j adds to every item
+    # B' from every rating, the same layout; None when rated_weight was 0 at the fit, and
+    # for models stored before it existed.
+    rated_weights: sp.csr_matrix | None = None
 
     def scores(
-        self, *, movie_ids: np.ndarray, weights: np.ndarray
+        self, *, movie_ids: np.ndarray, weights: np.ndarray, matrix: sp.csr_matrix | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Every modelled item's score for one user: x·B with x their weighted items.
+        """Every modelled item's score for one user: x·B (or x·`matrix`) with x their
+        weighted items.
 
         `weights` is x at `movie_ids` (`positives` of their stars); movies the model does
         not know are ignored. The user's own items are scored too: the caller excludes
@@ -85,18 +102,29 @@ class EaseModel:
             (np.asarray(weights, dtype=np.float32)[known], (np.zeros(known.sum()), found[known])),
             shape=(1, len(self.movie_ids)),
         )
-        return self.movie_ids, np.asarray((x @ self.weights).todense(), dtype=np.float32)[0]
+        matrix = self.weights if matrix is None else matrix
+        return self.movie_ids, np.asarray((x @ matrix).todense(), dtype=np.float32)[0]
 
     def user_scores(
         self, *, movie_ids: np.ndarray, stars: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """`scores` from a user's star ratings, binarised as in the fit; None when none of
-        their likes is a modelled item (EASE has nothing to say about them)."""
+        """A user's scores from their star ratings: B's from their likes (binarised as in
+        the fit) plus rated_weight times B''s from all their ratings, each min-max scaled.
+        None when the model has nothing to say: no modelled like, or, with B', no
+        modelled rating."""
         likes = positives(stars, liked_score=self.params.liked_score)
         _, known = sorted_positions(self.movie_ids, np.asarray(movie_ids))
-        if not likes[known].any():
+        if self.rated_weights is None or self.params.rated_weight == 0:
+            if not likes[known].any():
+                return None
+            return self.scores(movie_ids=movie_ids, weights=likes)
+        if not known.any():
             return None
-        return self.scores(movie_ids=movie_ids, weights=likes)
+        _, liked = self.scores(movie_ids=movie_ids, weights=likes)
+        _, rated = self.scores(
+            movie_ids=movie_ids, weights=np.ones(len(likes)), matrix=self.rated_weights
+        )
+        return self.movie_ids, _unit(liked) + np.float32(self.params.rated_weight) * _unit(rated)
 
     def similar(self, *, movie_id: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k items liking `movie_id` pushes up most (row of B, positive weights only),
@@ -108,6 +136,14 @@ class EaseModel:
         order = np.argsort(-row.data, kind="stable")[:k]
         order = order[row.data[order] > 0]
         return self.movie_ids[row.indices[order]], row.data[order]
+
+
+def _unit(scores: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1] (all zeros when constant): the two fits' scores differ in scale."""
+    low, high = scores.min(), scores.max()
+    if high <= low:
+        return np.zeros_like(scores)
+    return (scores - low) / (high - low)
 
 
 def ease_fit(
@@ -132,14 +168,24 @@ def ease_fit(
     # The most-rated items (any score: a rated film is one people know), in id order.
     counts = np.diff(stars.indptr)
     keep = np.sort(np.argsort(-counts, kind="stable")[: params.max_items])
-    x = stars[:, keep]
-    x.data = positives(x.data, liked_score=params.liked_score)
-    x.eliminate_zeros()
-    inverse = _regularised_inverse(x.astype(np.float64), params.l2)
+    rated = stars[:, keep]
+    liked = rated.copy()
+    liked.data = positives(liked.data, liked_score=params.liked_score)
+    liked.eliminate_zeros()
+    rated.data = np.ones_like(rated.data)
     return EaseModel(
         params=params,
         movie_ids=all_ids[keep],
-        weights=_pruned_weights(inverse, params.keep_per_item),
+        weights=_fit_pruned(liked, params),
+        rated_weights=_fit_pruned(rated, params) if params.rated_weight > 0 else None,
+    )
+
+
+def _fit_pruned(x: sp.csc_matrix, params: EaseParams) -> sp.csr_matrix:
+    """B for the binary matrix x, pruned. Its N x N inverse is freed on return, before
+    the next fit allocates its own."""
+    return _pruned_weights(
+        _regularised_inverse(x.astype(np.float64), params.l2), params.keep_per_item
     )
 
 
@@ -183,23 +229,31 @@ def _pruned_weights(inverse: np.ndarray, keep_per_item: int) -> sp.csr_matrix:
 
 
 def ease_dumps(model: EaseModel) -> bytes:
-    b = model.weights
-    return npz_dumps(
-        meta=model.params.as_json(),
-        arrays={
-            "movie_ids": model.movie_ids.astype(np.int64),
-            "data": b.data,
-            "indices": b.indices,
-            "indptr": b.indptr,
-        },
-    )
+    arrays = {"movie_ids": model.movie_ids.astype(np.int64), **_csr_arrays(model.weights, "")}
+    if model.rated_weights is not None:
+        arrays.update(_csr_arrays(model.rated_weights, "rated_"))
+    return npz_dumps(meta=model.params.as_json(), arrays=arrays)
 
 
 def ease_loads(data: bytes) -> EaseModel:
     meta, arrays = npz_loads(data)
     n = len(arrays["movie_ids"])
+
+    def csr(prefix: str) -> sp.csr_matrix:
+        parts = (arrays[f"{prefix}{name}"] for name in ("data", "indices", "indptr"))
+        return sp.csr_matrix(tuple(parts), shape=(n, n))
+
     return EaseModel(
         params=EaseParams.from_json(meta),
         movie_ids=arrays["movie_ids"],
-        weights=sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, n)),
+        weights=csr(""),
+        rated_weights=csr("rated_") if "rated_data" in arrays else None,
     )
+
+
+def _csr_arrays(matrix: sp.csr_matrix, prefix: str) -> dict[str, np.ndarray]:
+    return {
+        f"{prefix}data": matrix.data,
+        f"{prefix}indices": matrix.indices,
+        f"{prefix}indptr": matrix.indptr,
+    }

@@ -125,8 +125,11 @@ HYBRID_GRID: dict[str, Sequence] = {
     # usually win on nDCG, so the search keeps a light re-rank.
     "mmr_lambda": (0.85, 0.9, 0.95),
 }
-# EASE's λ, around the shipped 200; each value is a full fit (an N x N inverse).
+# EASE's λ, around the shipped 200; each value is a full fit (two N x N inverses).
 EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
+# The weight of EASE's fit on every rating (`EaseParams.rated_weight`): each value reuses
+# the λ's fit, only the blend of its two score vectors changes.
+EASE_RATED_WEIGHT_GRID: Sequence[float] = (0.0, 0.5, 1.0)
 # "More like this": every combination (each is cheap: no refit). The two similarity
 # weights sum to 1, so the content share and the quality weight are the free choices.
 SIMILAR_CONTENT_SHARES: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -774,11 +777,18 @@ def tune_on_validation(
     for l2 in EASE_L2_GRID:
         if best_model is not None and out_of_time():
             break
-        candidate = dataclasses.replace(ease_params, l2=l2)
-        recommender.ease = ease_fit(ratings=fit, params=candidate)
-        score = ndcg(recommender, Algorithm.EASE)
-        if score > best:
-            best, best_ease, best_model = score, candidate, recommender.ease
+        fitted = ease_fit(
+            ratings=fit,
+            params=dataclasses.replace(
+                ease_params, l2=l2, rated_weight=max(EASE_RATED_WEIGHT_GRID)
+            ),
+        )
+        for rated_weight in EASE_RATED_WEIGHT_GRID:
+            candidate = dataclasses.replace(fitted.params, rated_weight=rated_weight)
+            recommender.ease = dataclasses.replace(fitted, params=candidate)
+            score = ndcg(recommender, Algorithm.EASE)
+            if score > best:
+                best, best_ease, best_model = score, candidate, recommender.ease
     recommender.ease = best_model
 
     recommender.config = best_config = HYBRID_SEARCH_START
@@ -845,4 +855,7 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "mmr_lambda": config.mmr_lambda,
         "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
+        "ease_rated_weight": (
+            None if recommender.ease is None else recommender.ease.params.rated_weight
+        ),
     }

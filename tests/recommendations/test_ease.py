@@ -1,6 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
+from core.vectors import npz_dumps
 from recommendations.ease import EaseParams, ease_dumps, ease_fit, ease_loads, positives
 
 # 4 users x 3 items, already binary (liked_score 1 keeps every 1).
@@ -115,7 +116,70 @@ def test_dumps_loads_round_trip():
     assert loaded.params == params
     np.testing.assert_array_equal(loaded.movie_ids, model.movie_ids)
     assert (loaded.weights != model.weights).nnz == 0
+    assert (loaded.rated_weights != model.rated_weights).nnz == 0
     np.testing.assert_array_equal(
         loaded.scores(movie_ids=np.array([101, 105]), weights=np.ones(2))[1],
         model.scores(movie_ids=np.array([101, 105]), weights=np.ones(2))[1],
+    )
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v - v.min()) / (v.max() - v.min())
+
+
+def test_the_second_fit_is_ease_on_every_rating_and_blends_in_by_its_weight():
+    stars = np.array(
+        [[5.0, 2.0, 0.0], [4.0, 4.5, 1.0], [0.0, 5.0, 4.0], [3.0, 0.0, 5.0]], dtype=np.float32
+    )
+    params = EaseParams(l2=1.0, liked_score=3.5, keep_per_item=3, rated_weight=0.5)
+
+    model = ease_fit(ratings=sp.csr_matrix(stars), params=params)
+
+    liked, rated = (stars >= 3.5).astype(np.float64), (stars > 0).astype(np.float64)
+    np.testing.assert_allclose(model.weights.toarray(), closed_form(liked, 1.0), atol=1e-6)
+    np.testing.assert_allclose(model.rated_weights.toarray(), closed_form(rated, 1.0), atol=1e-6)
+    # A user who liked item 0 and disliked item 1: likes [1, 0, 0], ratings [1, 1, 0].
+    ids, scores = model.user_scores(movie_ids=np.array([0, 1]), stars=np.array([4.5, 1.0]))
+    by_hand = unit(np.array([1, 0, 0]) @ closed_form(liked, 1.0)) + 0.5 * unit(
+        np.array([1, 1, 0]) @ closed_form(rated, 1.0)
+    )
+    np.testing.assert_allclose(scores, by_hand, atol=1e-5)
+    # Only dislikes: B has nothing to say, B' still does; no modelled rating at all: None.
+    assert model.user_scores(movie_ids=np.array([1]), stars=np.array([1.0])) is not None
+    assert model.user_scores(movie_ids=np.array([99]), stars=np.array([5.0])) is None
+
+
+def test_without_a_rated_weight_only_the_likes_fit_is_made_and_served():
+    x = random_likes(30, 8, seed=5)
+    alone = ease_fit(ratings=x, params=EaseParams(l2=2.0, liked_score=1.0, rated_weight=0.0))
+
+    assert alone.rated_weights is None
+    ids, scores = alone.user_scores(movie_ids=np.array([0, 1]), stars=np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(
+        scores, alone.scores(movie_ids=np.array([0, 1]), weights=np.ones(2))[1]
+    )
+    assert alone.user_scores(movie_ids=np.array([0]), stars=np.array([0.5])) is None
+
+
+def test_a_model_stored_before_the_second_fit_loads_and_serves_its_likes_alone():
+    model = ease_fit(
+        ratings=random_likes(30, 8, seed=6), params=EaseParams(l2=2.0, liked_score=1.0)
+    )
+    b = model.weights
+    old = npz_dumps(
+        meta={"l2": 2.0, "liked_score": 1.0, "max_items": 10_000, "keep_per_item": 100},
+        arrays={
+            "movie_ids": model.movie_ids,
+            "data": b.data,
+            "indices": b.indices,
+            "indptr": b.indptr,
+        },
+    )
+
+    loaded = ease_loads(old)
+
+    assert loaded.rated_weights is None
+    np.testing.assert_array_equal(
+        loaded.user_scores(movie_ids=np.array([0, 1]), stars=np.array([1.0, 1.0]))[1],
+        model.scores(movie_ids=np.array([0, 1]), weights=np.ones(2))[1],
     )

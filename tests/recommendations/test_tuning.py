@@ -45,6 +45,7 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert serving_model().similar_config == similar
     assert similar.content_weight in evaluation.SIMILAR_CONTENT_SHARES
     assert run.params["ease"]["l2"] in evaluation.EASE_L2_GRID
+    assert run.params["ease"]["rated_weight"] in evaluation.EASE_RATED_WEIGHT_GRID
 
     # The same seed chooses the same parameters.
     again = training_run_train(progress=NullProgress(), seed=3)
@@ -103,10 +104,11 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     )
 
     assert tuned.out_of_time
-    # Only the starting point of each stage was scored: ALS, one EASE fit, the blend (the
-    # "more like this" search fits nothing and always runs).
+    # Only the starting point of each stage was scored: ALS, one EASE fit (at each weight
+    # of its every-rating part, which needs no refit), the blend (the "more like this"
+    # search fits nothing and always runs).
     ranked = [entry["algorithm"] for entry in tuned.log if "ndcg" in entry]
-    assert ranked == ["als", "ease", "hybrid"]
+    assert ranked == ["als", *["ease"] * len(evaluation.EASE_RATED_WEIGHT_GRID), "hybrid"]
     assert tuned.config == evaluation.HYBRID_SEARCH_START
 
 

@@ -86,7 +86,8 @@ class Command(BaseCommand):
         for one in report.reports:
             self.stdout.write(
                 f"Seed {one.seed}: ALS {one.params.as_json()}; hybrid "
-                f"{one.as_json()['hybrid']}; EASE λ {one.ease_params.l2:g}; more like this "
+                f"{one.as_json()['hybrid']}; EASE λ {one.ease_params.l2:g}, every-rating fit "
+                f"{one.ease_params.rated_weight:g}; more like this "
                 f"{one.as_json()['similar_weights']}"
             )
         self.stdout.write(report.table())

@@ -27,7 +27,7 @@ Memory. Served per film: two float32 biases (bᵢ, b̃ᵢ) and two float32 vecto
 most similar films as an int32 item row and a float32 similarity, 8 bytes a neighbour
 (no films x films matrix). ml-latest-small, 9,724 films, 32 factors, 100 neighbours:
 2.6 MB + 7.8 MB. Training builds the similarities a block of films at a time
-(`_OUTER_BUFFER` floats a block, a sparse product costing Σᵤ nᵤ² over the users' rating
+(`_CHUNK_FLOATS` floats a block, a sparse product costing Σᵤ nᵤ² over the users' rating
 counts nᵤ); L-BFGS holds about 2·`_LBFGS_MEMORY` + 4 vectors the size of the parameters,
 (users + films)·(factors + 1) + films·factors floats. ml-latest-small trains in about
 15 s (SVD++ 10 s, the neighbours 4 s) on one core.
@@ -55,10 +55,9 @@ if TYPE_CHECKING:
     from recommendations.selectors import RatingTriples
 
 MIN_SCORE, MAX_SCORE = 0.5, 5.0
-# Floats a chunk of per-rating work holds at once (a (k+1)² outer product per rating, a
-# gathered factor row per rating, a block of similarities): about 32 MB as float64,
-# whatever the number of ratings or films.
-_OUTER_BUFFER = 1 << 22
+# Floats a chunk of work holds at once (a gathered factor row per rating, a block of
+# similarities): about 32 MB as float64, whatever the number of ratings or films.
+_CHUNK_FLOATS = 1 << 22
 # The baseline's alternating updates, each exact given the other side. On
 # ml-latest-small 50 sweeps leave the biases within 0.0003 stars of convergence (10 left
 # them 0.05 off, 0.0001 RMSE worse on the test splits); a sweep is two bincounts.
@@ -314,7 +313,7 @@ def neighbours_fit(
     similarities = np.zeros((len(kept), k), dtype=np.float32)
     if k == 0:  # a single film has no neighbour
         return kept.astype(np.int32), lists, similarities
-    block = max(1, _OUTER_BUFFER // len(kept))
+    block = max(1, _CHUNK_FLOATS // len(kept))
     for start in range(0, len(kept), block):
         films = slice(start, min(start + block, len(kept)))
         dots = (by_film[:, films].T @ residual_matrix).toarray()
@@ -423,7 +422,7 @@ def _rowwise_dots(
     """left[rows[n]]·right[cols[n]] for every n, a chunk at a time (the gathered rows
     of all ratings at once would be ratings x factors floats)."""
     dots = np.empty(len(rows))
-    chunk = max(1, _OUTER_BUFFER // max(left.shape[1], 1))
+    chunk = max(1, _CHUNK_FLOATS // max(left.shape[1], 1))
     for start in range(0, len(rows), chunk):
         part = slice(start, start + chunk)
         dots[part] = np.einsum("ij,ij->i", left[rows[part]], right[cols[part]])

@@ -15,6 +15,8 @@ from recommendations.selectors import (
 )
 from recommendations.services import training_run_train
 
+PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
+
 
 @shared_task(
     bind=True,
@@ -67,9 +69,6 @@ def retrain_if_ratings_changed() -> int | None:
     job = job_create(kind=Job.Kind.TRAINING, description=description)
     train_recommender(job.pk)
     return job.pk
-
-
-PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
 
 
 def training_job_start(

@@ -35,8 +35,11 @@ def source_weights(
         Source.CONTENT: (1 - trust) * config.cold_content_weight + trust * config.content_weight,
     }
     weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))
+    if profile.stars is not None:
+        available.add(Source.STARS)
+    weights[Source.STARS] = trust * config.stars_weight
     weights = {source: w for source, w in weights.items() if source in available and w > 0}
-    if not weights:
+    if not weights.keys() - {Source.STARS}:
         # Warm weights summing to 1 leave popularity nothing, and a user with many ratings
         # but no likes has neither ALS nor content: popularity is all there is.
         return {Source.POPULARITY: 1.0}

@@ -36,7 +36,7 @@ from recommendations.config import (
     Source,
 )
 from recommendations.ease import EaseModel, EaseParams, ease_fit
-from recommendations.explicit import Estimates, ExplicitParams, explicit_fit
+from recommendations.explicit import Estimates, ExplicitModel, ExplicitParams, explicit_fit
 from recommendations.metrics import (
     RANKING_METRICS,
     bayesian_ratings,
@@ -107,7 +107,7 @@ SIMILARITY_METRICS = ("hits", "hit_rate")
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
 ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
 HYBRID_SEARCH_START = HybridConfig(
-    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9
+    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9, stars_weight=0.2
 )
 ALS_GRID: dict[str, Sequence] = {
     "factors": (32, 64, 128),
@@ -124,6 +124,7 @@ HYBRID_GRID: dict[str, Sequence] = {
     # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
     # usually win on nDCG, so the search keeps a light re-rank.
     "mmr_lambda": (0.85, 0.9, 0.95),
+    "stars_weight": (0.0, 0.1, 0.2, 0.3, 0.4),
 }
 # EASE's λ, around the shipped 200; each value is a full fit (two N x N inverses).
 EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
@@ -235,6 +236,7 @@ class OfflineRecommender:
     config: HybridConfig = DEFAULT_CONFIG
     similar_config: SimilarConfig = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
+    stars: ExplicitModel | None = None  # the rating model; None: the hybrid blends without it
     by_user: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -255,14 +257,19 @@ class OfflineRecommender:
         progress: Progress,
         *,
         ease_params: EaseParams | None = None,
+        explicit_params: ExplicitParams | None = None,
     ) -> OfflineRecommender:
-        """ALS always; EASE only with `ease_params` (an N x N fit)."""
+        """ALS always; EASE only with `ease_params` (an N x N fit), the rating model only
+        with `explicit_params`."""
         item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
         model = ServingModel.build(
             run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
         )
         ease = None if ease_params is None else ease_fit(ratings=train, params=ease_params)
-        return cls(train=train, embeddings=embeddings, model=model, ease=ease)
+        stars = (
+            None if explicit_params is None else explicit_fit(triples=train, params=explicit_params)
+        )
+        return cls(train=train, embeddings=embeddings, model=model, ease=ease, stars=stars)
 
     def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
         """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
@@ -281,7 +288,7 @@ class OfflineRecommender:
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]
             ],
         )
-        profile = taste_profile(signals, self.model, self.ease)
+        profile = taste_profile(signals, self.model, self.ease, self.stars)
         seen = np.zeros(len(self.train.movie_ids), dtype=bool)
         seen[cols] = True
         sources = source_weights(algorithm, profile, config)
@@ -460,13 +467,12 @@ def similar_queries(
 
 
 def score_ratings(
-    *, train: RatingTriples, test: RatingTriples, params: ExplicitParams
+    *, train: RatingTriples, test: RatingTriples, model: ExplicitModel
 ) -> dict[str, dict[str, float]]:
     """RMSE and MAE on every held-out rating of each predictor of the rating model (the
     bias baseline, SVD++, the item kNN) and of their blend, which is what is served; each
     user folded in from their training ratings as at serving time. One fit: the
-    predictors are the parts of the one model."""
-    model = explicit_fit(triples=train, params=params)
+    predictors are the parts of the one model, `model`, fitted on `train`."""
     by_user_train = ratings_by_row(rows=train.rows, n_rows=len(train.user_ids))
     by_user_test = ratings_by_row(rows=test.rows, n_rows=len(test.user_ids))
     names = [f.name for f in dataclasses.fields(Estimates)]
@@ -689,10 +695,16 @@ def evaluate(
             progress,
             relevance=relevance,
             ease_params=ease_params,
+            explicit_params=ExplicitParams(),
             seed=seed,
         )
     recommender = OfflineRecommender.fit(
-        splits.train, embeddings, tuned.params, progress, ease_params=tuned.ease_params
+        splits.train,
+        embeddings,
+        tuned.params,
+        progress,
+        ease_params=tuned.ease_params,
+        explicit_params=ExplicitParams(),
     )
     recommender.config = tuned.config
     recommender.similar_config = tuned.similar_config
@@ -707,7 +719,7 @@ def evaluate(
         recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed
     )
     progress.stage("Predicted stars")
-    ratings = score_ratings(train=splits.train, test=splits.test, params=ExplicitParams())
+    ratings = score_ratings(train=splits.train, test=splits.test, model=recommender.stars)
     return EvaluationReport(
         k=k,
         seed=seed,
@@ -738,13 +750,15 @@ def tune_on_validation(
     *,
     relevance: Relevance,
     ease_params: EaseParams,
+    explicit_params: ExplicitParams | None = None,
     seed: int = 0,
     seconds: float | None = None,
 ) -> Tuned:
     """Coordinate ascent on validation nDCG: ALS params for ALS alone, EASE's λ for EASE
-    alone, then the blend of both; then the "more like this" weights (`tune_similar`,
-    after the budget too: it fits nothing). Only `fit` trains and only `validation` scores: the
-    caller's test ratings never reach this function.
+    alone, then the blend of both with content, popularity and, given `explicit_params`,
+    the stars of a rating model fitted on `fit`; then the "more like this" weights
+    (`tune_similar`, after the budget too: it fits nothing). Only `fit` trains and only
+    `validation` scores: the caller's test ratings never reach this function.
 
     With `seconds`, no new candidate starts once they have passed: the search keeps the
     best so far, and its log says how far it got. The order of the search is fixed, so a
@@ -790,13 +804,23 @@ def tune_on_validation(
             if score > best:
                 best, best_ease, best_model = score, candidate, recommender.ease
     recommender.ease = best_model
+    # The rating model is fitted once, with the parameters training will use: only the
+    # weight of its stars in the blend is searched. Without it (none asked for, or no time
+    # left for its fit) the blend is chosen, and served, without stars.
+    start = HYBRID_SEARCH_START
+    if explicit_params is not None and not out_of_time():
+        recommender.stars = explicit_fit(triples=fit, params=explicit_params)
+    else:
+        start = dataclasses.replace(start, stars_weight=0.0)
 
-    recommender.config = best_config = HYBRID_SEARCH_START
+    recommender.config = best_config = start
     best = ndcg(recommender, Algorithm.HYBRID)
     for name, values in HYBRID_GRID.items():
         for value in values:
             config = dataclasses.replace(best_config, **{name: value})
             if config == best_config or out_of_time():
+                continue
+            if recommender.stars is None and name == "stars_weight":
                 continue
             recommender.config = config
             score = ndcg(recommender, Algorithm.HYBRID)
@@ -853,6 +877,7 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "ease_weight": config.ease_weight,
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
+        "stars_weight": config.stars_weight,
         "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
         "ease_rated_weight": (

@@ -1,6 +1,7 @@
 """Explaining: the line shown with each pick, saying why it was picked.
 
-A personal pick names the liked film nearest to it (or says it is popular), a
+A personal pick names the liked film nearest to it (or says it is popular, or that
+the rating model expects the user to rate it highly), a
 group pick names whose taste it serves, an "also liked" pick the film it was found
 from.
 """
@@ -24,6 +25,8 @@ def explain(
             return f"Because you liked {profile.liked_titles[nearest]}"
     if ranked.source is Source.POPULARITY:
         return "Popular now"
+    if ranked.source is Source.STARS:
+        return "We think you'll rate it highly"
     return "Popular with people who share your taste"
 
 

@@ -51,6 +51,7 @@ from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Sour
 from recommendations.diversify import mmr
 from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
+from recommendations.explicit import ExplicitModel
 from recommendations.predictions import predicted_scores
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
@@ -61,7 +62,13 @@ from recommendations.selectors import (
     recommender_versions,
     user_signals,
 )
-from recommendations.serving import ServingModel, ease_model_for, model_for, serving_model
+from recommendations.serving import (
+    ServingModel,
+    ease_model_for,
+    model_for,
+    rating_model_for,
+    serving_model,
+)
 
 # A rating at or below this vetoes the film for a group movie night.
 GROUP_VETO_SCORE = 2.5
@@ -113,6 +120,7 @@ class _Serving:
 
     model: ServingModel | None
     ease: EaseModel | None
+    stars: ExplicitModel | None
     catalogue: Catalogue
 
     @property
@@ -125,6 +133,7 @@ def _serving(versions: RecommenderVersions) -> _Serving:
     return _Serving(
         model=model_for(versions.run_id),
         ease=ease_model_for(versions.run_id),
+        stars=rating_model_for(versions.run_id),
         catalogue=catalogue_for(versions.catalogue),
     )
 
@@ -139,7 +148,7 @@ def _profile_for(
         include_watchlist=exclude_watchlist,
         vectors_of=serving.catalogue.vectors_of,
     )
-    return taste_profile(signals, serving.model, serving.ease)
+    return taste_profile(signals, serving.model, serving.ease, serving.stars)
 
 
 def recommend_for_user(

@@ -2,8 +2,9 @@
 
 `taste_profile` turns the user's ratings and lists (`selectors.user_signals`) into a
 content taste (the mean of their liked films' embeddings), an ALS factor, folded
-in from their current ratings against the serving model's fixed item factors, and
-EASE's scores of every modelled film from their current likes. The
+in from their current ratings against the serving model's fixed item factors,
+EASE's scores of every modelled film from their current likes, and the rating model's
+predicted stars, folded in the same way but only for the films asked about. The
 fold-in maths (`confidence`, `fold_in`) is the ALS user step, so training uses it too;
 it lives here because it runs on every request.
 """
@@ -43,6 +44,29 @@ class ItemScores:
         return self.movie_ids[top]
 
 
+class StarsModel(Protocol):
+    """What a profile needs of the rating model: `explicit.ExplicitModel`."""
+
+    def predict(
+        self, *, user_movie_ids: np.ndarray, user_scores: np.ndarray, movie_ids: np.ndarray
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class PredictedStars:
+    """One user's predicted stars, computed for the films asked about (the candidates,
+    a few hundred) rather than for the whole catalogue up front."""
+
+    model: StarsModel
+    rated_ids: np.ndarray
+    rated_scores: np.ndarray
+
+    def at(self, movie_ids: np.ndarray) -> np.ndarray:
+        return self.model.predict(
+            user_movie_ids=self.rated_ids, user_scores=self.rated_scores, movie_ids=movie_ids
+        )
+
+
 @dataclass(frozen=True)
 class TasteProfile:
     n_ratings: int
@@ -53,6 +77,7 @@ class TasteProfile:
     taste: np.ndarray | None
     als_vector: np.ndarray | None
     ease: ItemScores | None = None
+    stars: PredictedStars | None = None
 
 
 class AlsModel(Protocol):
@@ -71,7 +96,10 @@ class EaseScorer(Protocol):
 
 
 def taste_profile(
-    signals: UserSignals, model: AlsModel | None, ease: EaseScorer | None = None
+    signals: UserSignals,
+    model: AlsModel | None,
+    ease: EaseScorer | None = None,
+    stars: StarsModel | None = None,
 ) -> TasteProfile:
     with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
     liked_vectors = (
@@ -99,6 +127,11 @@ def taste_profile(
         taste=taste,
         als_vector=als_vector,
         ease=None if ease_scores is None else ItemScores(*ease_scores),
+        stars=(
+            PredictedStars(stars, signals.rated_ids, signals.rated_scores)
+            if stars is not None and len(signals.rated_ids)
+            else None
+        ),
     )
 
 

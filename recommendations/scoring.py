@@ -2,7 +2,8 @@
 
 ALS scores a candidate by its item factor against the user's folded-in factor,
 EASE by the weights the user's likes give it, content by its embedding against the
-user's taste, popularity by its log rating count. Pure numpy, shared with the offline evaluation.
+user's taste, popularity by its log rating count, stars by the rating model's
+prediction for the user. Pure numpy, shared with the offline evaluation.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def source_scores(
             raw[known] = model.item_factors[found[known]] @ profile.als_vector
         elif source is Source.EASE:
             raw = profile.ease.at(candidates.movie_ids)
+        elif source is Source.STARS:
+            raw = profile.stars.at(candidates.movie_ids)
         elif source is Source.CONTENT:
             raw = candidates.vectors @ profile.taste
             raw[~candidates.vectors.any(axis=1)] = np.nan

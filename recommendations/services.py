@@ -107,7 +107,13 @@ def training_run_train(
         run.ratings_seen, run.ratings_updated_at = ratings_watermark()
         triples = rating_triples()
         if tune and not given and settings.RECOMMENDER_TUNING_SECONDS > 0:
-            chosen, run.metrics = _tuned(triples, start=chosen, seed=seed, progress=progress)
+            chosen, run.metrics = _tuned(
+                triples,
+                start=chosen,
+                explicit_params=explicit_params if rating_model else None,
+                seed=seed,
+                progress=progress,
+            )
             run.params = _params_json(chosen, explicit_params)
         params, ease_params = chosen.params, chosen.ease_params
         item_factors = training.als_fit(
@@ -173,7 +179,12 @@ def _params_json(chosen: Tuned, explicit_params: ExplicitParams) -> dict:
 
 
 def _tuned(
-    triples: RatingTriples, *, start: Tuned, seed: int, progress: Progress
+    triples: RatingTriples,
+    *,
+    start: Tuned,
+    explicit_params: ExplicitParams | None,
+    seed: int,
+    progress: Progress,
 ) -> tuple[Tuned, dict]:
     """The search of `evaluation.tune_on_validation` on a validation split of `triples`
     (the evaluation's per-user holdout, from at most TUNING_USERS users), within
@@ -192,6 +203,7 @@ def _tuned(
         progress,
         relevance=Relevance.LIKED,
         ease_params=start.ease_params,
+        explicit_params=explicit_params,
         seconds=budget,
     )
     best_by_algorithm: dict[str, float] = {}

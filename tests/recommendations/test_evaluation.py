@@ -229,9 +229,10 @@ def test_rating_models_predict_a_constant_world_exactly():
     triples = RatingTriples.from_arrays(users, movies, np.full(12, 4.0))
     held = np.arange(12) % 3 == 0
 
-    errors = score_ratings(
-        train=triples.subset(~held), test=triples.subset(held), params=ExplicitParams(factors=2)
-    )
+    train = triples.subset(~held)
+    model = explicit_fit(triples=train, params=ExplicitParams(factors=2))
+
+    errors = score_ratings(train=train, test=triples.subset(held), model=model)
 
     assert set(errors) == {"bias_baseline", "svd_pp", "item_knn", "blend"}
     for values in errors.values():
@@ -248,9 +249,10 @@ def test_rating_rows_are_the_parts_of_one_fit_and_the_blend_is_what_is_served():
     params = ExplicitParams(factors=2, reg_factors=2.0, reg_implicit=2.0, iterations=50)
     train, test = triples.subset(train), triples.subset(held)
 
-    errors = score_ratings(train=train, test=test, params=params)
-
     model = explicit_fit(triples=train, params=params)
+
+    errors = score_ratings(train=train, test=test, model=model)
+
     served = np.empty(len(test.scores))
     for row in range(len(test.user_ids)):
         mine, theirs = train.rows == row, test.rows == row

@@ -1,6 +1,8 @@
 """Self-tuning training: every run searches its hyper-parameters on a validation split of
 the ratings it has, within RECOMMENDER_TUNING_SECONDS, and serves what it chose."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,6 +22,7 @@ from recommendations.selectors import (
 from recommendations.services import training_run_train
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
+from tests.recommendations.conftest import SMALL_EXPLICIT
 
 pytestmark = pytest.mark.django_db
 
@@ -88,11 +91,11 @@ def test_before_any_run_the_defaults_train_untuned(world, settings):
     assert run.metrics == {}
 
 
-def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
+def _tune_on_halves(**options):
+    """The search, fitting on every other rating and scoring on the rest (k = 5)."""
     triples = rating_triples()
     half = np.arange(len(triples.scores)) % 2 == 0
-
-    tuned = tune_on_validation(
+    return tune_on_validation(
         triples.subset(half),
         triples.subset(~half),
         movie_embedding_matrix(movie_ids=triples.movie_ids),
@@ -100,8 +103,13 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
         NullProgress(),
         relevance=Relevance.LIKED,
         ease_params=EaseParams(),
-        seconds=0,
+        explicit_params=SMALL_EXPLICIT,
+        **options,
     )
+
+
+def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
+    tuned = _tune_on_halves(seconds=0)
 
     assert tuned.out_of_time
     # Only the starting point of each stage was scored: ALS, one EASE fit (at each weight
@@ -109,7 +117,9 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     # search fits nothing and always runs).
     ranked = [entry["algorithm"] for entry in tuned.log if "ndcg" in entry]
     assert ranked == ["als", *["ease"] * len(evaluation.EASE_RATED_WEIGHT_GRID), "hybrid"]
-    assert tuned.config == evaluation.HYBRID_SEARCH_START
+    # No time was left to fit the rating model (at 25M ratings it takes minutes), so the
+    # blend it starts from, and serves, has no stars.
+    assert tuned.config == dataclasses.replace(evaluation.HYBRID_SEARCH_START, stars_weight=0.0)
 
 
 def test_train_recommender_no_tune_needs_sync(world):
@@ -158,3 +168,11 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.pk != quick.pk and serving.rating_model is not None
     assert not training_is_provisional()
+
+
+def test_with_a_rating_model_the_search_weighs_its_stars(world):
+    tuned = _tune_on_halves()
+
+    tried = {entry["stars_weight"] for entry in tuned.log if entry.get("algorithm") == "hybrid"}
+    assert tried == set(evaluation.HYBRID_GRID["stars_weight"])
+    assert tuned.config.stars_weight in tried

@@ -24,6 +24,8 @@ def source_weights(
         available.add(Source.ALS)
     if profile.ease is not None:
         available.add(Source.EASE)
+    if profile.stars is not None:
+        available.add(Source.STARS)
     if algorithm is not Algorithm.HYBRID:
         # A single-source baseline falls back to popularity when its source has nothing.
         source = Source(algorithm.value)
@@ -35,8 +37,8 @@ def source_weights(
         Source.CONTENT: (1 - trust) * config.cold_content_weight + trust * config.content_weight,
     }
     weights[Source.POPULARITY] = max(0.0, 1.0 - sum(weights.values()))
-    if profile.stars is not None:
-        available.add(Source.STARS)
+    # On top of the rest: the stars re-weigh what the others found, so they take nothing
+    # from popularity's share.
     weights[Source.STARS] = trust * config.stars_weight
     weights = {source: w for source, w in weights.items() if source in available and w > 0}
     if not weights.keys() - {Source.STARS}:

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,11 @@ def test_a_user_without_likes_falls_back_to_popularity_when_warm_weights_fill_th
     config = HybridConfig(als_weight=0.8, content_weight=0.2)
 
     assert source_weights(Algorithm.HYBRID, profile, config) == {Source.POPULARITY: 1.0}
+    # The stars only re-weigh other sources' candidates, so alone they do not count.
+    with_stars = dataclasses.replace(
+        profile, stars=PredictedStars(_Stars(), np.array([1]), np.array([1.0]))
+    )
+    assert source_weights(Algorithm.HYBRID, with_stars, config) == {Source.POPULARITY: 1.0}
 
 
 class _Stars:

@@ -152,7 +152,8 @@ def choice_summary(run: TrainingRun) -> str:
                 "Blend",
                 f"ALS {blend['als_weight']:g}, EASE {blend['ease_weight']:g}, content "
                 f"{blend['content_weight']:g}; full trust at {blend['full_trust_ratings']} "
-                f"ratings; MMR λ {blend['mmr_lambda']:g}",
+                f"ratings; MMR λ {blend['mmr_lambda']:g}; predicted stars "
+                f"{blend.get('stars_weight', 0):g}",
             )
         )
     if "similar" in params:

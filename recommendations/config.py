@@ -101,7 +101,9 @@ class HybridConfig(JsonParams):
     # unfiltered top-100 may not match them.
     filtered_pool_size: int = 1000
     mmr_lambda: float = 0.9
-    stars_weight: float = 0.2
+    # 0 until a tuned run chooses it (the search starts at 0.2): a run whose blend was
+    # tuned before the stars existed keeps serving the blend it was tuned with.
+    stars_weight: float = 0.0
     explain_min_similarity: float = 0.5
     group_misery: float = 0.2
     group_fan: float = 0.6

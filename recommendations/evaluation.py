@@ -684,6 +684,7 @@ def evaluate(
     not a knob of quality)."""
     progress = progress or NullProgress()
     ease_params = ease_params or EaseParams()
+    explicit_params = ExplicitParams()
     splits = make_splits(triples, split=split, seed=seed)
     tuned = Tuned(ease_params=ease_params)
     if tune:
@@ -695,7 +696,7 @@ def evaluate(
             progress,
             relevance=relevance,
             ease_params=ease_params,
-            explicit_params=ExplicitParams(),
+            explicit_params=explicit_params,
             seed=seed,
         )
     recommender = OfflineRecommender.fit(
@@ -704,7 +705,7 @@ def evaluate(
         tuned.params,
         progress,
         ease_params=tuned.ease_params,
-        explicit_params=ExplicitParams(),
+        explicit_params=explicit_params,
     )
     recommender.config = tuned.config
     recommender.similar_config = tuned.similar_config
@@ -813,14 +814,14 @@ def tune_on_validation(
     else:
         start = dataclasses.replace(start, stars_weight=0.0)
 
+    grid = HYBRID_GRID if recommender.stars is not None else _without(HYBRID_GRID, "stars_weight")
+
     recommender.config = best_config = start
     best = ndcg(recommender, Algorithm.HYBRID)
-    for name, values in HYBRID_GRID.items():
+    for name, values in grid.items():
         for value in values:
             config = dataclasses.replace(best_config, **{name: value})
             if config == best_config or out_of_time():
-                continue
-            if recommender.stars is None and name == "stars_weight":
                 continue
             recommender.config = config
             score = ndcg(recommender, Algorithm.HYBRID)
@@ -838,6 +839,10 @@ def tune_on_validation(
         validation_ndcg=best,
         out_of_time=out_of_time(),
     )
+
+
+def _without(grid: dict[str, Sequence], name: str) -> dict[str, Sequence]:
+    return {key: values for key, values in grid.items() if key != name}
 
 
 def tune_similar(

@@ -29,6 +29,7 @@ def _run(status=TrainingRun.Status.SUCCEEDED, **fields) -> TrainingRun:
                 "content_weight": 0.1,
                 "full_trust_ratings": 10,
                 "mmr_lambda": 0.9,
+                "stars_weight": 0.2,
             },
             "similar": {
                 "content_weight": 0.25,
@@ -73,6 +74,7 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
     assert "ALS: factors 64, iterations 15" in html
     assert "EASE: λ 400 over the 5,000 most-rated films" in html
     assert "Blend: ALS 0.4, EASE 0.6, content 0.1; full trust at 10 ratings" in html
+    assert "MMR λ 0.9; predicted stars 0.2" in html
     assert "More like this: content 0.25, collaborative 0.75, quality 0.2" in html
     assert all(
         "artifact" in run.get_deferred_fields() for run in response.context["cl"].result_list

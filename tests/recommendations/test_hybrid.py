@@ -191,6 +191,28 @@ def test_the_hybrid_blends_ease_when_it_has_weight(world, trained):
     assert ids(with_ease) == ids(recommend_for_user(fan, k=5, algorithm=Algorithm.EASE))
 
 
+def test_the_hybrid_weighs_the_serving_runs_predicted_stars(world, trained):
+    fan = world.romance_fans[1]
+    # Full trust at once; the stars outweigh popularity, the only other source left.
+    stars_first = HybridConfig(
+        full_trust_ratings=1,
+        als_weight=0.0,
+        ease_weight=0.0,
+        content_weight=0.0,
+        stars_weight=5.0,
+        mmr_lambda=1.0,
+    )
+
+    recs = recommend_for_user(fan, k=5, config=stars_first)
+    without = recommend_for_user(fan, k=5, config=dataclasses.replace(stars_first, stars_weight=0))
+
+    assert Source.STARS in {r.source for r in recs}
+    assert {r.source for r in without} == {Source.POPULARITY}
+    # Weighing the stars picks films the fan is predicted to like more.
+    stars = predicted_scores(user=fan, movie_ids=ids(recs) + ids(without))
+    assert np.mean([stars[pk] for pk in ids(recs)]) > np.mean([stars[pk] for pk in ids(without)])
+
+
 def test_a_list_not_cached_yet_costs_four_queries(world, trained, django_assert_num_queries):
     recommend_for_user(world.space_fans[0])  # loads the models into the process
     # The versions and the user's choice; the user's ratings and likes; the movies shown

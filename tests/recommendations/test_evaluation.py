@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from jobs.progress import NullProgress
 from recommendations import evaluation
 from recommendations.config import Algorithm, SimilarConfig
 from recommendations.ease import EaseParams, ease_fit
@@ -41,6 +42,7 @@ from recommendations.models import TrainingRun
 from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
 from recommendations.serving import ServingModel
 from recommendations.training import AlsParams
+from tests.recommendations.conftest import SMALL_EXPLICIT
 
 
 def test_ranking_metrics_on_a_hand_computed_example():
@@ -430,3 +432,36 @@ def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
     assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
     first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
     assert dataclasses.asdict(config) == first_best
+
+
+@pytest.mark.django_db
+def test_profiles_kept_between_blends_give_the_lists_of_fresh_ones(world):
+    """The blend search keeps each user's profile, predicted stars included, while only
+    the blend changes; its lists must be those a fresh profile gives."""
+    triples = rating_triples()
+    half = np.arange(len(triples.scores)) % 2 == 0
+    recommender = OfflineRecommender.fit(
+        triples.subset(half),
+        movie_embedding_matrix(movie_ids=triples.movie_ids),
+        AlsParams(factors=4, iterations=5),
+        NullProgress(),
+        ease_params=EaseParams(),
+        explicit_params=SMALL_EXPLICIT,
+    )
+    start = evaluation.HYBRID_SEARCH_START
+    blends = [
+        dataclasses.replace(start, stars_weight=0.4),
+        dataclasses.replace(start, als_weight=0.0, content_weight=0.2, stars_weight=0.1),
+    ]
+    users = [u for u, ratings in enumerate(recommender.by_user) if len(ratings)]
+
+    def lists(config):
+        recommender.config = config
+        return [recommender.recommend(u, Algorithm.HYBRID, 5) for u in users]
+
+    fresh = [lists(config) for config in blends]
+    assert fresh[0] != fresh[1]  # the blends differ, so a stale profile would show
+
+    recommender.profiles = {}
+    assert [lists(config) for config in blends] == fresh
+    assert len(recommender.profiles) == len(users)

@@ -112,11 +112,12 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     tuned = _tune_on_halves(seconds=0)
 
     assert tuned.out_of_time
-    # Only the starting point of each stage was scored: ALS, one EASE fit (at each weight
-    # of its every-rating part, which needs no refit), the blend (the "more like this"
-    # search fits nothing and always runs).
-    ranked = [entry["algorithm"] for entry in tuned.log if "ndcg" in entry]
-    assert ranked == ["als", *["ease"] * len(evaluation.EASE_RATED_WEIGHT_GRID), "hybrid"]
+    # Only the starting point of each stage was scored: ALS, one EASE fit at the starting
+    # weight of its every-rating part, the blend (the "more like this" search fits
+    # nothing and always runs).
+    ranked = [(e["algorithm"], e["ease_rated_weight"]) for e in tuned.log if "ndcg" in e]
+    start = evaluation.EASE_RATED_WEIGHT_START
+    assert ranked == [("als", None), ("ease", start), ("hybrid", start)]
     # No time was left to fit the rating model (at 25M ratings it takes minutes), so the
     # blend it starts from, and serves, has no stars.
     assert tuned.config == dataclasses.replace(evaluation.HYBRID_SEARCH_START, stars_weight=0.0)
@@ -170,9 +171,26 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
     assert not training_is_provisional()
 
 
-def test_with_a_rating_model_the_search_weighs_its_stars(world):
+def test_the_search_tries_every_als_and_ease_value_and_weighs_the_rating_models_stars(world):
     tuned = _tune_on_halves()
 
-    tried = {entry["stars_weight"] for entry in tuned.log if entry.get("algorithm") == "hybrid"}
-    assert tried == set(evaluation.HYBRID_GRID["stars_weight"])
-    assert tuned.config.stars_weight in tried
+    def tried(algorithm, name):
+        return {entry[name] for entry in tuned.log if entry.get("algorithm") == algorithm}
+
+    # Factors, regularisation, the stars-to-confidence mapping and iterations: each value
+    # of each.
+    assert set(evaluation.ALS_GRID) == {
+        "factors",
+        "regularization",
+        "alpha",
+        "neutral",
+        "iterations",
+    }
+    for name, values in evaluation.ALS_GRID.items():
+        assert set(values) <= tried("als", name), name
+        assert getattr(tuned.params, name) in values
+    # Every λ at the starting weight of EASE's every-rating fit, then every weight.
+    assert tried("ease", "ease_l2") == set(evaluation.EASE_L2_GRID)
+    assert tried("ease", "ease_rated_weight") == set(evaluation.EASE_RATED_WEIGHT_GRID)
+    assert tried("hybrid", "stars_weight") == set(evaluation.HYBRID_GRID["stars_weight"])
+    assert tuned.config.stars_weight in tried("hybrid", "stars_weight")

@@ -338,8 +338,10 @@ RECOMMENDER_EASE_MAX_ITEMS = env_int("RECOMMENDER_EASE_MAX_ITEMS", default=5000)
 if RECOMMENDER_EASE_MAX_ITEMS < 2:
     raise ImproperlyConfigured("RECOMMENDER_EASE_MAX_ITEMS must be at least 2.")
 # Each training run searches its hyper-parameters on a validation split for at most this
-# long, then refits on all ratings; 0 reuses the last run's choice.
-RECOMMENDER_TUNING_SECONDS = env_int("RECOMMENDER_TUNING_SECONDS", default=60)
+# long, then refits on all ratings; 0 reuses the last run's choice. The whole search on
+# ml-latest-small takes about 75 s on 2 cores (docs/benchmarks.md): at 60 s it stopped
+# before most of the blend was searched.
+RECOMMENDER_TUNING_SECONDS = env_int("RECOMMENDER_TUNING_SECONDS", default=90)
 if RECOMMENDER_TUNING_SECONDS < 0:
     raise ImproperlyConfigured("RECOMMENDER_TUNING_SECONDS must be 0 (no tuning) or more.")
 RECOMMENDATION_CACHE_SECONDS = env_int("RECOMMENDATION_CACHE_SECONDS", default=300)

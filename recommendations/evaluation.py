@@ -291,15 +291,19 @@ class OfflineRecommender:
     ) -> OfflineRecommender:
         """ALS always; EASE only with `ease_params` (an N x N fit), the rating model only
         with `explicit_params`."""
-        item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
-        model = ServingModel.build(
-            run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
-        )
+        model = cls.als_model(train, params, progress)
         ease = None if ease_params is None else ease_fit(ratings=train, params=ease_params)
         stars = (
             None if explicit_params is None else explicit_fit(triples=train, params=explicit_params)
         )
         return cls(train=train, embeddings=embeddings, model=model, ease=ease, stars=stars)
+
+    @staticmethod
+    def als_model(train: RatingTriples, params: AlsParams, progress: Progress) -> ServingModel:
+        item_factors = training.als_fit(training.confidence_matrix(train, params), params, progress)
+        return ServingModel.build(
+            run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
+        )
 
     def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
         """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
@@ -820,18 +824,21 @@ def tune_on_validation(
         tuning.append({"algorithm": str(algorithm), **_describe(recommender), "ndcg": value})
         return value
 
-    best_params = ALS_SEARCH_START
-    best = ndcg(OfflineRecommender.fit(fit, embeddings, best_params, progress), Algorithm.ALS)
+    # One recommender for the whole search; each ALS candidate swaps in its model, and the
+    # best one is kept rather than fitted again (at 25M ratings a fit takes most of a minute).
+    recommender = OfflineRecommender.fit(fit, embeddings, ALS_SEARCH_START, progress)
+    best_params, best_model = ALS_SEARCH_START, recommender.model
+    best = ndcg(recommender, Algorithm.ALS)
     for name, values in ALS_GRID.items():
         for value in values:
             params = dataclasses.replace(best_params, **{name: value})
             if params == best_params or out_of_time():
                 continue
-            score = ndcg(OfflineRecommender.fit(fit, embeddings, params, progress), Algorithm.ALS)
+            recommender.model = OfflineRecommender.als_model(fit, params, progress)
+            score = ndcg(recommender, Algorithm.ALS)
             if score > best:
-                best, best_params = score, params
-
-    recommender = OfflineRecommender.fit(fit, embeddings, best_params, progress)
+                best, best_params, best_model = score, params, recommender.model
+    recommender.model = best_model
 
     def ease_ndcg(model: EaseModel, rated_weight: float) -> tuple[float, EaseModel]:
         params = dataclasses.replace(model.params, rated_weight=rated_weight)

@@ -22,6 +22,7 @@ from recommendations.selectors import (
 from recommendations.services import training_run_train
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
+from recommendations.training import als_fit
 from tests.recommendations.conftest import SMALL_EXPLICIT
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +170,27 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.pk != quick.pk and serving.rating_model is not None
     assert not training_is_provisional()
+
+
+def test_the_search_fits_each_als_candidate_once_and_keeps_the_best_fit(world, monkeypatch):
+    fitted = []
+
+    def counting_fit(matrix, params, progress):
+        fitted.append(params)
+        return als_fit(matrix, params, progress)
+
+    monkeypatch.setattr(evaluation.training, "als_fit", counting_fit)
+    tuned = _tune_on_halves()
+
+    scored = [entry for entry in tuned.log if entry.get("algorithm") == "als"]
+    # One fit per scored candidate: the winner is not fitted a second time.
+    assert len(fitted) == len(scored) > 1
+    assert fitted.count(tuned.params) == 1
+    # EASE and the blend were searched with the best candidate's model, not the last one's.
+    chosen = tuned.params.as_json()
+    later = [entry for entry in tuned.log if entry.get("algorithm") in ("ease", "hybrid")]
+    assert later and all({**entry, **chosen} == entry for entry in later)
+    assert scored[-1]["ndcg"] < max(entry["ndcg"] for entry in scored)  # the last one lost
 
 
 def test_the_search_tries_every_als_and_ease_value_and_weighs_the_rating_models_stars(world):

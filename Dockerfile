@@ -34,6 +34,8 @@ WORKDIR /app
 #
 # 1. Every package from requirements.lock, production's lock file (README: Updating
 #    dependencies): exact versions, and pip refuses any file whose hash is not in the lock.
+#    --no-deps: the lock is complete, so pip resolves nothing against the index (an extra
+#    such as CacheControl[filecache] would otherwise be resolved afresh, newest release first).
 #    It pins the CPU build of torch (2.13.0+cpu), which only PyTorch's CPU index serves: the
 #    Linux wheel on PyPI pulls in the CUDA libraries, gigabytes this CPU-only service never
 #    uses. The extra index cannot slip anything else in: every file must match a locked hash.
@@ -41,7 +43,7 @@ WORKDIR /app
 #    then proves the lock satisfies pyproject.toml.
 # 3. Fail the build if a CUDA build of torch slipped in anyway.
 COPY pyproject.toml requirements.lock ./
-RUN pip install --require-hashes --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock \
+RUN pip install --no-deps --require-hashes --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock \
     && pip install --no-deps . \
     && python -c "import torch; assert torch.version.cuda is None, 'CUDA build of torch: ' + torch.__version__" \
     && pip check

@@ -28,12 +28,16 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: install lock lock-upgrade run test test-fast lint format bench audit clean-data
 
-# The project itself goes in editable and without dependencies (an editable install has no
-# hash to check); pip check then fails if pyproject.toml asks for more than the lock holds.
+# The lock is complete (every dependency, extras' included, pinned with its hashes), so pip
+# installs it with --no-deps: it never resolves anything against the index, where a package
+# released after the lock (reached through an extra, which older pips resolve afresh) would
+# fail --require-hashes. The project itself goes in editable and without dependencies (an
+# editable install has no hash to check); pip check then fails if pyproject.toml asks for
+# more than the lock holds.
 $(STAMP): pyproject.toml $(DEV_LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes $(TORCH_SOURCE) -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes $(TORCH_SOURCE) -r $(DEV_LOCK)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@$(PY) -m pip check || { echo "$(DEV_LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	touch $(STAMP)

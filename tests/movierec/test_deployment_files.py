@@ -250,7 +250,7 @@ def test_dockerfile_installs_the_production_lock_with_hashes_and_cpu_torch():
         args = shlex.split(command)
         assert not any("[dev" in arg for arg in args), f"dev extras in the image: {command}"
         assert not any(arg in ("-e", "--editable") for arg in args), command
-        assert LOCK not in args or "--require-hashes" in args, command
+        assert LOCK not in args or {"--require-hashes", "--no-deps"} <= set(args), command
     [from_lock] = [c for c in installs if LOCK in shlex.split(c)]
     args = shlex.split(from_lock)
     assert args[args.index(LOCK) - 1] in ("-r", "--requirement"), from_lock
@@ -383,7 +383,7 @@ def test_makefile_installs_the_dev_lock_with_hashes_and_the_project_without_deps
     assert re.search(r"^DEV_LOCK := requirements-dev\.lock$", makefile, re.MULTILINE)
     install = re.search(r"^\$\(STAMP\):(.*?)\n\n", makefile, re.MULTILINE | re.DOTALL)
     assert install and "$(DEV_LOCK)" in install.group(1).split("\n")[0]
-    assert re.search(r"pip install .*--require-hashes .*-r \$\(DEV_LOCK\)", install.group(1))
+    assert re.search(r"pip install .*--no-deps --require-hashes .*-r \$\(DEV_LOCK\)", install.group(1))
     assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in install.group(1)
     assert "pip check" in install.group(1)
 

@@ -1,10 +1,16 @@
 """Error pages with DEBUG off (as under pytest): the site's own, never Django's bare ones."""
 
+import os
+from urllib.parse import urlsplit
+
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.views.defaults import server_error
 
+from tests.conftest import _test_database_url
 from tests.factories import UserFactory
+from tests.movierec.test_settings import run_django
 
 
 def test_a_missing_movie_gets_the_sites_404_page_with_its_navigation(client, db):
@@ -49,3 +55,47 @@ def test_a_server_error_page_renders_without_a_request_context(rf):
     text = response.content.decode()
     assert "Something went wrong on our side" in text
     assert "css/site.css" in text
+
+
+# What `make run` serves for a missing film, asked in a fresh interpreter with development's
+# settings (runstack's processes get the environment it was started with).
+MISSING_FILM = (
+    "from django.test import Client; "
+    "response = Client(raise_request_exception=False).get('/movies/999999/', "
+    "headers={'host': '127.0.0.1'}); "
+    "print(response.status_code); print(response.content.decode())"
+)
+DJANGO_DEBUG_PAGE = "You’re seeing this error because you have <code>DEBUG = True</code>"
+
+
+def _served(database_url: str, env: dict[str, str]) -> tuple[int, str]:
+    result = run_django(MISSING_FILM, {"DATABASE_URL": database_url} | env)
+    assert result.returncode == 0, result.stderr
+    status, page = result.stdout.split("\n", 1)
+    return int(status), page
+
+
+@pytest.mark.django_db
+def test_development_serves_the_sites_own_404_page_and_debug_brings_djangos_back():
+    database_url = _test_database_url()
+    status, page = _served(database_url, {})
+    assert status == 404
+    assert "Page not found" in page and "css/site.css" in page
+    assert "DEBUG = True" not in page and "URLconf" not in page
+
+    status, page = _served(database_url, {"DEBUG": "1"})
+    assert status == 404
+    assert DJANGO_DEBUG_PAGE in page and "URLconf" in page
+
+
+def test_development_serves_the_sites_own_500_page_and_debug_brings_djangos_back():
+    # A database without the site's tables: the film page's query fails, a server error.
+    no_tables = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
+    status, page = _served(no_tables, {})
+    assert status == 500
+    assert "Something went wrong on our side" in page and "css/site.css" in page
+    assert "Traceback" not in page and "catalog_movie" not in page
+
+    status, page = _served(no_tables, {"DEBUG": "1"})
+    assert status == 500
+    assert DJANGO_DEBUG_PAGE in page and "catalog_movie" in page

@@ -5,13 +5,13 @@ import re
 
 import numpy as np
 import pytest
-from django.urls import reverse
 from playwright.sync_api import expect
 
 from catalog.models import EMBEDDING_DIMENSIONS
 from catalog.movie_map import movie_map_refresh
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert, watchlist_add
+from tests.e2e.conftest import sign_in
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 # The map is laid out for real, so this shares the worker that compiled UMAP already.
@@ -52,14 +52,6 @@ def mapped(transactional_db):
     return movies
 
 
-def _sign_in(page) -> None:
-    page.goto(reverse("accounts:login"))
-    page.get_by_label("Username").fill("mapper")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status").first).to_contain_text("Signed in as mapper.")
-
-
 def _point(page, movie_id: int) -> tuple[float, float]:
     """Where the film's dot is on the page now."""
     box = page.locator("#movie-map canvas").bounding_box()
@@ -69,7 +61,7 @@ def _point(page, movie_id: int) -> tuple[float, float]:
 
 def test_explore_the_map_and_open_a_film(page, mapped, artifacts):
     page.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(page)
+    sign_in(page, "mapper", PASSWORD)
     page.get_by_role("link", name="Map", exact=True).click()
     root = page.locator("#movie-map")
     expect(root).to_have_class(re.compile(r"\bis-ready\b"))

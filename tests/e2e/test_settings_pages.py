@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import ApiToken
 from recommendations.config import ALGORITHM_CHOICES, Algorithm
 from tests.e2e.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import UserFactory
@@ -64,3 +65,36 @@ def test_the_recommender_choices_stand_one_a_line_with_their_descriptions(
     expect(choices.get_by_role("radio", name=Algorithm.EASE.label)).to_be_checked()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_contain_text(Algorithm.EASE.label)
+
+
+@pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_a_person_creates_an_api_token_on_the_settings_page_and_sees_it_once(
+    page, chooser, artifacts, device, viewport
+):
+    page.set_viewport_size(viewport)
+    sign_in(page, "chooser", PASSWORD)
+    page.goto(reverse("accounts:settings"))
+    apps = page.get_by_role("region", name="Apps and devices")
+    expect(apps).to_contain_text("No app is signed in")
+
+    apps.get_by_label("Name of the app or device").fill("My script")
+    apps.get_by_role("button", name="Create token").click()
+
+    secret_box = page.get_by_role("textbox", name="Your new API token")
+    expect(secret_box).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="shown only this once")).to_be_visible()
+    secret = secret_box.input_value()
+    token = ApiToken.objects.get(user=chooser)
+    assert ApiToken.digest_of(secret) == token.digest
+    expect(apps.get_by_role("row", name="My script")).to_contain_text(f"{secret[:8]}…")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    apps.screenshot(path=artifacts / f"api_token_created_{device}.png")
+
+    # Shown once: the page, opened again, names the token but not its secret.
+    page.goto(reverse("accounts:settings"))
+    expect(page.get_by_role("textbox", name="Your new API token")).to_have_count(0)
+    assert secret not in page.content()
+    # And it signs out like any other app.
+    apps.get_by_role("button", name="Sign out My script").click()
+    expect(apps).to_contain_text("No app is signed in")
+    assert not ApiToken.objects.exists()

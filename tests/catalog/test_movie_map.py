@@ -228,6 +228,47 @@ def test_a_movie_off_the_map_has_no_neighbourhood():
     assert movie_map.movie_neighbourhood(movie=movie, neighbours=[neighbour]) == []
 
 
+def _inside(box) -> bool:
+    return box.left >= 0 and box.top >= 0 and box.right <= 100 and box.bottom <= 100
+
+
+def test_labels_of_close_films_take_different_sides_and_never_overlap():
+    long = "Star Wars: Episode IV -…"  # as the mini-map shortens it
+    dots = [(50.0, 50.0, 2.6, long), (50.0, 44.0, 1.8, long), (50.0, 56.0, 1.8, "Raiders")]
+
+    placed = movie_map.labels_place(dots)
+
+    assert all(labelled for _, labelled in placed)
+    boxes = [box for box, _ in placed]
+    # The first film's label would cover the dot above it, so it goes beside its dot.
+    assert boxes[0].anchor in {"start", "end"}
+    for i, box in enumerate(boxes):
+        assert _inside(box)
+        for j, (x, y, r, _) in enumerate(dots):
+            assert i == j or not box.overlaps(x - r, y - r, x + r, y + r)
+            assert i == j or not box.overlaps(
+                boxes[j].left, boxes[j].top, boxes[j].right, boxes[j].bottom
+            )
+
+
+def test_a_label_near_the_edge_grows_inwards():
+    right, top_left = movie_map.labels_place(
+        [(98.0, 50.0, 1.8, "The Good, the Bad and the Ugly"), (2.0, 2.0, 1.8, "Heat")]
+    )
+    assert right == (right[0], True) and right[0].anchor == "end" and _inside(right[0])
+    assert top_left[1] and top_left[0].anchor == "start" and _inside(top_left[0])
+
+
+def test_a_label_without_room_is_kept_for_hover_and_focus_inside_the_box():
+    crowd = [(50.0, 50.0, 1.8, f"Film {n}") for n in range(8)]
+    placed = movie_map.labels_place(crowd)
+    # Above, below, right and left of the one place: four labels fit, the rest wait for
+    # hover or focus, at a spot inside the box all the same.
+    assert [labelled for _, labelled in placed] == [True] * 4 + [False] * 4
+    assert [box.anchor for box, _ in placed[:4]] == ["middle", "middle", "start", "end"]
+    assert all(_inside(box) for box, _ in placed)
+
+
 # --- Queueing and the Celery job ----------------------------------------------------------
 
 

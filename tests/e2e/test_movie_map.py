@@ -5,13 +5,14 @@ import re
 
 import numpy as np
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from catalog.models import EMBEDDING_DIMENSIONS
 from catalog.movie_map import movie_map_refresh
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert, watchlist_add
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 # The map is laid out for real, so this shares the worker that compiled UMAP already.
@@ -37,7 +38,8 @@ def mapped(transactional_db):
             vector[2 * g + 1] += np.sin(i / PER_GROUP)
             movies.setdefault(name, []).append(
                 MovieFactory(
-                    title=f"{name} film {i}",
+                    # Long, as many titles are: the mini-map's labels must make room.
+                    title=f"The {name} Film Number {i} Returns",
                     year=1950 + i,
                     genres=[genre, drama],
                     embedding=vector / np.linalg.norm(vector),
@@ -98,3 +100,56 @@ def test_explore_the_map_and_open_a_film(page, mapped, artifacts):
     neighbourhood.locator("a:not(.is-centre) circle").first.click()
     expect(page).to_have_url(re.compile(r"/movies/\d+/$"))
     assert f"/movies/{target.pk}/" not in page.url
+
+
+# Each link of the mini-map: its label's box (SVG units), whether it shows, and its dot's box.
+MINI_MAP_LABELS = """svg => [...svg.querySelectorAll('a')].map(link => {
+  const text = link.querySelector('text').getBBox(), dot = link.querySelector('circle').getBBox();
+  return {
+    title: link.querySelector('title').textContent,
+    shown: getComputedStyle(link.querySelector('text')).visibility === 'visible',
+    label: [text.x, text.y, text.x + text.width, text.y + text.height],
+    dot: [dot.x, dot.y, dot.x + dot.width, dot.y + dot.height],
+  };
+})"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_neighbourhood_labels_neither_overlap_nor_run_off_the_map(
+    page, mapped, artifacts, device, viewport
+):
+    page.set_viewport_size(viewport)
+    target = mapped["Animation"][10]
+    page.goto(reverse("pages:movie-detail", args=[target.pk]))
+    neighbourhood = page.get_by_role("group", name=f"Map of {target.title} and its nearest films")
+    neighbourhood.scroll_into_view_if_needed()
+    links = neighbourhood.evaluate(MINI_MAP_LABELS)
+    assert len(links) == 13
+
+    shown = [link for link in links if link["shown"]]
+    # The film's own label, and most of its neighbours'.
+    assert links[-1]["shown"] and links[-1]["title"] == target.display_title
+    assert len(shown) >= 6
+    for link in shown:
+        left, top, right, bottom = link["label"]
+        assert left >= 0 and top >= 0 and right <= 100 and bottom <= 100, link
+        for other in links:
+            if other is not link:
+                assert not _overlap(link["label"], other["dot"]), (link, other)
+                if other["shown"]:
+                    assert not _overlap(link["label"], other["label"]), (link, other)
+    neighbourhood.screenshot(path=artifacts / f"movie_neighbourhood_{device}.png")
+
+    # A label without room shows when its film is reached with the keyboard (or hovered).
+    hidden = [index for index, link in enumerate(links) if not link["shown"]]
+    if hidden:
+        link = neighbourhood.locator("a").nth(hidden[0])
+        link.focus()
+        expect(link.locator("text")).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/movies/\d+/$"))
+        assert f"/movies/{target.pk}/" not in page.url

@@ -49,7 +49,7 @@ LABEL_MIN_SHARE = 0.2
 LABEL_TERMS = 2
 NO_GENRE = "(no genres listed)"  # MovieLens' placeholder, not a genre
 # Part of the source hash: bump it when the method changes, so the next run recomputes.
-METHOD = f"umap-cosine-{MAP_NEIGHBOURS}-{MAP_MIN_DIST}-{MAP_SEED}-kmeans-{MOVIES_PER_CLUSTER}-v1"
+METHOD = f"umap-cosine-{MAP_NEIGHBOURS}-{MAP_MIN_DIST}-{MAP_SEED}-kmeans-{MOVIES_PER_CLUSTER}-v2"
 SAVE_BATCH = 5000
 
 
@@ -98,29 +98,70 @@ def clusters_assign(xy: np.ndarray, *, k: int, seed: int = MAP_SEED) -> np.ndarr
     return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(xy)
 
 
-def cluster_labels(terms: Sequence[Collection[str]], clusters: np.ndarray) -> dict[int, str]:
-    """A label per cluster from the terms (genres, keywords) its movies have most *distinctively*.
+def _distinctive(counts: Counter, size: int, against: Counter, against_size: int) -> list[str]:
+    """The terms of a group of `size` movies (`counts`: how many have each) that are more
+    common there than among the `against` movies, most distinctive first.
 
-    A term scores share × log(lift), where share is how many of the cluster's movies have
-    it and lift is that share over its share in the whole catalogue: "Drama", on most
-    movies everywhere, has a lift near 1 and scores nothing, while "Horror" on 80 % of a
-    cluster and 8 % overall wins. Terms below LABEL_MIN_SHARE are left out, so a rare
+    A term scores share × log(lift): share is how many of the group's movies have it, lift
+    that share over its share among the `against` movies (one added to both counts, so a
+    term they lack has a finite lift). Terms below LABEL_MIN_SHARE are left out, so a rare
     keyword on two movies cannot name a cluster of four hundred.
     """
-    overall = Counter(term for movie_terms in terms for term in set(movie_terms))
-    total = len(terms)
-    labels = {}
-    for number in np.unique(clusters):
-        members = np.flatnonzero(clusters == number)
-        counts = Counter(term for index in members for term in set(terms[index]))
-        scored = []
-        for term, count in counts.items():
-            share = count / len(members)
-            lift = share / (overall[term] / total)
-            if share >= LABEL_MIN_SHARE and lift > 1:
-                scored.append((-share * math.log(lift), term))
-        best = [term for _, term in sorted(scored)[:LABEL_TERMS]]
-        labels[int(number)] = " · ".join(best) or "Mixed"
+    scored = []
+    for term, count in counts.items():
+        share = count / size
+        lift = share / ((against[term] + 1) / (against_size + 1))
+        if share >= LABEL_MIN_SHARE and lift > 1:
+            scored.append((-share * math.log(lift), term))
+    return [term for _, term in sorted(scored)]
+
+
+def cluster_labels(terms: Sequence[Collection[str]], clusters: np.ndarray) -> dict[int, str]:
+    """A distinct label per cluster from the terms (genres, keywords) its movies have most
+    *distinctively*, by lift rather than by count.
+
+    First against the whole catalogue: "Drama", on most movies everywhere, has a lift near
+    1 and scores nothing, while "Horror" on 80 % of a cluster and 8 % overall wins. Clusters
+    that would then share a label (three that are all "Comedy") keep their first term and
+    take, as their last, the term that best tells each from the others of that group: its
+    lift against those clusters alone ("Comedy · Romance", "Comedy · Crime"). Clusters that
+    nothing tells apart are numbered, biggest first.
+    """
+    numbers = [int(number) for number in np.unique(clusters)]
+    members = {number: np.flatnonzero(clusters == number) for number in numbers}
+    counts = {
+        number: Counter(term for index in rows for term in set(terms[index]))
+        for number, rows in members.items()
+    }
+    sizes = {number: len(rows) for number, rows in members.items()}
+    overall = sum(counts.values(), Counter())
+    names = {
+        number: _distinctive(counts[number], sizes[number], overall, len(terms))[:LABEL_TERMS]
+        for number in numbers
+    }
+    for _ in numbers:  # each round settles at least one clash, or none can be settled
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for number in numbers:
+            groups.setdefault(tuple(names[number]), []).append(number)
+        changed = False
+        for group in (group for group in groups.values() if len(group) > 1):
+            for number in group:
+                others = [other for other in group if other != number]
+                against = sum((counts[other] for other in others), Counter())
+                against_size = sum(sizes[other] for other in others)
+                apart = _distinctive(counts[number], sizes[number], against, against_size)
+                extra = [term for term in apart if term not in names[number]]
+                if extra:
+                    names[number] = [*names[number][: LABEL_TERMS - 1], extra[0]]
+                    changed = True
+        if not changed:
+            break
+    labels = {number: " · ".join(names[number]) or "Mixed" for number in numbers}
+    seen: Counter[str] = Counter()
+    for number in sorted(numbers, key=lambda n: (-sizes[n], n)):
+        seen[labels[number]] += 1
+        if seen[labels[number]] > 1:
+            labels[number] = f"{labels[number]} ({seen[labels[number]]})"
     return labels
 
 

@@ -92,6 +92,32 @@ def test_a_rare_term_cannot_name_a_big_cluster():
     assert labels[0] == "Thriller"  # "heist" has the larger lift but is on 5 % of the cluster
 
 
+def test_clusters_that_would_share_a_label_are_told_apart_by_what_sets_each_off():
+    # Three comedy clusters; romance, crime and drama are each commoner in the horror
+    # cluster than anywhere, so against the catalogue all three comedies are just "Comedy".
+    romcom = [{"Comedy", "Romance"}] * 6 + [{"Comedy"}] * 4
+    crime = [{"Comedy", "Crime"}] * 6 + [{"Comedy"}] * 4
+    drama = [{"Comedy", "Drama"}] * 5 + [{"Comedy"}] * 5
+    horror = [{"Horror", "Romance", "Crime", "Drama"}] * 40
+    clusters = np.repeat([0, 1, 2, 3], [10, 10, 10, 40])
+
+    labels = movie_map.cluster_labels(romcom + crime + drama + horror, clusters)
+
+    assert labels == {
+        0: "Comedy · Romance",
+        1: "Comedy · Crime",
+        2: "Comedy · Drama",
+        3: "Horror · Drama",  # drama, on all of it, is a little rarer than romance or crime
+    }
+
+
+def test_clusters_that_nothing_tells_apart_are_numbered_biggest_first():
+    terms = [{"Comedy"}] * 25 + [{"Comedy"}] * 30 + [{"Western"}] * 30
+    labels = movie_map.cluster_labels(terms, np.repeat([0, 1, 2], [25, 30, 30]))
+    assert labels == {0: "Comedy (2)", 1: "Comedy", 2: "Western"}
+    assert len(set(labels.values())) == 3
+
+
 def test_movie_terms_merge_keywords_that_repeat_a_genre():
     terms = movie_map.movie_terms(["Horror", "(no genres listed)"], ["horror", "haunted house"])
     assert terms == {"Horror", "Haunted house"}

@@ -153,3 +153,61 @@ def test_the_neighbourhood_labels_neither_overlap_nor_run_off_the_map(
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(r"/movies/\d+/$"))
         assert f"/movies/{target.pk}/" not in page.url
+
+
+@pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_find_a_film_with_the_keyboard_and_the_map_centres_on_it(
+    page, mapped, artifacts, device, viewport
+):
+    page.set_viewport_size(viewport)
+    page.goto(reverse("recommendations:movie-map"))
+    expect(page.locator("#movie-map")).to_have_class(re.compile(r"\bis-ready\b"))
+    # The neighbourhoods are told apart: no label twice.
+    labels = page.locator(".map-list li").all_text_contents()
+    assert len(labels) == len(set(labels))
+    find = page.get_by_role("combobox", name="Find a film on the map")
+    results = page.get_by_role("listbox", name="Films on the map")
+    status = page.locator(".movie-map__find-status")
+
+    find.focus()
+    page.keyboard.type("horror film number 1")
+    expect(results.get_by_role("option")).to_have_count(8)  # 1 and 10-19: the first 8
+    expect(status).to_have_text("11 films match; the first 8 are listed.")
+    horror = mapped["Horror"][1]
+    expect(results.get_by_role("option").first).to_have_text(horror.display_title)
+    page.keyboard.press("Escape")
+    expect(results).to_be_hidden()
+    expect(find).to_have_attribute("aria-expanded", "false")
+
+    find.fill("")
+    page.keyboard.type("zzz")
+    expect(status).to_have_text("No film on the map matches “zzz”.")
+    expect(results).to_be_hidden()
+
+    target = mapped["Western"][13]
+    find.fill("")
+    page.keyboard.type("WESTERN FILM NUMBER 13")
+    expect(results.get_by_role("option")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    option = results.get_by_role("option", name=target.title)
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(find).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
+    page.keyboard.press("Enter")
+
+    canvas = page.locator("#movie-map canvas")
+    expect(canvas).to_have_attribute("data-found", str(target.pk))
+    assert float(canvas.get_attribute("data-scale")) >= 8
+    box = canvas.bounding_box()
+    x, y = page.evaluate(f"document.getElementById('movie-map').movieMap.screenOf({target.pk})")
+    assert x == pytest.approx(box["width"] / 2, abs=1) and y == pytest.approx(
+        box["height"] / 2, abs=1
+    )
+    expect(page.locator(".movie-map__tooltip")).to_have_text(target.display_title)
+    expect(status).to_contain_text(f"On the map: {target.display_title}.")
+    expect(find).to_have_value(target.display_title)
+    page.screenshot(
+        path=artifacts / f"movie_map_find_{device}.png", full_page=True, caret="initial"
+    )
+
+    status.get_by_role("link", name="Open its page").click()
+    expect(page).to_have_url(re.compile(rf"/movies/{target.pk}/$"))

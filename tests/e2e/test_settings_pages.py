@@ -20,6 +20,15 @@ def chooser(transactional_db):
     return UserFactory(username="chooser", password=PASSWORD)
 
 
+@pytest.fixture(params=[("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
+def device(request, page, chooser) -> tuple[str, dict[str, int]]:
+    """The device's name and viewport; the page is that size, signed in as the chooser."""
+    name, viewport = request.param
+    page.set_viewport_size(viewport)
+    sign_in(page, "chooser", PASSWORD)
+    return name, viewport
+
+
 def _box(locator) -> dict[str, float]:
     box = locator.bounding_box()
     assert box is not None, locator
@@ -30,12 +39,8 @@ def _bottom(box: dict[str, float]) -> float:
     return box["y"] + box["height"]
 
 
-@pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_the_recommender_choices_stand_one_a_line_with_their_descriptions(
-    page, chooser, artifacts, device, viewport
-):
-    page.set_viewport_size(viewport)
-    sign_in(page, "chooser", PASSWORD)
+def test_the_recommender_choices_stand_one_a_line_with_their_descriptions(page, artifacts, device):
+    name, viewport = device
     page.goto(reverse("recommendations:recommender"))
     choices = page.get_by_role("group", name="Recommender")
     expect(choices.get_by_role("radio")).to_have_count(len(Algorithm))
@@ -58,7 +63,7 @@ def test_the_recommender_choices_stand_one_a_line_with_their_descriptions(
     # Nothing runs past the screen's edge.
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     expect(choices.get_by_role("radio", name=Algorithm.HYBRID.label + " in use")).to_be_checked()
-    page.screenshot(path=artifacts / f"recommender_settings_{device}.png", full_page=True)
+    page.screenshot(path=artifacts / f"recommender_settings_{name}.png", full_page=True)
 
     # The label chooses its option.
     choices.get_by_text(Algorithm.EASE.label, exact=True).click()
@@ -67,12 +72,10 @@ def test_the_recommender_choices_stand_one_a_line_with_their_descriptions(
     expect(page.get_by_role("status").first).to_contain_text(Algorithm.EASE.label)
 
 
-@pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_a_person_creates_an_api_token_on_the_settings_page_and_sees_it_once(
-    page, chooser, artifacts, device, viewport
+    page, chooser, artifacts, device
 ):
-    page.set_viewport_size(viewport)
-    sign_in(page, "chooser", PASSWORD)
+    name, viewport = device
     page.goto(reverse("accounts:settings"))
     apps = page.get_by_role("region", name="Apps and devices")
     expect(apps).to_contain_text("No app is signed in")
@@ -88,7 +91,7 @@ def test_a_person_creates_an_api_token_on_the_settings_page_and_sees_it_once(
     assert ApiToken.digest_of(secret) == token.digest
     expect(apps.get_by_role("row", name="My script")).to_contain_text(f"{secret[:8]}…")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    apps.screenshot(path=artifacts / f"api_token_created_{device}.png")
+    apps.screenshot(path=artifacts / f"api_token_created_{name}.png")
 
     # Shown once: the page, opened again, names the token but not its secret.
     page.goto(reverse("accounts:settings"))

@@ -76,26 +76,26 @@ def _served(database_url: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 @pytest.mark.django_db
-def test_development_serves_the_sites_own_404_page_and_debug_brings_djangos_back():
-    database_url = _test_database_url()
-    status, page = _served(database_url, {})
-    assert status == 404
-    assert "Page not found" in page and "css/site.css" in page
-    assert "DEBUG = True" not in page and "URLconf" not in page
+@pytest.mark.parametrize(
+    ("database", "status", "own_page", "django_detail"),
+    [
+        ("the test database", 404, "Page not found", "URLconf"),
+        # A database without the site's tables: the film page's query fails, a server error.
+        ("no tables", 500, "Something went wrong on our side", "catalog_movie"),
+    ],
+)
+def test_development_serves_the_sites_own_error_pages_and_debug_brings_djangos_back(
+    database, status, own_page, django_detail
+):
+    if database == "no tables":
+        database_url = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
+    else:
+        database_url = _test_database_url()
+    served, page = _served(database_url, {})
+    assert served == status
+    assert own_page in page and "css/site.css" in page
+    assert "DEBUG = True" not in page and django_detail not in page
 
-    status, page = _served(database_url, {"DEBUG": "1"})
-    assert status == 404
-    assert DJANGO_DEBUG_PAGE in page and "URLconf" in page
-
-
-def test_development_serves_the_sites_own_500_page_and_debug_brings_djangos_back():
-    # A database without the site's tables: the film page's query fails, a server error.
-    no_tables = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
-    status, page = _served(no_tables, {})
-    assert status == 500
-    assert "Something went wrong on our side" in page and "css/site.css" in page
-    assert "Traceback" not in page and "catalog_movie" not in page
-
-    status, page = _served(no_tables, {"DEBUG": "1"})
-    assert status == 500
-    assert DJANGO_DEBUG_PAGE in page and "catalog_movie" in page
+    served, page = _served(database_url, {"DEBUG": "1"})
+    assert served == status
+    assert DJANGO_DEBUG_PAGE in page and django_detail in page

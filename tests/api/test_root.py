@@ -39,3 +39,11 @@ def test_unknown_api_urls_still_answer_404_in_the_error_format(anon):
     response = anon.get(f"{V1}/no-such-thing/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_browser_gets_the_root_as_a_browsable_page_with_its_links(client):
+    response = client.get(f"{V1}/", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "http://testserver/api/docs/" in response.text
+    assert "http://testserver/api/v1/movies/" in response.text

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.selectors import user_email_taken
 
 EMAIL_HELP = (
@@ -64,6 +64,15 @@ class AccountSettingsForm(forms.Form):
         if user_email_taken(email=email, exclude=self.user):
             raise ValidationError(EMAIL_TAKEN, code="email_taken")
         return email
+
+
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the app or device",
+        max_length=ApiToken.NAME_MAX_LENGTH,
+        help_text="So that you know which token to sign out later, e.g. “My phone” or “A script”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class VerifiedPasswordResetForm(PasswordResetForm):

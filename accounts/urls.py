@@ -33,6 +33,7 @@ urlpatterns = [
     path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("account/delete/", views.account_delete, name="delete"),
+    path("account/api-tokens/", views.api_token_create_view, name="api-token-create"),
     path(
         "account/api-tokens/<int:token_id>/revoke/",
         views.api_token_revoke_view,

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from math import ceil
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.messages.views import SuccessMessageMixin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import (
     AccountDeleteForm,
     AccountSettingsForm,
+    ApiTokenCreateForm,
     SignUpForm,
     VerifiedPasswordResetForm,
 )
@@ -26,6 +29,7 @@ from accounts.selectors import api_token_list, user_profile_get
 from accounts.services import (
     EmailVerificationError,
     VerificationResendTooSoon,
+    api_token_create,
     api_token_revoke,
     email_verification_send,
     email_verify,
@@ -155,8 +159,46 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                     "you follow the link.",
                 )
             return redirect("accounts:settings")
-    context = {"form": form, "api_tokens": api_token_list(user=request.user)}
-    return render(request, "accounts/settings.html", context)
+    return _settings_page(request, form=form)
+
+
+def _settings_page(
+    request: HttpRequest,
+    *,
+    form: AccountSettingsForm | None = None,
+    token_form: ApiTokenCreateForm | None = None,
+    created: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": AccountSettingsForm(user=request.user) if form is None else form,
+        "token_form": ApiTokenCreateForm() if token_form is None else token_form,
+        "api_tokens": api_token_list(user=request.user),
+        "api_token_lifetime": _lifetime(settings.API_TOKEN_TTL),
+        "created_token": created,
+    }
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+def _lifetime(duration: timedelta) -> str:
+    """API_TOKEN_TTL in words; it is a whole number of days or of hours."""
+    if duration % timedelta(days=1):
+        hours = duration // timedelta(hours=1)
+        return f"{hours} hour{pluralize(hours)}"
+    return f"{duration.days} day{pluralize(duration.days)}"
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_create_view(request: HttpRequest) -> HttpResponse:
+    """Issue an API token from the settings page. Its secret is in this answer only (no
+    redirect, no session): the database keeps its digest, so it can never be shown again."""
+    token_form = ApiTokenCreateForm(request.POST)
+    if not token_form.is_valid():  # the form checks what the service does: a name, 64 at most
+        return _settings_page(request, token_form=token_form, status=400)
+    token, secret = api_token_create(user=request.user, name=token_form.cleaned_data["name"])
+    return _settings_page(request, created={"token": token, "secret": secret})
 
 
 @login_required

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import BinaryField, F, Func
+from django.utils.text import Truncator
 
 from catalog.models import (
     EMBEDDING_DIMENSIONS,
@@ -48,7 +49,7 @@ LABEL_MIN_SHARE = 0.2
 LABEL_TERMS = 2
 NO_GENRE = "(no genres listed)"  # MovieLens' placeholder, not a genre
 # Part of the source hash: bump it when the method changes, so the next run recomputes.
-METHOD = f"umap-cosine-{MAP_NEIGHBOURS}-{MAP_MIN_DIST}-{MAP_SEED}-kmeans-{MOVIES_PER_CLUSTER}-v1"
+METHOD = f"umap-cosine-{MAP_NEIGHBOURS}-{MAP_MIN_DIST}-{MAP_SEED}-kmeans-{MOVIES_PER_CLUSTER}-v2"
 SAVE_BATCH = 5000
 
 
@@ -97,29 +98,70 @@ def clusters_assign(xy: np.ndarray, *, k: int, seed: int = MAP_SEED) -> np.ndarr
     return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(xy)
 
 
-def cluster_labels(terms: Sequence[Collection[str]], clusters: np.ndarray) -> dict[int, str]:
-    """A label per cluster from the terms (genres, keywords) its movies have most *distinctively*.
+def _distinctive(counts: Counter, size: int, against: Counter, against_size: int) -> list[str]:
+    """The terms of a group of `size` movies (`counts`: how many have each) that are more
+    common there than among the `against` movies, most distinctive first.
 
-    A term scores share × log(lift), where share is how many of the cluster's movies have
-    it and lift is that share over its share in the whole catalogue: "Drama", on most
-    movies everywhere, has a lift near 1 and scores nothing, while "Horror" on 80 % of a
-    cluster and 8 % overall wins. Terms below LABEL_MIN_SHARE are left out, so a rare
+    A term scores share × log(lift): share is how many of the group's movies have it, lift
+    that share over its share among the `against` movies (one added to both counts, so a
+    term they lack has a finite lift). Terms below LABEL_MIN_SHARE are left out, so a rare
     keyword on two movies cannot name a cluster of four hundred.
     """
-    overall = Counter(term for movie_terms in terms for term in set(movie_terms))
-    total = len(terms)
-    labels = {}
-    for number in np.unique(clusters):
-        members = np.flatnonzero(clusters == number)
-        counts = Counter(term for index in members for term in set(terms[index]))
-        scored = []
-        for term, count in counts.items():
-            share = count / len(members)
-            lift = share / (overall[term] / total)
-            if share >= LABEL_MIN_SHARE and lift > 1:
-                scored.append((-share * math.log(lift), term))
-        best = [term for _, term in sorted(scored)[:LABEL_TERMS]]
-        labels[int(number)] = " · ".join(best) or "Mixed"
+    scored = []
+    for term, count in counts.items():
+        share = count / size
+        lift = share / ((against[term] + 1) / (against_size + 1))
+        if share >= LABEL_MIN_SHARE and lift > 1:
+            scored.append((-share * math.log(lift), term))
+    return [term for _, term in sorted(scored)]
+
+
+def cluster_labels(terms: Sequence[Collection[str]], clusters: np.ndarray) -> dict[int, str]:
+    """A distinct label per cluster from the terms (genres, keywords) its movies have most
+    *distinctively*, by lift rather than by count.
+
+    First against the whole catalogue: "Drama", on most movies everywhere, has a lift near
+    1 and scores nothing, while "Horror" on 80 % of a cluster and 8 % overall wins. Clusters
+    that would then share a label (three that are all "Comedy") keep their first term and
+    take, as their last, the term that best tells each from the others of that group: its
+    lift against those clusters alone ("Comedy · Romance", "Comedy · Crime"). Clusters that
+    nothing tells apart are numbered, biggest first.
+    """
+    numbers = [int(number) for number in np.unique(clusters)]
+    members = {number: np.flatnonzero(clusters == number) for number in numbers}
+    counts = {
+        number: Counter(term for index in rows for term in set(terms[index]))
+        for number, rows in members.items()
+    }
+    sizes = {number: len(rows) for number, rows in members.items()}
+    overall = sum(counts.values(), Counter())
+    names = {
+        number: _distinctive(counts[number], sizes[number], overall, len(terms))[:LABEL_TERMS]
+        for number in numbers
+    }
+    for _ in numbers:  # each round settles at least one clash, or none can be settled
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for number in numbers:
+            groups.setdefault(tuple(names[number]), []).append(number)
+        changed = False
+        for group in (group for group in groups.values() if len(group) > 1):
+            for number in group:
+                others = [other for other in group if other != number]
+                against = sum((counts[other] for other in others), Counter())
+                against_size = sum(sizes[other] for other in others)
+                apart = _distinctive(counts[number], sizes[number], against, against_size)
+                extra = [term for term in apart if term not in names[number]]
+                if extra:
+                    names[number] = [*names[number][: LABEL_TERMS - 1], extra[0]]
+                    changed = True
+        if not changed:
+            break
+    labels = {number: " · ".join(names[number]) or "Mixed" for number in numbers}
+    seen: Counter[str] = Counter()
+    for number in sorted(numbers, key=lambda n: (-sizes[n], n)):
+        seen[labels[number]] += 1
+        if seen[labels[number]] > 1:
+            labels[number] = f"{labels[number]} ({seen[labels[number]]})"
     return labels
 
 
@@ -291,20 +333,113 @@ def movie_map_payload(movie_map: MovieMap) -> dict:
 
 
 @dataclass(frozen=True)
+class LabelBox:
+    """Where a label is drawn in the mini-map's 100×100 box: its text's anchor point, which
+    end of the text that is (SVG's text-anchor), and the box the text covers."""
+
+    x: float
+    y: float
+    anchor: str  # start, middle or end
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, left: float, top: float, right: float, bottom: float) -> bool:
+        return self.left < right and left < self.right and self.top < bottom and top < self.bottom
+
+
+@dataclass(frozen=True)
 class NeighbourhoodPoint:
     movie: Movie
     x: float  # 0-100 across the mini-map
     y: float  # 0-100 down the mini-map
     is_centre: bool
+    r: float  # the dot's radius
+    label: str  # the title, shortened
+    label_box: LabelBox
+    # False when the label would cover another label or dot: it is shown on hover and focus only.
+    labelled: bool
 
 
-# Mini-map margins (percent), so labels near the edge stay inside the picture.
+# Mini-map margins (percent), so that dots near the edge are drawn whole.
 _MARGIN = 8.0
+# Dot radii, and label text, in the box's units (templates/catalog/_neighbourhood.html and
+# the .neighbourhood__map rules of static/css/site.css draw them).
+CENTRE_RADIUS, NEIGHBOUR_RADIUS = 2.6, 1.8
+LABEL_CHARS = 24
+LABEL_FONT_SIZE = 2.6
+# A character's width, as a share of the font size: generous (bold capitals are wider than
+# the average letter), so that a label never covers more than its estimated box.
+LABEL_CHAR_WIDTH = 0.62
+_GAP = 0.8  # between a dot and its label
+_ASCENT, _DESCENT = 0.8 * LABEL_FONT_SIZE, 0.25 * LABEL_FONT_SIZE
+
+
+def _label_candidates(x: float, y: float, r: float, width: float) -> list[LabelBox]:
+    """Where a label may go around its dot, best first: above, below, right, left, and above
+    or below running off to one side (for dots near an edge)."""
+    above, below = y - r - _GAP, y + r + _GAP + _ASCENT
+    beside = y + (_ASCENT - _DESCENT) / 2
+    spots = [
+        (x, above, "middle"),
+        (x, below, "middle"),
+        (x + r + _GAP, beside, "start"),
+        (x - r - _GAP, beside, "end"),
+        (x - r, above, "start"),
+        (x + r, above, "end"),
+        (x - r, below, "start"),
+        (x + r, below, "end"),
+    ]
+    boxes = []
+    for tx, ty, anchor in spots:
+        left = {"start": tx, "middle": tx - width / 2, "end": tx - width}[anchor]
+        boxes.append(
+            LabelBox(
+                round(tx, 2), round(ty, 2), anchor, left, ty - _ASCENT, left + width, ty + _DESCENT
+            )
+        )
+    return boxes
+
+
+def labels_place(dots: Sequence[tuple[float, float, float, str]]) -> list[tuple[LabelBox, bool]]:
+    """A label spot for each (x, y, radius, text) dot of the 100×100 box, in order of
+    priority: each label goes in the first spot that stays inside the box and covers no
+    label placed before it and no dot. A dot without such a spot keeps its first spot
+    inside the box, marked unlabelled (False), for showing on hover and focus."""
+    placed: list[LabelBox] = []
+    result = []
+    for index, (x, y, r, text) in enumerate(dots):
+        width = len(text) * LABEL_CHAR_WIDTH * LABEL_FONT_SIZE
+        inside = [
+            box
+            for box in _label_candidates(x, y, r, width)
+            if box.left >= 0 and box.top >= 0 and box.right <= 100 and box.bottom <= 100
+        ] or _label_candidates(min(max(x, width / 2), 100 - width / 2), y, r, width)[:1]
+        free = next(
+            (
+                box
+                for box in inside
+                if not any(box.overlaps(p.left, p.top, p.right, p.bottom) for p in placed)
+                and not any(
+                    box.overlaps(ox - orad, oy - orad, ox + orad, oy + orad)
+                    for other, (ox, oy, orad, _) in enumerate(dots)
+                    if other != index
+                )
+            ),
+            None,
+        )
+        if free is not None:
+            placed.append(free)
+        result.append((free or inside[0], free is not None))
+    return result
 
 
 def movie_neighbourhood(*, movie: Movie, neighbours: Sequence[Movie]) -> list[NeighbourhoodPoint]:
     """The movie and its neighbours where they sit on the map, scaled to fill a 100×100
-    box (y down, as on screen). Empty while the movie has no map point. One query."""
+    box (y down, as on screen), each with a label that covers no other label or dot; the
+    film's own label first, then the nearest films'. Empty while the movie has no map
+    point. One query."""
     points = dict(
         (pk, (x, y))
         for pk, x, y in MovieMapPoint.objects.filter(
@@ -319,7 +454,18 @@ def movie_neighbourhood(*, movie: Movie, neighbours: Sequence[Movie]) -> list[Ne
     span[span == 0] = 1.0
     scaled = _MARGIN + (xy - low) / span.max() * (100 - 2 * _MARGIN)
     scaled += ((100 - 2 * _MARGIN) - (scaled.max(axis=0) - _MARGIN)) / 2  # centre the shape
-    return [
-        NeighbourhoodPoint(m, round(float(x), 2), round(100 - float(y), 2), m.pk == movie.pk)
+    dots = [
+        (
+            round(float(x), 2),
+            round(100 - float(y), 2),
+            CENTRE_RADIUS if m.pk == movie.pk else NEIGHBOUR_RADIUS,
+            Truncator(m.title).chars(LABEL_CHARS),
+        )
         for (m, _), (x, y) in zip(placed, scaled, strict=True)
+    ]
+    return [
+        NeighbourhoodPoint(m, x, y, m.pk == movie.pk, r, text, box, labelled)
+        for (m, _), (x, y, r, text), (box, labelled) in zip(
+            placed, dots, labels_place(dots), strict=True
+        )
     ]

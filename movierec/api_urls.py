@@ -1,12 +1,17 @@
 """The JSON API: /api/v1/ (docs/api.md), its OpenAPI schema and Swagger UI."""
 
-from django.urls import include, path, re_path
+import re
+
+from django.urls import URLPattern, include, path, re_path, reverse
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import api as accounts
 from catalog import api as catalog
@@ -25,7 +30,44 @@ def api_not_found(request: Request, *args, **kwargs):
     raise NotFound(f"No API endpoint at {request.path}.{hint}")
 
 
-v1 = [
+class ApiRootSerializer(serializers.Serializer):
+    resources = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Each endpoint by name: its absolute URL, with {placeholders} for ids.",
+    )
+    docs = serializers.URLField(help_text="Swagger UI: every operation, explained.")
+    schema = serializers.URLField(help_text="The OpenAPI 3 schema (YAML; ?format=json).")
+
+
+# A path converter such as <int:movie_id>, written as the schema writes it: {movie_id}.
+CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+class ApiRootView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Where to start: every endpoint of this version, and the docs",
+        responses=ApiRootSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        # Joined after build_absolute_uri, which would percent-encode the braces.
+        root = request.build_absolute_uri(reverse("api:v1:root"))
+        resources = {
+            pattern.name: root + CONVERTER.sub(r"{\1}", route)
+            for pattern in v1
+            if (route := str(pattern.pattern))
+        }
+        body = {
+            "resources": resources,
+            "docs": request.build_absolute_uri(reverse("api:docs")),
+            "schema": request.build_absolute_uri(reverse("api:schema")),
+        }
+        return Response(ApiRootSerializer(body).data)
+
+
+v1: list[URLPattern] = [
+    path("", ApiRootView.as_view(), name="root"),
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
     path("auth/tokens/", accounts.ApiTokenListView.as_view(), name="token-list"),

@@ -8,6 +8,12 @@
   const MARKED_BONUS = 16; // squared pixels: a marked film wins a near tie with a plain dot
   const MIN_SCALE = 0.5;
   const MAX_SCALE = 60;
+  const FIND_SCALE = 8; // the zoom a found film is shown at (at least)
+  const FIND_RESULTS = 8;
+  const FIND_MIN_CHARS = 2;
+
+  // Lower case without accents, so that "amelie" finds "Amélie".
+  const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
   function colour(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -17,7 +23,7 @@
     const canvas = root.querySelector("canvas");
     const tooltip = root.querySelector(".movie-map__tooltip");
     const ctx = canvas.getContext("2d");
-    const state = { scale: 1, dx: 0, dy: 0, hover: -1, data: null, mine: null, base: null };
+    const state = { scale: 1, dx: 0, dy: 0, hover: -1, found: -1, data: null, mine: null, base: null };
     const pointers = new Map();
     let moved = 0;
     let pinch = null;
@@ -94,6 +100,18 @@
         ctx.fill();
         ctx.stroke();
       }
+      if (state.found >= 0) {
+        // The film found with the search box: a ring in the accent colour, around a white one.
+        const [sx, sy] = toScreen(state.found);
+        ctx.beginPath();
+        ctx.arc(sx, sy, 11, 0, 2 * Math.PI);
+        ctx.lineWidth = 6;
+        ctx.strokeStyle = "#fff";
+        ctx.stroke();
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = colour("--accent");
+        ctx.stroke();
+      }
       if (state.hover >= 0) {
         const [sx, sy] = toScreen(state.hover);
         ctx.beginPath();
@@ -124,6 +142,7 @@
         ctx.fillText(c.label, sx, sy);
       }
       canvas.dataset.scale = state.scale.toFixed(3);
+      canvas.dataset.found = state.found >= 0 ? state.data.ids[state.found] : "";
     }
 
     // Nearest dot within HIT_PIXELS of (px, py), by a scan of the visible dots: ~1 ms for
@@ -158,17 +177,32 @@
       if (i === state.hover) return;
       state.hover = i;
       canvas.classList.toggle("is-over-point", i >= 0);
-      if (i < 0) {
-        tooltip.hidden = true;
-      } else {
-        const [sx, sy] = toScreen(i);
-        tooltip.textContent = describe(i);
-        tooltip.hidden = false;
-        // Right of the dot, or left of it near the right edge.
-        const left = sx + 12 + tooltip.offsetWidth < canvas.clientWidth ? sx + 12 : sx - 12 - tooltip.offsetWidth;
-        tooltip.style.left = `${Math.max(4, left)}px`;
-        tooltip.style.top = `${Math.max(4, sy - 32)}px`;
-      }
+      if (i < 0) tooltip.hidden = true;
+      else showTooltip(i);
+      draw();
+    }
+
+    function showTooltip(i) {
+      const [sx, sy] = toScreen(i);
+      tooltip.textContent = describe(i);
+      tooltip.hidden = false;
+      // Right of the dot, or left of it near the right edge.
+      const left = sx + 12 + tooltip.offsetWidth < canvas.clientWidth ? sx + 12 : sx - 12 - tooltip.offsetWidth;
+      tooltip.style.left = `${Math.max(4, left)}px`;
+      tooltip.style.top = `${Math.max(4, sy - 32)}px`;
+    }
+
+    // Zoom in (at least to FIND_SCALE) with film i in the middle, ringed and named.
+    function centreOn(i) {
+      state.scale = Math.max(state.scale, FIND_SCALE);
+      state.dx = 0;
+      state.dy = 0;
+      const [sx, sy] = toScreen(i);
+      state.dx = canvas.clientWidth / 2 - sx;
+      state.dy = canvas.clientHeight / 2 - sy;
+      state.found = i;
+      state.hover = -1;
+      showTooltip(i);
       draw();
     }
 
@@ -268,6 +302,11 @@
         recommendedSet: new Set(mine.recommended),
       };
       resize();
+      const form = document.getElementById(root.dataset.find);
+      if (form) finder(form, data.titles, (i) => {
+        centreOn(i);
+        return { text: describe(i), url: root.dataset.movieUrl.replace("{id}", data.ids[i]) };
+      });
       root.classList.add("is-ready");
       // Where a film is on screen: the browser tests point at films with it.
       root.movieMap = {
@@ -280,6 +319,97 @@
       root.insertAdjacentHTML("beforeend", '<p class="notice">The map could not be loaded. Reload the page to try again.</p>');
       console.error(error);
     });
+  }
+
+  // "Find a film": a combobox over the map's own titles (ARIA's list autocomplete pattern).
+  // Typing lists the best matches (title starts, then word starts, then anywhere; shorter
+  // titles first); arrows move through them, Enter or a click picks one, Escape closes.
+  // `choose(i)` centres the map on film i and says what to announce and where it opens.
+  function finder(form, titles, choose) {
+    const input = form.querySelector("input");
+    const list = form.querySelector("[role=listbox]");
+    const status = form.querySelector("[role=status]");
+    const folded = titles.map(fold);
+    let matches = [];
+    let active = -1;
+
+    const mark = (n) => {
+      active = n;
+      list.querySelectorAll("[role=option]").forEach((option, m) => {
+        option.setAttribute("aria-selected", String(m === n));
+      });
+      if (n >= 0) {
+        input.setAttribute("aria-activedescendant", `${list.id}-${n}`);
+        list.children[n].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    };
+    const close = () => {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      mark(-1);
+    };
+    const pick = (n) => {
+      const i = matches[n];
+      input.value = titles[i];
+      close();
+      const found = choose(i);
+      const link = document.createElement("a");
+      link.href = found.url;
+      link.textContent = "Open its page";
+      status.replaceChildren(`On the map: ${found.text}. `, link);
+    };
+
+    input.addEventListener("input", () => {
+      const query = fold(input.value.trim());
+      matches = [];
+      if (query.length < FIND_MIN_CHARS) { close(); status.textContent = ""; return; }
+      const ranked = [];
+      for (let i = 0; i < folded.length; i++) {
+        const at = folded[i].indexOf(query);
+        if (at < 0) continue;
+        const rank = at === 0 ? 0 : /[^a-z0-9]/.test(folded[i][at - 1]) ? 1 : 2;
+        ranked.push([rank, folded[i].length, i]);
+      }
+      ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+      matches = ranked.slice(0, FIND_RESULTS).map(([, , i]) => i);
+      list.replaceChildren(...matches.map((i, n) => {
+        const option = document.createElement("li");
+        option.id = `${list.id}-${n}`;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.textContent = titles[i];
+        // mousedown, not click: the input keeps the focus, so the list is not closed first.
+        option.addEventListener("mousedown", (event) => { event.preventDefault(); pick(n); });
+        return option;
+      }));
+      list.hidden = matches.length === 0;
+      input.setAttribute("aria-expanded", String(matches.length > 0));
+      mark(-1);
+      status.textContent = matches.length
+        ? `${ranked.length} film${ranked.length === 1 ? "" : "s"} match${ranked.length === 1 ? "es" : ""}${ranked.length > matches.length ? `; the first ${matches.length} are listed` : ""}.`
+        : `No film on the map matches “${input.value.trim()}”.`;
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!matches.length) return;
+        event.preventDefault();
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        mark((active + step + matches.length + (active < 0 && step < 0 ? 1 : 0)) % matches.length);
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        if (matches.length && !list.hidden) pick(active >= 0 ? active : 0);
+      } else if (event.key === "Escape" && !list.hidden) {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
+    form.addEventListener("submit", (event) => event.preventDefault());
+    form.hidden = false;
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -135,6 +135,55 @@ def test_nobody_signs_out_someone_elses_app(client, alice):
     assert ApiToken.objects.filter(pk=bobs.pk).exists()
 
 
+def test_creating_a_token_on_the_settings_page_shows_its_secret_once(alice, settings):
+    settings.API_TOKEN_TTL = timedelta(days=30)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    form = client.get(reverse("accounts:settings")).content.decode()
+    assert f'action="{reverse("accounts:api-token-create")}"' in form
+    assert "A token works for 30 days" in form
+    url = reverse("accounts:api-token-create")
+    assert client.post(url, {"name": "Script"}).status_code == 403  # no CSRF token
+    assert client.get(url).status_code == 405
+
+    csrf = client.cookies["csrftoken"].value
+    response = client.post(url, {"name": "  My script  ", "csrfmiddlewaretoken": csrf})
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    token = ApiToken.objects.get(user=alice)
+    assert token.name == "My script" and token.expires - token.created == timedelta(days=30)
+    secret = response.context["created_token"]["secret"]
+    page = response.content.decode()
+    assert f'value="{secret}"' in page and "shown only this once" in page
+    assert ApiToken.digest_of(secret) == token.digest and secret not in token.digest
+    # The secret works with the API, and the settings page never shows it again.
+    me = Client().get("/api/v1/me/", headers={"authorization": f"Token {secret}"})
+    assert me.status_code == 200 and me.json()["username"] == "alice"
+    again = client.get(reverse("accounts:settings")).content.decode()
+    assert secret not in again and f"{secret[:8]}…" in again and "My script" in again
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("", "This field is required."), ("   ", "This field is required."),
+     ("x" * 65, "at most 64 characters")],
+)  # fmt: skip
+def test_a_token_without_a_usable_name_is_refused_with_the_reason(client, alice, name, error):
+    client.force_login(alice)
+    response = client.post(reverse("accounts:api-token-create"), {"name": name})
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert response.context["created_token"] is None
+    assert not ApiToken.objects.exists()
+
+
+def test_anonymous_visitors_cannot_create_tokens(client):
+    response = client.post(reverse("accounts:api-token-create"), {"name": "Script"})
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    assert not ApiToken.objects.exists()
+
+
 # --- Admin -----------------------------------------------------------------------------
 
 

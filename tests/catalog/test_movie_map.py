@@ -92,6 +92,32 @@ def test_a_rare_term_cannot_name_a_big_cluster():
     assert labels[0] == "Thriller"  # "heist" has the larger lift but is on 5 % of the cluster
 
 
+def test_clusters_that_would_share_a_label_are_told_apart_by_what_sets_each_off():
+    # Three comedy clusters; romance, crime and drama are each commoner in the horror
+    # cluster than anywhere, so against the catalogue all three comedies are just "Comedy".
+    romcom = [{"Comedy", "Romance"}] * 6 + [{"Comedy"}] * 4
+    crime = [{"Comedy", "Crime"}] * 6 + [{"Comedy"}] * 4
+    drama = [{"Comedy", "Drama"}] * 5 + [{"Comedy"}] * 5
+    horror = [{"Horror", "Romance", "Crime", "Drama"}] * 40
+    clusters = np.repeat([0, 1, 2, 3], [10, 10, 10, 40])
+
+    labels = movie_map.cluster_labels(romcom + crime + drama + horror, clusters)
+
+    assert labels == {
+        0: "Comedy · Romance",
+        1: "Comedy · Crime",
+        2: "Comedy · Drama",
+        3: "Horror · Drama",  # drama, on all of it, is a little rarer than romance or crime
+    }
+
+
+def test_clusters_that_nothing_tells_apart_are_numbered_biggest_first():
+    terms = [{"Comedy"}] * 25 + [{"Comedy"}] * 30 + [{"Western"}] * 30
+    labels = movie_map.cluster_labels(terms, np.repeat([0, 1, 2], [25, 30, 30]))
+    assert labels == {0: "Comedy (2)", 1: "Comedy", 2: "Western"}
+    assert len(set(labels.values())) == 3
+
+
 def test_movie_terms_merge_keywords_that_repeat_a_genre():
     terms = movie_map.movie_terms(["Horror", "(no genres listed)"], ["horror", "haunted house"])
     assert terms == {"Horror", "Haunted house"}
@@ -226,6 +252,47 @@ def test_a_movie_off_the_map_has_no_neighbourhood():
     assert movie_map.movie_neighbourhood(movie=movie, neighbours=[neighbour]) == []
     _stored_map([neighbour])
     assert movie_map.movie_neighbourhood(movie=movie, neighbours=[neighbour]) == []
+
+
+def _inside(box) -> bool:
+    return box.left >= 0 and box.top >= 0 and box.right <= 100 and box.bottom <= 100
+
+
+def test_labels_of_close_films_take_different_sides_and_never_overlap():
+    long = "Star Wars: Episode IV -…"  # as the mini-map shortens it
+    dots = [(50.0, 50.0, 2.6, long), (50.0, 44.0, 1.8, long), (50.0, 56.0, 1.8, "Raiders")]
+
+    placed = movie_map.labels_place(dots)
+
+    assert all(labelled for _, labelled in placed)
+    boxes = [box for box, _ in placed]
+    # The first film's label would cover the dot above it, so it goes beside its dot.
+    assert boxes[0].anchor in {"start", "end"}
+    for i, box in enumerate(boxes):
+        assert _inside(box)
+        for j, (x, y, r, _) in enumerate(dots):
+            assert i == j or not box.overlaps(x - r, y - r, x + r, y + r)
+            assert i == j or not box.overlaps(
+                boxes[j].left, boxes[j].top, boxes[j].right, boxes[j].bottom
+            )
+
+
+def test_a_label_near_the_edge_grows_inwards():
+    right, top_left = movie_map.labels_place(
+        [(98.0, 50.0, 1.8, "The Good, the Bad and the Ugly"), (2.0, 2.0, 1.8, "Heat")]
+    )
+    assert right == (right[0], True) and right[0].anchor == "end" and _inside(right[0])
+    assert top_left[1] and top_left[0].anchor == "start" and _inside(top_left[0])
+
+
+def test_a_label_without_room_is_kept_for_hover_and_focus_inside_the_box():
+    crowd = [(50.0, 50.0, 1.8, f"Film {n}") for n in range(8)]
+    placed = movie_map.labels_place(crowd)
+    # Above, below, right and left of the one place: four labels fit, the rest wait for
+    # hover or focus, at a spot inside the box all the same.
+    assert [labelled for _, labelled in placed] == [True] * 4 + [False] * 4
+    assert [box.anchor for box, _ in placed[:4]] == ["middle", "middle", "start", "end"]
+    assert all(_inside(box) for box, _ in placed)
 
 
 # --- Queueing and the Celery job ----------------------------------------------------------

@@ -6,7 +6,8 @@ Playwright never downloads a browser here; `make test` installs /usr/bin/chromiu
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from django.urls import reverse
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -79,3 +80,17 @@ def page(browser, live_server, transactional_db, browser_problems):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def sign_in(page, username: str, password: str) -> None:
+    """Through the sign-in form, as a person would."""
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Signed in as {username}.")
+
+
+# A phone's viewport (iPhone 12 to 15) and a laptop's.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}

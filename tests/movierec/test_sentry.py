@@ -12,13 +12,14 @@ from tests.movierec.test_settings import run_django
 RAISING_VIEW = """
 import types, sentry_sdk
 from django.test import Client, override_settings
-from django.urls import path
+from django.urls import include, path
 
 def broken(request):
     raise RuntimeError("the projector caught fire")
 
 urls = types.ModuleType("broken_urls")
-urls.urlpatterns = [path("broken/", broken)]
+# The site's own URLs too: its 500 page links home.
+urls.urlpatterns = [path("broken/", broken), path("", include("movierec.urls"))]
 with override_settings(ROOT_URLCONF=urls):
     client = Client(raise_request_exception=False, HTTP_HOST="localhost")
     status = client.get("/broken/").status_code

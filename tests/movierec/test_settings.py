@@ -149,12 +149,12 @@ def test_the_test_settings_change_only_the_password_hasher_and_the_tuning_budget
     assert settings.PASSWORD_HASHERS == test.PASSWORD_HASHERS  # this run uses them
 
 
-def test_development_defaults_are_debug_and_local_hosts():
+def test_development_defaults_are_no_debug_and_local_hosts():
     result = run_django(
         "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)", {}
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True ['127.0.0.1', 'localhost']"
+    assert result.stdout.strip() == "False ['127.0.0.1', 'localhost']"
 
 
 @pytest.mark.parametrize(

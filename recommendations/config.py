@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.params import JsonParams
+from ratings.stars import LIKED_STARS
 
 
 class Source(StrEnum):
@@ -94,7 +95,7 @@ class HybridConfig(JsonParams):
     content_weight: float = 0.1
     cold_content_weight: float = 0.7
     full_trust_ratings: int = 20
-    like_threshold: float = 3.5
+    like_threshold: float = float(LIKED_STARS)
     liked_cap: int = 200
     pool_size: int = 100
     # ALS's and EASE's pools are drawn before the filters; with filters, most of an

@@ -44,14 +44,14 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core import metrics
+from recommendations.algorithms.ease import EaseModel
+from recommendations.algorithms.rating import ExplicitModel
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
 from recommendations.diversify import mmr
-from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
-from recommendations.explicit import ExplicitModel
 from recommendations.predictions import predicted_scores
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank

@@ -20,7 +20,7 @@ import numpy as np
 
 from catalog.models import Movie
 from jobs.progress import Progress
-from recommendations.explicit import ExplicitModel
+from recommendations.algorithms.rating import ExplicitModel
 from recommendations.selectors import (
     UserRatings,
     movie_ids_by_movielens_id,

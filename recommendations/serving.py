@@ -17,13 +17,14 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
+from recommendations.algorithms.als import AlsParams, artifact_loads
+from recommendations.algorithms.ease import EaseModel, ease_loads
+from recommendations.algorithms.rating import ExplicitModel, explicit_loads
+from recommendations.choice import Choice
 from recommendations.config import DEFAULT_CONFIG, DEFAULT_SIMILAR, HybridConfig, SimilarConfig
-from recommendations.ease import EaseModel, ease_loads
-from recommendations.explicit import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
 from recommendations.profile import confidence, fold_in
 from recommendations.selectors import training_run_serving_id
-from recommendations.training import AlsParams, artifact_loads
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,17 @@ class ServingModel:
         )
 
     @classmethod
-    def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
+    def from_artifact(cls, run_id: int, artifact: bytes, choice: Choice) -> ServingModel:
         """Runs from before the blend (or "more like this") was tuned per run serve the
-        defaults."""
+        defaults (`Choice.from_json`)."""
         movie_ids, item_factors = artifact_loads(artifact)
         return cls.build(
             run_id=run_id,
-            params=AlsParams.from_json(params),
+            params=choice.als,
             movie_ids=movie_ids,
             item_factors=item_factors,
-            config=HybridConfig.from_json(params.get("hybrid", {})),
-            similar_config=SimilarConfig.from_json(params.get("similar", {})),
+            config=choice.blend,
+            similar_config=choice.similar,
         )
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +104,7 @@ def model_for(run_id: int | None) -> ServingModel | None:
 
 def _model_load(run_id: int) -> ServingModel:
     artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
-    return ServingModel.from_artifact(run_id, bytes(artifact), params)
+    return ServingModel.from_artifact(run_id, bytes(artifact), Choice.from_json(params))
 
 
 # Each model its own copy: pages that only recommend never load the rating model, and

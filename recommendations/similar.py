@@ -18,45 +18,14 @@ import numpy as np
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
+from core.vectors import top_k_sorted
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_SIMILAR, SimilarConfig
 from recommendations.hybrid import SPARE_PICKS
 from recommendations.personal import liked_anchors, seen_movie_ids
+from recommendations.scoring import similarity_scores
 from recommendations.selectors import recommender_versions
 from recommendations.serving import ServingModel, model_for
-
-
-def similarity_scores(
-    *,
-    content: np.ndarray | None,
-    collaborative: np.ndarray | None,
-    quality: np.ndarray,
-    config: SimilarConfig,
-) -> np.ndarray:
-    """The hybrid score of each candidate for one query film.
-
-    `content` and `collaborative` are the candidates' cosines to the query film (0 for a
-    candidate without that vector), or None when the query film itself has none: then the
-    other similarity gets both weights. `quality` is `metrics.quality_prior`.
-    """
-    if content is None and collaborative is None:
-        raise ValueError("A film without an embedding or ALS factors has no neighbours.")
-    similarity_weight = config.content_weight + config.collaborative_weight
-    total = config.quality_weight * quality.astype(np.float64)
-    if content is None:
-        return total + similarity_weight * collaborative
-    if collaborative is None:
-        return total + similarity_weight * content
-    return total + config.content_weight * content + config.collaborative_weight * collaborative
-
-
-def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n best finite scores, best first (ties by index)."""
-    n = min(n, int(np.isfinite(scores).sum()))
-    if not n:
-        return np.array([], dtype=np.int64)
-    top = np.argpartition(-scores, n - 1)[:n]
-    return top[np.lexsort((top, -scores[top]))]
 
 
 def neighbour_scores(
@@ -101,7 +70,7 @@ def _picks(
     if scores is None:
         return []
     scores = np.where(allowed, scores, -np.inf)
-    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_indices(scores, n)]
+    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_k_sorted(scores, n)]
 
 
 def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> list[Movie]:

@@ -13,7 +13,7 @@ from recommendations.selectors import (
     training_is_provisional,
     training_is_stale,
 )
-from recommendations.services import training_run_train
+from recommendations.training import training_run_train
 
 PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
 

@@ -383,7 +383,9 @@ def test_makefile_installs_the_dev_lock_with_hashes_and_the_project_without_deps
     assert re.search(r"^DEV_LOCK := requirements-dev\.lock$", makefile, re.MULTILINE)
     install = re.search(r"^\$\(STAMP\):(.*?)\n\n", makefile, re.MULTILINE | re.DOTALL)
     assert install and "$(DEV_LOCK)" in install.group(1).split("\n")[0]
-    assert re.search(r"pip install .*--no-deps --require-hashes .*-r \$\(DEV_LOCK\)", install.group(1))
+    assert re.search(
+        r"pip install .*--no-deps --require-hashes .*-r \$\(DEV_LOCK\)", install.group(1)
+    )
     assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in install.group(1)
     assert "pip check" in install.group(1)
 

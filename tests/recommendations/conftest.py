@@ -16,9 +16,10 @@ from accounts.models import User
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from recommendations.explicit import ExplicitParams
-from recommendations.services import training_run_train
-from recommendations.training import AlsParams
+from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.rating import ExplicitParams
+from recommendations.profile import PredictedStars, TasteProfile
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 
 DIMENSIONS = EMBEDDING_DIMENSIONS
@@ -86,4 +87,24 @@ def world(db):
 def trained(world):
     return training_run_train(
         progress=NullProgress(), params=SMALL_ALS, explicit_params=SMALL_EXPLICIT
+    )
+
+
+class StarsAsIds:
+    """A rating model that predicts each film's id, in stars."""
+
+    def predict(self, *, user_movie_ids, user_scores, movie_ids):
+        return np.asarray(movie_ids, dtype=np.float64)
+
+
+def warm_profile(*, stars: PredictedStars | None) -> TasteProfile:
+    return TasteProfile(
+        n_ratings=40,
+        seen_ids=np.arange(40),
+        rated={},
+        liked_titles=["A"],
+        liked_vectors=np.ones((1, 2)),
+        taste=np.ones(2),
+        als_vector=np.ones(2),
+        stars=stars,
     )

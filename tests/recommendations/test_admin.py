@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job
-from recommendations.evaluation import METRICS
+from recommendations.evaluation.report import METRICS
 from recommendations.models import TrainingRun
 from tests.admin_helpers import assert_staff_only, messages_of
 from tests.factories import UserFactory
@@ -71,7 +71,8 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
     assert f">v{serving.pk}<" in html
     assert "610 · 9,000 · 100,836" in html and "12.3 s" in html
     assert "<th>ndcg@10</th>" in html and "<td>0.250</td>" in html
-    assert "ALS: factors 64, iterations 15" in html
+    # What the run serves: the stored values, the defaults for what it did not store.
+    assert "ALS: factors 64, regularization 5, alpha 2, neutral 2.5, iterations 15" in html
     assert "EASE: λ 400 over the 5,000 most-rated films" in html
     assert "Blend: ALS 0.4, EASE 0.6, content 0.1; full trust at 10 ratings" in html
     assert "MMR λ 0.9; predicted stars 0.2" in html

@@ -6,28 +6,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jobs.progress import NullProgress
-from recommendations import evaluation
+from recommendations import tuning
+from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.ease import EaseParams, ease_fit
+from recommendations.algorithms.popularity import bayesian_ratings
+from recommendations.algorithms.rating import ExplicitParams, explicit_fit
+from recommendations.choice import Choice
 from recommendations.config import Algorithm, SimilarConfig
-from recommendations.ease import EaseParams, ease_fit
-from recommendations.evaluation import (
-    OfflineRecommender,
-    Relevance,
-    Split,
-    Tuned,
-    evaluate,
-    evaluate_seeds,
-    holdout_split,
-    make_splits,
-    random_split,
-    relevant_sets,
-    score_lists,
-    score_ratings,
-    score_similar,
-    split_masks,
-)
-from recommendations.explicit import ExplicitParams, explicit_fit
-from recommendations.metrics import (
-    bayesian_ratings,
+from recommendations.evaluation.metrics import (
     coverage,
     intra_list_diversity,
     item_novelty,
@@ -38,10 +24,26 @@ from recommendations.metrics import (
     rating_errors,
     standard_error,
 )
+from recommendations.evaluation.offline import OfflineRecommender
+from recommendations.evaluation.protocol import (
+    evaluate,
+    evaluate_seeds,
+    score_lists,
+    score_ratings,
+    score_similar,
+)
+from recommendations.evaluation.splits import (
+    Relevance,
+    Split,
+    holdout_split,
+    make_splits,
+    random_split,
+    relevant_sets,
+    split_masks,
+)
 from recommendations.models import TrainingRun
 from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
 from recommendations.serving import ServingModel
-from recommendations.training import AlsParams
 from tests.recommendations.conftest import SMALL_EXPLICIT
 
 
@@ -107,7 +109,6 @@ def test_evaluation_on_clear_tastes_beats_popularity(world):
         embeddings=movie_embedding_matrix(movie_ids=triples.movie_ids),
         algorithms=tuple(Algorithm),
         k=5,
-        tune=False,
     )
 
     results = report.reports[0].results
@@ -341,9 +342,8 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
 
     def spy(fit, validation, *args, **kwargs):
         seen.extend([fit, validation])
-        return Tuned()
+        return tuning.Search(choice=Choice())
 
-    monkeypatch.setattr(evaluation, "tune_on_validation", spy)
     report = evaluate(
         triples=triples,
         embeddings=np.zeros((len(triples.movie_ids), 2)),
@@ -351,6 +351,7 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
         k=3,
         seed=5,
         split=split,
+        choose=spy,
     )
 
     assert report.results["popularity"]["users"] > 0
@@ -399,9 +400,9 @@ def test_the_more_like_this_weights_are_tuned_without_the_test_split(monkeypatch
         scored_with.append(self.similar_config)
         return []
 
-    monkeypatch.setattr(evaluation, "tune_similar", spy)
-    monkeypatch.setattr(evaluation, "ALS_GRID", {})
-    monkeypatch.setattr(evaluation, "HYBRID_GRID", {})
+    monkeypatch.setattr(tuning, "tune_similar", spy)
+    monkeypatch.setattr(tuning, "ALS_GRID", {})
+    monkeypatch.setattr(tuning, "HYBRID_GRID", {})
     monkeypatch.setattr(OfflineRecommender, "similar", similar_spy)
     report = evaluate(
         triples=triples,
@@ -409,6 +410,7 @@ def test_the_more_like_this_weights_are_tuned_without_the_test_split(monkeypatch
         algorithms=[Algorithm.POPULARITY],
         k=3,
         seed=2,
+        choose=tuning.search,
     )
 
     assert len(seen) == 2
@@ -421,13 +423,9 @@ def test_the_more_like_this_weights_are_tuned_without_the_test_split(monkeypatch
 def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
     recommender, held_out = _tiny_recommender()
 
-    config, log = evaluation.tune_similar(
-        recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0
-    )
+    config, log = tuning.tune_similar(recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0)
 
-    assert len(log) == len(evaluation.SIMILAR_CONTENT_SHARES) * len(
-        evaluation.SIMILAR_QUALITY_WEIGHTS
-    )
+    assert len(log) == len(tuning.SIMILAR_CONTENT_SHARES) * len(tuning.SIMILAR_QUALITY_WEIGHTS)
     best = max(entry["hits"] for entry in log)
     assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
     first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
@@ -448,7 +446,7 @@ def test_profiles_kept_between_blends_give_the_lists_of_fresh_ones(world):
         ease_params=EaseParams(),
         explicit_params=SMALL_EXPLICIT,
     )
-    start = evaluation.HYBRID_SEARCH_START
+    start = tuning.HYBRID_SEARCH_START
     blends = [
         dataclasses.replace(start, stars_weight=0.4),
         dataclasses.replace(start, als_weight=0.0, content_weight=0.2, stars_weight=0.1),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.vectors import npz_dumps
-from recommendations.explicit import (
+from recommendations.algorithms.rating import (
     ExplicitModel,
     ExplicitParams,
     explicit_dumps,

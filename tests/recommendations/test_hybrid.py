@@ -18,8 +18,9 @@ from recommendations.config import Algorithm, HybridConfig, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
 from recommendations.predictions import predicted_scores
-from recommendations.services import recommender_algorithm_set, training_run_train
+from recommendations.services import recommender_algorithm_set
 from recommendations.serving import ease_model_for, serving_model
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS
 

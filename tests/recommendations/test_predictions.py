@@ -10,12 +10,12 @@ from django.contrib.auth.models import AnonymousUser
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.services import rating_delete, rating_upsert
-from recommendations.explicit import ExplicitModel, explicit_loads
+from recommendations.algorithms.rating import ExplicitModel, explicit_loads
 from recommendations.models import TrainingRun
 from recommendations.predictions import predicted_scores, predicted_scores_annotate
 from recommendations.selectors import training_run_list
-from recommendations.services import training_run_train
 from recommendations.serving import rating_model_for
+from recommendations.training import training_run_train
 from tests.factories import UserFactory
 from tests.recommendations.conftest import SMALL_ALS, SMALL_EXPLICIT
 

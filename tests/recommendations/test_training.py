@@ -7,15 +7,13 @@ from prometheus_client import REGISTRY
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert
-from recommendations import serving, training
+from recommendations import serving
+from recommendations.algorithms import als
+from recommendations.algorithms.als import AlsParams, confidence_matrix
 from recommendations.models import TrainingRun
 from recommendations.selectors import RatingTriples, training_is_stale
-from recommendations.services import (
-    training_run_activate,
-    training_run_rollback,
-    training_run_train,
-)
-from recommendations.training import AlsParams, confidence_matrix
+from recommendations.services import training_run_activate, training_run_rollback
+from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_ALS
 
 
@@ -92,7 +90,7 @@ def test_a_failed_run_keeps_the_previous_version_serving(trained, monkeypatch):
     def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(training, "als_fit", broken_fit)
+    monkeypatch.setattr(als, "als_fit", broken_fit)
 
     with pytest.raises(RuntimeError):
         training_run_train(progress=NullProgress(), params=SMALL_ALS)

@@ -9,20 +9,20 @@ from django.core.management import CommandError, call_command
 
 from jobs.models import Job
 from jobs.progress import NullProgress
-from recommendations import evaluation, services
+from recommendations import tuning
+from recommendations.algorithms import als
+from recommendations.choice import Choice
 from recommendations.config import DEFAULT_CONFIG, HybridConfig, SimilarConfig
-from recommendations.ease import EaseParams
-from recommendations.evaluation import Relevance, tune_on_validation
+from recommendations.evaluation.splits import Relevance
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
     rating_triples,
     training_is_provisional,
 )
-from recommendations.services import training_run_train
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
-from recommendations.training import als_fit
+from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_EXPLICIT
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,9 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert serving_model().config == chosen
     similar = SimilarConfig.from_json(run.params["similar"])
     assert serving_model().similar_config == similar
-    assert similar.content_weight in evaluation.SIMILAR_CONTENT_SHARES
-    assert run.params["ease"]["l2"] in evaluation.EASE_L2_GRID
-    assert run.params["ease"]["rated_weight"] in evaluation.EASE_RATED_WEIGHT_GRID
+    assert similar.content_weight in tuning.SIMILAR_CONTENT_SHARES
+    assert run.params["ease"]["l2"] in tuning.EASE_L2_GRID
+    assert run.params["ease"]["rated_weight"] in tuning.EASE_RATED_WEIGHT_GRID
 
     # The same seed chooses the same parameters.
     again = training_run_train(progress=NullProgress(), seed=3)
@@ -72,9 +72,9 @@ def test_tuning_sees_only_the_ratings_it_splits_never_a_held_out_rating_twice(
 
     def spy(fit, validation, *args, **kwargs):
         seen["fit"], seen["validation"] = fit, validation
-        return evaluation.Tuned()
+        return tuning.Search(choice=Choice())
 
-    monkeypatch.setattr(services, "tune_on_validation", spy)
+    monkeypatch.setattr(tuning, "search", spy)
     training_run_train(progress=NullProgress())
 
     fit, validation = seen["fit"], seen["validation"]
@@ -96,14 +96,14 @@ def _tune_on_halves(**options):
     """The search, fitting on every other rating and scoring on the rest (k = 5)."""
     triples = rating_triples()
     half = np.arange(len(triples.scores)) % 2 == 0
-    return tune_on_validation(
+    return tuning.search(
         triples.subset(half),
         triples.subset(~half),
         movie_embedding_matrix(movie_ids=triples.movie_ids),
         5,
         NullProgress(),
         relevance=Relevance.LIKED,
-        ease_params=EaseParams(),
+        start=Choice(),
         explicit_params=SMALL_EXPLICIT,
         **options,
     )
@@ -117,11 +117,11 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     # weight of its every-rating part, the blend (the "more like this" search fits
     # nothing and always runs).
     ranked = [(e["algorithm"], e["ease_rated_weight"]) for e in tuned.log if "ndcg" in e]
-    start = evaluation.EASE_RATED_WEIGHT_START
+    start = tuning.EASE_RATED_WEIGHT_START
     assert ranked == [("als", None), ("ease", start), ("hybrid", start)]
     # No time was left to fit the rating model (at 25M ratings it takes minutes), so the
     # blend it starts from, and serves, has no stars.
-    assert tuned.config == dataclasses.replace(evaluation.HYBRID_SEARCH_START, stars_weight=0.0)
+    assert tuned.choice.blend == dataclasses.replace(tuning.HYBRID_SEARCH_START, stars_weight=0.0)
 
 
 def test_train_recommender_no_tune_needs_sync(world):
@@ -173,21 +173,21 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
 
 
 def test_the_search_fits_each_als_candidate_once_and_keeps_the_best_fit(world, monkeypatch):
-    fitted = []
+    fitted, real_fit = [], als.als_fit
 
     def counting_fit(matrix, params, progress):
         fitted.append(params)
-        return als_fit(matrix, params, progress)
+        return real_fit(matrix, params, progress)
 
-    monkeypatch.setattr(evaluation.training, "als_fit", counting_fit)
+    monkeypatch.setattr(als, "als_fit", counting_fit)
     tuned = _tune_on_halves()
 
     scored = [entry for entry in tuned.log if entry.get("algorithm") == "als"]
     # One fit per scored candidate: the winner is not fitted a second time.
     assert len(fitted) == len(scored) > 1
-    assert fitted.count(tuned.params) == 1
+    assert fitted.count(tuned.choice.als) == 1
     # EASE and the blend were searched with the best candidate's model, not the last one's.
-    chosen = tuned.params.as_json()
+    chosen = tuned.choice.als.as_json()
     later = [entry for entry in tuned.log if entry.get("algorithm") in ("ease", "hybrid")]
     assert later and all({**entry, **chosen} == entry for entry in later)
     assert scored[-1]["ndcg"] < max(entry["ndcg"] for entry in scored)  # the last one lost
@@ -201,18 +201,18 @@ def test_the_search_tries_every_als_and_ease_value_and_weighs_the_rating_models_
 
     # Factors, regularisation, the stars-to-confidence mapping and iterations: each value
     # of each.
-    assert set(evaluation.ALS_GRID) == {
+    assert set(tuning.ALS_GRID) == {
         "factors",
         "regularization",
         "alpha",
         "neutral",
         "iterations",
     }
-    for name, values in evaluation.ALS_GRID.items():
+    for name, values in tuning.ALS_GRID.items():
         assert set(values) <= tried("als", name), name
-        assert getattr(tuned.params, name) in values
+        assert getattr(tuned.choice.als, name) in values
     # Every λ at the starting weight of EASE's every-rating fit, then every weight.
-    assert tried("ease", "ease_l2") == set(evaluation.EASE_L2_GRID)
-    assert tried("ease", "ease_rated_weight") == set(evaluation.EASE_RATED_WEIGHT_GRID)
-    assert tried("hybrid", "stars_weight") == set(evaluation.HYBRID_GRID["stars_weight"])
-    assert tuned.config.stars_weight in tried("hybrid", "stars_weight")
+    assert tried("ease", "ease_l2") == set(tuning.EASE_L2_GRID)
+    assert tried("ease", "ease_rated_weight") == set(tuning.EASE_RATED_WEIGHT_GRID)
+    assert tried("hybrid", "stars_weight") == set(tuning.HYBRID_GRID["stars_weight"])
+    assert tuned.choice.blend.stars_weight in tried("hybrid", "stars_weight")

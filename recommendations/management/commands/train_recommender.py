@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
-from recommendations.services import training_run_train
+from recommendations.algorithms.als import AlsParams
 from recommendations.tasks import training_job_start
-from recommendations.training import AlsParams
+from recommendations.training import training_run_train
 
 
 class Command(BaseCommand):

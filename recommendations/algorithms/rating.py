@@ -48,13 +48,14 @@ import scipy.sparse as sp
 
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
+from ratings import stars
 
 if TYPE_CHECKING:
     # For the annotation only: selectors imports the Django models, and this module
     # needs nothing but numpy/scipy at run time.
     from recommendations.selectors import RatingTriples
 
-MIN_SCORE, MAX_SCORE = 0.5, 5.0
+MIN_SCORE, MAX_SCORE = float(stars.MIN_SCORE), float(stars.MAX_SCORE)
 # Floats a chunk of work holds at once (a gathered factor row per rating, a block of
 # similarities): about 32 MB as float64, whatever the number of ratings or films.
 _CHUNK_FLOATS = 1 << 22

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
+from ratings.stars import LIKED_STARS
 
 if TYPE_CHECKING:
     # For the annotation only: at run time this module needs nothing but numpy/scipy
@@ -67,7 +68,7 @@ class EaseParams(JsonParams):
     """
 
     l2: float = 200.0
-    liked_score: float = 3.5
+    liked_score: float = float(LIKED_STARS)
     max_items: int = 10_000
     keep_per_item: int = 100
     rated_weight: float = 0.5

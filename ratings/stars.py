@@ -15,7 +15,7 @@ HALF_STARS: tuple[Decimal, ...] = tuple(
 
 # The recommender's two readings of a score, named once:
 # - a like: a rating the models learn a taste from (the profile's liked films, EASE's
-#   positives, `HybridConfig.like_threshold` and `EaseParams.liked_score` by default);
+#   positives, `HybridParams.like_threshold` and `EaseParams.liked_score` by default);
 LIKED_STARS = Decimal("3.5")
 # - relevant: a film the user loved, which the offline evaluation counts as a hit and
 #   "Because you liked X" starts from.

@@ -10,6 +10,7 @@ from recommendations.evaluation.report import METRICS
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_run_list
 from recommendations.services import training_run_rollback
+from recommendations.training import CUT_SHORT
 
 
 @admin.register(TrainingRun)
@@ -132,7 +133,7 @@ def choice_summary(run: TrainingRun) -> str:
     """The hyper-parameters the run trained with, one line per model (a run from before a
     model's parameters were stored serves, and shows, that model's defaults)."""
     choice = Choice.from_json(run.params)
-    als, ease, blend, similar = choice.als, choice.ease, choice.blend, choice.similar
+    als, ease, blend, similar = choice.als, choice.ease, choice.hybrid, choice.similar
     lines = [
         (
             "ALS",
@@ -167,13 +168,16 @@ def validation_summary(run: TrainingRun) -> str:
     scores = format_html_join(
         ", ", "{} {}", ((name, f"{value:.4f}") for name, value in validation["ndcg"].items())
     )
-    budget = " (stopped by the time budget)" if validation["out_of_time"] else ""
+    budget, served = "", ""
+    if validation["out_of_time"]:
+        budget, served = " (stopped by the time budget)", format_html("<br>{}", CUT_SHORT)
     return format_html(
-        "nDCG: {}<br>{} candidates in {} s{}; seed {}<br>{}",
+        "nDCG: {}<br>{} candidates in {} s{}; seed {}<br>{}{}",
         scores,
         validation["candidates"],
         validation["seconds"],
         budget,
         validation["seed"],
         validation["protocol"],
+        served,
     )

@@ -16,7 +16,7 @@ from catalog.filters import MovieFilters
 from catalog.selectors import movie_nearest_ids
 from core.vectors import top_k
 from recommendations.catalogue import Catalogue
-from recommendations.config import HybridConfig, Source
+from recommendations.config import HybridParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.serving import ServingModel
 
@@ -69,7 +69,7 @@ def personal_pools(
     sources: Iterable[Source],
     filters: MovieFilters,
     allowed: np.ndarray,
-    config: HybridConfig,
+    config: HybridParams,
 ) -> list[np.ndarray]:
     """Candidate ids for one profile from its personal sources (popularity is added once)."""
     pool = []

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.ease import EaseParams
-from recommendations.algorithms.rating import ExplicitParams
-from recommendations.config import DEFAULT_CONFIG, DEFAULT_SIMILAR, HybridConfig, SimilarConfig
+from recommendations.algorithms.rating import RatingParams
+from recommendations.config import DEFAULT_HYBRID, DEFAULT_SIMILAR, HybridParams, SimilarParams
 
 
 @dataclass(frozen=True, kw_only=True)
 class Choice:
     als: AlsParams = field(default_factory=AlsParams)
     ease: EaseParams = field(default_factory=EaseParams)
-    blend: HybridConfig = DEFAULT_CONFIG
-    similar: SimilarConfig = DEFAULT_SIMILAR
-    rating: ExplicitParams = field(default_factory=ExplicitParams)
+    hybrid: HybridParams = DEFAULT_HYBRID
+    similar: SimilarParams = DEFAULT_SIMILAR
+    rating: RatingParams = field(default_factory=RatingParams)
 
     @classmethod
     def from_json(cls, stored: dict) -> Choice:
@@ -33,16 +33,16 @@ class Choice:
         return cls(
             als=AlsParams.from_json(stored),
             ease=EaseParams.from_json(stored.get("ease", {})),
-            blend=HybridConfig.from_json(stored.get("hybrid", {})),
-            similar=SimilarConfig.from_json(stored.get("similar", {})),
-            rating=ExplicitParams.from_json(stored.get("explicit", {})),
+            hybrid=HybridParams.from_json(stored.get("hybrid", {})),
+            similar=SimilarParams.from_json(stored.get("similar", {})),
+            rating=RatingParams.from_json(stored.get("explicit", {})),
         )
 
     def as_json(self) -> dict:
         return {
             **self.als.as_json(),
             "ease": self.ease.as_json(),
-            "hybrid": self.blend.as_json(),
+            "hybrid": self.hybrid.as_json(),
             "similar": self.similar.as_json(),
             "explicit": self.rating.as_json(),
         }

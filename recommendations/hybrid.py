@@ -16,7 +16,7 @@ these steps, each in its own module, and each module imports only those above it
 
 Then this module keeps the picks the database confirms are visible, predicts the
 user's stars for them (`predictions`) and caches the list with them (`CachedList`).
-Every step takes its knobs from one `config.HybridConfig`.
+Every step takes its knobs from one `config.HybridParams`.
 
 Steps 4-6 are `ranking.rank`, which is pure numpy and shared with the offline
 evaluation, so what is measured is what is served. Only candidate retrieval
@@ -45,11 +45,11 @@ from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core import metrics
 from recommendations.algorithms.ease import EaseModel
-from recommendations.algorithms.rating import ExplicitModel
+from recommendations.algorithms.rating import RatingModel
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
-from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
 from recommendations.explain import explain, explain_also_liked, explain_group
 from recommendations.predictions import predicted_scores
@@ -120,13 +120,13 @@ class _Serving:
 
     model: ServingModel | None
     ease: EaseModel | None
-    stars: ExplicitModel | None
+    stars: RatingModel | None
     catalogue: Catalogue
 
     @property
-    def config(self) -> HybridConfig:
+    def config(self) -> HybridParams:
         """The blend the serving model was tuned with; the defaults before any model."""
-        return DEFAULT_CONFIG if self.model is None else self.model.config
+        return DEFAULT_HYBRID if self.model is None else self.model.config
 
 
 def _serving(versions: RecommenderVersions) -> _Serving:
@@ -139,7 +139,7 @@ def _serving(versions: RecommenderVersions) -> _Serving:
 
 
 def _profile_for(
-    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridConfig
+    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridParams
 ) -> TasteProfile:
     signals = user_signals(
         user_id=user.pk,
@@ -158,7 +158,7 @@ def recommend_for_user(
     exclude_watchlist: bool = False,
     *,
     algorithm: Algorithm | None = None,
-    config: HybridConfig | None = None,
+    config: HybridParams | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
 
@@ -219,7 +219,7 @@ def _picks_for_user(
     exclude_watchlist: bool,
     *,
     algorithm: Algorithm,
-    config: HybridConfig | None,
+    config: HybridParams | None,
 ) -> list[Pick]:
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
@@ -321,7 +321,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
 
 
 def recommend_for_group(
-    users: Sequence, k: int = 10, *, config: HybridConfig | None = None
+    users: Sequence, k: int = 10, *, config: HybridParams | None = None
 ) -> list[Recommendation]:
     """Films for watching together: average taste without misery.
 

@@ -43,7 +43,7 @@ class ItemScores:
 
 
 class StarsModel(Protocol):
-    """What a profile needs of the rating model: `explicit.ExplicitModel`."""
+    """What a profile needs of the rating model: `algorithms.rating.RatingModel`."""
 
     def predict(
         self, *, user_movie_ids: np.ndarray, user_scores: np.ndarray, movie_ids: np.ndarray

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from recommendations.config import SimilarConfig, Source
+from recommendations.config import SimilarParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.selectors import Candidates
 from recommendations.serving import ServingModel
@@ -59,13 +59,13 @@ def similarity_scores(
     content: np.ndarray | None,
     collaborative: np.ndarray | None,
     quality: np.ndarray,
-    config: SimilarConfig,
+    config: SimilarParams,
 ) -> np.ndarray:
     """The hybrid score of each candidate for one query film.
 
     `content` and `collaborative` are the candidates' cosines to the query film (0 for a
     candidate without that vector), or None when the query film itself has none: then the
-    other similarity gets both weights. `quality` is `metrics.quality_prior`.
+    other similarity gets both weights. `quality` is `algorithms.popularity.quality_prior`.
     """
     if content is None and collaborative is None:
         raise ValueError("A film without an embedding or ALS factors has no neighbours.")

@@ -2,7 +2,7 @@
 movie page, the API's similar endpoint and the home page's "Because you liked X" rows.
 
 `similarity_scores` is what the site serves and what the offline evaluation measures
-(`OfflineRecommender.similar`), with the same `SimilarConfig`; only where the vectors
+(`OfflineRecommender.similar`), with the same `SimilarParams`; only where the vectors
 come from differs (the in-process catalogue and serving model here, a training split
 there). Every allowed film is scored, so a list holds exactly k films whenever k
 films pass the filters.
@@ -20,7 +20,7 @@ from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core.vectors import top_k_sorted
 from recommendations.catalogue import Catalogue, catalogue_for
-from recommendations.config import DEFAULT_SIMILAR, SimilarConfig
+from recommendations.config import DEFAULT_SIMILAR, SimilarParams
 from recommendations.hybrid import SPARE_PICKS
 from recommendations.personal import liked_anchors, seen_movie_ids
 from recommendations.scoring import similarity_scores
@@ -33,7 +33,7 @@ def neighbour_scores(
     *,
     model: ServingModel | None,
     catalogue: Catalogue,
-    config: SimilarConfig,
+    config: SimilarParams,
 ) -> np.ndarray | None:
     """The hybrid score of every catalogue row for `movie_id`; None when the film has
     neither an embedding nor ALS factors (a film outside the model gets content only)."""
@@ -63,7 +63,7 @@ def _picks(
     catalogue: Catalogue,
     allowed: np.ndarray,
     n: int,
-    config: SimilarConfig,
+    config: SimilarParams,
 ) -> list[tuple[int, float]]:
     """(movie id, score) of the n best allowed neighbours, best first."""
     scores = neighbour_scores(movie_id, model=model, catalogue=catalogue, config=config)
@@ -84,7 +84,7 @@ def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> 
     return shown
 
 
-def served_similar_config(model: ServingModel | None) -> SimilarConfig:
+def served_similar_config(model: ServingModel | None) -> SimilarParams:
     """The weights the serving run chose on validation; the defaults before any run."""
     return DEFAULT_SIMILAR if model is None else model.similar_config
 
@@ -94,7 +94,7 @@ def similar_to(
     *,
     k: int = 10,
     filters: MovieFilters | None = None,
-    config: SimilarConfig | None = None,
+    config: SimilarParams | None = None,
 ) -> list[Movie]:
     """ "More like this": the k best visible films within `filters` by the hybrid score
     (with `config`, else the serving run's weights), never `movie` itself, each with
@@ -117,7 +117,7 @@ class BecauseRow:
     movies: list[Movie]
 
 
-def because_you_liked(*, user, k: int, config: SimilarConfig | None = None) -> list[BecauseRow]:
+def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> list[BecauseRow]:
     """A "Because you liked X" row per anchor (`personal.liked_anchors`): the anchor's
     hybrid neighbours that the user has neither rated nor dismissed, none with a Bayesian
     mean below the catalogue's median, and none repeated from an earlier row. Rows that

@@ -21,13 +21,13 @@ from jobs.progress import Progress
 from recommendations.algorithms import als
 from recommendations.algorithms.ease import EaseParams, ease_dumps, ease_fit
 from recommendations.algorithms.rating import (
-    ExplicitParams,
-    explicit_dumps,
-    explicit_fit,
+    RatingParams,
+    rating_dumps,
+    rating_fit,
     svdpp_iterations,
 )
 from recommendations.choice import Choice
-from recommendations.config import HybridConfig
+from recommendations.config import HybridParams
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     RatingTriples,
@@ -40,6 +40,9 @@ from recommendations.selectors import (
 from recommendations.services import training_run_activate
 from recommendations.tuning import search_for_run
 
+# What the admin and `train_recommender` say of a run whose search the budget cut short.
+CUT_SHORT = "Cut short by the time budget: the run serves the last complete choice."
+
 
 def training_run_train(
     *,
@@ -49,8 +52,8 @@ def training_run_train(
     seed: int = 0,
     params: als.AlsParams | None = None,
     ease_params: EaseParams | None = None,
-    config: HybridConfig | None = None,
-    explicit_params: ExplicitParams | None = None,
+    config: HybridParams | None = None,
+    rating_params: RatingParams | None = None,
     job: Job | None = None,
 ) -> TrainingRun:
     """Train on all ratings and make the result the serving version: the ALS and EASE
@@ -60,7 +63,8 @@ def training_run_train(
     Hyper-parameters given here are used as they are. Otherwise, with `tune` and a
     RECOMMENDER_TUNING_SECONDS budget, they are searched on a validation split of these
     very ratings (`seed` draws it), then everything is refitted on all of them; without,
-    the last run's choice is reused (the defaults before any run). The choice is stored
+    or when the budget cuts the search short, the last run's choice is reused (the
+    defaults before any run). The choice is stored
     on the run with its validation metrics. Without `rating_model` the run predicts no
     stars: the first start's quick model, which leaves the CPU to the embedding and is
     completed by the next run (`selectors.training_is_provisional`).
@@ -74,8 +78,8 @@ def training_run_train(
         last,
         als=params or last.als,
         ease=ease_params or last.ease,
-        blend=config or last.blend,
-        rating=explicit_params or ExplicitParams(),
+        hybrid=config or last.hybrid,
+        rating=rating_params or RatingParams(),
     )
     run = _run_start(choice=choice, job=job)
     started = time.monotonic()
@@ -137,17 +141,22 @@ def _choose(
     seed: int,
     progress: Progress,
 ) -> Choice:
-    """The tuning search within RECOMMENDER_TUNING_SECONDS; its choice and validation
-    metrics go on the run."""
+    """The tuning search within RECOMMENDER_TUNING_SECONDS; its validation metrics go on
+    the run, and its choice unless the budget cut it short: a partial search's choice
+    depends on how busy the machine was, so the run then keeps `start`, the last
+    complete choice."""
     found, run.metrics = search_for_run(
         triples,
         movie_embedding_matrix(movie_ids=triples.movie_ids),
         progress,
         start=start,
-        explicit_params=start.rating if rating_model else None,
+        rating_params=start.rating if rating_model else None,
         seed=seed,
         seconds=settings.RECOMMENDER_TUNING_SECONDS,
     )
+    metrics.tuning_search_record(cut_short=found.out_of_time)
+    if found.out_of_time:
+        return start
     choice = dataclasses.replace(found.choice, rating=start.rating)
     run.params = choice.as_json()
     return choice
@@ -165,7 +174,7 @@ def _fit_all(
     item_factors = als.als_fit(als.confidence_matrix(triples, choice.als), choice.als, progress)
     run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
     run.rating_count = len(triples.scores)
-    run.artifact = als.artifact_dumps(triples.movie_ids, item_factors)
+    run.artifact = als.als_dumps(triples.movie_ids, item_factors)
     progress.stage(f"Fitting EASE on the {choice.ease.max_items:,} most-rated films")
     run.ease_model = ease_dumps(ease_fit(ratings=triples, params=choice.ease))
     if rating_model:
@@ -173,8 +182,8 @@ def _fit_all(
             "Fitting the rating model",
             total=svdpp_iterations(choice.rating, ratings=len(triples.scores)),
         )
-        run.rating_model = explicit_dumps(
-            explicit_fit(triples=triples, params=choice.rating, on_iteration=progress.advance)
+        run.rating_model = rating_dumps(
+            rating_fit(triples=triples, params=choice.rating, on_iteration=progress.advance)
         )
 
 

@@ -22,9 +22,9 @@ import numpy as np
 from jobs.progress import Progress
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
-from recommendations.algorithms.rating import ExplicitParams, explicit_fit
+from recommendations.algorithms.rating import RatingParams, rating_fit
 from recommendations.choice import Choice
-from recommendations.config import DEFAULT_SIMILAR, Algorithm, HybridConfig, SimilarConfig
+from recommendations.config import DEFAULT_SIMILAR, Algorithm, HybridParams, SimilarParams
 from recommendations.evaluation.metrics import neighbour_hits
 from recommendations.evaluation.offline import OfflineRecommender
 from recommendations.evaluation.protocol import score_lists, similar_queries
@@ -40,7 +40,7 @@ from recommendations.selectors import RatingTriples
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
 ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
-HYBRID_SEARCH_START = HybridConfig(
+HYBRID_SEARCH_START = HybridParams(
     als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9, stars_weight=0.2
 )
 # Each grid reaches a step past the values searches chose on ml-latest-small (32 factors
@@ -92,6 +92,9 @@ TUNING_K = 10
 # about ±0.005.
 TUNING_USERS = 2000
 
+# What the budget is measured by (tests slow it down to stand for a busy machine).
+clock: Callable[[], float] = time.monotonic
+
 P = TypeVar("P")
 T = TypeVar("T")
 
@@ -140,24 +143,25 @@ def search(
     *,
     relevance: Relevance,
     start: Choice,
-    explicit_params: ExplicitParams | None = None,
+    rating_params: RatingParams | None = None,
     seed: int = 0,
     seconds: float | None = None,
 ) -> Search:
     """The whole search, from `start`'s EASE size (a memory bound, not a knob of quality):
     ALS, EASE, the blend (with the stars of a rating model fitted on `fit` with
-    `explicit_params`, when given), then "more like this" (`tune_similar`, after the budget
+    `rating_params`, when given), then "more like this" (`tune_similar`, after the budget
     too: it fits nothing).
 
-    With `seconds`, no new candidate starts once they have passed: the search keeps the
-    best so far, and says it ran out of time. The order of the search is fixed, so a
-    search that finishes within its budget gives the same choice for the same data.
+    The plan of candidates is fixed, so a search that completes gives the same choice for
+    the same data however busy the machine is. With `seconds`, a safety net, no new
+    candidate starts once they have passed: the search then keeps the best so far and
+    says it ran out of time (a training run discards such a choice).
     """
     tuning: list[dict] = []
-    deadline = None if seconds is None else time.monotonic() + seconds
+    deadline = None if seconds is None else clock() + seconds
 
     def out_of_time() -> bool:
-        return deadline is not None and time.monotonic() >= deadline
+        return deadline is not None and clock() >= deadline
 
     def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
         value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
@@ -168,13 +172,13 @@ def search(
     recommender = OfflineRecommender.fit(fit, embeddings, ALS_SEARCH_START, progress)
     als = _als_stage(recommender, fit, ndcg, out_of_time, progress)
     ease = _ease_stage(recommender, fit, start, ndcg, out_of_time)
-    blend, best = _blend_stage(recommender, fit, explicit_params, ndcg, out_of_time)
+    blend, best = _blend_stage(recommender, fit, rating_params, ndcg, out_of_time)
     similar, similar_log = tune_similar(
         recommender, validation, k=k, relevance=relevance, seed=seed
     )
-    choice = dataclasses.replace(start, als=als, ease=ease, blend=blend, similar=similar)
-    if explicit_params is not None:
-        choice = dataclasses.replace(choice, rating=explicit_params)
+    choice = dataclasses.replace(start, als=als, ease=ease, hybrid=blend, similar=similar)
+    if rating_params is not None:
+        choice = dataclasses.replace(choice, rating=rating_params)
     return Search(
         choice=choice,
         log=tuning + similar_log,
@@ -248,10 +252,10 @@ def _ease_stage(
 def _blend_stage(
     recommender: OfflineRecommender,
     fit: RatingTriples,
-    explicit_params: ExplicitParams | None,
+    rating_params: RatingParams | None,
     ndcg: Score,
     out_of_time: Callable[[], bool],
-) -> tuple[HybridConfig, float]:
+) -> tuple[HybridParams, float]:
     """The hybrid over HYBRID_GRID, with the models left by the stages before; the chosen
     blend and its validation nDCG.
 
@@ -259,13 +263,13 @@ def _blend_stage(
     weight of its stars in the blend is searched. Without it (none asked for, or no time
     left for its fit) the blend is chosen, and served, without stars."""
     start = HYBRID_SEARCH_START
-    if explicit_params is not None and not out_of_time():
-        recommender.stars = explicit_fit(triples=fit, params=explicit_params)
+    if rating_params is not None and not out_of_time():
+        recommender.stars = rating_fit(triples=fit, params=rating_params)
     else:
         start = dataclasses.replace(start, stars_weight=0.0)
     grid = HYBRID_GRID if recommender.stars is not None else _without(HYBRID_GRID, "stars_weight")
 
-    def score(config: HybridConfig) -> tuple[float, None]:
+    def score(config: HybridParams) -> tuple[float, None]:
         recommender.config = config
         return ndcg(recommender, Algorithm.HYBRID), None
 
@@ -289,7 +293,7 @@ def tune_similar(
     k: int,
     relevance: Relevance,
     seed: int,
-) -> tuple[SimilarConfig, list[dict]]:
+) -> tuple[SimilarParams, list[dict]]:
     """The "more like this" weights with the most validation hits@k (`score_similar`'s
     hybrid), over every combination of SIMILAR_CONTENT_SHARES and SIMILAR_QUALITY_WEIGHTS;
     ties go to the first. `recommender` is fitted on the fit part of the training split
@@ -300,7 +304,7 @@ def tune_similar(
     log, best, best_config = [], -np.inf, DEFAULT_SIMILAR
     for share in SIMILAR_CONTENT_SHARES:
         for quality in SIMILAR_QUALITY_WEIGHTS:
-            config = SimilarConfig(
+            config = SimilarParams(
                 content_weight=share, collaborative_weight=1.0 - share, quality_weight=quality
             )
             lists = [recommender.similar_ranked(c, k=k, config=config) for c in cosines]
@@ -334,7 +338,7 @@ def search_for_run(
     progress: Progress,
     *,
     start: Choice,
-    explicit_params: ExplicitParams | None,
+    rating_params: RatingParams | None,
     seed: int,
     seconds: float,
 ) -> tuple[Search, dict]:
@@ -342,7 +346,7 @@ def search_for_run(
     draws it, from at most TUNING_USERS users), within `seconds`; the search, and the
     metrics to store on the run."""
     progress.stage(f"Tuning on a validation split (at most {seconds} s)")
-    started = time.monotonic()
+    started = clock()
     fit_mask, validation_mask = holdout_split(
         triples, fraction=HOLDOUT_FRACTION, seed=seed, max_users=TUNING_USERS
     )
@@ -356,7 +360,7 @@ def search_for_run(
         progress,
         relevance=Relevance.LIKED,
         start=start,
-        explicit_params=explicit_params,
+        rating_params=rating_params,
         seconds=seconds,
     )
     best_by_algorithm: dict[str, float] = {}
@@ -373,7 +377,7 @@ def search_for_run(
             "ndcg": {**best_by_algorithm, "hybrid": found.validation_ndcg},
             "candidates": len(ranked),
             "out_of_time": found.out_of_time,
-            "seconds": round(time.monotonic() - started, 1),
+            "seconds": round(clock() - started, 1),
         }
     }
     return found, metrics

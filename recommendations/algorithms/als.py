@@ -1,8 +1,10 @@
-"""ALS on star ratings: the confidence matrix, the fit and the factor artifact.
+"""ALS on star ratings: its parameters, the confidence matrix, the fit and the item
+factors' dumps/loads (stored in `TrainingRun.artifact`).
 
-Pure numpy/scipy: the services read the ratings and store the result, the
-evaluation calls the same functions on its splits. The confidence mapping and the
-fold-in run on every request too, so they live in `recommendations.profile`.
+Pure numpy/scipy: the training run reads the ratings and stores the result, the tuning
+search and the offline evaluation call the same functions on their splits. The
+confidence mapping and the fold-in run on every request too, so they live in
+`recommendations.profile`.
 """
 
 from __future__ import annotations
@@ -69,12 +71,12 @@ def als_fit(user_items: sp.csr_matrix, params: AlsParams, progress: Progress) ->
     return np.ascontiguousarray(model.item_factors, dtype=np.float32)
 
 
-def artifact_dumps(movie_ids: np.ndarray, item_factors: np.ndarray) -> bytes:
+def als_dumps(movie_ids: np.ndarray, item_factors: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, movie_ids=movie_ids.astype(np.int64), item_factors=item_factors)
     return buffer.getvalue()
 
 
-def artifact_loads(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def als_loads(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     with np.load(io.BytesIO(data)) as npz:
         return npz["movie_ids"], npz["item_factors"]

@@ -5,8 +5,8 @@ matrix, the item-item weights B minimise ‖X − XB‖² + λ‖B‖² subject 
 the solution is closed form: P = (XᵀX + λI)⁻¹, B = −P / diag(P) (column-wise), diag(B) = 0.
 A user's score for item i is x·B[:, i]: the liked items vote for i with their weights.
 
-Pure numpy/scipy, like `recommendations.training`: the services read the ratings and
-store the artifact; serving scores one user from their current likes, so a new like
+Pure numpy/scipy, like the other algorithms: the training run reads the ratings
+and stores the model; serving scores one user from their current likes, so a new like
 counts at once without a refit.
 
 Two fits of the same form make the served model: B on the likes, and B' on every

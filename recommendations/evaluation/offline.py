@@ -17,15 +17,15 @@ from recommendations.algorithms import als
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
 from recommendations.algorithms.popularity import bayesian_ratings, quality_prior
-from recommendations.algorithms.rating import ExplicitModel, ExplicitParams, explicit_fit
+from recommendations.algorithms.rating import RatingModel, RatingParams, rating_fit
 from recommendations.blend import source_weights
 from recommendations.candidates import als_pool
 from recommendations.config import (
-    DEFAULT_CONFIG,
+    DEFAULT_HYBRID,
     DEFAULT_SIMILAR,
     Algorithm,
-    HybridConfig,
-    SimilarConfig,
+    HybridParams,
+    SimilarParams,
     Source,
 )
 from recommendations.evaluation.splits import ratings_by_row
@@ -59,10 +59,10 @@ class OfflineRecommender:
     train: RatingTriples
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
     model: ServingModel
-    config: HybridConfig = DEFAULT_CONFIG
-    similar_config: SimilarConfig = DEFAULT_SIMILAR
+    config: HybridParams = DEFAULT_HYBRID
+    similar_config: SimilarParams = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
-    stars: ExplicitModel | None = None  # the rating model; None: the hybrid blends without it
+    stars: RatingModel | None = None  # the rating model; None: the hybrid blends without it
     # None, or a dict that keeps each user's profile between lists. The blend search
     # scores many blends with the same models, and a profile's fold-ins (ALS, EASE) are
     # half of a list's cost; whoever sets it resets it before changing a model.
@@ -87,15 +87,13 @@ class OfflineRecommender:
         progress: Progress,
         *,
         ease_params: EaseParams | None = None,
-        explicit_params: ExplicitParams | None = None,
+        rating_params: RatingParams | None = None,
     ) -> OfflineRecommender:
         """ALS always; EASE only with `ease_params` (an N x N fit), the rating model only
-        with `explicit_params`."""
+        with `rating_params`."""
         model = cls.als_model(train, params, progress)
         ease = None if ease_params is None else ease_fit(ratings=train, params=ease_params)
-        stars = (
-            None if explicit_params is None else explicit_fit(triples=train, params=explicit_params)
-        )
+        stars = None if rating_params is None else rating_fit(triples=train, params=rating_params)
         return cls(train=train, embeddings=embeddings, model=model, ease=ease, stars=stars)
 
     @staticmethod
@@ -209,7 +207,7 @@ class OfflineRecommender:
         cosines: tuple[int, np.ndarray | None, np.ndarray | None],
         *,
         k: int,
-        config: SimilarConfig,
+        config: SimilarParams,
     ) -> list[int]:
         """The k best films by `similarity_scores` with `config`, the query film excluded."""
         col, content, collaborative = cosines

@@ -12,14 +12,14 @@ package measures, it does not tune.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from jobs.progress import NullProgress, Progress
 from recommendations.algorithms.ease import EaseParams
-from recommendations.algorithms.rating import Estimates, ExplicitModel, ExplicitParams
+from recommendations.algorithms.rating import Estimates, RatingModel, RatingParams
 from recommendations.choice import Choice
 from recommendations.config import Algorithm
 from recommendations.evaluation.metrics import (
@@ -50,23 +50,10 @@ class Chosen(Protocol):
     log: list[dict]
 
 
-class Chooser(Protocol):
-    """The parameter search `evaluate` runs on each seed's validation split
-    (`tuning.search`): only `fit` trains, only `validation` scores."""
-
-    def __call__(
-        self,
-        fit: RatingTriples,
-        validation: RatingTriples,
-        embeddings: np.ndarray,
-        k: int,
-        progress: Progress,
-        *,
-        relevance: Relevance,
-        start: Choice,
-        explicit_params: ExplicitParams | None,
-        seed: int,
-    ) -> Chosen: ...
+# The parameter search `evaluate` runs on each seed's validation split, `tuning.search`,
+# called as (fit, validation, embeddings, k, progress, relevance=, start=, rating_params=,
+# seed=): only `fit` trains, only `validation` scores.
+Chooser = Callable[..., Chosen]
 
 
 # "More like this" methods: item-item neighbours; popularity (the most rated films other
@@ -169,7 +156,7 @@ def similar_queries(
 
 
 def score_ratings(
-    *, train: RatingTriples, test: RatingTriples, model: ExplicitModel
+    *, train: RatingTriples, test: RatingTriples, model: RatingModel
 ) -> dict[str, dict[str, float]]:
     """RMSE and MAE on every held-out rating of each predictor of the rating model (the
     bias baseline, SVD++, the item kNN) and of their blend, which is what is served; each
@@ -214,7 +201,7 @@ def evaluate(
     not a knob of quality)."""
     progress = progress or NullProgress()
     ease_params = ease_params or EaseParams()
-    explicit_params = ExplicitParams()
+    rating_params = RatingParams()
     splits = make_splits(triples, split=split, seed=seed)
     choice, log = Choice(ease=ease_params), []
     if choose is not None:
@@ -226,7 +213,7 @@ def evaluate(
             progress,
             relevance=relevance,
             start=choice,
-            explicit_params=explicit_params,
+            rating_params=rating_params,
             seed=seed,
         )
         choice, log = chosen.choice, chosen.log
@@ -236,9 +223,9 @@ def evaluate(
         choice.als,
         progress,
         ease_params=choice.ease,
-        explicit_params=explicit_params,
+        rating_params=rating_params,
     )
-    recommender.config = choice.blend
+    recommender.config = choice.hybrid
     recommender.similar_config = choice.similar
     results = {}
     for algorithm in algorithms:
@@ -258,7 +245,7 @@ def evaluate(
         split=split,
         relevance=relevance,
         params=choice.als,
-        config=choice.blend,
+        config=choice.hybrid,
         ease_params=choice.ease,
         similar_config=choice.similar,
         results=results,

@@ -11,7 +11,7 @@ import numpy as np
 
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.ease import EaseParams
-from recommendations.config import Algorithm, HybridConfig, SimilarConfig
+from recommendations.config import Algorithm, HybridParams, SimilarParams
 from recommendations.evaluation.metrics import RANKING_METRICS, standard_error
 from recommendations.evaluation.splits import Relevance, Split, describe_protocol
 
@@ -41,9 +41,9 @@ class EvaluationReport:
     split: Split
     relevance: Relevance
     params: AlsParams
-    config: HybridConfig
+    config: HybridParams
     ease_params: EaseParams
-    similar_config: SimilarConfig
+    similar_config: SimilarParams
     results: dict[str, dict[str, float]]  # algorithm -> METRICS
     similar: dict[str, dict[str, float]]  # method -> SIMILARITY_METRICS
     ratings: dict[str, dict[str, float]]  # rating model -> RATING_METRICS

@@ -17,7 +17,7 @@ from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from recommendations.algorithms.als import AlsParams
-from recommendations.algorithms.rating import ExplicitParams
+from recommendations.algorithms.rating import RatingParams
 from recommendations.profile import PredictedStars, TasteProfile
 from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
@@ -25,7 +25,7 @@ from tests.factories import GenreFactory, MovieFactory
 DIMENSIONS = EMBEDDING_DIMENSIONS
 SMALL_ALS = AlsParams(factors=8, iterations=8, regularization=0.1, alpha=2.0)
 # The defaults' regularisation suits MovieLens; 15 ratings a user need much less to show taste.
-SMALL_EXPLICIT = ExplicitParams(factors=4, reg_bias=1.0, reg_factors=2.0, iterations=8)
+SMALL_RATING = RatingParams(factors=4, reg_bias=1.0, reg_factors=2.0, iterations=8)
 
 
 def unit_vector(axis: int, rng: np.random.Generator, noise: float = 0.3) -> list[float]:
@@ -85,9 +85,7 @@ def world(db):
 
 @pytest.fixture
 def trained(world):
-    return training_run_train(
-        progress=NullProgress(), params=SMALL_ALS, explicit_params=SMALL_EXPLICIT
-    )
+    return training_run_train(progress=NullProgress(), params=SMALL_ALS, rating_params=SMALL_RATING)
 
 
 class StarsAsIds:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from jobs.models import Job
 from recommendations.evaluation.report import METRICS
 from recommendations.models import TrainingRun
+from recommendations.training import CUT_SHORT
 from tests.admin_helpers import assert_staff_only, messages_of
 from tests.factories import UserFactory
 
@@ -159,5 +160,6 @@ def test_a_tuned_run_shows_what_validation_chose(admin_client):
 
     assert "nDCG: als 0.2800, ease 0.2900, hybrid 0.3100" in detail.text
     assert "37 candidates in 60.2 s (stopped by the time budget); seed 0" in detail.text
+    assert CUT_SHORT in detail.text
     dashboard = admin_client.get(reverse("admin:index"))
     assert "hybrid 0.3100" in dashboard.text and "EASE: λ 400" in dashboard.text

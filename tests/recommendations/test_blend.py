@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recommendations.blend import source_weights
-from recommendations.config import Algorithm, HybridConfig, Source
+from recommendations.config import Algorithm, HybridParams, Source
 from recommendations.profile import PredictedStars, TasteProfile
 from tests.recommendations.conftest import StarsAsIds, warm_profile
 
@@ -21,7 +21,7 @@ def test_a_user_without_likes_falls_back_to_popularity_when_warm_weights_fill_th
         taste=None,
         als_vector=None,
     )
-    config = HybridConfig(als_weight=0.8, content_weight=0.2)
+    config = HybridParams(als_weight=0.8, content_weight=0.2)
 
     assert source_weights(Algorithm.HYBRID, profile, config) == {Source.POPULARITY: 1.0}
     # The stars only re-weigh other sources' candidates, so alone they do not count.
@@ -33,7 +33,7 @@ def test_a_user_without_likes_falls_back_to_popularity_when_warm_weights_fill_th
 
 def test_predicted_stars_join_a_trusted_users_blend_without_taking_from_popularity():
     stars = PredictedStars(StarsAsIds(), np.array([1]), np.array([4.0]))
-    config = HybridConfig(als_weight=0.5, content_weight=0.1, ease_weight=0.0, stars_weight=0.4)
+    config = HybridParams(als_weight=0.5, content_weight=0.1, ease_weight=0.0, stars_weight=0.4)
 
     with_stars = source_weights(Algorithm.HYBRID, warm_profile(stars=stars), config)
     without = source_weights(Algorithm.HYBRID, warm_profile(stars=None), config)

@@ -10,9 +10,9 @@ from recommendations import tuning
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.ease import EaseParams, ease_fit
 from recommendations.algorithms.popularity import bayesian_ratings
-from recommendations.algorithms.rating import ExplicitParams, explicit_fit
+from recommendations.algorithms.rating import RatingParams, rating_fit
 from recommendations.choice import Choice
-from recommendations.config import Algorithm, SimilarConfig
+from recommendations.config import Algorithm, SimilarParams
 from recommendations.evaluation.metrics import (
     coverage,
     intra_list_diversity,
@@ -44,7 +44,7 @@ from recommendations.evaluation.splits import (
 from recommendations.models import TrainingRun
 from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
 from recommendations.serving import ServingModel
-from tests.recommendations.conftest import SMALL_EXPLICIT
+from tests.recommendations.conftest import SMALL_RATING
 
 
 def test_ranking_metrics_on_a_hand_computed_example():
@@ -233,7 +233,7 @@ def test_rating_models_predict_a_constant_world_exactly():
     held = np.arange(12) % 3 == 0
 
     train = triples.subset(~held)
-    model = explicit_fit(triples=train, params=ExplicitParams(factors=2))
+    model = rating_fit(triples=train, params=RatingParams(factors=2))
 
     errors = score_ratings(train=train, test=triples.subset(held), model=model)
 
@@ -249,10 +249,10 @@ def test_rating_rows_are_the_parts_of_one_fit_and_the_blend_is_what_is_served():
     stars = np.clip(np.round((3.5 + tastes[users, movies]) * 2) / 2, 0.5, 5.0)
     triples = RatingTriples.from_arrays(users, movies, stars)
     train, held = holdout_split(triples, fraction=0.2, seed=0)
-    params = ExplicitParams(factors=2, reg_factors=2.0, reg_implicit=2.0, iterations=50)
+    params = RatingParams(factors=2, reg_factors=2.0, reg_implicit=2.0, iterations=50)
     train, test = triples.subset(train), triples.subset(held)
 
-    model = explicit_fit(triples=train, params=params)
+    model = rating_fit(triples=train, params=params)
 
     errors = score_ratings(train=train, test=test, model=model)
 
@@ -364,11 +364,11 @@ def test_tuning_never_sees_the_test_split(split, monkeypatch):
 
 def test_hybrid_more_like_this_blends_the_served_scores():
     recommender, _ = _tiny_recommender()
-    recommender.similar_config = SimilarConfig(
+    recommender.similar_config = SimilarParams(
         content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0
     )
     assert recommender.similar(movie_id=10, method=Algorithm.HYBRID, k=3) == [11, 13, 12]
-    recommender.similar_config = SimilarConfig(
+    recommender.similar_config = SimilarParams(
         content_weight=0.0, collaborative_weight=0.0, quality_weight=1.0
     )
     # Training means: 10 → 5.0, 12 → 4.0, 11 → 1.0 (13 unrated in training: the mean).
@@ -388,7 +388,7 @@ def test_the_more_like_this_weights_are_tuned_without_the_test_split(monkeypatch
     triples = RatingTriples.from_arrays(users, movies, scores)
     seen, chosen = (
         [],
-        SimilarConfig(content_weight=0.25, collaborative_weight=0.75, quality_weight=0.05),
+        SimilarParams(content_weight=0.25, collaborative_weight=0.75, quality_weight=0.05),
     )
     scored_with = []
 
@@ -444,7 +444,7 @@ def test_profiles_kept_between_blends_give_the_lists_of_fresh_ones(world):
         AlsParams(factors=4, iterations=5),
         NullProgress(),
         ease_params=EaseParams(),
-        explicit_params=SMALL_EXPLICIT,
+        rating_params=SMALL_RATING,
     )
     start = tuning.HYBRID_SEARCH_START
     blends = [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recommendations.config import SimilarConfig, Source
+from recommendations.config import SimilarParams, Source
 from recommendations.profile import PredictedStars
 from recommendations.scoring import similarity_scores, source_scores
 from recommendations.selectors import Candidates
@@ -24,7 +24,7 @@ def test_the_stars_source_scores_candidates_by_the_users_predicted_stars():
 
 
 def test_similarity_scores_give_a_missing_signal_s_weight_to_the_other():
-    config = SimilarConfig(content_weight=0.3, collaborative_weight=0.5, quality_weight=0.2)
+    config = SimilarParams(content_weight=0.3, collaborative_weight=0.5, quality_weight=0.2)
     content, collaborative = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     quality = np.array([0.5, -0.5])
 

@@ -12,7 +12,7 @@ from catalog.selectors import similar_movies
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.services import not_interested_add, rating_upsert
-from recommendations.config import SimilarConfig
+from recommendations.config import SimilarParams
 from recommendations.models import TrainingRun
 from recommendations.personal import liked_anchors
 from recommendations.serving import model_for
@@ -20,14 +20,14 @@ from recommendations.similar import because_you_liked, served_similar_config, si
 from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 from tests.recommendations.conftest import (
-    SMALL_EXPLICIT,
+    SMALL_RATING,
     refresh_rating_counters,
     unit_vector,
 )
 
 pytestmark = pytest.mark.django_db
 
-CONTENT_ONLY = SimilarConfig(content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0)
+CONTENT_ONLY = SimilarParams(content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0)
 
 
 def titles(movies) -> list[str]:
@@ -87,7 +87,7 @@ def test_a_run_serves_the_more_like_this_weights_chosen_with_it(world, twin, tra
     TrainingRun.objects.filter(pk=trained.pk).update(
         params={**trained.params, "similar": CONTENT_ONLY.as_json()}
     )
-    run = training_run_train(progress=NullProgress(), tune=False, explicit_params=SMALL_EXPLICIT)
+    run = training_run_train(progress=NullProgress(), tune=False, rating_params=SMALL_RATING)
 
     assert served_similar_config(model_for(run.pk)) == CONTENT_ONLY
     assert titles(similar_to(query, k=1)) == ["Space 0 Twin"]

@@ -2,28 +2,33 @@
 the ratings it has, within RECOMMENDER_TUNING_SECONDS, and serves what it chose."""
 
 import dataclasses
+import itertools
+import time
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from prometheus_client import REGISTRY
 
 from jobs.models import Job
 from jobs.progress import NullProgress
+from ratings.services import rating_upsert
 from recommendations import tuning
 from recommendations.algorithms import als
 from recommendations.choice import Choice
-from recommendations.config import DEFAULT_CONFIG, HybridConfig, SimilarConfig
+from recommendations.config import DEFAULT_HYBRID, HybridParams, SimilarParams
 from recommendations.evaluation.splits import Relevance
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
     rating_triples,
     training_is_provisional,
+    training_search_due,
 )
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import training_run_train
-from tests.recommendations.conftest import SMALL_EXPLICIT
+from tests.recommendations.conftest import SMALL_RATING
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +48,9 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert 0 < validation["ndcg"]["hybrid"] <= 1
     assert validation["candidates"] > 10 and not validation["out_of_time"]
     assert "per-user 20% holdout" in validation["protocol"]
-    chosen = HybridConfig.from_json(run.params["hybrid"])
+    chosen = HybridParams.from_json(run.params["hybrid"])
     assert serving_model().config == chosen
-    similar = SimilarConfig.from_json(run.params["similar"])
+    similar = SimilarParams.from_json(run.params["similar"])
     assert serving_model().similar_config == similar
     assert similar.content_weight in tuning.SIMILAR_CONTENT_SHARES
     assert run.params["ease"]["l2"] in tuning.EASE_L2_GRID
@@ -88,7 +93,7 @@ def test_before_any_run_the_defaults_train_untuned(world, settings):
     settings.RECOMMENDER_TUNING_SECONDS = 0
     run = training_run_train(progress=NullProgress())
 
-    assert run.params["hybrid"] == DEFAULT_CONFIG.as_json()
+    assert run.params["hybrid"] == DEFAULT_HYBRID.as_json()
     assert run.metrics == {}
 
 
@@ -104,7 +109,7 @@ def _tune_on_halves(**options):
         NullProgress(),
         relevance=Relevance.LIKED,
         start=Choice(),
-        explicit_params=SMALL_EXPLICIT,
+        rating_params=SMALL_RATING,
         **options,
     )
 
@@ -121,7 +126,7 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     assert ranked == [("als", None), ("ease", start), ("hybrid", start)]
     # No time was left to fit the rating model (at 25M ratings it takes minutes), so the
     # blend it starts from, and serves, has no stars.
-    assert tuned.choice.blend == dataclasses.replace(tuning.HYBRID_SEARCH_START, stars_weight=0.0)
+    assert tuned.choice.hybrid == dataclasses.replace(tuning.HYBRID_SEARCH_START, stars_weight=0.0)
 
 
 def test_train_recommender_no_tune_needs_sync(world):
@@ -215,4 +220,63 @@ def test_the_search_tries_every_als_and_ease_value_and_weighs_the_rating_models_
     assert tried("ease", "ease_l2") == set(tuning.EASE_L2_GRID)
     assert tried("ease", "ease_rated_weight") == set(tuning.EASE_RATED_WEIGHT_GRID)
     assert tried("hybrid", "stars_weight") == set(tuning.HYBRID_GRID["stars_weight"])
-    assert tuned.choice.blend.stars_weight in tried("hybrid", "stars_weight")
+    assert tuned.choice.hybrid.stars_weight in tried("hybrid", "stars_weight")
+
+
+def _searches(outcome):
+    return REGISTRY.get_sample_value("movierec_tuning_searches_total", {"outcome": outcome}) or 0
+
+
+def test_a_busy_machine_gets_the_same_choice_or_a_run_marked_cut_short(world, budget, monkeypatch):
+    """The plan of candidates is fixed, so a slower clock changes nothing until the budget
+    stops the search; then the run serves the last complete choice, not a partial one."""
+    quiet = training_run_train(progress=NullProgress(), seed=3)
+    complete = _searches("complete")
+
+    # Ten times slower, well within a large budget: the same choice.
+    budget.RECOMMENDER_TUNING_SECONDS = 100_000
+    started = time.monotonic()
+    monkeypatch.setattr(tuning, "clock", lambda: started + 10 * (time.monotonic() - started))
+    slow = training_run_train(progress=NullProgress(), seed=3)
+    assert not slow.metrics["validation"]["out_of_time"]
+    assert slow.params == quiet.params
+    assert _searches("complete") == complete + 1
+
+    # So slow that each candidate takes the whole budget: cut short, and said so.
+    budget.RECOMMENDER_TUNING_SECONDS = 120
+    readings = itertools.count(step=1000)
+    monkeypatch.setattr(tuning, "clock", lambda: float(next(readings)))
+    cut = _searches("cut_short")
+    rating_upsert(user=world.space_fans[0], movie=world.romance[5], score="5.0")
+    short = training_run_train(progress=NullProgress(), seed=3)
+    assert short.metrics["validation"]["out_of_time"]
+    assert short.params == quiet.params  # the last complete choice serves
+    assert short.is_serving and serving_model().config == HybridParams.from_json(
+        quiet.params["hybrid"]
+    )
+    assert _searches("cut_short") == cut + 1
+
+
+def test_the_hourly_retrain_reuses_the_last_choice_until_the_search_is_due(world, budget):
+    searched = training_run_train(progress=NullProgress(), seed=3)
+    assert not training_search_due()  # the same ratings, searched just now
+
+    rating_upsert(user=world.space_fans[0], movie=world.romance[5], score="4.0")
+    job_id = retrain_if_ratings_changed()
+    reused = TrainingRun.objects.get(is_serving=True)
+    assert reused.job_id == job_id and "validation" not in reused.metrics
+    assert reused.params == searched.params and not training_is_provisional()
+
+    # A day later (or once the ratings have grown enough) the full search runs again.
+    budget.RECOMMENDER_SEARCH_MAX_AGE_HOURS = 0
+    assert training_search_due()
+    rating_upsert(user=world.space_fans[1], movie=world.romance[6], score="4.5")
+    job_id = retrain_if_ratings_changed()
+    searched_again = TrainingRun.objects.get(is_serving=True)
+    assert searched_again.job_id == job_id and "validation" in searched_again.metrics
+
+    budget.RECOMMENDER_SEARCH_MAX_AGE_HOURS = 24
+    assert not training_search_due()
+    budget.RECOMMENDER_SEARCH_GROWTH = 0.0  # any new rating is growth enough
+    rating_upsert(user=world.space_fans[2], movie=world.romance[7], score="4.5")
+    assert training_search_due()

@@ -18,7 +18,10 @@ from jobs.progress import NullProgress
 from ratings.models import Rating
 from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.rating import RatingParams
+from recommendations.evaluation.offline import OfflineRecommender
 from recommendations.profile import PredictedStars, TasteProfile
+from recommendations.selectors import RatingTriples
+from recommendations.serving import ServingModel
 from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 
@@ -106,3 +109,20 @@ def warm_profile(*, stars: PredictedStars | None) -> TasteProfile:
         als_vector=np.ones(2),
         stars=stars,
     )
+
+
+def tiny_recommender() -> tuple[OfflineRecommender, RatingTriples]:
+    """Movies 10..13: 10 and 11 alike (embeddings and factors), 12 and 13 alike.
+    User 1 liked 10 in training and holds out 11 (4.5) and 13 (2.0); user 2 liked 12 and
+    holds out 13 (5.0); user 3 only rated 11, badly."""
+    users = np.array([1, 1, 1, 2, 2, 3])
+    movies = np.array([10, 11, 13, 12, 13, 11])
+    scores = np.array([5.0, 4.5, 2.0, 4.0, 5.0, 1.0])
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    held = np.array([False, True, True, False, True, False])
+    train = triples.subset(~held)
+    close = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
+    model = ServingModel.build(
+        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2
+    )
+    return OfflineRecommender(train=train, embeddings=close, model=model), triples.subset(held)

@@ -28,7 +28,7 @@ from recommendations.selectors import (
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import training_run_train
-from tests.recommendations.conftest import SMALL_RATING
+from tests.recommendations.conftest import SMALL_RATING, tiny_recommender
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +280,15 @@ def test_the_hourly_retrain_reuses_the_last_choice_until_the_search_is_due(world
     budget.RECOMMENDER_SEARCH_GROWTH = 0.0  # any new rating is growth enough
     rating_upsert(user=world.space_fans[2], movie=world.romance[7], score="4.5")
     assert training_search_due()
+
+
+def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
+    recommender, held_out = tiny_recommender()
+
+    config, log = tuning.tune_similar(recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0)
+
+    assert len(log) == len(tuning.SIMILAR_CONTENT_SHARES) * len(tuning.SIMILAR_QUALITY_WEIGHTS)
+    best = max(entry["hits"] for entry in log)
+    assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
+    first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
+    assert dataclasses.asdict(config) == first_best

@@ -52,12 +52,13 @@ from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
 from recommendations.explain import explain, explain_also_liked, explain_group
-from recommendations.predictions import predicted_scores
+from recommendations.predictions import predicted_scores_from
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
 from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
     RecommenderVersions,
+    UserRatings,
     recommender_check,
     recommender_versions,
     user_signals,
@@ -84,7 +85,7 @@ class Recommendation:
     explanation: str
     source: Source
     model_version: int | None  # the TrainingRun id that served it; None before any training
-    # The user's predicted stars (predictions.predicted_scores), on the lists of
+    # The user's predicted stars (`predictions`), on the lists of
     # recommend_for_user only; None there when there is nothing to predict from.
     predicted_score: float | None = None
 
@@ -192,12 +193,17 @@ def recommend_for_user(
         return _recommendations(
             cached.picks, movies, versions.run_id, k=k, predicted=cached.predicted
         )
-    picks = _picks_for_user(
+    picks, profile = _picks_for_user(
         user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
     )
     movies = _movies_shown(picks)
-    # Read after the versions: should a rating land in between, the next call misses.
-    predicted = predicted_scores(user=user, movie_ids=list(movies))
+    # The ratings the profile read, after the versions (should a rating land in between,
+    # the next call misses): one read of them per recommendation.
+    predicted = predicted_scores_from(
+        run_id=versions.run_id,
+        ratings=UserRatings.from_scores(profile.rated),
+        movie_ids=list(movies),
+    )
     cache.set(
         key,
         CachedList(
@@ -220,7 +226,8 @@ def _picks_for_user(
     *,
     algorithm: Algorithm,
     config: HybridParams | None,
-) -> list[Pick]:
+) -> tuple[list[Pick], TasteProfile]:
+    """The ranked picks, and the profile they were ranked for."""
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
     config = config or serving.config
@@ -238,7 +245,7 @@ def _picks_for_user(
         k=k + SPARE_PICKS,
         config=config,
     )
-    return [
+    picks = [
         Pick(
             movie_id=int(candidates.movie_ids[item.index]),
             score=item.score,
@@ -247,6 +254,7 @@ def _picks_for_user(
         )
         for item in ranked
     ]
+    return picks, profile
 
 
 def _movies_shown(picks: Sequence[Pick]) -> dict[int, Movie]:

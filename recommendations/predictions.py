@@ -48,7 +48,15 @@ def predicted_scores(*, user, movie_ids: Collection[int]) -> dict[int, float]:
     if not user.is_authenticated or not movie_ids:
         return {}
     run_id, ratings = serving_run_and_ratings(user_id=user.pk)
-    model = rating_model_for(run_id) if len(ratings.movie_ids) else None
+    return predicted_scores_from(run_id=run_id, ratings=ratings, movie_ids=movie_ids)
+
+
+def predicted_scores_from(
+    *, run_id: int | None, ratings: UserRatings, movie_ids: Collection[int]
+) -> dict[int, float]:
+    """`predicted_scores` from ratings already read (a recommendation's, read once for its
+    profile) with run `run_id`'s rating model; no query."""
+    model = rating_model_for(run_id) if len(ratings.movie_ids) and movie_ids else None
     if model is None:
         return {}
     unrated = np.setdiff1d(np.fromiter(movie_ids, dtype=np.int64), ratings.movie_ids)

@@ -220,6 +220,12 @@ class UserRatings:
     movie_ids: np.ndarray  # int64
     scores: np.ndarray  # float64
 
+    @classmethod
+    def from_scores(cls, scores: dict[int, float]) -> UserRatings:
+        """From movie id -> score (a profile's `rated`), without another read."""
+        movie_ids = np.array(sorted(scores), dtype=np.int64)
+        return cls(movie_ids, np.array([scores[m] for m in movie_ids.tolist()], dtype=np.float64))
+
 
 _NO_RATINGS = UserRatings(np.zeros(0, dtype=np.int64), np.zeros(0))
 

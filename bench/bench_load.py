@@ -52,7 +52,7 @@ from jobs.progress import NullProgress
 from movierec.stack import GUNICORN_CONFIG
 from ratings.models import Rating
 from ratings.services import rating_upsert
-from recommendations.services import training_run_train
+from recommendations.training import training_run_train
 
 DATABASE = "movierec_bench_load"
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"

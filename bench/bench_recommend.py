@@ -30,7 +30,7 @@ from catalog.services import movies_embed_dirty
 from jobs.progress import NullProgress
 from ratings.movielens.service import movielens_import
 from recommendations.hybrid import also_liked, recommend_for_user
-from recommendations.services import training_run_train
+from recommendations.training import training_run_train
 
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 BENCH_DATABASE = "movierec_bench_rec"

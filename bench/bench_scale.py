@@ -35,8 +35,8 @@ from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.movielens.service import movielens_import
 from recommendations.hybrid import recommend_for_user
-from recommendations.services import training_run_train
 from recommendations.synthetic import USERNAME_PREFIX, synthetic_generate
+from recommendations.training import training_run_train
 
 CATALOGUE = settings.BASE_DIR.parent / "shared" / "data" / "movielens" / "ml-25m-catalog"
 BENCH_DATABASE = "movierec_bench_scale"

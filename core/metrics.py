@@ -78,7 +78,7 @@ recommendation_cache_lookups = Counter(
     ["result"],
 )
 
-# --- Training (recommendations.services) ------------------------------------------------
+# --- Training (recommendations.training) ------------------------------------------------
 
 TRAINING_OUTCOMES = ("succeeded", "failed")
 training_runs = Counter(
@@ -89,6 +89,13 @@ training_duration = Histogram(
     "Wall time of a training run (ALS and the rating model), by outcome.",
     ["outcome"],
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200),
+)
+
+tuning_searches = Counter(
+    "movierec_tuning_searches_total",
+    "Tuning searches of training runs, by outcome: complete, or cut_short by "
+    "RECOMMENDER_TUNING_SECONDS (the run then serves the last complete choice).",
+    ["outcome"],
 )
 
 # --- Celery (movierec.celery) -----------------------------------------------------------
@@ -139,6 +146,11 @@ def training_run_record(*, succeeded: bool, seconds: float) -> None:
     outcome = TRAINING_OUTCOMES[0] if succeeded else TRAINING_OUTCOMES[1]
     training_runs.labels(outcome).inc()
     training_duration.labels(outcome).observe(seconds)
+
+
+def tuning_search_record(*, cut_short: bool) -> None:
+    if _enabled():
+        tuning_searches.labels("cut_short" if cut_short else "complete").inc()
 
 
 def celery_task_record(*, task: str, outcome: str) -> None:

@@ -41,6 +41,19 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
+def top_k(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n best finite scores, in no particular order (fewer when fewer are
+    finite): the one top-k of the recommender's pools and neighbours."""
+    n = min(n, int(np.isfinite(scores).sum()))
+    return np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
+
+
+def top_k_sorted(scores: np.ndarray, n: int) -> np.ndarray:
+    """`top_k`, best first (ties by index)."""
+    top = top_k(scores, n)
+    return top[np.lexsort((top, -scores[top]))]
+
+
 def npz_dumps(*, meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
     """Arrays plus a JSON-able dict (e.g. the hyper-parameters) as one npz artifact.
 

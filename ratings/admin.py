@@ -8,7 +8,8 @@ from django.http import HttpRequest
 
 from accounts.admin import ImportedUserFilter, UserAdmin
 from accounts.models import User
-from ratings.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.models import Rating
+from ratings.stars import HALF_STARS
 
 
 class ScoreFilter(admin.SimpleListFilter):
@@ -17,8 +18,7 @@ class ScoreFilter(admin.SimpleListFilter):
     parameter_name = "score"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        steps = range(int(MIN_SCORE * 2), int(MAX_SCORE * 2) + 1)
-        return [(str(Decimal(step) / 2), f"{Decimal(step) / 2} ★") for step in steps]
+        return [(str(step.normalize()), f"{step.normalize()} ★") for step in HALF_STARS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Rating]) -> QuerySet[Rating]:
         if self.value() is None:

@@ -8,8 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 
-MIN_SCORE = Decimal("0.5")
-MAX_SCORE = Decimal("5.0")
+from ratings.stars import MAX_SCORE, MIN_SCORE
 
 
 def validate_half_star(value: Decimal) -> None:

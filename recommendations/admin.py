@@ -5,10 +5,12 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from recommendations.evaluation import METRICS
+from recommendations.choice import Choice
+from recommendations.evaluation.report import METRICS
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_run_list
 from recommendations.services import training_run_rollback
+from recommendations.training import CUT_SHORT
 
 
 @admin.register(TrainingRun)
@@ -128,43 +130,33 @@ def metrics_table(run: TrainingRun, metrics: tuple[str, ...]) -> str:
 
 
 def choice_summary(run: TrainingRun) -> str:
-    """The hyper-parameters the run trained with, one line per model."""
-    params = run.params
-    als = ", ".join(
-        f"{name} {params[name]:g}"
-        for name in ("factors", "regularization", "alpha", "neutral", "iterations")
-        if name in params
-    )
-    lines = [("ALS", als)]
-    if "ease" in params:
-        ease = params["ease"]
-        lines.append(
-            (
-                "EASE",
-                f"λ {ease['l2']:g} over the {ease['max_items']:,} most-rated films, "
-                f"every-rating fit weighted {ease.get('rated_weight', 0):g}",
-            )
-        )
-    if "hybrid" in params:
-        blend = params["hybrid"]
-        lines.append(
-            (
-                "Blend",
-                f"ALS {blend['als_weight']:g}, EASE {blend['ease_weight']:g}, content "
-                f"{blend['content_weight']:g}; full trust at {blend['full_trust_ratings']} "
-                f"ratings; MMR λ {blend['mmr_lambda']:g}; predicted stars "
-                f"{blend.get('stars_weight', 0):g}",
-            )
-        )
-    if "similar" in params:
-        similar = params["similar"]
-        lines.append(
-            (
-                "More like this",
-                f"content {similar['content_weight']:g}, collaborative "
-                f"{similar['collaborative_weight']:g}, quality {similar['quality_weight']:g}",
-            )
-        )
+    """The hyper-parameters the run trained with, one line per model (a run from before a
+    model's parameters were stored serves, and shows, that model's defaults)."""
+    choice = Choice.from_json(run.params)
+    als, ease, blend, similar = choice.als, choice.ease, choice.hybrid, choice.similar
+    lines = [
+        (
+            "ALS",
+            f"factors {als.factors:g}, regularization {als.regularization:g}, alpha "
+            f"{als.alpha:g}, neutral {als.neutral:g}, iterations {als.iterations:g}",
+        ),
+        (
+            "EASE",
+            f"λ {ease.l2:g} over the {ease.max_items:,} most-rated films, "
+            f"every-rating fit weighted {ease.rated_weight:g}",
+        ),
+        (
+            "Blend",
+            f"ALS {blend.als_weight:g}, EASE {blend.ease_weight:g}, content "
+            f"{blend.content_weight:g}; full trust at {blend.full_trust_ratings} "
+            f"ratings; MMR λ {blend.mmr_lambda:g}; predicted stars {blend.stars_weight:g}",
+        ),
+        (
+            "More like this",
+            f"content {similar.content_weight:g}, collaborative "
+            f"{similar.collaborative_weight:g}, quality {similar.quality_weight:g}",
+        ),
+    ]
     return format_html_join(mark_safe("<br>"), "{}: {}", lines)
 
 
@@ -176,13 +168,16 @@ def validation_summary(run: TrainingRun) -> str:
     scores = format_html_join(
         ", ", "{} {}", ((name, f"{value:.4f}") for name, value in validation["ndcg"].items())
     )
-    budget = " (stopped by the time budget)" if validation["out_of_time"] else ""
+    budget, served = "", ""
+    if validation["out_of_time"]:
+        budget, served = " (stopped by the time budget)", format_html("<br>{}", CUT_SHORT)
     return format_html(
-        "nDCG: {}<br>{} candidates in {} s{}; seed {}<br>{}",
+        "nDCG: {}<br>{} candidates in {} s{}; seed {}<br>{}{}",
         scores,
         validation["candidates"],
         validation["seconds"],
         budget,
         validation["seed"],
         validation["protocol"],
+        served,
     )

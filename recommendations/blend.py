@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.scoring import normalise
 
 
 def source_weights(
-    algorithm: Algorithm, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
+    algorithm: Algorithm, profile: TasteProfile, config: HybridParams = DEFAULT_HYBRID
 ) -> dict[Source, float]:
     available = {Source.POPULARITY}
     if profile.taste is not None:

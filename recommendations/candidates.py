@@ -14,8 +14,9 @@ import numpy as np
 
 from catalog.filters import MovieFilters
 from catalog.selectors import movie_nearest_ids
+from core.vectors import top_k
 from recommendations.catalogue import Catalogue
-from recommendations.config import HybridConfig, Source
+from recommendations.config import HybridParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.serving import ServingModel
 
@@ -25,9 +26,7 @@ def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:
     scores = model.item_factors @ profile.als_vector
     found, known = model.positions(profile.seen_ids)
     scores[found[known]] = -np.inf
-    n = min(n, int(np.isfinite(scores).sum()))
-    top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
-    return model.movie_ids[top]
+    return model.movie_ids[top_k(scores, n)]
 
 
 # Up to this many movies the content pool is an exact scan of the in-process catalogue
@@ -70,7 +69,7 @@ def personal_pools(
     sources: Iterable[Source],
     filters: MovieFilters,
     allowed: np.ndarray,
-    config: HybridConfig,
+    config: HybridParams,
 ) -> list[np.ndarray]:
     """Candidate ids for one profile from its personal sources (popularity is added once)."""
     pool = []

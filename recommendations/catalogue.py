@@ -26,8 +26,14 @@ from django.db import connection
 from catalog.filters import MovieFilters
 from catalog.models import EMBEDDING_DIMENSIONS, VISIBLE_MOVIE_SQL, Genre, Movie
 from core.process_copy import ProcessCopy
-from core.vectors import VECTOR_HEADER_BYTES, decode_vectors, sorted_positions, unit_rows
-from recommendations.metrics import quality_prior
+from core.vectors import (
+    VECTOR_HEADER_BYTES,
+    decode_vectors,
+    sorted_positions,
+    top_k,
+    unit_rows,
+)
+from recommendations.algorithms.popularity import quality_prior
 from recommendations.selectors import Candidates
 
 MAX_AGE_SECONDS = 300
@@ -77,9 +83,7 @@ class Catalogue:
     def nearest_ids(self, vector: np.ndarray, n: int, allowed: np.ndarray) -> np.ndarray:
         """The n allowed movies with an embedding closest to `vector`, by exact cosine."""
         similarity = np.where(allowed & self.embedded, self.vectors @ vector, -np.inf)
-        n = min(n, int(np.isfinite(similarity).sum()))
-        top = np.argpartition(-similarity, n - 1)[:n] if n else np.array([], dtype=np.int64)
-        return self.movie_ids[top]
+        return self.movie_ids[top_k(similarity, n)]
 
     def vectors_of(self, movie_ids: np.ndarray) -> list[np.ndarray | None]:
         found, known = self.rows(movie_ids)

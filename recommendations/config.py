@@ -1,6 +1,6 @@
 """What a recommendation can be asked for: the algorithm, and the blend's weights and sizes.
 
-Every step of the pipeline takes its knobs from one `HybridConfig`; the sources it
+Every step of the pipeline takes its knobs from one `HybridParams`; the sources it
 blends are `Source`s.
 """
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.params import JsonParams
+from ratings.stars import LIKED_STARS
 
 
 class Source(StrEnum):
@@ -65,9 +66,9 @@ ALGORITHM_CHOICES: list[tuple[str, str]] = [(a.value, a.label) for a in _ALGORIT
 
 
 @dataclass(frozen=True, kw_only=True)
-class HybridConfig(JsonParams):
+class HybridParams(JsonParams):
     """Blend weights and sizes. Every training run chooses the weights, the trust ramp and
-    the MMR λ on a validation split (`evaluation.tune`) and serves them with its models;
+    the MMR λ on a validation split (`tuning.search`) and serves them with its models;
     these defaults serve before the first tuned run.
 
     With n ratings, trust = min(1, n / full_trust_ratings) and
@@ -94,7 +95,7 @@ class HybridConfig(JsonParams):
     content_weight: float = 0.1
     cold_content_weight: float = 0.7
     full_trust_ratings: int = 20
-    like_threshold: float = 3.5
+    like_threshold: float = float(LIKED_STARS)
     liked_cap: int = 200
     pool_size: int = 100
     # ALS's and EASE's pools are drawn before the filters; with filters, most of an
@@ -109,13 +110,13 @@ class HybridConfig(JsonParams):
     group_fan: float = 0.6
 
 
-DEFAULT_CONFIG = HybridConfig()
+DEFAULT_HYBRID = HybridParams()
 
 
 @dataclass(frozen=True, kw_only=True)
-class SimilarConfig(JsonParams):
+class SimilarParams(JsonParams):
     """ "More like this" weights. Every training run chooses them on its validation split
-    (`evaluation.tune_similar`, by the user's held-out liked films among the neighbours of
+    (`tuning.tune_similar`, by the user's held-out liked films among the neighbours of
     a film they liked) and serves them with its models; these defaults serve before the
     first tuned run.
 
@@ -132,4 +133,4 @@ class SimilarConfig(JsonParams):
     quality_weight: float = 0.1
 
 
-DEFAULT_SIMILAR = SimilarConfig()
+DEFAULT_SIMILAR = SimilarParams()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommendations.config import DEFAULT_CONFIG, HybridConfig, Source
+from recommendations.config import DEFAULT_HYBRID, HybridParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.ranking import Ranked
 
 
 def explain(
-    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridConfig = DEFAULT_CONFIG
+    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridParams = DEFAULT_HYBRID
 ) -> str:
     if ranked.source is not Source.POPULARITY and len(profile.liked_titles) and vector.any():
         similarity = profile.liked_vectors @ vector
@@ -30,7 +30,7 @@ def explain(
     return "Popular with people who share your taste"
 
 
-def explain_group(utility: np.ndarray, names: list[str], config: HybridConfig) -> str:
+def explain_group(utility: np.ndarray, names: list[str], config: HybridParams) -> str:
     """Whose taste a group pick serves; `utility` holds each member's rescaled score for it."""
     fans = [names[i] for i in np.argsort(-utility) if utility[i] >= config.group_fan]
     fans = fans or [names[int(utility.argmax())]]

@@ -16,7 +16,7 @@ these steps, each in its own module, and each module imports only those above it
 
 Then this module keeps the picks the database confirms are visible, predicts the
 user's stars for them (`predictions`) and caches the list with them (`CachedList`).
-Every step takes its knobs from one `config.HybridConfig`.
+Every step takes its knobs from one `config.HybridParams`.
 
 Steps 4-6 are `ranking.rank`, which is pure numpy and shared with the offline
 evaluation, so what is measured is what is served. Only candidate retrieval
@@ -44,20 +44,21 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core import metrics
+from recommendations.algorithms.ease import EaseModel
+from recommendations.algorithms.rating import RatingModel
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
 from recommendations.catalogue import Catalogue, catalogue_for
-from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
-from recommendations.ease import EaseModel
 from recommendations.explain import explain, explain_also_liked, explain_group
-from recommendations.explicit import ExplicitModel
-from recommendations.predictions import predicted_scores
+from recommendations.predictions import predicted_scores_from
 from recommendations.profile import TasteProfile, taste_profile
 from recommendations.ranking import rank
 from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
     RecommenderVersions,
+    UserRatings,
     recommender_check,
     recommender_versions,
     user_signals,
@@ -84,7 +85,7 @@ class Recommendation:
     explanation: str
     source: Source
     model_version: int | None  # the TrainingRun id that served it; None before any training
-    # The user's predicted stars (predictions.predicted_scores), on the lists of
+    # The user's predicted stars (`predictions`), on the lists of
     # recommend_for_user only; None there when there is nothing to predict from.
     predicted_score: float | None = None
 
@@ -120,13 +121,13 @@ class _Serving:
 
     model: ServingModel | None
     ease: EaseModel | None
-    stars: ExplicitModel | None
+    stars: RatingModel | None
     catalogue: Catalogue
 
     @property
-    def config(self) -> HybridConfig:
+    def config(self) -> HybridParams:
         """The blend the serving model was tuned with; the defaults before any model."""
-        return DEFAULT_CONFIG if self.model is None else self.model.config
+        return DEFAULT_HYBRID if self.model is None else self.model.config
 
 
 def _serving(versions: RecommenderVersions) -> _Serving:
@@ -139,7 +140,7 @@ def _serving(versions: RecommenderVersions) -> _Serving:
 
 
 def _profile_for(
-    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridConfig
+    user, serving: _Serving, *, exclude_watchlist: bool, config: HybridParams
 ) -> TasteProfile:
     signals = user_signals(
         user_id=user.pk,
@@ -158,7 +159,7 @@ def recommend_for_user(
     exclude_watchlist: bool = False,
     *,
     algorithm: Algorithm | None = None,
-    config: HybridConfig | None = None,
+    config: HybridParams | None = None,
 ) -> list[Recommendation]:
     """Top-k unseen, visible movies within `filters`, each with why it was picked.
 
@@ -192,12 +193,17 @@ def recommend_for_user(
         return _recommendations(
             cached.picks, movies, versions.run_id, k=k, predicted=cached.predicted
         )
-    picks = _picks_for_user(
+    picks, profile = _picks_for_user(
         user, versions, k, filters, exclude_watchlist, algorithm=algorithm, config=config
     )
     movies = _movies_shown(picks)
-    # Read after the versions: should a rating land in between, the next call misses.
-    predicted = predicted_scores(user=user, movie_ids=list(movies))
+    # The ratings the profile read, after the versions (should a rating land in between,
+    # the next call misses): one read of them per recommendation.
+    predicted = predicted_scores_from(
+        run_id=versions.run_id,
+        ratings=UserRatings.from_scores(profile.rated),
+        movie_ids=list(movies),
+    )
     cache.set(
         key,
         CachedList(
@@ -219,8 +225,9 @@ def _picks_for_user(
     exclude_watchlist: bool,
     *,
     algorithm: Algorithm,
-    config: HybridConfig | None,
-) -> list[Pick]:
+    config: HybridParams | None,
+) -> tuple[list[Pick], TasteProfile]:
+    """The ranked picks, and the profile they were ranked for."""
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
     config = config or serving.config
@@ -238,7 +245,7 @@ def _picks_for_user(
         k=k + SPARE_PICKS,
         config=config,
     )
-    return [
+    picks = [
         Pick(
             movie_id=int(candidates.movie_ids[item.index]),
             score=item.score,
@@ -247,6 +254,7 @@ def _picks_for_user(
         )
         for item in ranked
     ]
+    return picks, profile
 
 
 def _movies_shown(picks: Sequence[Pick]) -> dict[int, Movie]:
@@ -321,7 +329,7 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
 
 
 def recommend_for_group(
-    users: Sequence, k: int = 10, *, config: HybridConfig | None = None
+    users: Sequence, k: int = 10, *, config: HybridParams | None = None
 ) -> list[Recommendation]:
     """Films for watching together: average taste without misery.
 

@@ -11,7 +11,7 @@ class TrainingRun(models.Model):
     The ALS item factors live in `artifact` (an .npz in bytea) rather than on local disk
     so that every web and worker machine sharing the database serves the same version;
     the serving side loads it once per process per version. `rating_model` is the
-    explicit-stars model fitted on the same ratings (predicted ratings), and `ease_model`
+    rating model fitted on the same ratings (predicted ratings), and `ease_model`
     the pruned EASE item-item weights; runs trained before either existed have none, and
     serve without it.
     """

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from decimal import Decimal
 
 import numpy as np
 
@@ -16,13 +15,13 @@ from accounts.models import User
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
 from ratings.models import NotInterested, Rating
+from ratings.stars import RELEVANT_STARS
 
 # How many ratings onboarding asks for before the recommendations have something to go on.
 ONBOARDING_TARGET = 10
 # Onboarding draws from the most-rated films: ones people are likely to have seen.
 ONBOARDING_POOL = 400
-# "Because you liked X" starts from a rating at least this good,
-LIKED_SCORE = Decimal("4.0")
+# "Because you liked X" starts from a relevant rating (`RELEVANT_STARS` or more),
 # among this many of the user's latest ratings,
 ANCHOR_WINDOW = 50
 # and has a row for each of at most this many films.
@@ -31,7 +30,7 @@ ANCHORS = 3
 
 def liked_anchors(*, user, n: int = ANCHORS) -> list[Movie]:
     """The films behind "Because you liked X": among the user's ANCHOR_WINDOW latest
-    ratings of visible films, the `n` best of LIKED_SCORE or more; the more recent first
+    ratings of visible films, the `n` best of RELEVANT_STARS or more; the more recent first
     among equal scores. So a 5-star film comes before a more recent 4-star one."""
     recent = (
         Rating.objects.filter(user=user, movie__in=Movie.objects.visible())
@@ -39,7 +38,7 @@ def liked_anchors(*, user, n: int = ANCHORS) -> list[Movie]:
         .defer("movie__embedding")
         .order_by("-updated_at", "-pk")[:ANCHOR_WINDOW]
     )
-    liked = [rating for rating in recent if rating.score >= LIKED_SCORE]
+    liked = [rating for rating in recent if rating.score >= RELEVANT_STARS]
     liked.sort(key=lambda rating: rating.score, reverse=True)  # stable: recency kept
     return [rating.movie for rating in liked[:n]]
 

@@ -1,7 +1,7 @@
 """Predicted ratings ("we think you'd rate it ★4.2"): the one owner of what the site, the
 API and the `predict_ratings` command predict.
 
-The serving run's rating model (`recommendations.explicit`) folds the user in from their
+The serving run's rating model (`recommendations.algorithms.rating`) folds the user in from their
 current ratings on every call, so a new rating changes their predictions at once, with no
 retraining. The site predicts only movies the user has not rated (they see their own
 rating there), and nothing for anonymous users, users without ratings, or before a run
@@ -20,7 +20,7 @@ import numpy as np
 
 from catalog.models import Movie
 from jobs.progress import Progress
-from recommendations.explicit import ExplicitModel
+from recommendations.algorithms.rating import RatingModel
 from recommendations.selectors import (
     UserRatings,
     movie_ids_by_movielens_id,
@@ -32,7 +32,7 @@ from recommendations.selectors import (
 from recommendations.serving import rating_model_for
 
 
-def _predict(model: ExplicitModel, ratings: UserRatings, movie_ids: np.ndarray) -> np.ndarray:
+def _predict(model: RatingModel, ratings: UserRatings, movie_ids: np.ndarray) -> np.ndarray:
     """Stars for `movie_ids`, rounded half up to one decimal: what is shown is what is
     served, everywhere (numpy's round would send 4.25 to 4.2)."""
     stars = model.predict(
@@ -48,7 +48,15 @@ def predicted_scores(*, user, movie_ids: Collection[int]) -> dict[int, float]:
     if not user.is_authenticated or not movie_ids:
         return {}
     run_id, ratings = serving_run_and_ratings(user_id=user.pk)
-    model = rating_model_for(run_id) if len(ratings.movie_ids) else None
+    return predicted_scores_from(run_id=run_id, ratings=ratings, movie_ids=movie_ids)
+
+
+def predicted_scores_from(
+    *, run_id: int | None, ratings: UserRatings, movie_ids: Collection[int]
+) -> dict[int, float]:
+    """`predicted_scores` from ratings already read (a recommendation's, read once for its
+    profile) with run `run_id`'s rating model; no query."""
+    model = rating_model_for(run_id) if len(ratings.movie_ids) and movie_ids else None
     if model is None:
         return {}
     unrated = np.setdiff1d(np.fromiter(movie_ids, dtype=np.int64), ratings.movie_ids)
@@ -165,7 +173,7 @@ def _pair_parse(line: list[str], header: list[str], positions: list[int]) -> _Pa
     return pair
 
 
-def _pairs_predict(model: ExplicitModel, pairs: list[_Pair]) -> None:
+def _pairs_predict(model: RatingModel, pairs: list[_Pair]) -> None:
     """Resolve the chunk's ids (two queries), read its users' ratings (one) and predict."""
     valid = [pair for pair in pairs if not pair.error]
     users = user_ids_by_movielens_id(movielens_ids=sorted({p.user_ml for p in valid}))

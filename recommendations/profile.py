@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from core.vectors import sorted_positions, unit_rows
+from core.vectors import sorted_positions, top_k, unit_rows
 from recommendations.selectors import UserSignals
 
 
@@ -39,13 +39,11 @@ class ItemScores:
         scores = self.scores.copy()
         found, known = sorted_positions(self.movie_ids, exclude)
         scores[found[known]] = -np.inf
-        n = min(n, int(np.isfinite(scores).sum()))
-        top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
-        return self.movie_ids[top]
+        return self.movie_ids[top_k(scores, n)]
 
 
 class StarsModel(Protocol):
-    """What a profile needs of the rating model: `explicit.ExplicitModel`."""
+    """What a profile needs of the rating model: `algorithms.rating.RatingModel`."""
 
     def predict(
         self, *, user_movie_ids: np.ndarray, user_scores: np.ndarray, movie_ids: np.ndarray

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.blend import blend, source_weights
-from recommendations.config import DEFAULT_CONFIG, Algorithm, HybridConfig, Source
+from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
 from recommendations.profile import TasteProfile
 from recommendations.scoring import source_scores
@@ -34,7 +34,7 @@ def rank(
     model: ServingModel | None,
     candidates: Candidates,
     k: int,
-    config: HybridConfig = DEFAULT_CONFIG,
+    config: HybridParams = DEFAULT_HYBRID,
 ) -> list[Ranked]:
     weights = source_weights(algorithm, profile, config)
     total, dominant = blend(source_scores(weights, profile, model, candidates), weights)

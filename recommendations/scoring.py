@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from recommendations.config import Source
+from recommendations.config import SimilarParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.selectors import Candidates
 from recommendations.serving import ServingModel
@@ -52,3 +52,27 @@ def normalise(raw: np.ndarray) -> np.ndarray:
     low, high = raw[finite].min(), raw[finite].max()
     scaled = (raw - low) / (high - low) if high > low else np.ones_like(raw)
     return np.where(finite, scaled, 0.0).astype(np.float32)
+
+
+def similarity_scores(
+    *,
+    content: np.ndarray | None,
+    collaborative: np.ndarray | None,
+    quality: np.ndarray,
+    config: SimilarParams,
+) -> np.ndarray:
+    """The hybrid score of each candidate for one query film.
+
+    `content` and `collaborative` are the candidates' cosines to the query film (0 for a
+    candidate without that vector), or None when the query film itself has none: then the
+    other similarity gets both weights. `quality` is `algorithms.popularity.quality_prior`.
+    """
+    if content is None and collaborative is None:
+        raise ValueError("A film without an embedding or ALS factors has no neighbours.")
+    similarity_weight = config.content_weight + config.collaborative_weight
+    total = config.quality_weight * quality.astype(np.float64)
+    if content is None:
+        return total + similarity_weight * collaborative
+    if collaborative is None:
+        return total + similarity_weight * content
+    return total + config.content_weight * content + config.collaborative_weight * collaborative

@@ -139,9 +139,9 @@ def training_is_stale() -> bool:
 
 def training_is_provisional() -> bool:
     """True when the serving model is one the next training run should complete: trained
-    without the tuning search while a tuning budget is set (a quick first model, or
-    `--no-tune` before any search), or without the rating model (the first start's quick
-    model, or a run from before predicted stars)."""
+    without the tuning search while a tuning budget is set and no search ever completed
+    (a quick first model, or `--no-tune` before any search), or without the rating model
+    (the first start's quick model, or a run from before predicted stars)."""
     serving = (
         TrainingRun.objects.filter(is_serving=True)
         .annotate(predicts=ExpressionWrapper(Q(rating_model__isnull=False), BooleanField()))
@@ -151,8 +151,36 @@ def training_is_provisional() -> bool:
     if serving is None:
         return False
     metrics, predicts = serving
-    untuned = settings.RECOMMENDER_TUNING_SECONDS > 0 and "validation" not in metrics
+    searched = "validation" in metrics or _last_complete_search() is not None
+    untuned = settings.RECOMMENDER_TUNING_SECONDS > 0 and not searched
     return untuned or not predicts
+
+
+def training_search_due() -> bool:
+    """True when the next training run should run the full tuning search rather than reuse
+    the last choice: no search has completed yet, or the ratings have grown by
+    RECOMMENDER_SEARCH_GROWTH since the last complete one, or it is
+    RECOMMENDER_SEARCH_MAX_AGE_HOURS old."""
+    last = _last_complete_search()
+    if last is None:
+        return True
+    rating_count, finished_at = last
+    count, _ = ratings_watermark()
+    age = timedelta(hours=settings.RECOMMENDER_SEARCH_MAX_AGE_HOURS)
+    grown = count >= rating_count * (1 + settings.RECOMMENDER_SEARCH_GROWTH)
+    return grown or finished_at is None or timezone.now() - finished_at >= age
+
+
+def _last_complete_search() -> tuple[int, datetime | None] | None:
+    """(rating count, finished at) of the newest succeeded run whose search completed."""
+    return (
+        TrainingRun.objects.filter(
+            status=TrainingRun.Status.SUCCEEDED, metrics__validation__out_of_time=False
+        )
+        .order_by("-pk")
+        .values_list("rating_count", "finished_at")
+        .first()
+    )
 
 
 # A training run holds the advisory lock (AdvisoryLock.TRAINING_RUN, run id) on its database
@@ -191,6 +219,12 @@ class UserRatings:
 
     movie_ids: np.ndarray  # int64
     scores: np.ndarray  # float64
+
+    @classmethod
+    def from_scores(cls, scores: dict[int, float]) -> UserRatings:
+        """From movie id -> score (a profile's `rated`), without another read."""
+        movie_ids = np.array(sorted(scores), dtype=np.int64)
+        return cls(movie_ids, np.array([scores[m] for m in movie_ids.tolist()], dtype=np.float64))
 
 
 _NO_RATINGS = UserRatings(np.zeros(0, dtype=np.int64), np.zeros(0))

@@ -17,13 +17,14 @@ import numpy as np
 
 from core.process_copy import ProcessCopy
 from core.vectors import sorted_positions, unit_rows
-from recommendations.config import DEFAULT_CONFIG, DEFAULT_SIMILAR, HybridConfig, SimilarConfig
-from recommendations.ease import EaseModel, ease_loads
-from recommendations.explicit import ExplicitModel, explicit_loads
+from recommendations.algorithms.als import AlsParams, als_loads
+from recommendations.algorithms.ease import EaseModel, ease_loads
+from recommendations.algorithms.rating import RatingModel, rating_loads
+from recommendations.choice import Choice
+from recommendations.config import DEFAULT_HYBRID, DEFAULT_SIMILAR, HybridParams, SimilarParams
 from recommendations.models import TrainingRun
 from recommendations.profile import confidence, fold_in
 from recommendations.selectors import training_run_serving_id
-from recommendations.training import AlsParams, artifact_loads
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class ServingModel:
     item_factors: np.ndarray
     unit_factors: np.ndarray  # for item-to-item cosine
     gram: np.ndarray  # YᵀY, shared by every fold-in
-    config: HybridConfig = DEFAULT_CONFIG  # the blend chosen with these factors
-    similar_config: SimilarConfig = DEFAULT_SIMILAR  # "more like this", chosen with them
+    config: HybridParams = DEFAULT_HYBRID  # the blend chosen with these factors
+    similar_config: SimilarParams = DEFAULT_SIMILAR  # "more like this", chosen with them
 
     @classmethod
     def build(
@@ -45,8 +46,8 @@ class ServingModel:
         params: AlsParams,
         movie_ids: np.ndarray,
         item_factors: np.ndarray,
-        config: HybridConfig = DEFAULT_CONFIG,
-        similar_config: SimilarConfig = DEFAULT_SIMILAR,
+        config: HybridParams = DEFAULT_HYBRID,
+        similar_config: SimilarParams = DEFAULT_SIMILAR,
     ) -> ServingModel:
         return cls(
             run_id=run_id,
@@ -60,17 +61,17 @@ class ServingModel:
         )
 
     @classmethod
-    def from_artifact(cls, run_id: int, artifact: bytes, params: dict) -> ServingModel:
+    def from_artifact(cls, run_id: int, artifact: bytes, choice: Choice) -> ServingModel:
         """Runs from before the blend (or "more like this") was tuned per run serve the
-        defaults."""
-        movie_ids, item_factors = artifact_loads(artifact)
+        defaults (`Choice.from_json`)."""
+        movie_ids, item_factors = als_loads(artifact)
         return cls.build(
             run_id=run_id,
-            params=AlsParams.from_json(params),
+            params=choice.als,
             movie_ids=movie_ids,
             item_factors=item_factors,
-            config=HybridConfig.from_json(params.get("hybrid", {})),
-            similar_config=SimilarConfig.from_json(params.get("similar", {})),
+            config=choice.hybrid,
+            similar_config=choice.similar,
         )
 
     def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -103,13 +104,13 @@ def model_for(run_id: int | None) -> ServingModel | None:
 
 def _model_load(run_id: int) -> ServingModel:
     artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
-    return ServingModel.from_artifact(run_id, bytes(artifact), params)
+    return ServingModel.from_artifact(run_id, bytes(artifact), Choice.from_json(params))
 
 
 # Each model its own copy: pages that only recommend never load the rating model, and
 # predictions never load ALS or EASE. Runs trained before a model existed have none.
 _ease_copy: ProcessCopy[EaseModel | None] = ProcessCopy()
-_rating_copy: ProcessCopy[ExplicitModel | None] = ProcessCopy()
+_rating_copy: ProcessCopy[RatingModel | None] = ProcessCopy()
 
 
 def ease_model_for(run_id: int | None) -> EaseModel | None:
@@ -118,10 +119,10 @@ def ease_model_for(run_id: int | None) -> EaseModel | None:
     return _optional_model(_ease_copy, run_id, field="ease_model", loads=ease_loads)
 
 
-def rating_model_for(run_id: int | None) -> ExplicitModel | None:
+def rating_model_for(run_id: int | None) -> RatingModel | None:
     """The rating model of training run `run_id`, loaded once per process; None before the
     first training and for runs trained before rating models existed."""
-    return _optional_model(_rating_copy, run_id, field="rating_model", loads=explicit_loads)
+    return _optional_model(_rating_copy, run_id, field="rating_model", loads=rating_loads)
 
 
 def _optional_model(

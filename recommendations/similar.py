@@ -2,7 +2,7 @@
 movie page, the API's similar endpoint and the home page's "Because you liked X" rows.
 
 `similarity_scores` is what the site serves and what the offline evaluation measures
-(`OfflineRecommender.similar`), with the same `SimilarConfig`; only where the vectors
+(`OfflineRecommender.similar`), with the same `SimilarParams`; only where the vectors
 come from differs (the in-process catalogue and serving model here, a training split
 there). Every allowed film is scored, so a list holds exactly k films whenever k
 films pass the filters.
@@ -18,45 +18,14 @@ import numpy as np
 from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
+from core.vectors import top_k_sorted
 from recommendations.catalogue import Catalogue, catalogue_for
-from recommendations.config import DEFAULT_SIMILAR, SimilarConfig
+from recommendations.config import DEFAULT_SIMILAR, SimilarParams
 from recommendations.hybrid import SPARE_PICKS
 from recommendations.personal import liked_anchors, seen_movie_ids
+from recommendations.scoring import similarity_scores
 from recommendations.selectors import recommender_versions
 from recommendations.serving import ServingModel, model_for
-
-
-def similarity_scores(
-    *,
-    content: np.ndarray | None,
-    collaborative: np.ndarray | None,
-    quality: np.ndarray,
-    config: SimilarConfig,
-) -> np.ndarray:
-    """The hybrid score of each candidate for one query film.
-
-    `content` and `collaborative` are the candidates' cosines to the query film (0 for a
-    candidate without that vector), or None when the query film itself has none: then the
-    other similarity gets both weights. `quality` is `metrics.quality_prior`.
-    """
-    if content is None and collaborative is None:
-        raise ValueError("A film without an embedding or ALS factors has no neighbours.")
-    similarity_weight = config.content_weight + config.collaborative_weight
-    total = config.quality_weight * quality.astype(np.float64)
-    if content is None:
-        return total + similarity_weight * collaborative
-    if collaborative is None:
-        return total + similarity_weight * content
-    return total + config.content_weight * content + config.collaborative_weight * collaborative
-
-
-def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n best finite scores, best first (ties by index)."""
-    n = min(n, int(np.isfinite(scores).sum()))
-    if not n:
-        return np.array([], dtype=np.int64)
-    top = np.argpartition(-scores, n - 1)[:n]
-    return top[np.lexsort((top, -scores[top]))]
 
 
 def neighbour_scores(
@@ -64,7 +33,7 @@ def neighbour_scores(
     *,
     model: ServingModel | None,
     catalogue: Catalogue,
-    config: SimilarConfig,
+    config: SimilarParams,
 ) -> np.ndarray | None:
     """The hybrid score of every catalogue row for `movie_id`; None when the film has
     neither an embedding nor ALS factors (a film outside the model gets content only)."""
@@ -94,14 +63,14 @@ def _picks(
     catalogue: Catalogue,
     allowed: np.ndarray,
     n: int,
-    config: SimilarConfig,
+    config: SimilarParams,
 ) -> list[tuple[int, float]]:
     """(movie id, score) of the n best allowed neighbours, best first."""
     scores = neighbour_scores(movie_id, model=model, catalogue=catalogue, config=config)
     if scores is None:
         return []
     scores = np.where(allowed, scores, -np.inf)
-    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_indices(scores, n)]
+    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_k_sorted(scores, n)]
 
 
 def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> list[Movie]:
@@ -115,7 +84,7 @@ def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> 
     return shown
 
 
-def served_similar_config(model: ServingModel | None) -> SimilarConfig:
+def served_similar_config(model: ServingModel | None) -> SimilarParams:
     """The weights the serving run chose on validation; the defaults before any run."""
     return DEFAULT_SIMILAR if model is None else model.similar_config
 
@@ -125,7 +94,7 @@ def similar_to(
     *,
     k: int = 10,
     filters: MovieFilters | None = None,
-    config: SimilarConfig | None = None,
+    config: SimilarParams | None = None,
 ) -> list[Movie]:
     """ "More like this": the k best visible films within `filters` by the hybrid score
     (with `config`, else the serving run's weights), never `movie` itself, each with
@@ -148,7 +117,7 @@ class BecauseRow:
     movies: list[Movie]
 
 
-def because_you_liked(*, user, k: int, config: SimilarConfig | None = None) -> list[BecauseRow]:
+def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> list[BecauseRow]:
     """A "Because you liked X" row per anchor (`personal.liked_anchors`): the anchor's
     hybrid neighbours that the user has neither rated nor dismissed, none with a Bayesian
     mean below the catalogue's median, and none repeated from an earlier row. Rows that

@@ -21,6 +21,7 @@ from catalog.importers.sql import column_defaults, copy_rows, create_staging_tab
 from catalog.models import Movie
 from ratings.models import Rating
 from ratings.services import movie_rating_counters_recount
+from ratings.stars import MAX_SCORE, MIN_SCORE
 
 # Imported users must have a MovieLens id; real MovieLens ids stay far below this.
 MOVIELENS_ID_OFFSET = 1_000_000_000
@@ -102,7 +103,7 @@ def synthetic_ratings(
     user, movie = keys // movies, keys % movies
     liked = movie_clusters[movie] == taste[user]
     raw = rng.normal(3.3, 0.9, size=ratings) + np.where(liked, 0.8, -0.3)
-    score = np.clip(np.round(raw * 2) / 2, 0.5, 5.0)
+    score = np.clip(np.round(raw * 2) / 2, float(MIN_SCORE), float(MAX_SCORE))  # half stars
     return user, movie, score
 
 

@@ -12,8 +12,9 @@ from recommendations.selectors import (
     training_in_flight,
     training_is_provisional,
     training_is_stale,
+    training_search_due,
 )
-from recommendations.services import training_run_train
+from recommendations.training import training_run_train
 
 PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
 
@@ -53,7 +54,8 @@ def train_recommender(
 def retrain_if_ratings_changed() -> int | None:
     """Beat: train when ratings moved, or when the serving model is provisional (trained
     without the tuning search or the rating model, like the first start's), and no
-    training is in flight; returns the job id.
+    training is in flight; returns the job id. A retrain for moved ratings reuses the last
+    choice unless the full search is due (`selectors.training_search_due`).
 
     It trains in place rather than queueing `train_recommender`: it already runs on
     a worker, and a second hop could land on a queue this deployment doesn't serve.
@@ -61,13 +63,16 @@ def retrain_if_ratings_changed() -> int | None:
     if training_in_flight():
         return None
     if training_is_stale():
-        description = "Retrain: ratings changed"
+        tune = training_search_due()
+        description = "Retrain: ratings changed" + (
+            ", full search" if tune else ", last choice reused"
+        )
     elif training_is_provisional():
-        description = PROVISIONAL_RETRAIN
+        description, tune = PROVISIONAL_RETRAIN, True
     else:
         return None
     job = job_create(kind=Job.Kind.TRAINING, description=description)
-    train_recommender(job.pk)
+    train_recommender(job.pk, tune=tune)
     return job.pk
 
 

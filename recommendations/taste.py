@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count
 
-from ratings.models import MAX_SCORE, MIN_SCORE, Rating
+from ratings.models import Rating
+from ratings.stars import HALF_STARS
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,4 @@ def score_histogram(*, user) -> list[tuple[Decimal, int]]:
         .annotate(n=Count("pk"))
         .values_list("score", "n")
     )
-    steps = [MIN_SCORE * i for i in range(1, int(MAX_SCORE / MIN_SCORE) + 1)]
-    return [(step, counts.get(step, 0)) for step in steps]
+    return [(step, counts.get(step, 0)) for step in HALF_STARS]

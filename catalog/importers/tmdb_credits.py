@@ -23,7 +23,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from catalog.importers.sql import copy_rows, create_staging_table, upsert
+from catalog.importers.sql import UpsertCounts, copy_rows, create_staging_table, upsert
 from catalog.importers.tmdb import (
     ImportReport,
     Malformed,
@@ -315,15 +315,10 @@ def credits_stage(cursor: CursorWrapper, *, credits: Iterable[StagedCredit]) -> 
     return copy_rows(cursor, table=_STAGING_TABLE, columns=StagedCredit._fields, rows=credits)
 
 
-def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
-    """Make the staged movies' credits exactly the staged ones; mark the movies whose
-    documents may have changed dirty (changed credits, or a renamed person in them).
-
-    People of matched movies are upserted first (the last staged name wins; a blank
-    profile path keeps the known one). Unchanged credits are not rewritten, so a
-    repeated import changes nothing.
-    """
-    people = upsert(
+def _people_upsert(cursor: CursorWrapper) -> UpsertCounts:
+    """The people of the staged credits whose movie is known: the last staged name wins, a
+    blank profile path keeps the known one; unchanged people are not rewritten."""
+    return upsert(
         cursor,
         statement=f"""
             INSERT INTO {_PEOPLE} AS p (tmdb_id, name, profile_path)
@@ -342,6 +337,17 @@ def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
         """,
         collect="p.id",
     )
+
+
+def credits_apply(cursor: CursorWrapper) -> CreditsApplied:
+    """Make the staged movies' credits exactly the staged ones; mark the movies whose
+    documents may have changed dirty (changed credits, or a renamed person in them).
+
+    People of matched movies are upserted first (the last staged name wins; a blank
+    profile path keeps the known one). Unchanged credits are not rewritten, so a
+    repeated import changes nothing.
+    """
+    people = _people_upsert(cursor)
     create_staging_table(cursor, name=_DESIRED_TABLE, columns=_DESIRED_COLUMNS)
     cursor.execute(
         f"""

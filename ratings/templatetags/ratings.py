@@ -4,11 +4,9 @@ from decimal import Decimal
 
 from django import template
 
-from ratings.models import MAX_SCORE, MIN_SCORE
+from ratings.stars import HALF_STARS
 
 register = template.Library()
-
-RATING_STEPS = [MIN_SCORE * n for n in range(1, int(MAX_SCORE / MIN_SCORE) + 1)]
 
 
 @register.filter
@@ -21,4 +19,4 @@ def stars(score) -> str:
 @register.simple_tag
 def rating_steps() -> list[Decimal]:
     """0.5, 1.0, ..., 5.0: the scores the half-star widget offers."""
-    return RATING_STEPS
+    return list(HALF_STARS)

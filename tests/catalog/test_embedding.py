@@ -28,6 +28,7 @@ from jobs.models import Job
 from jobs.progress import NullProgress
 from recommendations.selectors import recommender_versions
 from tests.factories import GenreFactory, MovieFactory
+from tests.waiting import job_finished
 
 
 def fake_vector(text: str) -> np.ndarray:
@@ -440,12 +441,8 @@ def test_a_celery_worker_embeds_every_dirty_movie(celery_worker_process):
     ]
     job = tasks.embedding_job_start()
 
-    deadline = time.monotonic() + 240
-    while Job.objects.filter(pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
-        assert time.monotonic() < deadline, "the embedding job did not finish in time"
-        time.sleep(0.5)
+    job = job_finished(job.pk, timeout=240)
 
-    job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.message
     assert (job.progress_done, job.message) == (5, "Embedded 5 movies, 0 unchanged.")
     assert movies_waiting_for_embedding_count() == 0

@@ -5,8 +5,6 @@ UMAP compiles its numba kernels on first use in a process (tens of seconds), so 
 that lay out a map share one xdist group and pay for it once.
 """
 
-import time
-
 import numpy as np
 import pytest
 from sklearn.manifold import trustworthiness
@@ -16,6 +14,7 @@ from catalog.models import EMBEDDING_DIMENSIONS, Movie, MovieMap, MovieMapCluste
 from jobs.models import Job
 from jobs.progress import NullProgress
 from tests.factories import GenreFactory, MovieFactory
+from tests.waiting import job_finished
 
 umap_group = pytest.mark.xdist_group("umap")
 
@@ -313,19 +312,12 @@ def test_an_embedding_run_that_embedded_something_queues_the_map_job(monkeypatch
     assert started == [True]
 
 
-def finished(job: Job, timeout: float) -> Job:
-    deadline = time.monotonic() + timeout
-    while Job.objects.filter(pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
-        assert time.monotonic() < deadline, f"{job} did not finish in time"
-        time.sleep(0.3)
-    job.refresh_from_db()
-    return job
-
-
 @umap_group
 @pytest.mark.django_db(transaction=True)
 def test_the_map_job_runs_on_a_worker_and_records_its_progress(catalogue, celery_worker_process):
-    job = finished(tasks.movie_map_job_start(), timeout=300)  # UMAP compiles its kernels first
+    job = job_finished(
+        tasks.movie_map_job_start().pk, timeout=300
+    )  # UMAP compiles its kernels first
 
     assert (job.kind, job.state) == (Job.Kind.MOVIE_MAP, Job.State.SUCCEEDED), job.message
     assert job.message.startswith("Mapped 60 movies into 2 labelled clusters")
@@ -337,7 +329,7 @@ def test_the_map_job_runs_on_a_worker_and_records_its_progress(catalogue, celery
     assert MovieMapPoint.objects.count() == 60
 
     # A second job finds the map current and leaves it alone.
-    second = finished(tasks.movie_map_job_start(), timeout=60)
+    second = job_finished(tasks.movie_map_job_start().pk, timeout=60)
     assert (second.state, second.message) == (Job.State.SUCCEEDED, "The map is up to date.")
     assert MovieMap.objects.count() == 1
 

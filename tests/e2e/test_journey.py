@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from recommendations.services import training_run_train
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 from tests.recommendations.conftest import (
     SMALL_ALS,

@@ -10,7 +10,7 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -31,14 +31,7 @@ from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed, training_job_start
 from tests.conftest import celery_worker
 from tests.factories import MovieFactory
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+from tests.waiting import wait_until
 
 
 def kill(worker: subprocess.Popen) -> None:

@@ -1,7 +1,6 @@
 """Celery task outcomes (movierec.celery's signal handlers, core.metrics)."""
 
 import socket
-import time
 import uuid
 
 import pytest
@@ -15,6 +14,7 @@ from jobs.models import Job
 from jobs.services import job_create
 from recommendations import tasks
 from tests.conftest import celery_worker
+from tests.waiting import wait_until
 
 TRAIN = "recommendations.tasks.train_recommender"
 SWEEP = "catalog.tasks.sweep_dirty_movies"
@@ -87,10 +87,8 @@ def test_a_prefork_worker_serves_the_sum_of_its_pool_processes(tmp_path):
     ):
         for _ in range(sent):
             sweep_dirty_movies.delay()
-        deadline = time.monotonic() + 60
         key = ("movierec_celery_tasks_total", (("outcome", "succeeded"), ("task", SWEEP)))
-        while _scrape(port).get(key, 0) < sent and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_until(lambda: _scrape(port).get(key, 0) >= sent, "the tasks' counts", interval=0.5)
         values = _scrape(port)
     assert values.get(key) == sent, values
     # The main process ran none of them: these are the pool processes' counts, read from

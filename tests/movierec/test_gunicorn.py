@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from movierec.stack import GUNICORN_CONFIG
 from tests.conftest import _test_database_url
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME_LABELS = (("method", "GET"), ("status", "200"), ("view", "pages:home"))
@@ -43,6 +44,11 @@ def _scrape(port: int) -> dict[tuple[str, tuple], float]:
         for family in text_string_to_metric_families(response.data.decode())
         for s in family.samples
     }
+
+
+def _workers(master: int) -> list[int]:
+    """The gunicorn master's child processes: its workers."""
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
 def _gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -104,8 +110,12 @@ def test_metrics_add_up_every_worker_and_outlive_a_dead_one(tmp_path):
         served = _scrape(port)[HOME]
         assert served == sent + 1  # and the one of _wait_up
 
-        os.kill(pids.pop(), signal.SIGKILL)  # gunicorn replaces it
-        time.sleep(2)
+        killed = pids.pop()
+        os.kill(killed, signal.SIGKILL)
+        wait_until(
+            lambda: killed not in (workers := _workers(server.pid)) and len(workers) == 2,
+            "gunicorn to replace the killed worker",
+        )
         assert _get(port, "/").status == 200
         assert _scrape(port)[HOME] == served + 1
     finally:

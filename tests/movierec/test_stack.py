@@ -1,9 +1,9 @@
 import io
 import os
 import sys
-import time
 
 from movierec.stack import ProcessSpec, Stack
+from tests.waiting import wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(120)"]
 
@@ -18,18 +18,11 @@ def _alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_output_is_prefixed_with_the_process_name_and_stop_leaves_no_process():
     out = io.StringIO()
     stack = Stack([ProcessSpec("web", SLEEPER), ProcessSpec("worker", SLEEPER)], out=out)
     stack.start()
-    _wait_for(lambda: out.getvalue().count("ready") == 2)
+    wait_until(lambda: out.getvalue().count("ready") == 2, "both ready", timeout=15, interval=0.05)
     pids = [p.pid for p in stack.processes.values()]
     stack.stop()
     assert "web    | ready" in out.getvalue()

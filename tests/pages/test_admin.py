@@ -1,5 +1,4 @@
 import io
-import time
 import zipfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from ratings.models import Rating
 from tests.admin_helpers import messages_of, movie_action
 from tests.factories import MovieFactory, UserFactory
 from tests.ratings.movielens_fixtures import write_csv_dataset
+from tests.waiting import job_finished
 
 
 def test_merging_asks_which_movie_to_keep_then_merges(admin_client):
@@ -151,12 +151,7 @@ def test_an_uploaded_zip_is_imported_by_a_real_worker(
         reverse("admin:jobs_job_start_import"), {"archive": _movielens_zip(tmp_path)}
     )
     assert response.status_code == 302
-    job = Job.objects.get()
-    deadline = time.monotonic() + 60
-    while job.state not in {Job.State.SUCCEEDED, Job.State.FAILED}:
-        assert time.monotonic() < deadline, f"job still {job.state}"
-        time.sleep(0.2)
-        job.refresh_from_db()
+    job = job_finished(Job.objects.get().pk)
     assert job.state == Job.State.SUCCEEDED, job.message
     assert Movie.objects.count() == 5
     assert job.finished_at >= job.started_at

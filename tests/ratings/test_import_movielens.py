@@ -4,7 +4,6 @@ test_movielens_* modules."""
 
 import http.server
 import threading
-import time
 import zipfile
 from io import StringIO
 from pathlib import Path
@@ -28,6 +27,7 @@ from tests.ratings.movielens_fixtures import (
     write_lines,
     zip_folder,
 )
+from tests.waiting import job_finished
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
@@ -173,11 +173,7 @@ def test_celery_task_imports_in_a_real_worker(celery_worker_process, tmp_path):
 
     job = movielens_import_enqueue(source=str(folder))
 
-    deadline = time.monotonic() + 60
-    while job.state not in {Job.State.SUCCEEDED, Job.State.FAILED}:
-        assert time.monotonic() < deadline, f"job still {job.state}: {job.description}"
-        time.sleep(0.2)
-        job.refresh_from_db()
+    job = job_finished(job.pk)
     assert job.state == Job.State.SUCCEEDED, job.message
     assert job.kind == Job.Kind.IMPORT
     assert job.celery_task_id

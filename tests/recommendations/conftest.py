@@ -16,15 +16,19 @@ from accounts.models import User
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from recommendations.explicit import ExplicitParams
-from recommendations.services import training_run_train
-from recommendations.training import AlsParams
+from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.rating import RatingParams
+from recommendations.evaluation.offline import OfflineRecommender
+from recommendations.profile import PredictedStars, TasteProfile
+from recommendations.selectors import RatingTriples
+from recommendations.serving import ServingModel
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 
 DIMENSIONS = EMBEDDING_DIMENSIONS
 SMALL_ALS = AlsParams(factors=8, iterations=8, regularization=0.1, alpha=2.0)
 # The defaults' regularisation suits MovieLens; 15 ratings a user need much less to show taste.
-SMALL_EXPLICIT = ExplicitParams(factors=4, reg_bias=1.0, reg_factors=2.0, iterations=8)
+SMALL_RATING = RatingParams(factors=4, reg_bias=1.0, reg_factors=2.0, iterations=8)
 
 
 def unit_vector(axis: int, rng: np.random.Generator, noise: float = 0.3) -> list[float]:
@@ -84,6 +88,41 @@ def world(db):
 
 @pytest.fixture
 def trained(world):
-    return training_run_train(
-        progress=NullProgress(), params=SMALL_ALS, explicit_params=SMALL_EXPLICIT
+    return training_run_train(progress=NullProgress(), params=SMALL_ALS, rating_params=SMALL_RATING)
+
+
+class StarsAsIds:
+    """A rating model that predicts each film's id, in stars."""
+
+    def predict(self, *, user_movie_ids, user_scores, movie_ids):
+        return np.asarray(movie_ids, dtype=np.float64)
+
+
+def warm_profile(*, stars: PredictedStars | None) -> TasteProfile:
+    return TasteProfile(
+        n_ratings=40,
+        seen_ids=np.arange(40),
+        rated={},
+        liked_titles=["A"],
+        liked_vectors=np.ones((1, 2)),
+        taste=np.ones(2),
+        als_vector=np.ones(2),
+        stars=stars,
     )
+
+
+def tiny_recommender() -> tuple[OfflineRecommender, RatingTriples]:
+    """Movies 10..13: 10 and 11 alike (embeddings and factors), 12 and 13 alike.
+    User 1 liked 10 in training and holds out 11 (4.5) and 13 (2.0); user 2 liked 12 and
+    holds out 13 (5.0); user 3 only rated 11, badly."""
+    users = np.array([1, 1, 1, 2, 2, 3])
+    movies = np.array([10, 11, 13, 12, 13, 11])
+    scores = np.array([5.0, 4.5, 2.0, 4.0, 5.0, 1.0])
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    held = np.array([False, True, True, False, True, False])
+    train = triples.subset(~held)
+    close = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
+    model = ServingModel.build(
+        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2
+    )
+    return OfflineRecommender(train=train, embeddings=close, model=model), triples.subset(held)

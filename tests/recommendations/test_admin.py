@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job
-from recommendations.evaluation import METRICS
+from recommendations.evaluation.report import METRICS
 from recommendations.models import TrainingRun
+from recommendations.training import CUT_SHORT
 from tests.admin_helpers import assert_staff_only, messages_of
 from tests.factories import UserFactory
 
@@ -71,7 +72,8 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
     assert f">v{serving.pk}<" in html
     assert "610 · 9,000 · 100,836" in html and "12.3 s" in html
     assert "<th>ndcg@10</th>" in html and "<td>0.250</td>" in html
-    assert "ALS: factors 64, iterations 15" in html
+    # What the run serves: the stored values, the defaults for what it did not store.
+    assert "ALS: factors 64, regularization 5, alpha 2, neutral 2.5, iterations 15" in html
     assert "EASE: λ 400 over the 5,000 most-rated films" in html
     assert "Blend: ALS 0.4, EASE 0.6, content 0.1; full trust at 10 ratings" in html
     assert "MMR λ 0.9; predicted stars 0.2" in html
@@ -158,5 +160,6 @@ def test_a_tuned_run_shows_what_validation_chose(admin_client):
 
     assert "nDCG: als 0.2800, ease 0.2900, hybrid 0.3100" in detail.text
     assert "37 candidates in 60.2 s (stopped by the time budget); seed 0" in detail.text
+    assert CUT_SHORT in detail.text
     dashboard = admin_client.get(reverse("admin:index"))
     assert "hybrid 0.3100" in dashboard.text and "EASE: λ 400" in dashboard.text

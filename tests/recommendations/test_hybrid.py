@@ -13,13 +13,13 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import not_interested_add, rating_delete, rating_upsert, watchlist_add
-from recommendations import candidates
-from recommendations.config import Algorithm, HybridConfig, Source
+from recommendations.config import Algorithm, HybridParams, Source
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.models import TrainingRun
 from recommendations.predictions import predicted_scores
-from recommendations.services import recommender_algorithm_set, training_run_train
+from recommendations.services import recommender_algorithm_set
 from recommendations.serving import ease_model_for, serving_model
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory
 from tests.recommendations.conftest import SMALL_ALS
 
@@ -153,7 +153,7 @@ def test_als_alone_is_exactly_the_folded_in_ranking(world, trained):
     unseen = sorted(set(scores) - {m for m, _ in rated}, key=lambda m: -scores[m])
 
     # A pool as small as k: the ALS candidates must come from the model, not the other pools.
-    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.ALS, config=HybridConfig(pool_size=4))
+    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.ALS, config=HybridParams(pool_size=4))
 
     assert ids(recs) == unseen[:4]
 
@@ -169,7 +169,7 @@ def test_ease_alone_is_exactly_the_served_ease_ranking(world, trained):
     by_movie = dict(zip(movie_ids.tolist(), scores.tolist(), strict=True))
     unseen = sorted(set(by_movie) - {m for m, _ in rated}, key=lambda m: -by_movie[m])
 
-    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.EASE, config=HybridConfig(pool_size=4))
+    recs = recommend_for_user(fan, k=4, algorithm=Algorithm.EASE, config=HybridParams(pool_size=4))
 
     assert ids(recs) == unseen[:4]
     assert {r.source for r in recs} == {Source.EASE}
@@ -179,7 +179,7 @@ def test_ease_alone_is_exactly_the_served_ease_ranking(world, trained):
 def test_the_hybrid_blends_ease_when_it_has_weight(world, trained):
     fan = world.romance_fans[1]
     # Full trust from the first rating, so the collaborative weights are all there is.
-    warm = HybridConfig(full_trust_ratings=1, content_weight=0.0, mmr_lambda=1.0)
+    warm = HybridParams(full_trust_ratings=1, content_weight=0.0, mmr_lambda=1.0)
     only_ease = dataclasses.replace(warm, als_weight=0.0, ease_weight=1.0)
     without = dataclasses.replace(warm, als_weight=1.0, ease_weight=0.0)
 
@@ -194,7 +194,7 @@ def test_the_hybrid_blends_ease_when_it_has_weight(world, trained):
 def test_the_hybrid_weighs_the_serving_runs_predicted_stars(world, trained):
     fan = world.romance_fans[1]
     # Full trust at once; the stars outweigh popularity, the only other source left.
-    stars_first = HybridConfig(
+    stars_first = HybridParams(
         full_trust_ratings=1,
         als_weight=0.0,
         ease_weight=0.0,
@@ -213,31 +213,13 @@ def test_the_hybrid_weighs_the_serving_runs_predicted_stars(world, trained):
     assert np.mean([stars[pk] for pk in ids(recs)]) > np.mean([stars[pk] for pk in ids(without)])
 
 
-def test_a_list_not_cached_yet_costs_four_queries(world, trained, django_assert_num_queries):
+def test_a_list_not_cached_yet_costs_three_queries(world, trained, django_assert_num_queries):
     recommend_for_user(world.space_fans[0])  # loads the models into the process
-    # The versions and the user's choice; the user's ratings and likes; the movies shown
-    # with their genres; the ratings the predicted stars fold in. The content pool is a
-    # scan of the process's catalogue copy, not a pgvector query.
-    with django_assert_num_queries(4):
+    # The versions and the user's choice; the user's ratings and likes (which the predicted
+    # stars fold in too: the ratings are read once); the movies shown with their genres.
+    # The content pool is a scan of the process's catalogue copy, not a pgvector query.
+    with django_assert_num_queries(3):
         recommend_for_user(world.space_fans[1], k=10)
-
-
-def test_past_the_exact_scan_size_the_content_pool_comes_from_pgvector(world, trained, monkeypatch):
-    # A user with two likes leans on content, so the pool decides the list.
-    user = User.objects.create_user(username="newcomer", password="pw-123456789")
-    for movie in world.space[:2]:
-        rating_upsert(user=user, movie=movie, score="5.0")
-    scanned = ids(recommend_for_user(user, k=8))
-    caches["recommendations"].clear()
-    monkeypatch.setattr(candidates, "EXACT_SCAN_MAX_MOVIES", 0)
-
-    with CaptureQueriesContext(connection) as queries:
-        from_index = ids(recommend_for_user(user, k=8))
-
-    assert any("<=>" in query["sql"] for query in queries.captured_queries)  # cosine distance
-
-    # On 40 movies the index is exact too: the same list.
-    assert from_index == scanned
 
 
 def test_also_liked_stays_in_the_cluster_and_skips_hidden(world, trained):

@@ -10,14 +10,14 @@ from django.contrib.auth.models import AnonymousUser
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.services import rating_delete, rating_upsert
-from recommendations.explicit import ExplicitModel, explicit_loads
+from recommendations.algorithms.rating import RatingModel, rating_loads
 from recommendations.models import TrainingRun
 from recommendations.predictions import predicted_scores, predicted_scores_annotate
 from recommendations.selectors import training_run_list
-from recommendations.services import training_run_train
 from recommendations.serving import rating_model_for
+from recommendations.training import training_run_train
 from tests.factories import UserFactory
-from tests.recommendations.conftest import SMALL_ALS, SMALL_EXPLICIT
+from tests.recommendations.conftest import SMALL_ALS, SMALL_RATING
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,13 @@ def ids(movies) -> list[int]:
 
 
 def test_training_stores_the_rating_model_beside_als(world):
-    run = training_run_train(
-        progress=NullProgress(), params=SMALL_ALS, explicit_params=SMALL_EXPLICIT
-    )
+    run = training_run_train(progress=NullProgress(), params=SMALL_ALS, rating_params=SMALL_RATING)
     run.refresh_from_db()
     assert run.artifact and run.rating_model
     assert run.params["factors"] == SMALL_ALS.factors  # ALS keeps its keys
-    assert run.params["explicit"] == SMALL_EXPLICIT.as_json()
-    model = explicit_loads(bytes(run.rating_model))
-    assert type(model) is ExplicitModel and model.item_factors.shape == (40, 4)
+    assert run.params["explicit"] == SMALL_RATING.as_json()
+    model = rating_loads(bytes(run.rating_model))
+    assert type(model) is RatingModel and model.item_factors.shape == (40, 4)
     scores = Rating.objects.values_list("score", flat=True)
     assert model.mean == pytest.approx(float(np.mean([float(s) for s in scores])), abs=1e-4)
     # Listing runs never reads the two models.

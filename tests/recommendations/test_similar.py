@@ -12,27 +12,22 @@ from catalog.selectors import similar_movies
 from jobs.progress import NullProgress
 from ratings.models import Rating
 from ratings.services import not_interested_add, rating_upsert
-from recommendations.config import SimilarConfig
+from recommendations.config import SimilarParams
 from recommendations.models import TrainingRun
 from recommendations.personal import liked_anchors
-from recommendations.services import training_run_train
 from recommendations.serving import model_for
-from recommendations.similar import (
-    because_you_liked,
-    served_similar_config,
-    similar_to,
-    similarity_scores,
-)
+from recommendations.similar import because_you_liked, served_similar_config, similar_to
+from recommendations.training import training_run_train
 from tests.factories import GenreFactory, MovieFactory
 from tests.recommendations.conftest import (
-    SMALL_EXPLICIT,
+    SMALL_RATING,
     refresh_rating_counters,
     unit_vector,
 )
 
 pytestmark = pytest.mark.django_db
 
-CONTENT_ONLY = SimilarConfig(content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0)
+CONTENT_ONLY = SimilarParams(content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0)
 
 
 def titles(movies) -> list[str]:
@@ -92,7 +87,7 @@ def test_a_run_serves_the_more_like_this_weights_chosen_with_it(world, twin, tra
     TrainingRun.objects.filter(pk=trained.pk).update(
         params={**trained.params, "similar": CONTENT_ONLY.as_json()}
     )
-    run = training_run_train(progress=NullProgress(), tune=False, explicit_params=SMALL_EXPLICIT)
+    run = training_run_train(progress=NullProgress(), tune=False, rating_params=SMALL_RATING)
 
     assert served_similar_config(model_for(run.pk)) == CONTENT_ONLY
     assert titles(similar_to(query, k=1)) == ["Space 0 Twin"]
@@ -137,23 +132,6 @@ def test_a_film_outside_the_model_gets_content_neighbours(world, trained):
 def test_without_a_model_it_is_content_and_without_any_vector_nothing(world):
     assert all(title.startswith("Space") for title in titles(similar_to(world.space[0], k=5)))
     assert similar_to(MovieFactory(title="Bare"), k=5) == []
-
-
-def test_similarity_scores_give_a_missing_signal_s_weight_to_the_other():
-    config = SimilarConfig(content_weight=0.3, collaborative_weight=0.5, quality_weight=0.2)
-    content, collaborative = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    quality = np.array([0.5, -0.5])
-
-    both = similarity_scores(
-        content=content, collaborative=collaborative, quality=quality, config=config
-    )
-    assert both.tolist() == pytest.approx([0.3 + 0.1, 0.5 - 0.1])
-    only_content = similarity_scores(
-        content=content, collaborative=None, quality=quality, config=config
-    )
-    assert only_content.tolist() == pytest.approx([0.8 + 0.1, -0.1])
-    with pytest.raises(ValueError, match="no neighbours"):
-        similarity_scores(content=None, collaborative=None, quality=quality, config=config)
 
 
 def test_a_call_makes_two_queries(world, trained, django_assert_num_queries):

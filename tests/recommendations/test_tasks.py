@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from catalog import tasks as catalog_tasks
@@ -10,16 +8,7 @@ from ratings.services import rating_upsert
 from recommendations.models import TrainingRun
 from recommendations.selectors import training_is_provisional
 from recommendations.tasks import retrain_if_ratings_changed, train_recommender
-
-
-def wait_for(job_id: int, timeout: float = 60) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Job.objects.get(pk=job_id)
-        if job.state in {Job.State.SUCCEEDED, Job.State.FAILED}:
-            return job
-        time.sleep(0.2)
-    pytest.fail(f"job {job_id} did not finish")
+from tests.waiting import job_finished
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,13 +33,13 @@ def test_training_round_trip_through_a_real_worker(world, celery_worker_process)
 @pytest.mark.django_db(transaction=True)
 def test_beat_retrains_only_when_ratings_changed(world, celery_worker_process):
     first_job = retrain_if_ratings_changed.delay().get(timeout=60)
-    assert wait_for(first_job).state == Job.State.SUCCEEDED
+    assert job_finished(first_job).state == Job.State.SUCCEEDED
 
     assert retrain_if_ratings_changed.delay().get(timeout=60) is None
 
     rating_upsert(user=world.space_fans[0], movie=world.romance[5], score="4.0")
     second_job = retrain_if_ratings_changed.delay().get(timeout=60)
-    assert second_job is not None and wait_for(second_job).state == Job.State.SUCCEEDED
+    assert second_job is not None and job_finished(second_job).state == Job.State.SUCCEEDED
     assert TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED).count() == 2
     assert TrainingRun.objects.get(is_serving=True).job_id == second_job
 
@@ -72,7 +61,7 @@ def test_the_first_starts_quick_model_is_completed_once_the_catalogue_is_embedde
     catalog_tasks.embed_dirty_movies_task.apply()
 
     completion = Job.objects.filter(kind=Job.Kind.TRAINING).exclude(pk=quick_job.pk).get()
-    assert wait_for(completion.pk, timeout=120).state == Job.State.SUCCEEDED
+    assert job_finished(completion.pk, timeout=120).state == Job.State.SUCCEEDED
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.job_id == completion.pk and serving.rating_model is not None
     assert not training_is_provisional()

@@ -7,28 +7,13 @@ from prometheus_client import REGISTRY
 from catalog.models import Movie
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert
-from recommendations import serving, training
+from recommendations import serving
+from recommendations.algorithms import als
 from recommendations.models import TrainingRun
-from recommendations.selectors import RatingTriples, training_is_stale
-from recommendations.services import (
-    training_run_activate,
-    training_run_rollback,
-    training_run_train,
-)
-from recommendations.training import AlsParams, confidence_matrix
+from recommendations.selectors import training_is_stale
+from recommendations.services import training_run_activate, training_run_rollback
+from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_ALS
-
-
-def test_confidence_matrix_drops_dislikes_and_keeps_the_id_maps():
-    triples = RatingTriples.from_arrays(
-        np.array([10, 10, 20, 20]), np.array([7, 9, 7, 8]), np.array([5.0, 1.0, 4.0, 3.0])
-    )
-    matrix = confidence_matrix(triples, AlsParams(alpha=1.0, neutral=3.0))
-
-    assert triples.user_ids.tolist() == [10, 20]
-    assert triples.movie_ids.tolist() == [7, 8, 9]
-    assert matrix.nnz == 2
-    assert matrix.toarray().tolist() == [[3.0, 0, 0], [2.0, 0, 0]]
 
 
 @pytest.mark.django_db
@@ -92,7 +77,7 @@ def test_a_failed_run_keeps_the_previous_version_serving(trained, monkeypatch):
     def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(training, "als_fit", broken_fit)
+    monkeypatch.setattr(als, "als_fit", broken_fit)
 
     with pytest.raises(RuntimeError):
         training_run_train(progress=NullProgress(), params=SMALL_ALS)

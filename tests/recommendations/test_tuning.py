@@ -2,28 +2,33 @@
 the ratings it has, within RECOMMENDER_TUNING_SECONDS, and serves what it chose."""
 
 import dataclasses
+import itertools
+import time
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from prometheus_client import REGISTRY
 
 from jobs.models import Job
 from jobs.progress import NullProgress
-from recommendations import evaluation, services
-from recommendations.config import DEFAULT_CONFIG, HybridConfig, SimilarConfig
-from recommendations.ease import EaseParams
-from recommendations.evaluation import Relevance, tune_on_validation
+from ratings.services import rating_upsert
+from recommendations import tuning
+from recommendations.algorithms import als
+from recommendations.choice import Choice
+from recommendations.config import DEFAULT_HYBRID, HybridParams, SimilarParams
+from recommendations.evaluation.splits import Relevance
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
     rating_triples,
     training_is_provisional,
+    training_search_due,
 )
-from recommendations.services import training_run_train
 from recommendations.serving import serving_model
 from recommendations.tasks import retrain_if_ratings_changed
-from recommendations.training import als_fit
-from tests.recommendations.conftest import SMALL_EXPLICIT
+from recommendations.training import training_run_train
+from tests.recommendations.conftest import SMALL_RATING, tiny_recommender
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +48,13 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert 0 < validation["ndcg"]["hybrid"] <= 1
     assert validation["candidates"] > 10 and not validation["out_of_time"]
     assert "per-user 20% holdout" in validation["protocol"]
-    chosen = HybridConfig.from_json(run.params["hybrid"])
+    chosen = HybridParams.from_json(run.params["hybrid"])
     assert serving_model().config == chosen
-    similar = SimilarConfig.from_json(run.params["similar"])
+    similar = SimilarParams.from_json(run.params["similar"])
     assert serving_model().similar_config == similar
-    assert similar.content_weight in evaluation.SIMILAR_CONTENT_SHARES
-    assert run.params["ease"]["l2"] in evaluation.EASE_L2_GRID
-    assert run.params["ease"]["rated_weight"] in evaluation.EASE_RATED_WEIGHT_GRID
+    assert similar.content_weight in tuning.SIMILAR_CONTENT_SHARES
+    assert run.params["ease"]["l2"] in tuning.EASE_L2_GRID
+    assert run.params["ease"]["rated_weight"] in tuning.EASE_RATED_WEIGHT_GRID
 
     # The same seed chooses the same parameters.
     again = training_run_train(progress=NullProgress(), seed=3)
@@ -72,9 +77,9 @@ def test_tuning_sees_only_the_ratings_it_splits_never_a_held_out_rating_twice(
 
     def spy(fit, validation, *args, **kwargs):
         seen["fit"], seen["validation"] = fit, validation
-        return evaluation.Tuned()
+        return tuning.Search(choice=Choice())
 
-    monkeypatch.setattr(services, "tune_on_validation", spy)
+    monkeypatch.setattr(tuning, "search", spy)
     training_run_train(progress=NullProgress())
 
     fit, validation = seen["fit"], seen["validation"]
@@ -88,7 +93,7 @@ def test_before_any_run_the_defaults_train_untuned(world, settings):
     settings.RECOMMENDER_TUNING_SECONDS = 0
     run = training_run_train(progress=NullProgress())
 
-    assert run.params["hybrid"] == DEFAULT_CONFIG.as_json()
+    assert run.params["hybrid"] == DEFAULT_HYBRID.as_json()
     assert run.metrics == {}
 
 
@@ -96,15 +101,15 @@ def _tune_on_halves(**options):
     """The search, fitting on every other rating and scoring on the rest (k = 5)."""
     triples = rating_triples()
     half = np.arange(len(triples.scores)) % 2 == 0
-    return tune_on_validation(
+    return tuning.search(
         triples.subset(half),
         triples.subset(~half),
         movie_embedding_matrix(movie_ids=triples.movie_ids),
         5,
         NullProgress(),
         relevance=Relevance.LIKED,
-        ease_params=EaseParams(),
-        explicit_params=SMALL_EXPLICIT,
+        start=Choice(),
+        rating_params=SMALL_RATING,
         **options,
     )
 
@@ -117,11 +122,11 @@ def test_a_search_out_of_time_keeps_the_best_so_far_and_says_so(world):
     # weight of its every-rating part, the blend (the "more like this" search fits
     # nothing and always runs).
     ranked = [(e["algorithm"], e["ease_rated_weight"]) for e in tuned.log if "ndcg" in e]
-    start = evaluation.EASE_RATED_WEIGHT_START
+    start = tuning.EASE_RATED_WEIGHT_START
     assert ranked == [("als", None), ("ease", start), ("hybrid", start)]
     # No time was left to fit the rating model (at 25M ratings it takes minutes), so the
     # blend it starts from, and serves, has no stars.
-    assert tuned.config == dataclasses.replace(evaluation.HYBRID_SEARCH_START, stars_weight=0.0)
+    assert tuned.choice.hybrid == dataclasses.replace(tuning.HYBRID_SEARCH_START, stars_weight=0.0)
 
 
 def test_train_recommender_no_tune_needs_sync(world):
@@ -173,21 +178,21 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
 
 
 def test_the_search_fits_each_als_candidate_once_and_keeps_the_best_fit(world, monkeypatch):
-    fitted = []
+    fitted, real_fit = [], als.als_fit
 
     def counting_fit(matrix, params, progress):
         fitted.append(params)
-        return als_fit(matrix, params, progress)
+        return real_fit(matrix, params, progress)
 
-    monkeypatch.setattr(evaluation.training, "als_fit", counting_fit)
+    monkeypatch.setattr(als, "als_fit", counting_fit)
     tuned = _tune_on_halves()
 
     scored = [entry for entry in tuned.log if entry.get("algorithm") == "als"]
     # One fit per scored candidate: the winner is not fitted a second time.
     assert len(fitted) == len(scored) > 1
-    assert fitted.count(tuned.params) == 1
+    assert fitted.count(tuned.choice.als) == 1
     # EASE and the blend were searched with the best candidate's model, not the last one's.
-    chosen = tuned.params.as_json()
+    chosen = tuned.choice.als.as_json()
     later = [entry for entry in tuned.log if entry.get("algorithm") in ("ease", "hybrid")]
     assert later and all({**entry, **chosen} == entry for entry in later)
     assert scored[-1]["ndcg"] < max(entry["ndcg"] for entry in scored)  # the last one lost
@@ -201,18 +206,89 @@ def test_the_search_tries_every_als_and_ease_value_and_weighs_the_rating_models_
 
     # Factors, regularisation, the stars-to-confidence mapping and iterations: each value
     # of each.
-    assert set(evaluation.ALS_GRID) == {
+    assert set(tuning.ALS_GRID) == {
         "factors",
         "regularization",
         "alpha",
         "neutral",
         "iterations",
     }
-    for name, values in evaluation.ALS_GRID.items():
+    for name, values in tuning.ALS_GRID.items():
         assert set(values) <= tried("als", name), name
-        assert getattr(tuned.params, name) in values
+        assert getattr(tuned.choice.als, name) in values
     # Every λ at the starting weight of EASE's every-rating fit, then every weight.
-    assert tried("ease", "ease_l2") == set(evaluation.EASE_L2_GRID)
-    assert tried("ease", "ease_rated_weight") == set(evaluation.EASE_RATED_WEIGHT_GRID)
-    assert tried("hybrid", "stars_weight") == set(evaluation.HYBRID_GRID["stars_weight"])
-    assert tuned.config.stars_weight in tried("hybrid", "stars_weight")
+    assert tried("ease", "ease_l2") == set(tuning.EASE_L2_GRID)
+    assert tried("ease", "ease_rated_weight") == set(tuning.EASE_RATED_WEIGHT_GRID)
+    assert tried("hybrid", "stars_weight") == set(tuning.HYBRID_GRID["stars_weight"])
+    assert tuned.choice.hybrid.stars_weight in tried("hybrid", "stars_weight")
+
+
+def _searches(outcome):
+    return REGISTRY.get_sample_value("movierec_tuning_searches_total", {"outcome": outcome}) or 0
+
+
+def test_a_busy_machine_gets_the_same_choice_or_a_run_marked_cut_short(world, budget, monkeypatch):
+    """The plan of candidates is fixed, so a slower clock changes nothing until the budget
+    stops the search; then the run serves the last complete choice, not a partial one."""
+    quiet = training_run_train(progress=NullProgress(), seed=3)
+    complete = _searches("complete")
+
+    # Ten times slower, well within a large budget: the same choice.
+    budget.RECOMMENDER_TUNING_SECONDS = 100_000
+    started = time.monotonic()
+    monkeypatch.setattr(tuning, "clock", lambda: started + 10 * (time.monotonic() - started))
+    slow = training_run_train(progress=NullProgress(), seed=3)
+    assert not slow.metrics["validation"]["out_of_time"]
+    assert slow.params == quiet.params
+    assert _searches("complete") == complete + 1
+
+    # So slow that each candidate takes the whole budget: cut short, and said so.
+    budget.RECOMMENDER_TUNING_SECONDS = 120
+    readings = itertools.count(step=1000)
+    monkeypatch.setattr(tuning, "clock", lambda: float(next(readings)))
+    cut = _searches("cut_short")
+    rating_upsert(user=world.space_fans[0], movie=world.romance[5], score="5.0")
+    short = training_run_train(progress=NullProgress(), seed=3)
+    assert short.metrics["validation"]["out_of_time"]
+    assert short.params == quiet.params  # the last complete choice serves
+    assert short.is_serving and serving_model().config == HybridParams.from_json(
+        quiet.params["hybrid"]
+    )
+    assert _searches("cut_short") == cut + 1
+
+
+def test_the_hourly_retrain_reuses_the_last_choice_until_the_search_is_due(world, budget):
+    searched = training_run_train(progress=NullProgress(), seed=3)
+    assert not training_search_due()  # the same ratings, searched just now
+
+    rating_upsert(user=world.space_fans[0], movie=world.romance[5], score="4.0")
+    job_id = retrain_if_ratings_changed()
+    reused = TrainingRun.objects.get(is_serving=True)
+    assert reused.job_id == job_id and "validation" not in reused.metrics
+    assert reused.params == searched.params and not training_is_provisional()
+
+    # A day later (or once the ratings have grown enough) the full search runs again.
+    budget.RECOMMENDER_SEARCH_MAX_AGE_HOURS = 0
+    assert training_search_due()
+    rating_upsert(user=world.space_fans[1], movie=world.romance[6], score="4.5")
+    job_id = retrain_if_ratings_changed()
+    searched_again = TrainingRun.objects.get(is_serving=True)
+    assert searched_again.job_id == job_id and "validation" in searched_again.metrics
+
+    budget.RECOMMENDER_SEARCH_MAX_AGE_HOURS = 24
+    assert not training_search_due()
+    budget.RECOMMENDER_SEARCH_GROWTH = 0.0  # any new rating is growth enough
+    rating_upsert(user=world.space_fans[2], movie=world.romance[7], score="4.5")
+    assert training_search_due()
+
+
+def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
+    recommender, held_out = tiny_recommender()
+
+    config, log = tuning.tune_similar(recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0)
+
+    assert len(log) == len(tuning.SIMILAR_CONTENT_SHARES) * len(tuning.SIMILAR_QUALITY_WEIGHTS)
+    best = max(entry["hits"] for entry in log)
+    assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
+    first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
+    assert dataclasses.asdict(config) == first_best

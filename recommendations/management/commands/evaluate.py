@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
+from recommendations.algorithms.ease import EaseParams
 from recommendations.config import Algorithm
-from recommendations.ease import EaseParams
-from recommendations.evaluation import Relevance, Split, evaluate_seeds
+from recommendations.evaluation.protocol import evaluate_seeds
+from recommendations.evaluation.splits import Relevance, Split
 from recommendations.models import TrainingRun
 from recommendations.selectors import movie_embedding_matrix, rating_triples
 from recommendations.services import training_run_record_evaluation
+from recommendations.tuning import search
 
 
 class Command(BaseCommand):
@@ -78,7 +80,7 @@ class Command(BaseCommand):
             k=k,
             split=Split(split),
             relevance=Relevance(relevance),
-            tune=not no_tune,
+            choose=None if no_tune else search,
             ease_params=EaseParams(max_items=settings.RECOMMENDER_EASE_MAX_ITEMS),
             progress=progress,
         )

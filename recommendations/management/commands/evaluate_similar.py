@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list, similar_movies
-from recommendations.metrics import low_count_share
+from recommendations.evaluation.metrics import low_count_share
 from recommendations.similar import similar_to
 
 DEFAULT_SHOW = ("Toy Story", "Finding Nemo", "Teenage Mutant Ninja Turtles", "Mrs. Doubtfire")

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
-from recommendations.services import training_run_train
+from recommendations.algorithms.als import AlsParams
 from recommendations.tasks import training_job_start
-from recommendations.training import AlsParams
+from recommendations.training import CUT_SHORT, training_run_train
 
 
 class Command(BaseCommand):
@@ -70,3 +70,5 @@ class Command(BaseCommand):
                 f"Chosen on validation ({validation['protocol']}): nDCG "
                 + ", ".join(f"{name} {value:.4f}" for name, value in validation["ndcg"].items())
             )
+            if validation["out_of_time"]:
+                self.stdout.write(CUT_SHORT)

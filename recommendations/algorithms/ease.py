@@ -5,8 +5,8 @@ matrix, the item-item weights B minimise ‖X − XB‖² + λ‖B‖² subject 
 the solution is closed form: P = (XᵀX + λI)⁻¹, B = −P / diag(P) (column-wise), diag(B) = 0.
 A user's score for item i is x·B[:, i]: the liked items vote for i with their weights.
 
-Pure numpy/scipy, like `recommendations.training`: the services read the ratings and
-store the artifact; serving scores one user from their current likes, so a new like
+Pure numpy/scipy, like the other algorithms: the training run reads the ratings
+and stores the model; serving scores one user from their current likes, so a new like
 counts at once without a refit.
 
 Two fits of the same form make the served model: B on the likes, and B' on every
@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
+from ratings.stars import LIKED_STARS
 
 if TYPE_CHECKING:
     # For the annotation only: at run time this module needs nothing but numpy/scipy
@@ -67,7 +68,7 @@ class EaseParams(JsonParams):
     """
 
     l2: float = 200.0
-    liked_score: float = 3.5
+    liked_score: float = float(LIKED_STARS)
     max_items: int = 10_000
     keep_per_item: int = 100
     rated_weight: float = 0.5

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from catalog.browse import EMPTY_CATALOGUE_MEAN, PRIOR_RATINGS
-
 RANKING_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate")
 
 
@@ -96,27 +94,6 @@ def item_novelty(popularity: np.ndarray, *, users: int) -> np.ndarray:
     who rated it (Microsoft Recommenders' novelty). An item nobody rated in training
     counts as rated once, the most novel a rated item could be, instead of infinity."""
     return -np.log2(np.maximum(popularity, 1) / users)
-
-
-def catalogue_mean(*, sums: np.ndarray, counts: np.ndarray) -> float:
-    """The mean of every rating: the Bayesian prior's mean (as `catalog.browse` computes it)."""
-    total = float(np.sum(counts))
-    return float(np.sum(sums)) / total if total else EMPTY_CATALOGUE_MEAN
-
-
-def bayesian_ratings(*, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each item's Bayesian mean rating, as the catalogue's "highly rated" list sorts by
-    (`catalog.browse`): its mean as if it also had PRIOR_RATINGS ratings at the overall mean."""
-    mean = catalogue_mean(sums=sums, counts=counts)
-    return (mean * PRIOR_RATINGS + sums) / (PRIOR_RATINGS + counts)
-
-
-def quality_prior(*, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each film's Bayesian mean minus the catalogue's mean, in stars (0 without ratings):
-    the quality term of "more like this", served from the catalogue copy and measured
-    offline from the training ratings."""
-    mean = catalogue_mean(sums=sums, counts=counts)
-    return (bayesian_ratings(sums=sums, counts=counts) - mean).astype(np.float32)
 
 
 def low_count_share(lists: Sequence[Sequence[int]], counts: dict[int, int], *, below: int) -> float:

@@ -5,17 +5,17 @@ import numpy as np
 import pytest
 
 from core.vectors import npz_dumps
-from recommendations.explicit import (
-    ExplicitModel,
-    ExplicitParams,
-    explicit_dumps,
-    explicit_fit,
-    explicit_loads,
+from recommendations.algorithms.rating import (
+    RatingModel,
+    RatingParams,
     neighbours_fit,
+    rating_dumps,
+    rating_fit,
+    rating_loads,
     svdpp_iterations,
 )
 
-SMALL = ExplicitParams(
+SMALL = RatingParams(
     factors=3,
     reg_bias=1.0,
     reg_factors=1.0,
@@ -76,10 +76,10 @@ def user_ratings(triples: Triples, row: int) -> dict:
     }
 
 
-def hand_model(**fields) -> ExplicitModel:
+def hand_model(**fields) -> RatingModel:
     """Four films (ids 10, 20, 30, 40), μ = 3, one factor; every array overridable."""
     values = {
-        "params": ExplicitParams(factors=1, neighbours_used=2, neighbour_reg=0.2),
+        "params": RatingParams(factors=1, neighbours_used=2, neighbour_reg=0.2),
         "mean": 3.0,
         "movie_ids": np.array([10, 20, 30, 40]),
         "baseline_biases": np.array([0.5, 0.0, -0.5, 0.25], dtype=np.float32),
@@ -90,7 +90,7 @@ def hand_model(**fields) -> ExplicitModel:
         "neighbours": np.zeros((0, 3), dtype=np.int32),
         "similarities": np.zeros((0, 3), dtype=np.float32),
     }
-    return ExplicitModel(**{**values, **fields})
+    return RatingModel(**{**values, **fields})
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,8 @@ def ratings() -> Triples:
 
 
 @pytest.fixture(scope="module")
-def model(ratings) -> ExplicitModel:
-    return explicit_fit(triples=ratings, params=SMALL)
+def model(ratings) -> RatingModel:
+    return rating_fit(triples=ratings, params=SMALL)
 
 
 def test_fold_in_is_the_ridge_regression_of_the_residuals_after_the_implicit_term(ratings, model):
@@ -157,7 +157,7 @@ def test_neighbours_are_the_shrunk_cosines_of_the_residuals_most_similar_first()
     z = np.array([[1.0, 1.0, -1.0], [2.0, 1.0, -2.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])
     rows, cols = np.nonzero(z)
     triples = Triples(np.arange(4), np.array([1, 2, 3]), rows, cols, np.zeros(len(rows)))
-    params = ExplicitParams(neighbours=2, shrinkage=1.0)
+    params = RatingParams(neighbours=2, shrinkage=1.0)
 
     films, lists, similarities = neighbours_fit(
         triples=triples, residuals=z[rows, cols], params=params
@@ -221,7 +221,7 @@ def test_a_new_high_rating_raises_its_co_rated_neighbours():
     scores[:20, :10] = scores[20:, 10:] = 4.5
     rows, cols = np.nonzero(np.random.default_rng(1).random((40, 20)) < 0.7)
     triples = Triples(np.arange(40), np.arange(20), rows, cols, scores[rows, cols])
-    model = explicit_fit(triples=triples, params=SMALL)
+    model = rating_fit(triples=triples, params=SMALL)
     before = {"user_movie_ids": np.array([1, 2, 11, 12]), "user_scores": np.full(4, 3.0)}
     after = {
         "user_movie_ids": np.array([1, 2, 11, 12, 0]),
@@ -239,8 +239,8 @@ def test_a_new_high_rating_raises_its_co_rated_neighbours():
 
 
 def test_the_fit_is_deterministic_for_a_seed(ratings, model):
-    again = explicit_fit(triples=ratings, params=SMALL)
-    other = explicit_fit(triples=ratings, params=dataclasses.replace(SMALL, seed=1))
+    again = rating_fit(triples=ratings, params=SMALL)
+    other = rating_fit(triples=ratings, params=dataclasses.replace(SMALL, seed=1))
 
     np.testing.assert_array_equal(model.item_factors, again.item_factors)
     np.testing.assert_array_equal(model.implicit_factors, again.implicit_factors)
@@ -259,7 +259,7 @@ def test_progress_counts_every_iteration_even_when_converging_early():
     )
     steps: list[int] = []
 
-    explicit_fit(triples=triples, params=SMALL, on_iteration=steps.append)
+    rating_fit(triples=triples, params=SMALL, on_iteration=steps.append)
 
     assert sum(steps) == SMALL.iterations and len(steps) < SMALL.iterations
 
@@ -284,7 +284,7 @@ def test_every_predictor_beats_the_bias_baseline_on_held_out_ratings():
     train, test = subset(triples, ~held_out), subset(triples, held_out)
     params = dataclasses.replace(SMALL, factors=4, reg_bias=2.0, reg_factors=2.0)
 
-    model = explicit_fit(triples=train, params=params)
+    model = rating_fit(triples=train, params=params)
     baseline = rmse(model, train, test, "bias_baseline")
 
     assert rmse(model, train, test, "svd_pp") < 0.85 * baseline
@@ -295,7 +295,7 @@ def test_every_predictor_beats_the_bias_baseline_on_held_out_ratings():
 def test_dumps_loads_round_trip(ratings, model):
     question = {**user_ratings(ratings, 3), "movie_ids": ratings.movie_ids}
 
-    loaded = explicit_loads(explicit_dumps(model))
+    loaded = rating_loads(rating_dumps(model))
 
     assert loaded.params == SMALL and loaded.mean == model.mean
     np.testing.assert_array_equal(loaded.neighbours, model.neighbours)
@@ -316,7 +316,7 @@ def test_a_rating_model_stored_before_svd_pp_still_serves_its_factors():
         },
     )
 
-    model = explicit_loads(data)
+    model = rating_loads(data)
     predicted = model.predict(
         user_movie_ids=np.array([10]), user_scores=np.array([5.0]), movie_ids=np.array([10, 20])
     )
@@ -333,10 +333,10 @@ def test_past_its_work_bound_svd_pp_runs_fewer_iterations(ratings):
     bounded = dataclasses.replace(SMALL, svdpp_max_work=len(ratings.rows) * 7)
     steps: list[int] = []
 
-    model = explicit_fit(triples=ratings, params=bounded, on_iteration=steps.append)
+    model = rating_fit(triples=ratings, params=bounded, on_iteration=steps.append)
 
     assert svdpp_iterations(bounded, ratings=len(ratings.rows)) == sum(steps) == 7
-    seven = explicit_fit(triples=ratings, params=dataclasses.replace(SMALL, iterations=7))
+    seven = rating_fit(triples=ratings, params=dataclasses.replace(SMALL, iterations=7))
     np.testing.assert_array_equal(model.item_factors, seven.item_factors)
     assert svdpp_iterations(SMALL, ratings=len(ratings.rows)) == SMALL.iterations
     assert svdpp_iterations(bounded, ratings=10**12) == 1  # never none

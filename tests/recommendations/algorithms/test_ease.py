@@ -2,7 +2,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.vectors import npz_dumps
-from recommendations.ease import EaseParams, ease_dumps, ease_fit, ease_loads, positives
+from recommendations.algorithms.ease import EaseParams, ease_dumps, ease_fit, ease_loads, positives
 
 # 4 users x 3 items, already binary (liked_score 1 keeps every 1).
 TINY = np.array(

@@ -32,7 +32,7 @@ counts nᵤ); L-BFGS holds about 2·`_LBFGS_MEMORY` + 4 vectors the size of the 
 (users + films)·(factors + 1) + films·factors floats. ml-latest-small trains in about
 15 s (SVD++ 10 s, the neighbours 4 s) on one core.
 
-Pure numpy/scipy, like `recommendations.training`.
+Pure numpy/scipy, like the other algorithms.
 """
 
 from __future__ import annotations
@@ -48,13 +48,14 @@ import scipy.sparse as sp
 
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
+from ratings import stars
 
 if TYPE_CHECKING:
     # For the annotation only: selectors imports the Django models, and this module
     # needs nothing but numpy/scipy at run time.
     from recommendations.selectors import RatingTriples
 
-MIN_SCORE, MAX_SCORE = 0.5, 5.0
+MIN_SCORE, MAX_SCORE = float(stars.MIN_SCORE), float(stars.MAX_SCORE)
 # Floats a chunk of work holds at once (a gathered factor row per rating, a block of
 # similarities): about 32 MB as float64, whatever the number of ratings or films.
 _CHUNK_FLOATS = 1 << 22
@@ -68,7 +69,7 @@ _LBFGS_MEMORY = 5
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExplicitParams(JsonParams):
+class RatingParams(JsonParams):
     """Hyper-parameters, chosen by RMSE on the validation split carved from the training
     part of the per-user holdout of ml-latest-small (the `evaluation` protocol, seeds 0
     and 1; no test rating seen). Validation RMSE with these, seed 0 / seed 1: bias
@@ -152,8 +153,8 @@ class Estimates:
 
 
 @dataclass(frozen=True)
-class ExplicitModel:
-    params: ExplicitParams
+class RatingModel:
+    params: RatingParams
     mean: float  # μ, the training ratings' mean
     movie_ids: np.ndarray  # sorted; row j of the item arrays is movie_ids[j]
     baseline_biases: np.ndarray  # float32, b̃ᵢ
@@ -264,7 +265,7 @@ def baseline_fit(
     """The bias baseline's (user, item) biases: item and user updates alternate, each the
     exact ridge solution given the other side (`shrunk_mean`), from zero user biases.
     Items are served as float32, so the last user update is against those values: the
-    training users' biases are exactly what `ExplicitModel.estimates` folds in."""
+    training users' biases are exactly what `RatingModel.estimates` folds in."""
     n_users, n_items = len(triples.user_ids), len(triples.movie_ids)
     offsets = np.asarray(triples.scores, dtype=np.float64) - mean
     user_biases = np.zeros(n_users)
@@ -285,7 +286,7 @@ def baseline_fit(
 
 
 def neighbours_fit(
-    *, triples: RatingTriples, residuals: np.ndarray, params: ExplicitParams
+    *, triples: RatingTriples, residuals: np.ndarray, params: RatingParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each of the `neighbour_items` most-rated films' `neighbours` most similar films
     among them: (the films' item rows, their neighbours' item rows, the similarities).
@@ -332,7 +333,7 @@ def neighbours_fit(
     return kept.astype(np.int32), lists, similarities
 
 
-def svdpp_iterations(params: ExplicitParams, *, ratings: int) -> int:
+def svdpp_iterations(params: RatingParams, *, ratings: int) -> int:
     """SVD++'s L-BFGS iterations for this many ratings: `params.iterations`, fewer once
     ratings × iterations would pass `params.svdpp_max_work` (44 at 25M ratings)."""
     return max(1, min(params.iterations, params.svdpp_max_work // max(ratings, 1)))
@@ -342,7 +343,7 @@ def svdpp_fit(
     *,
     triples: RatingTriples,
     mean: float,
-    params: ExplicitParams,
+    params: RatingParams,
     on_iteration: Callable[[int], object],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SVD++'s item side (bᵢ, qᵢ, yⱼ), float64: L-BFGS on the regularised squared error of
@@ -431,12 +432,12 @@ def _rowwise_dots(
     return dots
 
 
-def explicit_fit(
+def rating_fit(
     *,
     triples: RatingTriples,
-    params: ExplicitParams,
+    params: RatingParams,
     on_iteration: Callable[[int], object] | None = None,
-) -> ExplicitModel:
+) -> RatingModel:
     """The baseline, the neighbour lists on its residuals, then SVD++.
 
     `on_iteration(n)` is told of n more of SVD++'s `svdpp_iterations` steps done (a
@@ -457,7 +458,7 @@ def explicit_fit(
         params=params,
         on_iteration=on_iteration or (lambda n: None),
     )
-    return ExplicitModel(
+    return RatingModel(
         params=params,
         mean=mean,
         movie_ids=triples.movie_ids,
@@ -482,7 +483,7 @@ _ARRAYS = (
 )
 
 
-def explicit_dumps(model: ExplicitModel) -> bytes:
+def rating_dumps(model: RatingModel) -> bytes:
     return npz_dumps(
         meta={"params": model.params.as_json(), "mean": model.mean},
         arrays={
@@ -492,12 +493,12 @@ def explicit_dumps(model: ExplicitModel) -> bytes:
     )
 
 
-def explicit_loads(data: bytes) -> ExplicitModel:
-    """An `ExplicitModel`. A run trained before SVD++ and the neighbours stored the biased
+def rating_loads(data: bytes) -> RatingModel:
+    """An `RatingModel`. A run trained before SVD++ and the neighbours stored the biased
     MF's item side only (bᵢ, qᵢ): it loads as that model, served as it was (no implicit
     factors, no neighbours, the factors' estimate alone)."""
     meta, arrays = npz_loads(data)
-    params = ExplicitParams.from_json(meta["params"])
+    params = RatingParams.from_json(meta["params"])
     if "implicit_factors" not in arrays:
         items, factors = arrays["item_factors"].shape
         params = dataclasses.replace(params, factors_weight=1.0, neighbours_weight=0.0)
@@ -508,4 +509,4 @@ def explicit_loads(data: bytes) -> ExplicitModel:
             "neighbours": np.zeros((0, 0), dtype=np.int32),
             "similarities": np.zeros((0, 0), dtype=np.float32),
         }
-    return ExplicitModel(params=params, mean=meta["mean"], **arrays)
+    return RatingModel(params=params, mean=meta["mean"], **arrays)

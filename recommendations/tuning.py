@@ -1,0 +1,383 @@
+"""The tuning search: the hyper-parameters a training run (and each seed of the offline
+evaluation) trains with, chosen by validation nDCG@k on a split of the training ratings.
+
+Coordinate ascent from a fixed start, over a fixed plan of grids (so the result depends
+on the data and seed only, not on the shipped defaults): ALS's parameters for ALS
+alone, EASE's λ and the weight of its every-rating fit for EASE alone, then the blend of
+both with content, popularity and the rating model's stars; then the "more like this"
+weights. Only the fit part trains and only the validation part scores: the evaluation's
+test ratings never reach this module. What it chooses is a `choice.Choice`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import numpy as np
+
+from jobs.progress import Progress
+from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
+from recommendations.algorithms.rating import RatingParams, rating_fit
+from recommendations.choice import Choice
+from recommendations.config import DEFAULT_SIMILAR, Algorithm, HybridParams, SimilarParams
+from recommendations.evaluation.metrics import neighbour_hits
+from recommendations.evaluation.offline import OfflineRecommender
+from recommendations.evaluation.protocol import score_lists, similar_queries
+from recommendations.evaluation.splits import (
+    HOLDOUT_FRACTION,
+    Relevance,
+    Split,
+    describe_protocol,
+    holdout_split,
+)
+from recommendations.selectors import RatingTriples
+
+# Coordinate ascent from a fixed start (so the result depends on the data and seed
+# only, not on the shipped defaults): each parameter in turn, keeping the best so far.
+ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
+HYBRID_SEARCH_START = HybridParams(
+    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9, stars_weight=0.2
+)
+# Each grid reaches a step past the values searches chose on ml-latest-small (32 factors
+# and neutral 2.5 were the lowest values of the earlier grids on every seed), so a
+# catalogue that wants smaller models can have them. Cross-checked on validation halves
+# (tune on one half of the validation users, score on the other; docs/evaluation.md):
+# the hybrid's nDCG@10 moved by -0.0001 and +0.0008 on seeds 0 and 1.
+ALS_GRID: dict[str, Sequence] = {
+    "factors": (16, 32, 64, 128),
+    "regularization": (0.05, 0.5, 5.0),
+    "alpha": (1.0, 2.0, 5.0),
+    "neutral": (2.0, 2.5, 3.0, 3.5),
+    "iterations": (10, 15, 30),
+}
+HYBRID_GRID: dict[str, Sequence] = {
+    "ease_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    "als_weight": (0.0, 0.2, 0.4, 0.6, 0.8),
+    # How many ratings it takes to trust the collaborative sources fully.
+    "full_trust_ratings": (5, 10, 20, 50),
+    "content_weight": (0.0, 0.1, 0.2),
+    # Diversity is a product requirement, not an accuracy one: lambda = 1 (no MMR) would
+    # usually win on nDCG, so the search keeps a light re-rank.
+    "mmr_lambda": (0.85, 0.9, 0.95),
+    "stars_weight": (0.0, 0.1, 0.2, 0.3, 0.4),
+}
+# EASE's λ, around the shipped 200; each value is a full fit (two N x N inverses).
+EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
+# The weight of EASE's fit on every rating (`EaseParams.rated_weight`): each value reuses
+# the λ's fit, only the blend of its two score vectors changes. The λs are compared at
+# the starting weight, then the weights at the best λ (coordinate ascent, as above: the
+# full 3 x 4 grid cost a served search on ml-latest-small 7 s more, for the same choice
+# there).
+EASE_RATED_WEIGHT_GRID: Sequence[float] = (0.0, 0.5, 1.0, 2.0)
+EASE_RATED_WEIGHT_START = 0.5
+# "More like this": every combination (each is cheap: no refit). The two similarity
+# weights sum to 1, so the content share and the quality weight are the free choices.
+SIMILAR_CONTENT_SHARES: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The quality prior breaks ties between similar films; it must not replace similarity.
+# Held-out hits reward well-liked popular films whatever the query, and at 0.4 the search
+# turned every list into the site's best-rated films (Toy Story -> The Shawshank
+# Redemption first, Finding Nemo -> The Lord of the Rings), so the grid stops at 0.2.
+SIMILAR_QUALITY_WEIGHTS: Sequence[float] = (0.0, 0.05, 0.1, 0.2)
+
+# The list length a training run's search optimises nDCG at: the site's rows.
+TUNING_K = 10
+# Users whose validation lists score each candidate of a training run's search. Every
+# candidate ranks the whole catalogue for each of them, so at 160k users (MovieLens-25M)
+# scoring them all would spend the budget on one candidate; 2,000 users measure nDCG to
+# about ±0.005.
+TUNING_USERS = 2000
+
+# What the budget is measured by (tests slow it down to stand for a busy machine).
+clock: Callable[[], float] = time.monotonic
+
+P = TypeVar("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search's outcome: the choice, every candidate's score, the chosen hybrid's
+    validation nDCG, and whether the time budget stopped it before the end of its plan."""
+
+    choice: Choice
+    log: list[dict] = field(default_factory=list)
+    validation_ndcg: float | None = None
+    out_of_time: bool = False
+
+
+def coordinate_ascent(
+    start: P,
+    best: tuple[float, T],
+    grid: dict[str, Sequence],
+    score: Callable[[P], tuple[float, T]],
+    out_of_time: Callable[[], bool],
+) -> tuple[P, float, T]:
+    """Each field of `grid` in turn, each of its values tried on the best parameters so far
+    (a frozen dataclass, `start` first, scored `best`); a value wins only by a strictly
+    higher score, so ties keep the earlier. `score` returns the score and what it built
+    (a fitted model, kept for the winner instead of fitted again). No new candidate starts
+    once `out_of_time()`."""
+    best_params, (best_score, best_built) = start, best
+    for name, values in grid.items():
+        for value in values:
+            params = dataclasses.replace(best_params, **{name: value})
+            if params == best_params or out_of_time():
+                continue
+            value_score, built = score(params)
+            if value_score > best_score:
+                best_params, best_score, best_built = params, value_score, built
+    return best_params, best_score, best_built
+
+
+def search(
+    fit: RatingTriples,
+    validation: RatingTriples,
+    embeddings: np.ndarray,
+    k: int,
+    progress: Progress,
+    *,
+    relevance: Relevance,
+    start: Choice,
+    rating_params: RatingParams | None = None,
+    seed: int = 0,
+    seconds: float | None = None,
+) -> Search:
+    """The whole search, from `start`'s EASE size (a memory bound, not a knob of quality):
+    ALS, EASE, the blend (with the stars of a rating model fitted on `fit` with
+    `rating_params`, when given), then "more like this" (`tune_similar`, after the budget
+    too: it fits nothing).
+
+    The plan of candidates is fixed, so a search that completes gives the same choice for
+    the same data however busy the machine is. With `seconds`, a safety net, no new
+    candidate starts once they have passed: the search then keeps the best so far and
+    says it ran out of time (a training run discards such a choice).
+    """
+    tuning: list[dict] = []
+    deadline = None if seconds is None else clock() + seconds
+
+    def out_of_time() -> bool:
+        return deadline is not None and clock() >= deadline
+
+    def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
+        value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
+        tuning.append({"algorithm": str(algorithm), **_describe(recommender), "ndcg": value})
+        return value
+
+    # One recommender for the whole search; each stage swaps in its models.
+    recommender = OfflineRecommender.fit(fit, embeddings, ALS_SEARCH_START, progress)
+    als = _als_stage(recommender, fit, ndcg, out_of_time, progress)
+    ease = _ease_stage(recommender, fit, start, ndcg, out_of_time)
+    blend, best = _blend_stage(recommender, fit, rating_params, ndcg, out_of_time)
+    similar, similar_log = tune_similar(
+        recommender, validation, k=k, relevance=relevance, seed=seed
+    )
+    choice = dataclasses.replace(start, als=als, ease=ease, hybrid=blend, similar=similar)
+    if rating_params is not None:
+        choice = dataclasses.replace(choice, rating=rating_params)
+    return Search(
+        choice=choice,
+        log=tuning + similar_log,
+        validation_ndcg=best,
+        out_of_time=out_of_time(),
+    )
+
+
+Score = Callable[[OfflineRecommender, str], float]
+
+
+def _als_stage(
+    recommender: OfflineRecommender,
+    fit: RatingTriples,
+    ndcg: Score,
+    out_of_time: Callable[[], bool],
+    progress: Progress,
+) -> AlsParams:
+    """ALS alone over ALS_GRID; the best fit is kept rather than fitted again (at 25M
+    ratings a fit takes most of a minute), and left on `recommender`."""
+
+    def score(params: AlsParams) -> tuple[float, object]:
+        recommender.model = OfflineRecommender.als_model(fit, params, progress)
+        return ndcg(recommender, Algorithm.ALS), recommender.model
+
+    first = (ndcg(recommender, Algorithm.ALS), recommender.model)
+    params, _, recommender.model = coordinate_ascent(
+        ALS_SEARCH_START, first, ALS_GRID, score, out_of_time
+    )
+    return params
+
+
+def _ease_stage(
+    recommender: OfflineRecommender,
+    fit: RatingTriples,
+    start: Choice,
+    ndcg: Score,
+    out_of_time: Callable[[], bool],
+) -> EaseParams:
+    """EASE alone: each λ of EASE_L2_GRID at EASE_RATED_WEIGHT_START, then each rated
+    weight at the best λ; the best model is left on `recommender`."""
+
+    def with_weight(model: EaseModel, rated_weight: float) -> tuple[float, EaseModel]:
+        params = dataclasses.replace(model.params, rated_weight=rated_weight)
+        recommender.ease = dataclasses.replace(model, params=params)
+        return ndcg(recommender, Algorithm.EASE), recommender.ease
+
+    best, best_model = -np.inf, None
+    for l2 in EASE_L2_GRID:
+        if best_model is not None and out_of_time():
+            break
+        # Fitted with both parts, so that any weight can be scored without a refit.
+        fitted = ease_fit(
+            ratings=fit,
+            params=dataclasses.replace(start.ease, l2=l2, rated_weight=max(EASE_RATED_WEIGHT_GRID)),
+        )
+        score, model = with_weight(fitted, EASE_RATED_WEIGHT_START)
+        if score > best:
+            best, best_model = score, model
+    fitted = best_model
+    params, _, recommender.ease = coordinate_ascent(
+        best_model.params,
+        (best, best_model),
+        {"rated_weight": EASE_RATED_WEIGHT_GRID},
+        lambda params: with_weight(fitted, params.rated_weight),
+        out_of_time,
+    )
+    return params
+
+
+def _blend_stage(
+    recommender: OfflineRecommender,
+    fit: RatingTriples,
+    rating_params: RatingParams | None,
+    ndcg: Score,
+    out_of_time: Callable[[], bool],
+) -> tuple[HybridParams, float]:
+    """The hybrid over HYBRID_GRID, with the models left by the stages before; the chosen
+    blend and its validation nDCG.
+
+    The rating model is fitted once, with the parameters training will use: only the
+    weight of its stars in the blend is searched. Without it (none asked for, or no time
+    left for its fit) the blend is chosen, and served, without stars."""
+    start = HYBRID_SEARCH_START
+    if rating_params is not None and not out_of_time():
+        recommender.stars = rating_fit(triples=fit, params=rating_params)
+    else:
+        start = dataclasses.replace(start, stars_weight=0.0)
+    grid = HYBRID_GRID if recommender.stars is not None else _without(HYBRID_GRID, "stars_weight")
+
+    def score(config: HybridParams) -> tuple[float, None]:
+        recommender.config = config
+        return ndcg(recommender, Algorithm.HYBRID), None
+
+    recommender.config = start
+    recommender.profiles = {}  # the models are fixed from here on: only the blend changes
+    first = (ndcg(recommender, Algorithm.HYBRID), None)
+    config, best, _ = coordinate_ascent(start, first, grid, score, out_of_time)
+    recommender.profiles = None
+    recommender.config = config
+    return config, best
+
+
+def _without(grid: dict[str, Sequence], name: str) -> dict[str, Sequence]:
+    return {key: values for key, values in grid.items() if key != name}
+
+
+def tune_similar(
+    recommender: OfflineRecommender,
+    validation: RatingTriples,
+    *,
+    k: int,
+    relevance: Relevance,
+    seed: int,
+) -> tuple[SimilarParams, list[dict]]:
+    """The "more like this" weights with the most validation hits@k (`score_similar`'s
+    hybrid), over every combination of SIMILAR_CONTENT_SHARES and SIMILAR_QUALITY_WEIGHTS;
+    ties go to the first. `recommender` is fitted on the fit part of the training split
+    and `validation` is the rest of it: the test split is never seen."""
+    queries, targets = similar_queries(recommender, validation, relevance=relevance, seed=seed)
+    columns = np.searchsorted(recommender.train.movie_ids, queries)
+    cosines = [recommender.cosines(int(col)) for col in columns]
+    log, best, best_config = [], -np.inf, DEFAULT_SIMILAR
+    for share in SIMILAR_CONTENT_SHARES:
+        for quality in SIMILAR_QUALITY_WEIGHTS:
+            config = SimilarParams(
+                content_weight=share, collaborative_weight=1.0 - share, quality_weight=quality
+            )
+            lists = [recommender.similar_ranked(c, k=k, config=config) for c in cosines]
+            hits = neighbour_hits(lists, targets, k=k)["hits"]
+            log.append({"similar": config.as_json(), "hits": hits})
+            if hits > best:
+                best, best_config = hits, config
+    return best_config, log
+
+
+def _describe(recommender: OfflineRecommender) -> dict:
+    config = recommender.config
+    return {
+        **recommender.model.params.as_json(),
+        "als_weight": config.als_weight,
+        "ease_weight": config.ease_weight,
+        "content_weight": config.content_weight,
+        "mmr_lambda": config.mmr_lambda,
+        "stars_weight": config.stars_weight,
+        "full_trust_ratings": config.full_trust_ratings,
+        "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
+        "ease_rated_weight": (
+            None if recommender.ease is None else recommender.ease.params.rated_weight
+        ),
+    }
+
+
+def search_for_run(
+    triples: RatingTriples,
+    embeddings: np.ndarray,
+    progress: Progress,
+    *,
+    start: Choice,
+    rating_params: RatingParams | None,
+    seed: int,
+    seconds: float,
+) -> tuple[Search, dict]:
+    """A training run's search: on the evaluation's per-user holdout of `triples` (`seed`
+    draws it, from at most TUNING_USERS users), within `seconds`; the search, and the
+    metrics to store on the run."""
+    progress.stage(f"Tuning on a validation split (at most {seconds} s)")
+    started = clock()
+    fit_mask, validation_mask = holdout_split(
+        triples, fraction=HOLDOUT_FRACTION, seed=seed, max_users=TUNING_USERS
+    )
+    # The "more like this" queries are drawn with the search's default seed, not the
+    # split's: what runs have always done.
+    found = search(
+        triples.subset(fit_mask),
+        triples.subset(validation_mask),
+        embeddings,
+        TUNING_K,
+        progress,
+        relevance=Relevance.LIKED,
+        start=start,
+        rating_params=rating_params,
+        seconds=seconds,
+    )
+    best_by_algorithm: dict[str, float] = {}
+    # The log also holds the "more like this" search, scored by hits, not nDCG.
+    ranked = [entry for entry in found.log if "ndcg" in entry]
+    for entry in ranked:
+        name = entry["algorithm"]
+        best_by_algorithm[name] = max(best_by_algorithm.get(name, 0.0), entry["ndcg"])
+    metrics = {
+        "validation": {
+            "protocol": describe_protocol(split=Split.USER, relevance=Relevance.LIKED, k=TUNING_K)
+            + f"; validation ratings from at most {TUNING_USERS:,} users",
+            "seed": seed,
+            "ndcg": {**best_by_algorithm, "hybrid": found.validation_ndcg},
+            "candidates": len(ranked),
+            "out_of_time": found.out_of_time,
+            "seconds": round(clock() - started, 1),
+        }
+    }
+    return found, metrics

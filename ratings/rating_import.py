@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.models import Movie
+from catalog.titles import ARTICLES
 from ratings.models import MAX_SCORE, MIN_SCORE
 from ratings.services import rating_upsert
 
@@ -209,10 +210,13 @@ def _fill(row: Row, cell: dict[str, str], export_format: ExportFormat) -> str:
 
 # --- Matching ------------------------------------------------------------------------------
 
-_ARTICLES = r"the|a|an|la|le|les|el|los|las|il|der|die|das"
+_ARTICLE_WORDS = [re.escape(article.casefold()) for article in ARTICLES]
+_ELIDED = "|".join(word for word in _ARTICLE_WORDS if word.endswith("'"))  # "l'"
+_SPACED = "|".join(word for word in _ARTICLE_WORDS if not word.endswith("'"))
 # MovieLens writes "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
-_TRAILING_ARTICLE = re.compile(rf",\s*({_ARTICLES})$")
-_LEADING_ARTICLE = re.compile(rf"^({_ARTICLES}) ")
+_TRAILING_ARTICLE = re.compile(rf",\s*({_ELIDED}|{_SPACED})$")
+# "L'Atalante" as well as "The Godfather": an elided article has no space after it.
+_LEADING_ARTICLE = re.compile(rf"^(?:{_ELIDED}|(?:{_SPACED})\s)")
 _PARENTHESIS = re.compile(r"^(.*?)\s*\((?:a\.k\.a\.\s*)?(.*)\)$")
 
 
@@ -221,18 +225,21 @@ def normalize_title(title: str) -> str:
     text = unicodedata.normalize("NFKD", title).casefold()
     text = "".join(char for char in text if not unicodedata.combining(char)).strip()
     text = _TRAILING_ARTICLE.sub("", text)  # before punctuation goes: it needs the comma
+    text = _LEADING_ARTICLE.sub("", text)  # before apostrophes go: "l'" needs its own
     text = re.sub(r"['’`]", "", text).replace("&", " and ")  # "Schindler's" == "Schindlers"
     text = re.sub(r"[^\w\s]|_", " ", text)
-    text = " ".join(text.split())
-    return _LEADING_ARTICLE.sub("", text)
+    return " ".join(text.split())
 
 
-def title_keys(title: str) -> set[str]:
-    """Every normalised name a stored title answers to, including a bracketed alternative."""
-    keys = {normalize_title(title)}
-    parenthesis = _PARENTHESIS.match(title)
-    if parenthesis:
-        keys.update(normalize_title(part) for part in parenthesis.groups() if part)
+def title_keys(*titles: str) -> set[str]:
+    """Every normalised name these spellings of one movie answer to (its natural title and
+    MovieLens' spelling), including a bracketed alternative."""
+    keys = set()
+    for title in titles:
+        keys.add(normalize_title(title))
+        parenthesis = _PARENTHESIS.match(title)
+        if parenthesis:
+            keys.update(normalize_title(part) for part in parenthesis.groups() if part)
     keys.discard("")
     return keys
 
@@ -278,8 +285,9 @@ def _title_index(rows) -> dict[str, dict[int | None, set[int]]]:
         )
     wanted = {normalize_title(row.title) for row in rows}
     index: dict[str, dict[int | None, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for movie_id, title, year in movies.values_list("pk", "title", "year").iterator(2000):
-        for key in title_keys(title) & wanted:
+    spellings = movies.values_list("pk", "title", "movielens_title", "year")
+    for movie_id, title, movielens_title, year in spellings.iterator(2000):
+        for key in title_keys(title, movielens_title) & wanted:
             index[key][year].add(movie_id)
     return index
 

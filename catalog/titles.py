@@ -10,6 +10,7 @@ No Django: the MovieLens parser and a data migration call it too.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # The leading articles MovieLens moves to the end (English, French, Italian, Spanish,
 # Portuguese, German and Scandinavian titles), as it capitalises them.
@@ -57,3 +58,41 @@ def _article_first(text: str) -> str:
         return text
     separator = "" if match["article"].endswith("'") else " "
     return f"{match['article']}{separator}{match['body']}"
+
+
+# Matching: one key for every spelling of a title.
+
+_ARTICLE_WORDS = [re.escape(article.casefold()) for article in ARTICLES]
+_ELIDED = "|".join(word for word in _ARTICLE_WORDS if word.endswith("'"))  # "l'"
+_SPACED = "|".join(word for word in _ARTICLE_WORDS if not word.endswith("'"))
+# MovieLens writes "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
+_TRAILING_ARTICLE = re.compile(rf",\s*({_ELIDED}|{_SPACED})$")
+# "L'Atalante" as well as "The Godfather": an elided article has no space after it.
+_LEADING_ARTICLE = re.compile(rf"^(?:{_ELIDED}|(?:{_SPACED})\s)")
+_PARENTHESIS = re.compile(r"^(.*?)\s*\((?:a\.k\.a\.\s*)?(.*)\)$")
+
+
+def normalize_title(title: str, *, keep_article: bool = False) -> str:
+    """Case, accents, punctuation and articles removed: "The Godfather" == "Godfather, The".
+    With `keep_article`, a leading article stays ("the godfather"), as typed."""
+    text = unicodedata.normalize("NFKD", title).casefold()
+    text = "".join(char for char in text if not unicodedata.combining(char)).strip()
+    if not keep_article:
+        text = _TRAILING_ARTICLE.sub("", text)  # before punctuation goes: it needs the comma
+        text = _LEADING_ARTICLE.sub("", text)  # before apostrophes go: "l'" needs its own
+    text = re.sub(r"['’`]", "", text).replace("&", " and ")  # "Schindler's" == "Schindlers"
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return " ".join(text.split())
+
+
+def title_keys(*titles: str) -> set[str]:
+    """Every normalised name these spellings of one movie answer to (its natural title and
+    MovieLens' spelling), including a bracketed alternative."""
+    keys = set()
+    for title in titles:
+        keys.add(normalize_title(title))
+        parenthesis = _PARENTHESIS.match(title)
+        if parenthesis:
+            keys.update(normalize_title(part) for part in parenthesis.groups() if part)
+    keys.discard("")
+    return keys

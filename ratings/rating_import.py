@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -25,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.models import Movie
-from catalog.titles import ARTICLES
+from catalog.titles import normalize_title, title_keys
 from ratings.models import MAX_SCORE, MIN_SCORE
 from ratings.services import rating_upsert
 
@@ -209,39 +208,6 @@ def _fill(row: Row, cell: dict[str, str], export_format: ExportFormat) -> str:
 
 
 # --- Matching ------------------------------------------------------------------------------
-
-_ARTICLE_WORDS = [re.escape(article.casefold()) for article in ARTICLES]
-_ELIDED = "|".join(word for word in _ARTICLE_WORDS if word.endswith("'"))  # "l'"
-_SPACED = "|".join(word for word in _ARTICLE_WORDS if not word.endswith("'"))
-# MovieLens writes "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
-_TRAILING_ARTICLE = re.compile(rf",\s*({_ELIDED}|{_SPACED})$")
-# "L'Atalante" as well as "The Godfather": an elided article has no space after it.
-_LEADING_ARTICLE = re.compile(rf"^(?:{_ELIDED}|(?:{_SPACED})\s)")
-_PARENTHESIS = re.compile(r"^(.*?)\s*\((?:a\.k\.a\.\s*)?(.*)\)$")
-
-
-def normalize_title(title: str) -> str:
-    """Case, accents, punctuation and articles removed: "The Godfather" == "Godfather, The"."""
-    text = unicodedata.normalize("NFKD", title).casefold()
-    text = "".join(char for char in text if not unicodedata.combining(char)).strip()
-    text = _TRAILING_ARTICLE.sub("", text)  # before punctuation goes: it needs the comma
-    text = _LEADING_ARTICLE.sub("", text)  # before apostrophes go: "l'" needs its own
-    text = re.sub(r"['’`]", "", text).replace("&", " and ")  # "Schindler's" == "Schindlers"
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return " ".join(text.split())
-
-
-def title_keys(*titles: str) -> set[str]:
-    """Every normalised name these spellings of one movie answer to (its natural title and
-    MovieLens' spelling), including a bracketed alternative."""
-    keys = set()
-    for title in titles:
-        keys.add(normalize_title(title))
-        parenthesis = _PARENTHESIS.match(title)
-        if parenthesis:
-            keys.update(normalize_title(part) for part in parenthesis.groups() if part)
-    keys.discard("")
-    return keys
 
 
 def _match(rows: list[Row], report: RatingImportReport) -> None:

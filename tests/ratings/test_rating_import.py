@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.titles import normalize_title
 from ratings.models import Rating
-from ratings.rating_import import MAX_IMPORT_BYTES, normalize_title, ratings_import_file
+from ratings.rating_import import MAX_IMPORT_BYTES, ratings_import_file
 from ratings.services import rating_upsert
 from tests.factories import MovieFactory
 

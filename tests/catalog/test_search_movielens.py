@@ -85,13 +85,17 @@ def test_titles_and_descriptions_are_not_taken_for_names(movielens, db, query):
     assert not search_movies(query, k=10).unknown_person
 
 
-def test_natural_titles_are_found_and_shown(movielens, db):
+def test_natural_titles_are_found_and_shown(movielens, db, client):
     das_boot = Movie.objects.get(movielens_id=1233)
     assert das_boot.title == "Das Boot (The Boat)"
     assert das_boot.movielens_title == "Boot, Das (Boat, The)"
 
     for query in ("Das Boot", "boot", "The Boat"):
         assert shown(search_movies(query, k=5))[0] == "Das Boot (The Boat) (1981)", query
+
+    first = client.get("/api/v1/movies/", {"q": "Matrix"}).json()["results"][0]
+    assert (first["title"], first["year"]) == ("The Matrix", 1999)
+    assert "Das Boot (The Boat)" in client.get("/movies/", {"q": "das boot"}).text
 
 
 def test_suggestions_start_with_the_typed_letters_most_rated_first(movielens, db):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -149,7 +150,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
     )
 
 
-def _semantic_ranking(vector, filters: MovieFilters | None) -> list[int]:
+def _semantic_ranking(vector: Sequence[float], filters: MovieFilters | None) -> list[int]:
     """The nearest films by embedding, as far as they are close enough to be about it."""
     nearest = movie_nearest_similarities(vector=vector, k=CANDIDATES, filters=filters)
     if not nearest:

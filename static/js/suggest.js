@@ -36,9 +36,11 @@
     listbox.setAttribute("role", "listbox");
     listbox.setAttribute("aria-label", "Suggested films");
     listbox.hidden = true;
+    // A polite live region, without role="status": the page's own messages keep that role.
     const status = document.createElement("div");
     status.className = "visually-hidden";
-    status.setAttribute("role", "status"); // a polite live region
+    status.setAttribute("aria-live", "polite");
+    status.setAttribute("aria-atomic", "true");
     input.after(listbox, status);
 
     input.setAttribute("role", "combobox");

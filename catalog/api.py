@@ -51,10 +51,10 @@ class MovieListView(GenericAPIView):
             )
         else:
             try:
-                hits = search_movies(params["q"], k=SEARCH_RESULTS, filters=params["filters"])
+                results = search_movies(params["q"], k=SEARCH_RESULTS, filters=params["filters"])
             except ValueError as exc:  # a query of only whitespace
                 raise ValidationError({"q": [str(exc)]}) from None
-            page = movies_in_order(self.paginate_queryset([hit.movie_id for hit in hits]))
+            page = movies_in_order(self.paginate_queryset(results.movie_ids))
         return self.get_paginated_response(self.page_serialize(list(page)))
 
     def get_queryset(self) -> QuerySet[Movie]:

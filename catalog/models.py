@@ -40,7 +40,12 @@ class Genre(models.Model):
 
 class Movie(models.Model):
     movielens_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
-    title = models.CharField(max_length=500, help_text="Title without the year.")
+    title = models.CharField(
+        max_length=500, help_text="Title without the year, as people read it (catalog.titles)."
+    )
+    # MovieLens' spelling ("Boot, Das (Boat, The)"), which files made from its data repeat:
+    # matched by the ratings import beside the natural title. Empty for other sources.
+    movielens_title = models.CharField(max_length=500, blank=True, editable=False)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
     imdb_id = models.CharField(max_length=16, blank=True, db_index=True, help_text="e.g. tt0114709")

@@ -155,7 +155,14 @@ def movie_nearest_ids(
     *, vector: Sequence[float], k: int, filters: MovieFilters | None = None
 ) -> list[int]:
     """Ids of what movies_nearest() returns, without loading the movies."""
-    return [pk for pk, _ in _nearest_rows(vector, k, filters, (), None)]
+    return [pk for pk, _ in movie_nearest_similarities(vector=vector, k=k, filters=filters)]
+
+
+def movie_nearest_similarities(
+    *, vector: Sequence[float], k: int, filters: MovieFilters | None = None
+) -> list[tuple[int, float]]:
+    """(id, cosine similarity) of what movies_nearest() returns, nearest first."""
+    return [(pk, 1.0 - distance) for pk, distance in _nearest_rows(vector, k, filters, (), None)]
 
 
 def _nearest_rows(

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -14,7 +15,7 @@ from catalog.browse import (
 from catalog.forms import RELEVANCE, BrowseForm
 from catalog.models import Movie, Person
 from catalog.movie_map import movie_neighbourhood
-from catalog.search import search_movies
+from catalog.search import movie_suggestions, search_movies
 from catalog.selectors import (
     movie_get,
     movie_people,
@@ -23,6 +24,7 @@ from catalog.selectors import (
     person_filmography,
     person_get,
 )
+from catalog.templatetags.movies import initials, poster_hue, poster_url
 from pages.health import health_report
 from ratings.selectors import movie_cards_annotate, movie_state, rating_count
 from recommendations.hybrid import also_liked, recommend_for_user
@@ -91,10 +93,10 @@ def movie_list(request: HttpRequest) -> HttpResponse:
     form = BrowseForm(request.GET, genres=genre_names())
     form.is_valid()  # invalid values are reported and left out, never fatal
     filters, sort = form.filters(), form.chosen_sort()
-    found = None
+    found = results = None
     if form.searching:
-        hits = search_movies(form.cleaned_data["q"], k=SEARCH_RESULTS, filters=filters)
-        found = [hit.movie_id for hit in hits]
+        results = search_movies(form.cleaned_data["q"], k=SEARCH_RESULTS, filters=filters)
+        found = results.movie_ids
     if found is not None and sort == RELEVANCE:
         page = Paginator(found, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = movies_in_order(page.object_list)  # only this page's movies
@@ -104,8 +106,37 @@ def movie_list(request: HttpRequest) -> HttpResponse:
             movies = movies.filter(pk__in=found)
         page = Paginator(movies, MOVIES_PER_PAGE).get_page(request.GET.get("page"))
     _cards_annotate(user=request.user, movies=list(page))
-    context = {"form": form, "page": page, "filtered": not filters.is_empty, "sort": sort}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": not filters.is_empty,
+        "sort": sort,
+        "search": results,
+    }
     return render(request, "catalog/movie_list.html", context)
+
+
+@require_GET
+def movie_suggest(request: HttpRequest) -> JsonResponse:
+    """Search-as-you-type for every page's search box (static/js/site.js): films whose
+    title starts with `q`, as JSON. Short or missing queries suggest nothing."""
+    suggestions = movie_suggestions(request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": movie.pk,
+                    "title": movie.title,
+                    "year": movie.year,
+                    "url": reverse("pages:movie-detail", args=[movie.pk]),
+                    "poster": poster_url(movie, "w92"),
+                    "initials": initials(movie.title),
+                    "hue": poster_hue(movie),
+                }
+                for movie in suggestions
+            ]
+        }
+    )
 
 
 @require_GET

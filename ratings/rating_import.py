@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -25,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.models import Movie
+from catalog.titles import normalize_title, title_keys
 from ratings.models import MAX_SCORE, MIN_SCORE
 from ratings.services import rating_upsert
 
@@ -209,33 +209,6 @@ def _fill(row: Row, cell: dict[str, str], export_format: ExportFormat) -> str:
 
 # --- Matching ------------------------------------------------------------------------------
 
-_ARTICLES = r"the|a|an|la|le|les|el|los|las|il|der|die|das"
-# MovieLens writes "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
-_TRAILING_ARTICLE = re.compile(rf",\s*({_ARTICLES})$")
-_LEADING_ARTICLE = re.compile(rf"^({_ARTICLES}) ")
-_PARENTHESIS = re.compile(r"^(.*?)\s*\((?:a\.k\.a\.\s*)?(.*)\)$")
-
-
-def normalize_title(title: str) -> str:
-    """Case, accents, punctuation and articles removed: "The Godfather" == "Godfather, The"."""
-    text = unicodedata.normalize("NFKD", title).casefold()
-    text = "".join(char for char in text if not unicodedata.combining(char)).strip()
-    text = _TRAILING_ARTICLE.sub("", text)  # before punctuation goes: it needs the comma
-    text = re.sub(r"['’`]", "", text).replace("&", " and ")  # "Schindler's" == "Schindlers"
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    text = " ".join(text.split())
-    return _LEADING_ARTICLE.sub("", text)
-
-
-def title_keys(title: str) -> set[str]:
-    """Every normalised name a stored title answers to, including a bracketed alternative."""
-    keys = {normalize_title(title)}
-    parenthesis = _PARENTHESIS.match(title)
-    if parenthesis:
-        keys.update(normalize_title(part) for part in parenthesis.groups() if part)
-    keys.discard("")
-    return keys
-
 
 def _match(rows: list[Row], report: RatingImportReport) -> None:
     by_imdb: dict[str, list[int]] = defaultdict(list)
@@ -278,8 +251,9 @@ def _title_index(rows) -> dict[str, dict[int | None, set[int]]]:
         )
     wanted = {normalize_title(row.title) for row in rows}
     index: dict[str, dict[int | None, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for movie_id, title, year in movies.values_list("pk", "title", "year").iterator(2000):
-        for key in title_keys(title) & wanted:
+    spellings = movies.values_list("pk", "title", "movielens_title", "year")
+    for movie_id, title, movielens_title, year in spellings.iterator(2000):
+        for key in title_keys(title, movielens_title) & wanted:
             index[key][year].add(movie_id)
     return index
 

@@ -2,6 +2,8 @@
 
 from django import template
 
+from catalog.titles import ARTICLES
+
 register = template.Library()
 
 POSTER_BASE = "https://image.tmdb.org/t/p/"
@@ -19,11 +21,16 @@ def profile_url(person, size: str = "w185") -> str:
     return f"{POSTER_BASE}{size}{person.profile_path}" if person.profile_path else ""
 
 
+_ARTICLES = {article.casefold() for article in ARTICLES}
+
+
 @register.filter
 def initials(title: str) -> str:
-    """Up to two initials for the poster placeholder: "The Big Lebowski" -> "BL"."""
-    words = [word for word in title.replace(",", " ").split() if word[0].isalnum()]
-    significant = [w for w in words if w.lower() not in {"the", "a", "an"}] or words
+    """Up to two initials for the poster placeholder: "The Big Lebowski" -> "BL", "Das
+    Boot (The Boat)" -> "B" (articles and the alternative title in parentheses left out)."""
+    main = title.split(" (", 1)[0] or title
+    words = [word for word in main.replace(",", " ").split() if word[0].isalnum()]
+    significant = [w for w in words if w.casefold() not in _ARTICLES] or words
     return "".join(word[0] for word in significant[:2]).upper()
 
 

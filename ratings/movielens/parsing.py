@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from catalog.titles import natural_title
+
 MAX_ID = 2**31 - 1  # PostgreSQL integer
 MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01; larger values would overflow to_timestamp()
 NO_GENRES = {"(no genres listed)", "unknown"}  # csv/dat and ml-100k spellings of "none"
@@ -21,12 +23,11 @@ class BadRow(ValueError):
 
 
 _YEAR = re.compile(r"\s*\((\d{4})(?:\s*[-–—]\s*(?:\d{4})?)?\)$")
-# "Godfather, The" and "City of Lost Children, The (Cité des enfants perdus, La)".
-_TRAILING_ARTICLE = re.compile(r"(?P<title>.+?), (?P<article>The|A|An)(?P<alias>\s+\(.*\))?")
 
 
 def parse_title(raw: str, *, years: range) -> tuple[str, int | None]:
-    """Split "Godfather, The (1972)" into ("The Godfather", 1972); the year may be missing.
+    """Split "Godfather, The (1972)" into MovieLens' title ("Godfather, The") and its year;
+    the year may be missing. catalog.titles makes the title natural.
 
     `years` are the plausible ones (the catalogue's constraint, passed in by the writers).
     """
@@ -37,9 +38,6 @@ def parse_title(raw: str, *, years: range) -> tuple[str, int | None]:
     if match and int(match.group(1)) in years:
         year = int(match.group(1))
         title = title[: match.start()].strip()
-    article = _TRAILING_ARTICLE.fullmatch(title)
-    if article:
-        title = f"{article['article']} {article['title']}{article['alias'] or ''}"
     return title, year
 
 
@@ -92,13 +90,15 @@ def _text(value: str, what: str, max_length: int) -> str:
 def parse_movie(fields: list[str], *, title_length: int, genre_length: int, years: range) -> tuple:
     _expect_columns(fields, 3)
     movie_id = _id(fields[0], "movie id")
-    title, year = parse_title(fields[1], years=years)
+    movielens_title, year = parse_title(fields[1], years=years)
+    movielens_title = _text(movielens_title, "title", title_length)
     genres: dict[str, None] = {}  # ordered set: "A|B|A" is A, B
     for name in fields[2].split("|"):
         name = name.strip()
         if name and name not in NO_GENRES:
             genres[_text(name, "genre", genre_length)] = None
-    return movie_id, _text(title, "title", title_length), year, list(genres)
+    title = _text(natural_title(movielens_title), "title", title_length)
+    return movie_id, title, movielens_title, year, list(genres)
 
 
 def parse_link(fields: list[str]) -> tuple:

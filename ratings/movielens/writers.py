@@ -115,16 +115,22 @@ def write_movies(cursor: CursorWrapper, report: FileReport) -> None:
         f"FROM {STAGE} AS s, unnest(s.genres) AS g(name) ON CONFLICT (name) DO NOTHING",
         genre.params,
     )
-    movie = column_defaults(Movie, provided={"movielens_id", "title", "year"})
+    movie = column_defaults(Movie, provided={"movielens_id", "title", "movielens_title", "year"})
+    # MovieLens' own spelling alone is not embedded: recording it re-embeds nothing.
     movies = upsert(
         cursor,
         statement=f"""
-            INSERT INTO {_MOVIE} AS m (movielens_id, title, year{movie.sql_columns()})
-            SELECT s.movie_id, s.title, s.year{movie.sql_values()} FROM {STAGE} AS s
+            INSERT INTO {_MOVIE} AS m
+                (movielens_id, title, movielens_title, year{movie.sql_columns()})
+            SELECT s.movie_id, s.title, s.movielens_title, s.year{movie.sql_values()}
+            FROM {STAGE} AS s
             ON CONFLICT (movielens_id) DO UPDATE
-            SET title = EXCLUDED.title, year = EXCLUDED.year, needs_embedding = TRUE,
-                updated_at = now()
-            WHERE (m.title, m.year) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year)""",
+            SET title = EXCLUDED.title, movielens_title = EXCLUDED.movielens_title,
+                year = EXCLUDED.year, updated_at = now(),
+                needs_embedding = m.needs_embedding
+                    OR (m.title, m.year) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year)
+            WHERE (m.title, m.movielens_title, m.year)
+                  IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.movielens_title, EXCLUDED.year)""",
         params=movie.params,
         collect="m.id",
     )
@@ -288,7 +294,13 @@ class Kind:
 KINDS = {
     "movies": Kind(
         "movies",
-        {"movie_id": "integer", "title": "text", "year": "smallint", "genres": "text[]"},
+        {
+            "movie_id": "integer",
+            "title": "text",
+            "movielens_title": "text",
+            "year": "smallint",
+            "genres": "text[]",
+        },
         functools.partial(
             parse_movie,
             title_length=_TITLE_LENGTH,

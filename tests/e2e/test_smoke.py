@@ -52,7 +52,7 @@ def test_phone_layout_collapses_the_menu(page):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto("/")
     toggle = page.get_by_role("button", name="Menu")
-    search = page.get_by_role("searchbox", name="Search movies")
+    search = page.get_by_role("combobox", name="Search movies")  # it suggests films
     expect(search).to_be_hidden()
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")

@@ -221,6 +221,71 @@ def test_search_uses_the_hybrid_search_and_keeps_filters(client, shelf):
     assert titles(filtered.context["page"]) == sorted(titles(filtered.context["page"]))
 
 
+def test_a_name_nobody_in_the_cast_and_crew_has_is_told_on_the_page(client, shelf):
+    html = browse(client, q="Tom Hanks").text
+    assert "No one named “Tom Hanks” is in the cast and crew we know" in html
+    assert "no cast and crew have been imported yet" in html
+
+    hanks = PersonFactory(name="Tom Hanks")
+    html = browse(client, q="Tom Hanks").text
+    assert "No one named" not in html
+    assert f'<a href="{reverse("pages:person-detail", args=[hanks.pk])}">Tom Hanks</a>' in html
+    assert "No one named" not in browse(client, q="Clueless").text
+
+
+# Search-as-you-type
+
+
+def suggest(client, q=None):
+    response = client.get(reverse("pages:movie-suggest"), {} if q is None else {"q": q})
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+def test_suggestions_are_films_starting_with_the_letters_most_rated_first(
+    client, django_assert_num_queries
+):
+    alien = MovieFactory(title="Alien", year=1979, rating_count=146, poster_path="/alien.jpg")
+    aliens = MovieFactory(title="Aliens", year=1986, rating_count=126)
+    MovieFactory(title="Aladdin", year=1992, rating_count=183, is_hidden=True)
+    MovieFactory(title="Monsters vs. Aliens", year=2009, rating_count=500)  # a later word
+    MovieFactory(title="Heat", year=1995, rating_count=900)
+
+    suggest(client, "he")  # builds the process's title index
+    with django_assert_num_queries(2):  # the catalogue's version, the films
+        results = suggest(client, "  AL ")
+
+    assert [(r["title"], r["year"]) for r in results] == [
+        ("Alien", 1979),
+        ("Aliens", 1986),
+        ("Monsters vs. Aliens", 2009),
+    ]
+    assert results[0] == {
+        "id": alien.pk,
+        "title": "Alien",
+        "year": 1979,
+        "url": reverse("pages:movie-detail", args=[alien.pk]),
+        "poster": "https://image.tmdb.org/t/p/w92/alien.jpg",
+        "initials": "A",
+        "hue": (alien.pk * 47) % 360,
+    }
+    assert results[1]["poster"] == "" and results[1]["initials"] == "A"
+    assert results[1]["id"] == aliens.pk
+
+
+@pytest.mark.parametrize("q", [None, "", "a", " a ", "zzzz"])
+def test_too_short_or_unknown_queries_suggest_nothing(client, q):
+    MovieFactory(title="Alien", year=1979)
+    assert suggest(client, q) == []
+
+
+def test_every_pages_search_box_offers_suggestions(client, movie):
+    for url in (reverse("pages:home"), reverse("pages:movie-detail", args=[movie.pk])):
+        html = client.get(url).text
+        assert f'data-suggest-url="{reverse("pages:movie-suggest")}"' in html
+        assert "js/suggest.js" in html
+
+
 # Movie page
 
 

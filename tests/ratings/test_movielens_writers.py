@@ -88,6 +88,22 @@ def test_changed_title_genres_or_tags_mark_only_those_movies_for_embedding(tmp_p
     assert found[3].movielens_tags == ["dreamlike"]
 
 
+def test_recording_movielens_spelling_alone_re_embeds_nothing(tmp_path):
+    # As after the migration that made titles natural: the title is right, MovieLens'
+    # spelling is not known yet.
+    folder = write_csv_dataset(tmp_path)
+    run_import(folder)
+    Movie.objects.update(needs_embedding=False, movielens_title="")
+
+    report = run_import(folder)
+
+    assert counts(report, "movies.csv") == (5, 0, 5, 0, 0)
+    found = movies()
+    assert found[2].movielens_title == "Godfather, The"
+    assert found[2].title == "The Godfather"
+    assert not any(m.needs_embedding for m in found.values())
+
+
 def test_tags_replace_the_previous_lists(tmp_path):
     folder = write_csv_dataset(tmp_path)
     run_import(folder)

@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.titles import normalize_title
 from ratings.models import Rating
-from ratings.rating_import import MAX_IMPORT_BYTES, normalize_title, ratings_import_file
+from ratings.rating_import import MAX_IMPORT_BYTES, ratings_import_file
 from ratings.services import rating_upsert
 from tests.factories import MovieFactory
 
@@ -41,6 +42,9 @@ def lines(rows) -> list[int]:
         ("Schindler's List", "Schindlers List"),
         ("Fast & Furious", "Fast and Furious"),
         ("WALL·E", "WALL-E"),
+        ("L'Atalante", "Atalante, L'"),
+        ("Das Boot", "Boot, Das"),
+        ("Les Misérables", "Misérables, Les"),
     ],
 )
 def test_titles_match_regardless_of_case_punctuation_and_articles(a, b):
@@ -76,6 +80,27 @@ def test_letterboxd_file_is_matched_by_title_and_year(user):
     }
     godfather.refresh_from_db()
     assert (godfather.rating_count, godfather.rating_sum) == (1, Decimal("4.5"))
+
+
+def test_natural_titles_match_files_spelling_them_either_way(user):
+    # As the MovieLens import stores them: the natural title and MovieLens' spelling.
+    das_boot = MovieFactory(
+        title="Das Boot (The Boat)", movielens_title="Boot, Das (Boat, The)", year=1981
+    )
+    atalante = MovieFactory(title="L'Atalante", movielens_title="Atalante, L'", year=1934)
+    data = (
+        LETTERBOXD_HEADER
+        + "2024-01-01,Das Boot,1981,,5\n"
+        + '2024-01-02,"Boot, Das (Boat, The)",1981,,4\n'  # a file made from MovieLens' data
+        + "2024-01-03,The Boat,1981,,4\n"
+        + "2024-01-04,L'Atalante,1934,,3\n"
+        + '2024-01-05,"Atalante, L\'",1934,,3\n'
+    ).encode()
+
+    report = ratings_import_file(user=user, data=data)
+
+    assert [row.movie for row in report.matched] == [das_boot] * 3 + [atalante] * 2
+    assert report.unmatched == report.ambiguous == []
 
 
 def test_a_year_off_by_one_still_matches_but_not_further(user):

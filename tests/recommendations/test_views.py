@@ -379,6 +379,17 @@ def test_import_shows_a_report(signed_in, user):
     assert my_scores(user) == {heat.pk: Decimal("4.5")}
 
 
+@pytest.mark.parametrize("score", [b"NaN", b"nan", b"sNaN"])
+def test_import_reports_a_non_finite_rating_on_its_row(signed_in, user, score):
+    MovieFactory(title="Heat", year=1995)
+    content = LETTERBOXD.replace(b",4.5\n", b"," + score + b"\n")
+    response = signed_in.post(reverse("recommendations:import"), {"file": upload(content)})
+    assert response.status_code == 200
+    assert len(response.context["report"].invalid) == 1
+    assert f"&#x27;{score.decode()}&#x27; is not a number" in response.text
+    assert not Rating.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "error"),
     [

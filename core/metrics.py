@@ -101,6 +101,16 @@ celery_tasks = Counter(
 )
 
 
+# --- The `make run` supervisor (movierec.stack) ------------------------------------------
+
+stack_restarts = Counter(
+    "movierec_stack_restarts_total",
+    "Processes of `make run` (web, worker, beat) that died and were restarted, by process; "
+    "served by the supervisor itself.",
+    ["process"],
+)
+
+
 def _enabled() -> bool:
     return settings.METRICS_ENABLED
 
@@ -139,6 +149,11 @@ def training_run_record(*, succeeded: bool, seconds: float) -> None:
     outcome = TRAINING_OUTCOMES[0] if succeeded else TRAINING_OUTCOMES[1]
     training_runs.labels(outcome).inc()
     training_duration.labels(outcome).observe(seconds)
+
+
+def stack_restart_record(*, process: str) -> None:
+    if _enabled():
+        stack_restarts.labels(process).inc()
 
 
 def celery_task_record(*, task: str, outcome: str) -> None:

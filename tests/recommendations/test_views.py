@@ -137,6 +137,9 @@ def test_rate_with_htmx_returns_the_actions_fragment(signed_in, user, movie):
         ("0", "greater than or equal to 0.5"),
         ("3.3", "not a half-star score"),
         ("abc", "Invalid score"),
+        ("NaN", "Invalid score"),
+        ("sNaN", "Invalid score"),
+        ("inf", "Invalid score"),
         ("", "Pick a score"),
     ],
 )

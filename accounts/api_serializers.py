@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.forms import SignUpForm
 from accounts.models import ApiToken
+from accounts.passwords import password_length_validator
 from accounts.selectors import user_email_taken
 from core.api import StrictCharField
 
@@ -51,7 +52,9 @@ class TokenNameSerializer(serializers.Serializer):
 class RegisterSerializer(TokenNameSerializer):
     username = StrictCharField()
     email = serializers.EmailField()
-    password = StrictCharField(write_only=True, style={"input_type": "password"})
+    password = StrictCharField(
+        write_only=True, style={"input_type": "password"}, validators=[password_length_validator]
+    )
 
     # The website's sign-up form owns the rules (username characters and uniqueness, email
     # uniqueness, AUTH_PASSWORD_VALIDATORS); its password fields are this one's `password`.
@@ -118,12 +121,19 @@ class VerificationSentSerializer(serializers.Serializer):
 
 class CredentialsSerializer(TokenNameSerializer):
     username = StrictCharField()
-    password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
+    password = StrictCharField(
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        validators=[password_length_validator],
+    )
 
 
 class PasswordConfirmationSerializer(serializers.Serializer):
     password = StrictCharField(
-        style={"input_type": "password"}, trim_whitespace=False, help_text="Your password."
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        validators=[password_length_validator],
+        help_text="Your password.",
     )
 
     def validate_password(self, password: str) -> str:

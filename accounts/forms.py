@@ -1,10 +1,11 @@
 from collections.abc import Iterator
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import ApiToken, User
+from accounts.passwords import password_length_validator
 from accounts.selectors import user_email_taken
 
 EMAIL_HELP = (
@@ -31,6 +32,14 @@ class SignUpForm(UserCreationForm):
         if user_email_taken(email=email):
             raise ValidationError(EMAIL_TAKEN, code="email_taken")
         return email
+
+
+class SignInForm(AuthenticationForm):
+    """Django's, refusing an overlong password before it is hashed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].validators.append(password_length_validator)
 
 
 class AccountSettingsForm(forms.Form):
@@ -92,6 +101,7 @@ class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,
+        validators=[password_length_validator],
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from accounts.passwords import PASSWORD_MAX_LENGTH
+
 
 class User(AbstractUser):
     """A site user. MovieLens raters are imported as real users who cannot log in."""
@@ -55,6 +57,12 @@ class User(AbstractUser):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def check_password(self, raw_password: str | None) -> bool:
+        # Never hashed: no password this long was ever accepted (accounts.passwords).
+        if raw_password is not None and len(raw_password) > PASSWORD_MAX_LENGTH:
+            return False
+        return super().check_password(raw_password)
 
 
 class ApiToken(models.Model):

@@ -21,6 +21,7 @@ from accounts.forms import (
     AccountDeleteForm,
     AccountSettingsForm,
     ApiTokenCreateForm,
+    SignInForm,
     SignUpForm,
     VerifiedPasswordResetForm,
 )
@@ -82,6 +83,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 
 class SignInView(SuccessMessageMixin, auth_views.LoginView):
+    authentication_form = SignInForm
     redirect_authenticated_user = True
     success_message = "Signed in as %(username)s."
 
@@ -103,7 +105,10 @@ def locked_out(
         "username": get_client_username(request, credentials),
         "cooloff_minutes": cooloff_minutes,
     }
-    return render(request, "registration/locked_out.html", context, status=429)
+    response = render(request, "registration/locked_out.html", context, status=429)
+    # The most a client waits: the lockout ends a cool-off after the last failure.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

@@ -135,6 +135,24 @@ class DatabaseUnavailable(APIException):
     default_detail = "The database is temporarily unavailable; please try again shortly."
 
 
+class RequestTooLarge(APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE; core.middleware answers it before anything
+    reads the body."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is larger than this site accepts."
+
+
+class InvalidUrl(APIException):
+    """A NUL character in the path or the query string, which no address or query holds;
+    core.middleware answers it before any view sees the request."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_url"
+    default_detail = "The URL contains a NUL character."
+
+
 def _as_api_exception(exc: Exception) -> Exception:
     """Services raise Django's ValidationError (field messages keep their fields); Django's
     Http404 and PermissionDenied become DRF's, as DRF's own handler would make them."""

@@ -108,6 +108,16 @@ celery_tasks = Counter(
 )
 
 
+# --- The `make run` supervisor (movierec.stack) ------------------------------------------
+
+stack_restarts = Counter(
+    "movierec_stack_restarts_total",
+    "Processes of `make run` (web, worker, beat) that died and were restarted, by process; "
+    "served by the supervisor itself.",
+    ["process"],
+)
+
+
 def _enabled() -> bool:
     return settings.METRICS_ENABLED
 
@@ -151,6 +161,11 @@ def training_run_record(*, succeeded: bool, seconds: float) -> None:
 def tuning_search_record(*, cut_short: bool) -> None:
     if _enabled():
         tuning_searches.labels("cut_short" if cut_short else "complete").inc()
+
+
+def stack_restart_record(*, process: str) -> None:
+    if _enabled():
+        stack_restarts.labels(process).inc()
 
 
 def celery_task_record(*, task: str, outcome: str) -> None:

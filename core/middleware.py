@@ -1,4 +1,5 @@
-"""Middleware of the whole site: request metrics, and database outages answered with 503."""
+"""Middleware of the whole site: request metrics, hostile requests answered 400/413 before
+anything reads them, and database outages answered with 503."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from rest_framework.exceptions import APIException
 
 from core import metrics
-from core.api import DatabaseUnavailable, error_body
+from core.api import DatabaseUnavailable, InvalidUrl, RequestTooLarge, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,49 @@ class MetricsMiddleware:
         return response
 
 
+def error_response(request: HttpRequest, exc: APIException, template: str) -> HttpResponse:
+    """`exc` in the API's error format under /api/, else its page (`template`, rendered
+    without the request: context processors would look the user up in the database)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": error_body(exc)}, status=exc.status_code)
+    return HttpResponse(render_to_string(template), status=exc.status_code)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    """A declared body over DATA_UPLOAD_MAX_MEMORY_SIZE. Multipart uploads are left to
+    Django and their view: their files go to disk as they arrive, within their own limit."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False  # Django reads an unreadable length as no body
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is not None and length > limit and request.content_type != "multipart/form-data"
+
+
+class RequestLimitsMiddleware:
+    """Requests no view could serve, answered before any view, parser or form reads them:
+    a NUL character in the path or query string (PostgreSQL refuses it in text, and views
+    would each have to say so) is a 400, and a body over DATA_UPLOAD_MAX_MEMORY_SIZE a 413
+    (Django would raise RequestDataTooBig wherever it was first read)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return error_response(request, InvalidUrl(), "400.html")
+        if _body_too_large(request):
+            return error_response(request, RequestTooLarge(), "413.html")
+        return self.get_response(request)
+
+
 class DatabaseUnavailableMiddleware:
     """A database outage (down, restarting, refusing connections) answers 503 with Retry-After
     rather than a 500 traceback page. Recovery needs nothing here: the health check of reused
@@ -68,11 +113,7 @@ class DatabaseUnavailableMiddleware:
         logger.warning(
             "Database unavailable, %s %s answered 503: %s", request.method, request.path, reason
         )
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"error": error_body(DatabaseUnavailable())}, status=503)
-        else:
-            # No request, so no context processors: they would look the user up in the database.
-            response = HttpResponse(render_to_string("503.html"), status=503)
+        response = error_response(request, DatabaseUnavailable(), "503.html")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         # Logged above; Django would log every 503 of an outage again, at ERROR.
         response._has_been_logged = True

@@ -1,6 +1,8 @@
 """The Celery application. Run workers with `celery -A movierec.celery worker`."""
 
+import logging
 import os
+import threading
 
 from celery import Celery, signals
 
@@ -11,11 +13,14 @@ from movierec.embedded import ensure_services  # noqa: E402
 
 ensure_services()
 
+import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 from prometheus_client import start_http_server  # noqa: E402
 
-from core import metrics, metrics_files  # noqa: E402
+from core import metrics, metrics_files, worker_heartbeat  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 app = Celery("movierec")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -59,3 +64,34 @@ def _worker_metrics_serve(**kwargs) -> None:
     metrics_files.metrics_dir_prepare(private_if_unset=False)
     host, port = address
     start_http_server(port, addr=host, registry=metrics.process_registry())
+
+
+# --- Heartbeat (core.worker_heartbeat; read by /healthz) -----------------------------------
+
+_heartbeat_stop = threading.Event()
+
+
+def _heartbeat_beat(name: str) -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    while not _heartbeat_stop.is_set():
+        try:
+            worker_heartbeat.worker_heartbeat_write(client=client, name=name)
+        except redis.RedisError as exc:  # the broker is down: the worker waits for it too
+            logger.warning("worker heartbeat not written: %s", exc)
+        _heartbeat_stop.wait(worker_heartbeat.INTERVAL_SECONDS)
+
+
+@signals.worker_ready.connect
+def _heartbeat_start(sender=None, **kwargs) -> None:
+    """A thread of the worker's main process, which never runs tasks under prefork: it beats
+    while the worker lives, however long its tasks take."""
+    _heartbeat_stop.clear()
+    threading.Thread(
+        target=_heartbeat_beat, args=(sender.hostname,), name="heartbeat", daemon=True
+    ).start()
+
+
+@signals.worker_shutdown.connect
+def _heartbeat_end(sender=None, **kwargs) -> None:
+    _heartbeat_stop.set()
+    worker_heartbeat.worker_heartbeat_drop(url=settings.REDIS_URL, name=sender.hostname)

@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "core.middleware.MetricsMiddleware",
     # Next, so that even responses from later middleware (e.g. redirects) carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads the request: NUL characters in the URL, oversized bodies.
+    "core.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response, with a fresh nonce per request.
     "csp.middleware.CSPMiddleware",
@@ -204,6 +206,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -418,7 +421,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bodies only (the ratings import takes a multipart upload).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     # DRF's defaults; the browsable API's pages alone allow inline styles (core/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import redis
-from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from catalog.selectors import movies_waiting_for_embedding_count
+from core.worker_heartbeat import workers_alive
 from ratings.models import Rating
 from recommendations.selectors import training_run_list
 
@@ -32,9 +35,10 @@ class HealthReport:
 def health_report() -> HealthReport:
     report = HealthReport()
     report.checks["database"] = _check_database()
-    report.checks["redis"] = _check_redis()
+    client = _redis_client(settings.REDIS_URL)
+    report.checks["redis"] = _check_redis(client)
     report.checks["celery"] = (
-        _check_celery()
+        _check_celery(client)
         if report.checks["redis"]["ok"]
         else {"ok": False, "error": "broker (Redis) is down"}
     )
@@ -84,25 +88,33 @@ def _check_model() -> dict:
     return {"ok": True, "version": serving["pk"], "age_seconds": round(age)}
 
 
-def _check_redis() -> dict:
+@functools.cache
+def _redis_client(url: str) -> redis.Redis:
+    """One per process and URL: its pool keeps a connection open between checks (a new
+    one costs more than the check). A connection broken by a Redis restart is retried once,
+    at once; redis-py's default would retry a down Redis for seconds."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+        socket_timeout=PROBE_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+def _check_redis(client: redis.Redis) -> dict:
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
-            socket_timeout=PROBE_TIMEOUT_SECONDS,
-        )
         client.ping()
         return {"ok": True}
     except redis.RedisError as exc:
         return {"ok": False, "error": str(exc)}
 
 
-def _check_celery() -> dict:
+def _check_celery(client: redis.Redis) -> dict:
+    """The workers whose heartbeat is recent (core.worker_heartbeat)."""
     try:
-        replies = current_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
-    except Exception as exc:
+        workers = workers_alive(client=client)
+    except redis.RedisError as exc:
         return {"ok": False, "error": str(exc)}
-    workers = sorted(name for reply in replies for name in reply)
     if not workers:
-        return {"ok": False, "error": "no Celery worker answered", "workers": []}
+        return {"ok": False, "error": "no Celery worker is alive", "workers": []}
     return {"ok": True, "workers": workers}

@@ -196,6 +196,8 @@ def _fill(row: Row, cell: dict[str, str], export_format: ExportFormat) -> str:
         value = Decimal(raw_score)
     except InvalidOperation:
         return f"rating {raw_score!r} is not a number"
+    if not value.is_finite():  # NaN, sNaN and Infinity parse, but do not compare
+        return f"rating {raw_score!r} is not a number"
     if export_format is ExportFormat.IMDB:
         if not Decimal(1) <= value <= Decimal(10):
             return f"rating {raw_score!r} is not between 1 and 10"

@@ -114,7 +114,8 @@ class GroupRecommendationsView(APIView):
         summary="Movies to watch together with other users",
         description="Each named user must allow group recommendations in their settings. "
         "Otherwise, or when a name is unknown, the answer is 403 naming who cannot join, "
-        "without telling which of the two it is.",
+        "without telling which of the two it is. Films any member rated, watchlisted or "
+        "marked not interested are always left out, so the picks reveal nothing about them.",
         parameters=[GroupRecommendationQuerySerializer],
         responses={
             200: RecommendationListSerializer,

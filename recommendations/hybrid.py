@@ -72,7 +72,6 @@ from recommendations.serving import (
 )
 
 # A rating at or below this vetoes the film for a group movie night.
-GROUP_VETO_SCORE = 2.5
 # Ranked beyond k, in case the database says a pick was hidden since the in-process
 # catalogue was built.
 SPARE_PICKS = 5
@@ -333,10 +332,11 @@ def recommend_for_group(
 ) -> list[Recommendation]:
     """Films for watching together: average taste without misery.
 
-    A film any member rated <= 2.5 is vetoed, as are films every member has seen
-    and anyone's "not interested". Each member's hybrid score is rescaled to [0, 1]
-    over the shared candidates; a film below `group_misery` for any member is only
-    used to fill the list after every film that nobody minds.
+    A film any member rated, dismissed ("not interested") or put on their watchlist is
+    left out, whatever its score: a pick the others can see would hint at what that
+    member said about it (there is no setting to share them). Each member's hybrid score
+    is rescaled to [0, 1] over the shared candidates; a film below `group_misery` for any
+    member is only used to fill the list after every film that nobody minds.
     """
     if not users:
         raise ValueError("A group needs at least one member.")
@@ -344,19 +344,16 @@ def recommend_for_group(
     serving = _serving(versions)
     model, catalogue = serving.model, serving.catalogue
     config = config or serving.config
-    profiles = [_profile_for(u, serving, exclude_watchlist=False, config=config) for u in users]
-    vetoed = {m for p in profiles for m, score in p.rated.items() if score <= GROUP_VETO_SCORE}
-    seen_by_all = set.intersection(*(set(p.rated) for p in profiles))
-    not_interested = {m for p in profiles for m in p.seen_ids.tolist() if m not in p.rated}
-    exclude = np.array(sorted(vetoed | seen_by_all | not_interested), dtype=np.int64)
+    # seen_ids with the watchlist: everything a member rated, dismissed or watchlisted.
+    profiles = [_profile_for(u, serving, exclude_watchlist=True, config=config) for u in users]
+    exclude = np.unique(np.concatenate([p.seen_ids for p in profiles]))
     no_filters = MovieFilters()
 
     allowed = catalogue.allowed(no_filters, exclude)
     pool = [catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed)]
     for profile in profiles:
-        personal = catalogue.allowed(no_filters, np.union1d(exclude, profile.seen_ids))
         sources = source_weights(Algorithm.HYBRID, profile, config)
-        pool += personal_pools(profile, model, catalogue, sources, no_filters, personal, config)
+        pool += personal_pools(profile, model, catalogue, sources, no_filters, allowed, config)
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     if not len(candidates.movie_ids):
         return []

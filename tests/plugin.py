@@ -13,4 +13,5 @@ import pytest
 def pytest_load_initial_conftests(early_config, parser, args):
     from movierec.embedded import ensure_services
 
-    ensure_services()
+    # A Redis of the suite's own, never the one `make run` uses in the same checkout.
+    ensure_services(redis_name="redis-tests")

@@ -2,22 +2,26 @@
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from jobs.models import Job
 
+T = TypeVar("T")
+
 
 def wait_until(
-    condition: Callable[[], object], what: str, *, timeout: float = 60, interval: float = 0.1
-) -> None:
-    """Poll `condition` every `interval` seconds until it holds; fail the test after
-    `timeout` seconds, naming `what` it was waiting for."""
+    condition: Callable[[], T], what: str, *, timeout: float = 60, interval: float = 0.1
+) -> T:
+    """Poll `condition` every `interval` seconds until it holds and return its value; fail
+    the test after `timeout` seconds, naming `what` it was waiting for."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (value := condition()):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+    return value
 
 
 def job_finished(job_id: int, *, timeout: float = 60) -> Job:

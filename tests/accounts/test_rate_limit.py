@@ -42,6 +42,7 @@ def test_failures_up_to_the_limit_lock_out_even_the_right_password(client, user,
     assert "Too many sign-in attempts" in response.text
     assert f"paused here for {settings.AXES_COOLOFF_TIME.seconds // 60} minutes" in response.text
     assert reverse("accounts:password-reset") in response.text
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
 
 
 def test_lockout_is_per_username_and_address(client, user, other_user, sign_in):

@@ -122,6 +122,7 @@ def test_sign_ups_from_one_address_are_limited_and_mail_nobody_past_the_limit(
         ({"email": "TAKEN@example.com"}, "email", "Another account already uses"),
         ({"email": ""}, "email", "required"),
         ({"username": "no spaces allowed"}, "username", "Enter a valid username"),
+        ({"password1": "p" * 4097, "password2": "p" * 4097}, "password2", "at most 4,096"),
     ],
 )
 def test_sign_up_errors_are_shown_next_to_their_field(client, overrides, field, error):
@@ -168,6 +169,21 @@ def test_wrong_password_is_announced(client, user, sign_in):
     assert signed_in_user_id(client) is None
     assert '<div class="form-errors" role="alert">' in response.text
     assert "Please enter a correct username and password" in response.text
+
+
+def test_an_overlong_password_is_refused_on_the_sign_in_form(client, user, sign_in):
+    response = sign_in(user.username, "p" * 4097)
+    assert response.status_code == 200
+    assert signed_in_user_id(client) is None
+    assert "Passwords are at most 4,096 characters." in response.text
+
+
+def test_an_overlong_password_never_matches_even_if_stored(user):
+    """set_password takes anything; checking never hashes more than the limit."""
+    user.set_password("p" * 4097)
+    assert not user.check_password("p" * 4097)
+    user.set_password("p" * 4096)
+    assert user.check_password("p" * 4096)
 
 
 def test_imported_movielens_users_cannot_sign_in_or_reset_a_password(client, sign_in):

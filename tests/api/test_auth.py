@@ -141,6 +141,12 @@ def test_a_password_that_is_not_a_string_is_refused_as_such(anon, alice):
     assert not ApiToken.objects.exists()
 
 
+def test_an_overlong_password_is_refused_before_it_is_checked(anon, alice):
+    error = error_of(obtain(anon, "alice", "p" * 4097), 400, "invalid")
+    assert error["fields"] == {"password": ["Passwords are at most 4,096 characters."]}
+    assert not ApiToken.objects.exists()
+
+
 def test_failures_lock_the_token_endpoint_out_in_json(anon, alice):
     statuses = [obtain(anon, "alice", "wrong").status_code for _ in range(LIMIT)]
     assert statuses == [400] * (LIMIT - 1) + [429]

@@ -87,3 +87,16 @@ def test_an_import_only_touches_my_ratings(as_alice, bob, movies):
     rate(bob, movies["heat"], "1.0")
     upload(as_alice, LETTERBOXD)
     assert Rating.objects.get(user=bob).score == 1
+
+
+@pytest.mark.parametrize("score", ["NaN", "sNaN", "inf"])
+def test_a_non_finite_rating_is_reported_as_an_invalid_row(as_alice, movies, score):
+    response = upload(as_alice, LETTERBOXD.replace(",4.5\n", f",{score}\n"))
+    assert response.status_code == 200, response.content
+    report = response.json()
+    invalid = report["invalid"]
+    assert [(row["line"], row["reason"]) for row in invalid][0] == (
+        2,
+        f"rating {score!r} is not a number",
+    )
+    assert report["counts"]["matched"] == 1  # the Godfather row still counts

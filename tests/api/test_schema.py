@@ -113,3 +113,10 @@ def test_swagger_ui_is_served_without_a_cdn(client):
     assert "cdn" not in html.lower()
     asset = html.split('src="')[1].split('"')[0]
     assert client.get(asset).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "status"), [("", 200), ("?format=nonsense", 404)])
+def test_the_docs_page_ignores_a_bad_token(client, query, status):
+    """An unknown format is a 404 page, rendered without authenticating (it was a 500)."""
+    response = client.get(f"/api/docs/{query}", HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == status

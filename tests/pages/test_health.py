@@ -1,9 +1,12 @@
 import socket
+import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.utils import timezone
 
+from core.worker_heartbeat import KEY, STALE_SECONDS, worker_heartbeat_clear, worker_heartbeat_write
 from movierec import embedded
 from recommendations.models import TrainingRun
 from tests.factories import MovieFactory, UserFactory, rate
@@ -25,6 +28,41 @@ def test_healthy_with_a_worker(client, celery_worker_process):
     assert body["checks"]["database"] == {"ok": True}
     assert body["checks"]["celery"]["workers"]
     assert body["checks"]["embeddings"]["pending"] == 2
+
+
+@pytest.fixture
+def private_redis(settings, tmp_path):
+    """A Redis of this test's own: nobody else's workers beat there."""
+    port = _free_port()
+    process = embedded.spawn_redis(port, tmp_path)
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    yield redis.Redis(port=port)
+    embedded.stop_process(process)
+
+
+@pytest.mark.django_db
+def test_the_worker_check_reads_the_heartbeats(client, private_redis):
+    body = client.get("/healthz").json()
+    assert body["checks"]["celery"] == {
+        "ok": False,
+        "error": "no Celery worker is alive",
+        "workers": [],
+    }
+    worker_heartbeat_write(client=private_redis, name="w1@host")
+    worker_heartbeat_write(client=private_redis, name="w2@host")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["celery"] == {"ok": True, "workers": ["w1@host", "w2@host"]}
+    worker_heartbeat_clear(client=private_redis, name="w1@host")
+    assert client.get("/healthz").json()["checks"]["celery"]["workers"] == ["w2@host"]
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_heartbeat_is_stale_is_gone(client, private_redis):
+    private_redis.zadd(KEY, {"old@host": time.time() - STALE_SECONDS - 1})
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["celery"]["workers"] == []
 
 
 @pytest.mark.django_db

@@ -139,6 +139,22 @@ def test_malformed_rows_are_reported_with_line_numbers_and_the_rest_imported(use
     assert scores(user) == {"Heat": Decimal("4.0")}
 
 
+NON_FINITE = ["NaN", "nan", "sNaN", "-NaN", "inf", "Infinity", "-inf"]
+
+
+@pytest.mark.parametrize("score", NON_FINITE)
+def test_a_non_finite_rating_is_a_row_error_in_either_layout(user, score):
+    MovieFactory(title="Heat", year=1995, imdb_id="tt0113277")
+    letterboxd = LETTERBOXD_HEADER + f"2024-01-01,Heat,1995,https://boxd.it/2,{score}\n"
+    imdb = IMDB_HEADER + imdb_line("tt0113277", score, "Heat", "1995")
+    for data, name in ((letterboxd, "letterboxd.csv"), (imdb, "imdb.csv")):
+        report = ratings_import_file(user=user, data=data.encode(), filename=name)
+        assert [(row.line, row.reason) for row in report.invalid] == [
+            (2, f"rating {score!r} is not a number")
+        ]
+    assert not Rating.objects.exists()
+
+
 def test_imdb_file_matches_by_imdb_id_then_title_and_halves_the_scores(user):
     MovieFactory(title="Godfather, The", year=1972, imdb_id="tt0068646")
     MovieFactory(title="Heat", year=1995, imdb_id="tt0113277")

@@ -1,6 +1,6 @@
 import pytest
 
-from ratings.services import rating_upsert
+from ratings.services import not_interested_add, rating_upsert, watchlist_add
 from recommendations.hybrid import recommend_for_group
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,10 @@ def test_group_picks_skip_films_any_member_rated_low_and_name_the_members(world,
     )
     assert unseen_by_both in low
     assert not low & {rec.movie.pk for rec in recs}
-    assert all(rec.movie.title.startswith("Space") for rec in recs[:6])
+    # The space films neither of them has rated come first.
+    seen = rated | {unseen_by_both}
+    unseen_space = {movie.pk for movie in world.space if movie.pk not in seen}
+    assert unseen_space and {rec.movie.pk for rec in recs[: len(unseen_space)]} == unseen_space
     assert all("spacefan0" in rec.explanation or "spacefan1" in rec.explanation for rec in recs)
     assert recs[0].explanation.startswith("Picked for ")
 
@@ -41,6 +44,23 @@ def test_a_split_group_puts_films_nobody_minds_first(world, trained):
     # Each pick names whose taste it serves; both members are served somewhere in the list.
     named = " ".join(rec.explanation for rec in recs)
     assert "spacefan0" in named and "romancefan0" in named
+
+
+def test_group_picks_leave_out_what_any_member_rated_dismissed_or_watchlisted(world, trained):
+    """Whatever its score: a pick would tell the other member something about it."""
+    alice, bob = world.space_fans[0], world.space_fans[1]
+    before = [rec.movie.pk for rec in recommend_for_group([alice, bob], k=10)]
+    loved, watchlisted, dismissed = before[:3]
+
+    rating_upsert(user=bob, movie=loved, score="5.0")
+    watchlist_add(user=alice, movie=watchlisted)
+    not_interested_add(user=bob, movie=dismissed)
+    after = [rec.movie.pk for rec in recommend_for_group([alice, bob], k=10)]
+
+    assert len(after) == 10
+    assert not {loved, watchlisted, dismissed} & set(after)
+    assert not set(alice.ratings.values_list("movie_id", flat=True)) & set(after)
+    assert not set(bob.ratings.values_list("movie_id", flat=True)) & set(after)
 
 
 def test_an_empty_group_is_an_error(db):

@@ -137,6 +137,9 @@ def test_rate_with_htmx_returns_the_actions_fragment(signed_in, user, movie):
         ("0", "greater than or equal to 0.5"),
         ("3.3", "not a half-star score"),
         ("abc", "Invalid score"),
+        ("NaN", "Invalid score"),
+        ("sNaN", "Invalid score"),
+        ("inf", "Invalid score"),
         ("", "Pick a score"),
     ],
 )
@@ -377,6 +380,17 @@ def test_import_shows_a_report(signed_in, user):
     assert "Line 4" in response.text and "&#x27;8&#x27; is not between 0.5 and 5" in response.text
     assert "Nowhere Film" in response.text
     assert my_scores(user) == {heat.pk: Decimal("4.5")}
+
+
+@pytest.mark.parametrize("score", [b"NaN", b"nan", b"sNaN"])
+def test_import_reports_a_non_finite_rating_on_its_row(signed_in, user, score):
+    MovieFactory(title="Heat", year=1995)
+    content = LETTERBOXD.replace(b",4.5\n", b"," + score + b"\n")
+    response = signed_in.post(reverse("recommendations:import"), {"file": upload(content)})
+    assert response.status_code == 200
+    assert len(response.context["report"].invalid) == 1
+    assert f"&#x27;{score.decode()}&#x27; is not a number" in response.text
+    assert not Rating.objects.exists()
 
 
 @pytest.mark.parametrize(

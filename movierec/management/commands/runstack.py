@@ -5,8 +5,11 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from prometheus_client import start_http_server
 
+from core import metrics
 from movierec.bootstrap import bootstrap_first_start
+from movierec.embedded import data_dir
 from movierec.stack import Stack, default_specs
 
 
@@ -28,9 +31,18 @@ class Command(BaseCommand):
                 tmdb_credits_path=settings.TMDB_CREDITS_PATH,
                 stdout=self.stdout,
             )
-        stack = Stack(default_specs(port=port, worker_concurrency=worker_concurrency))
+        stack = Stack(
+            default_specs(port=port, worker_concurrency=worker_concurrency),
+            on_restart=lambda name: metrics.stack_restart_record(process=name),
+        )
+        if settings.METRICS_ENABLED:
+            # The supervisor's own metrics (its restarts); web and worker serve theirs.
+            start_http_server(port + 2, addr="127.0.0.1", registry=metrics.process_registry())
         stack.start()
+        stack.log("stack", f"data in {data_dir()}, Redis at {settings.REDIS_URL}")
         stack.log(
-            "stack", f"movierec is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)"
+            "stack",
+            f"movierec is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything; "
+            f"the supervisor's metrics are at http://127.0.0.1:{port + 2}/metrics)",
         )
         raise SystemExit(stack.wait())

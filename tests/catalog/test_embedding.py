@@ -150,7 +150,8 @@ def test_a_text_gets_the_same_vector_whatever_it_is_encoded_with(backend):
     np.testing.assert_allclose(together, alone, atol=1e-4)
 
 
-def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch):
+def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch, settings, tmp_path):
+    settings.EMBEDDING_EXPORT_DIR = tmp_path  # no install export of int8 either way
     vectors_on(embedding.ONNX_INT8)  # exported here, or by an earlier run
     location = embedding._model_location(embedding.DEFAULT_MODEL)
     folder = embedding.onnx_folder(embedding.DEFAULT_MODEL, location, quantized=True)
@@ -162,6 +163,71 @@ def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch):
     monkeypatch.setattr(embedding, "_export_onnx", export_again)
     embedding.load_model.cache_clear()
     assert embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX_INT8)
+
+
+@pytest.fixture
+def exports(monkeypatch, settings, tmp_path) -> list[Path]:
+    """Every folder the model is exported into, by a copy of a real export; the install's
+    export folder and the data dir start empty."""
+    location = embedding._model_location(embedding.DEFAULT_MODEL)
+    embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)  # a real export exists
+    real = next(
+        folder
+        for folder in (
+            embedding.onnx_folder(
+                embedding.DEFAULT_MODEL,
+                location,
+                quantized=False,
+                root=settings.EMBEDDING_EXPORT_DIR,
+            ),
+            embedding.onnx_folder(embedding.DEFAULT_MODEL, location, quantized=False),
+        )
+        if (folder / "meta.json").exists()
+    )
+    folders: list[Path] = []
+
+    def export_by_copy(name, location, folder, *, quantized):
+        folders.append(folder)
+        shutil.copytree(real, folder)
+
+    monkeypatch.setattr(embedding, "_export_onnx", export_by_copy)
+    settings.EMBEDDING_BACKEND = embedding.ONNX
+    settings.EMBEDDING_EXPORT_DIR = tmp_path / "installed"
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    embedding.load_model.cache_clear()
+    yield folders
+    embedding.load_model.cache_clear()  # its model's files are gone with tmp_path
+
+
+def test_install_exports_the_model_once_and_processes_load_it_without_exporting(exports, settings):
+    out = StringIO()
+    call_command("export_embedding_model", stdout=out)
+    installed = settings.EMBEDDING_EXPORT_DIR
+    assert [folder.parent for folder in exports] == [installed]
+    assert f"Exported the embedding model to {exports[0]}" in out.getvalue()
+
+    call_command("export_embedding_model", stdout=out)  # make install run again
+    assert "already exported" in out.getvalue() and len(exports) == 1
+
+    model = embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)
+    assert model.encode(TEXTS).shape == (3, 384)
+    assert len(exports) == 1 and not (settings.MOVIEREC_DATA_DIR / "models").exists()
+
+
+def test_without_the_install_export_the_first_process_exports_into_the_data_dir(exports, settings):
+    model = embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)
+
+    assert model.encode(TEXTS).shape == (3, 384)
+    assert [folder.parent for folder in exports] == [settings.MOVIEREC_DATA_DIR / "models"]
+    assert not settings.EMBEDDING_EXPORT_DIR.exists()
+
+
+def test_exporting_on_the_torch_backend_says_there_is_nothing_to_export(exports, settings):
+    settings.EMBEDDING_BACKEND = embedding.TORCH
+    out = StringIO()
+    call_command("export_embedding_model", stdout=out)
+    assert out.getvalue().strip() == "EMBEDDING_BACKEND=torch: nothing to export."
+    assert exports == []
 
 
 def test_the_export_is_redone_when_the_model_folder_changes(tmp_path):

@@ -138,21 +138,21 @@ def training_is_stale() -> bool:
 
 
 def training_is_provisional() -> bool:
-    """True when the serving model is one the next training run should complete: trained
-    without the tuning search while a tuning budget is set (a quick first model, or
-    `--no-tune` before any search), or without the rating model (the first start's quick
-    model, or a run from before predicted stars)."""
+    """True when the serving model is one the next training run should complete: the
+    first start's quick model (`services.training_run_train(quick=True)`), or trained
+    without the tuning search while a tuning budget is set (`--no-tune` before any
+    search), or without the rating model (a run from before predicted stars)."""
     serving = (
         TrainingRun.objects.filter(is_serving=True)
         .annotate(predicts=ExpressionWrapper(Q(rating_model__isnull=False), BooleanField()))
-        .values_list("metrics", "predicts")
+        .values_list("metrics", "predicts", "params__quick")
         .first()
     )
     if serving is None:
         return False
-    metrics, predicts = serving
+    metrics, predicts, quick = serving
     untuned = settings.RECOMMENDER_TUNING_SECONDS > 0 and "validation" not in metrics
-    return untuned or not predicts
+    return untuned or not predicts or bool(quick)
 
 
 # A training run holds the advisory lock (AdvisoryLock.TRAINING_RUN, run id) on its database

@@ -49,6 +49,12 @@ TUNING_K = 10
 # catalogue for each of them, so at 160k users (MovieLens-25M) scoring them all would
 # spend the budget on one candidate; 2,000 users measure nDCG to about ±0.005.
 TUNING_USERS = 2000
+# The first start's quick model (`training_run_train(quick=True)`) trains beside the
+# embedding of the catalogue, on the same cores, and is replaced by the next run. Measured
+# on ml-latest-small (CPU seconds): EASE over 5,000 films 15, over 2,000 2.4; the rating
+# model with 150 SVD++ iterations 25, with 30 8 (validation RMSE 0.843 against 0.836).
+QUICK_EASE_MAX_ITEMS = 2000
+QUICK_SVDPP_ITERATIONS = 30
 
 # --- Model versions --------------------------------------------------------------------
 
@@ -64,6 +70,7 @@ def training_run_train(
     config: HybridConfig | None = None,
     explicit_params: ExplicitParams | None = None,
     job: Job | None = None,
+    quick: bool = False,
 ) -> TrainingRun:
     """Train on all ratings and make the result the serving version: the ALS and EASE
     models that recommend, the blend that combines them, the "more like this" weights,
@@ -74,8 +81,10 @@ def training_run_train(
     very ratings (`seed` draws it), then everything is refitted on all of them; without,
     the last run's choice is reused (the defaults before any run). The choice is stored
     on the run with its validation metrics. Without `rating_model` the run predicts no
-    stars: the first start's quick model, which leaves the CPU to the embedding and is
-    completed by the next run (`selectors.training_is_provisional`).
+    stars. `quick` is the first start's model, which leaves most of the CPU to the
+    embedding yet predicts stars at once: no search, EASE over QUICK_EASE_MAX_ITEMS films
+    and QUICK_SVDPP_ITERATIONS of SVD++; the next run completes it
+    (`selectors.training_is_provisional`).
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
@@ -89,6 +98,13 @@ def training_run_train(
         config=config or chosen.config,
     )
     explicit_params = explicit_params or ExplicitParams()
+    if quick:
+        tune = False
+        ease_size = min(chosen.ease_params.max_items, QUICK_EASE_MAX_ITEMS)
+        chosen = dataclasses.replace(
+            chosen, ease_params=dataclasses.replace(chosen.ease_params, max_items=ease_size)
+        )
+        explicit_params = dataclasses.replace(explicit_params, iterations=QUICK_SVDPP_ITERATIONS)
     # A run whose process died stays "running"; close it as failed, e.g. the first
     # delivery of this very task when its worker was killed (late acks redeliver it).
     training_runs_orphaned().update(
@@ -97,7 +113,8 @@ def training_run_train(
         finished_at=timezone.now(),
     )
     with transaction.atomic():
-        run = TrainingRun.objects.create(params=_params_json(chosen, explicit_params), job=job)
+        params_json = _params_json(chosen, explicit_params) | ({"quick": True} if quick else {})
+        run = TrainingRun.objects.create(params=params_json, job=job)
         # Locked before the row is committed, so no one ever sees it running without the lock.
         _training_run_lock("pg_advisory_lock", run_id=run.pk)
     started = time.monotonic()

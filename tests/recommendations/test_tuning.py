@@ -13,6 +13,7 @@ from recommendations import evaluation, services
 from recommendations.config import DEFAULT_CONFIG, HybridConfig, SimilarConfig
 from recommendations.ease import EaseParams
 from recommendations.evaluation import Relevance, tune_on_validation
+from recommendations.explicit import ExplicitParams
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
@@ -20,7 +21,7 @@ from recommendations.selectors import (
     training_is_provisional,
 )
 from recommendations.services import training_run_train
-from recommendations.serving import serving_model
+from recommendations.serving import ease_model_for, serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import als_fit
 from tests.recommendations.conftest import SMALL_EXPLICIT
@@ -169,6 +170,29 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
 
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.pk != quick.pk and serving.rating_model is not None
+    assert not training_is_provisional()
+
+
+def test_the_quick_model_predicts_stars_cheaply_and_is_completed_even_without_a_budget(
+    world, settings, monkeypatch
+):
+    settings.RECOMMENDER_TUNING_SECONDS = 0
+    settings.RECOMMENDER_EASE_MAX_ITEMS = 5000
+    monkeypatch.setattr(services, "QUICK_EASE_MAX_ITEMS", 30)  # fewer than the world's 40 films
+    quick = training_run_train(progress=NullProgress(), quick=True)
+
+    assert quick.rating_model is not None  # predicted stars from the first model on
+    assert quick.params["ease"]["max_items"] == 30
+    assert quick.params["explicit"]["iterations"] == services.QUICK_SVDPP_ITERATIONS
+    assert ease_model_for(quick.pk).movie_ids.size == 30
+    assert training_is_provisional()
+
+    retrain_if_ratings_changed()
+
+    serving = TrainingRun.objects.get(is_serving=True)
+    assert serving.pk != quick.pk and "quick" not in serving.params
+    assert serving.params["ease"]["max_items"] == 5000
+    assert serving.params["explicit"]["iterations"] == ExplicitParams().iterations
     assert not training_is_provisional()
 
 

@@ -98,6 +98,7 @@ def main() -> None:
 def _measure(stack: subprocess.Popen, port: int, *, started: float) -> float:
     """Seconds from the site's first answer until the embedding backlog is 0."""
     first_answer = None
+    first_model = None
     pending_at_first = None
     pending = None
     while time.monotonic() - started < GIVE_UP_SECONDS:
@@ -109,7 +110,12 @@ def _measure(stack: subprocess.Popen, port: int, *, started: float) -> float:
             if first_answer is None:
                 first_answer = now
                 print(f"site first answered {now - started:.1f} s after launch", flush=True)
-            pending = health.get("checks", {}).get("embeddings", {}).get("pending")
+            checks = health.get("checks", {})
+            if first_model is None and checks.get("model", {}).get("version") is not None:
+                first_model = now
+                # The first start's quick model: recommendations and predicted stars.
+                print(f"first model serving {now - first_answer:.1f} s after the first answer")
+            pending = checks.get("embeddings", {}).get("pending")
             if pending_at_first is None and pending is not None:
                 pending_at_first = pending
             if pending == 0:

@@ -468,6 +468,90 @@ def test_a_run_stops_at_its_deadline_and_reports_what_is_left(encoded):
     assert (report.encoded, report.remaining) == (0, 3)
 
 
+# The HNSW index during the first embedding of a catalogue
+
+
+@pytest.fixture
+def index_seen(monkeypatch) -> list[bool]:
+    """Whether the HNSW index existed while each claim was written."""
+    seen: list[bool] = []
+    write = services.movies_embed_claimed
+
+    def noting(*, claim):
+        seen.append(services.embedding_index_exists())
+        return write(claim=claim)
+
+    monkeypatch.setattr(services, "movies_embed_claimed", noting)
+    return seen
+
+
+@pytest.mark.django_db
+def test_a_catalogue_without_vectors_is_embedded_without_the_index_then_indexed(
+    encoded, index_seen
+):
+    movies = MovieFactory.create_batch(5)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2)
+
+    assert index_seen == [False, False, False]
+    assert services.embedding_index_exists()
+    assert_embedded_with_current_text([m.pk for m in movies])
+
+
+@pytest.mark.django_db
+def test_a_catalogue_with_vectors_keeps_its_index_while_embedding(encoded, index_seen):
+    MovieFactory(needs_embedding=False, embedding=fake_vector("seen"))
+    MovieFactory.create_batch(3)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2)
+
+    assert index_seen == [True, True]
+    assert services.embedding_index_exists()
+
+
+@pytest.mark.django_db
+def test_a_run_that_died_without_its_index_is_indexed_by_the_next(encoded, index_seen):
+    MovieFactory.create_batch(2)
+    assert services.embedding_index_defer()
+    MovieFactory(needs_embedding=False, embedding=fake_vector("written before the crash"))
+
+    embed_dirty()
+
+    assert index_seen == [False] and services.embedding_index_exists()
+
+
+@pytest.mark.django_db
+def test_a_run_out_of_time_leaves_the_index_to_the_one_that_finishes(encoded):
+    MovieFactory.create_batch(3)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2, deadline=0)
+    assert not services.embedding_index_exists()
+    embed_dirty()
+    assert services.embedding_index_exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_table_keeps_its_index_rather_than_waiting(encoded):
+    MovieFactory.create_batch(2)
+    reading, done = threading.Event(), threading.Event()
+
+    def long_reader():
+        with transaction.atomic():
+            Movie.objects.count()  # holds its lock on the table until the end
+            reading.set()
+            done.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=long_reader)
+    thread.start()
+    try:
+        reading.wait(10)
+        started = time.monotonic()
+        assert not services.embedding_index_defer()
+        assert time.monotonic() - started < 5  # gave up at the lock timeout
+    finally:
+        done.set()
+        thread.join()
+    assert services.embedding_index_exists()
+
+
 # Command
 
 

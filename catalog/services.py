@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from pgvector.django import HnswIndex
 
 from catalog import embedding
 from catalog.documents import document_hash, movie_document, movies_for_documents
@@ -181,6 +182,7 @@ def movies_embed_dirty(
     """Embed dirty movies batch by batch until none is left to claim or time.monotonic() passes
     `deadline`. Safe to run in several processes at once: batches never overlap."""
     movie_mark_stale_model_dirty()
+    embedding_index_defer()
     report = EmbeddingReport()
     progress.stage("Embedding movies", total=movies_waiting_for_embedding_count())
     while True:
@@ -195,4 +197,51 @@ def movies_embed_dirty(
         report.unchanged += batch.unchanged
         progress.advance(len(claim.movie_ids))
     report.remaining = movies_waiting_for_embedding_count()
+    if not report.remaining:
+        embedding_index_ensure()
     return report
+
+
+# Each claim's UPDATE inserts its vectors into the HNSW index one at a time: about 20 s of
+# PostgreSQL's CPU for ml-latest-small's 9,742 movies, beside the embedding, where building
+# the index over them afterwards takes about 2 s (docs/benchmarks.md "First run"). So the
+# first embedding of a catalogue without a single vector runs without the index, and the
+# run that leaves nothing waiting builds it (any such run does, should one have died).
+# "More like this" and search meanwhile scan the few vectors there are.
+EMBEDDING_INDEX_LOCK_TIMEOUT = "2s"
+
+
+def _embedding_index() -> HnswIndex:
+    return next(index for index in Movie._meta.indexes if isinstance(index, HnswIndex))
+
+
+def embedding_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [_embedding_index().name])
+        return cursor.fetchone()[0]
+
+
+def embedding_index_defer() -> bool:
+    """Drop the HNSW index when no movie has a vector yet; True when it was dropped. A
+    busy table keeps it: dropping waits for every query on the table, and blocks the
+    queries after it while it waits, so it gives up after EMBEDDING_INDEX_LOCK_TIMEOUT."""
+    if Movie.objects.filter(embedding__isnull=False).exists() or not embedding_index_exists():
+        return False
+    try:
+        with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+            editor.execute(f"SET LOCAL lock_timeout = '{EMBEDDING_INDEX_LOCK_TIMEOUT}'")
+            editor.execute(_embedding_index().remove_sql(Movie, editor))
+    except OperationalError:  # lock_timeout: the embedding runs with the index instead
+        return False
+    return True
+
+
+def embedding_index_ensure() -> None:
+    """Build the HNSW index unless it exists. The table lock makes a second builder wait
+    for the first (CREATE INDEX's own lock does not exclude another CREATE INDEX)."""
+    if embedding_index_exists():
+        return
+    with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+        editor.execute(f"LOCK TABLE {Movie._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        if_missing = editor.sql_create_index.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
+        editor.execute(_embedding_index().create_sql(Movie, editor, sql=if_missing))

@@ -52,11 +52,11 @@ def _resume_background_work(*, stdout: OutputWrapper) -> None:
     if embedding:
         stdout.write(f"queued embedding job #{embedding_job_start().pk}")
     if training_is_stale() and not training_in_flight():
-        # While the catalogue is being embedded, a quick model without the tuning search
-        # or the rating model serves at once and leaves the CPU to the embedding; once the
-        # embedding is done, a full training completes it
+        # While the catalogue is being embedded, a quick model (recommendations, predicted
+        # stars) serves within seconds and leaves most of the CPU to the embedding; once
+        # the embedding is done, a full training completes it
         # (recommendations.tasks.provisional_model_complete).
-        job = training_job_start(tune=not embedding, rating_model=not embedding)
+        job = training_job_start(quick=embedding)
         stdout.write(f"queued training job #{job.pk}{' (quick)' if embedding else ''}")
 
 

@@ -411,6 +411,11 @@ EMBEDDING_BACKEND = env_choice(
     "EMBEDDING_BACKEND", default="onnx", choices=("onnx-int8", "onnx", "torch")
 )
 MOVIEREC_DATA_DIR = Path(env.str("MOVIEREC_DATA_DIR", default=str(BASE_DIR / ".data")))
+# The ONNX backends' export of the model, made once by `make install` (manage.py
+# export_embedding_model) so that the first start's processes do not spend the CPU on it
+# while they embed. Read only; a model missing here is exported on demand into
+# MOVIEREC_DATA_DIR/models (as in the Docker image).
+EMBEDDING_EXPORT_DIR = Path(env.str("EMBEDDING_EXPORT_DIR", default=str(BASE_DIR / ".models")))
 
 # The JSON API under /api/v1/ (docs/api.md). Token auth comes first so that a request without
 # credentials gets 401 with a WWW-Authenticate header rather than 403.

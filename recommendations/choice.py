@@ -25,6 +25,9 @@ class Choice:
     hybrid: HybridParams = DEFAULT_HYBRID
     similar: SimilarParams = DEFAULT_SIMILAR
     rating: RatingParams = field(default_factory=RatingParams)
+    # The first start's quick model (`training.training_run_train(quick=True)`): cut-down
+    # EASE and rating model fits, no search; the next run completes it.
+    quick: bool = False
 
     @classmethod
     def from_json(cls, stored: dict) -> Choice:
@@ -36,6 +39,7 @@ class Choice:
             hybrid=HybridParams.from_json(stored.get("hybrid", {})),
             similar=SimilarParams.from_json(stored.get("similar", {})),
             rating=RatingParams.from_json(stored.get("explicit", {})),
+            quick=stored.get("quick", False),
         )
 
     def as_json(self) -> dict:
@@ -45,4 +49,5 @@ class Choice:
             "hybrid": self.hybrid.as_json(),
             "similar": self.similar.as_json(),
             "explicit": self.rating.as_json(),
+            **({"quick": True} if self.quick else {}),
         }

@@ -138,22 +138,25 @@ def training_is_stale() -> bool:
 
 
 def training_is_provisional() -> bool:
-    """True when the serving model is one the next training run should complete: trained
+    """True when the serving model is one the next training run should complete: the
+    first start's quick model (`training.training_run_train(quick=True)`), or trained
     without the tuning search while a tuning budget is set and no search ever completed
-    (a quick first model, or `--no-tune` before any search), or without the rating model
-    (the first start's quick model, or a run from before predicted stars)."""
+    (`--no-tune` before any search), or without the rating model (a run from before
+    predicted stars)."""
     serving = (
         TrainingRun.objects.filter(is_serving=True)
         .annotate(predicts=ExpressionWrapper(Q(rating_model__isnull=False), BooleanField()))
-        .values_list("metrics", "predicts")
+        .values_list("metrics", "predicts", "params__quick")
         .first()
     )
     if serving is None:
         return False
-    metrics, predicts = serving
+    # params__quick: the key `Choice.as_json` writes for a quick run (this layer sits
+    # below `choice`, so it reads the one key rather than the whole choice).
+    metrics, predicts, quick = serving
     searched = "validation" in metrics or _last_complete_search() is not None
     untuned = settings.RECOMMENDER_TUNING_SECONDS > 0 and not searched
-    return untuned or not predicts
+    return untuned or not predicts or bool(quick)
 
 
 def training_search_due() -> bool:

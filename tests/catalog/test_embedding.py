@@ -151,7 +151,8 @@ def test_a_text_gets_the_same_vector_whatever_it_is_encoded_with(backend):
     np.testing.assert_allclose(together, alone, atol=1e-4)
 
 
-def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch):
+def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch, settings, tmp_path):
+    settings.EMBEDDING_EXPORT_DIR = tmp_path  # no install export of int8 either way
     vectors_on(embedding.ONNX_INT8)  # exported here, or by an earlier run
     location = embedding._model_location(embedding.DEFAULT_MODEL)
     folder = embedding.onnx_folder(embedding.DEFAULT_MODEL, location, quantized=True)
@@ -163,6 +164,71 @@ def test_the_onnx_export_is_cached_in_the_data_dir(monkeypatch):
     monkeypatch.setattr(embedding, "_export_onnx", export_again)
     embedding.load_model.cache_clear()
     assert embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX_INT8)
+
+
+@pytest.fixture
+def exports(monkeypatch, settings, tmp_path) -> list[Path]:
+    """Every folder the model is exported into, by a copy of a real export; the install's
+    export folder and the data dir start empty."""
+    location = embedding._model_location(embedding.DEFAULT_MODEL)
+    embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)  # a real export exists
+    real = next(
+        folder
+        for folder in (
+            embedding.onnx_folder(
+                embedding.DEFAULT_MODEL,
+                location,
+                quantized=False,
+                root=settings.EMBEDDING_EXPORT_DIR,
+            ),
+            embedding.onnx_folder(embedding.DEFAULT_MODEL, location, quantized=False),
+        )
+        if (folder / "meta.json").exists()
+    )
+    folders: list[Path] = []
+
+    def export_by_copy(name, location, folder, *, quantized):
+        folders.append(folder)
+        shutil.copytree(real, folder)
+
+    monkeypatch.setattr(embedding, "_export_onnx", export_by_copy)
+    settings.EMBEDDING_BACKEND = embedding.ONNX
+    settings.EMBEDDING_EXPORT_DIR = tmp_path / "installed"
+    settings.MOVIEREC_DATA_DIR = tmp_path / "data"
+    embedding.load_model.cache_clear()
+    yield folders
+    embedding.load_model.cache_clear()  # its model's files are gone with tmp_path
+
+
+def test_install_exports_the_model_once_and_processes_load_it_without_exporting(exports, settings):
+    out = StringIO()
+    call_command("export_embedding_model", stdout=out)
+    installed = settings.EMBEDDING_EXPORT_DIR
+    assert [folder.parent for folder in exports] == [installed]
+    assert f"Exported the embedding model to {exports[0]}" in out.getvalue()
+
+    call_command("export_embedding_model", stdout=out)  # make install run again
+    assert "already exported" in out.getvalue() and len(exports) == 1
+
+    model = embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)
+    assert model.encode(TEXTS).shape == (3, 384)
+    assert len(exports) == 1 and not (settings.MOVIEREC_DATA_DIR / "models").exists()
+
+
+def test_without_the_install_export_the_first_process_exports_into_the_data_dir(exports, settings):
+    model = embedding.load_model(embedding.DEFAULT_MODEL, backend=embedding.ONNX)
+
+    assert model.encode(TEXTS).shape == (3, 384)
+    assert [folder.parent for folder in exports] == [settings.MOVIEREC_DATA_DIR / "models"]
+    assert not settings.EMBEDDING_EXPORT_DIR.exists()
+
+
+def test_exporting_on_the_torch_backend_says_there_is_nothing_to_export(exports, settings):
+    settings.EMBEDDING_BACKEND = embedding.TORCH
+    out = StringIO()
+    call_command("export_embedding_model", stdout=out)
+    assert out.getvalue().strip() == "EMBEDDING_BACKEND=torch: nothing to export."
+    assert exports == []
 
 
 def test_the_export_is_redone_when_the_model_folder_changes(tmp_path):
@@ -401,6 +467,90 @@ def test_a_run_stops_at_its_deadline_and_reports_what_is_left(encoded):
     report = services.movies_embed_dirty(progress=NullProgress(), deadline=time.monotonic())
     assert report.timed_out
     assert (report.encoded, report.remaining) == (0, 3)
+
+
+# The HNSW index during the first embedding of a catalogue
+
+
+@pytest.fixture
+def index_seen(monkeypatch) -> list[bool]:
+    """Whether the HNSW index existed while each claim was written."""
+    seen: list[bool] = []
+    write = services.movies_embed_claimed
+
+    def noting(*, claim):
+        seen.append(services.embedding_index_exists())
+        return write(claim=claim)
+
+    monkeypatch.setattr(services, "movies_embed_claimed", noting)
+    return seen
+
+
+@pytest.mark.django_db
+def test_a_catalogue_without_vectors_is_embedded_without_the_index_then_indexed(
+    encoded, index_seen
+):
+    movies = MovieFactory.create_batch(5)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2)
+
+    assert index_seen == [False, False, False]
+    assert services.embedding_index_exists()
+    assert_embedded_with_current_text([m.pk for m in movies])
+
+
+@pytest.mark.django_db
+def test_a_catalogue_with_vectors_keeps_its_index_while_embedding(encoded, index_seen):
+    MovieFactory(needs_embedding=False, embedding=fake_vector("seen"))
+    MovieFactory.create_batch(3)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2)
+
+    assert index_seen == [True, True]
+    assert services.embedding_index_exists()
+
+
+@pytest.mark.django_db
+def test_a_run_that_died_without_its_index_is_indexed_by_the_next(encoded, index_seen):
+    MovieFactory.create_batch(2)
+    assert services.embedding_index_defer()
+    MovieFactory(needs_embedding=False, embedding=fake_vector("written before the crash"))
+
+    embed_dirty()
+
+    assert index_seen == [False] and services.embedding_index_exists()
+
+
+@pytest.mark.django_db
+def test_a_run_out_of_time_leaves_the_index_to_the_one_that_finishes(encoded):
+    MovieFactory.create_batch(3)
+    services.movies_embed_dirty(progress=NullProgress(), claim_size=2, deadline=0)
+    assert not services.embedding_index_exists()
+    embed_dirty()
+    assert services.embedding_index_exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_table_keeps_its_index_rather_than_waiting(encoded):
+    MovieFactory.create_batch(2)
+    reading, done = threading.Event(), threading.Event()
+
+    def long_reader():
+        with transaction.atomic():
+            Movie.objects.count()  # holds its lock on the table until the end
+            reading.set()
+            done.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=long_reader)
+    thread.start()
+    try:
+        reading.wait(10)
+        started = time.monotonic()
+        assert not services.embedding_index_defer()
+        assert time.monotonic() - started < 5  # gave up at the lock timeout
+    finally:
+        done.set()
+        thread.join()
+    assert services.embedding_index_exists()
 
 
 # Command

@@ -5,8 +5,10 @@ from django.core.management.base import OutputWrapper
 
 from accounts.models import User
 from catalog.models import Credit, Movie
+from catalog.tasks import embed_dirty_movies_task
 from jobs.models import Job
 from movierec.bootstrap import bootstrap_first_start
+from recommendations.tasks import train_recommender
 from tests.factories import MovieFactory
 from tests.ratings.movielens_fixtures import write_csv_dataset
 from tests.tmdb_files import cast_entry, tmdb_5000_credits
@@ -15,12 +17,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_first_start_imports_queues_jobs_and_creates_the_demo_account(
-    settings, tmp_path, django_capture_on_commit_callbacks
+    settings, tmp_path, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.MOVIEREC_DATA_DIR = tmp_path / "data"
     source = write_csv_dataset(tmp_path / "ml")
+    queued = {}
+    for task in (embed_dirty_movies_task, train_recommender):
+        monkeypatch.setattr(
+            task, "apply_async", lambda kwargs, name=task.name, **_: queued.update({name: kwargs})
+        )
     out = io.StringIO()
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         bootstrap_first_start(movielens_source=str(source), tmdb_path="", stdout=OutputWrapper(out))
 
     assert Movie.objects.exists()
@@ -29,10 +36,11 @@ def test_first_start_imports_queues_jobs_and_creates_the_demo_account(
         Job.Kind.TRAINING,
     }
     assert len(callbacks) == 2  # both tasks are queued only once the jobs are committed
-    # While the catalogue waits for embedding, the first model skips the tuning search and
-    # the rating model (tests/recommendations/test_tasks.py follows it to completion).
+    # While the catalogue waits for embedding, the first model is the quick one, stars
+    # included (tests/recommendations/test_tasks.py follows it to completion).
     training = Job.objects.get(kind=Job.Kind.TRAINING)
     assert f"queued training job #{training.pk} (quick)" in out.getvalue()
+    assert queued[train_recommender.name] == {"job_id": training.pk, "quick": True}
     password = (tmp_path / "data" / "demo-credentials.txt").read_text().strip()
     assert User.objects.get(username="demo").check_password(password)
     assert f"password {password!r}" in out.getvalue()

@@ -6,8 +6,11 @@ against the repository, the settings and each other.
 
 import ast
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -388,6 +391,39 @@ def test_makefile_installs_the_dev_lock_with_hashes_and_the_project_without_deps
     )
     assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in install.group(1)
     assert "pip check" in install.group(1)
+
+
+def test_make_install_exports_the_embedding_model_after_the_packages_and_only_once(tmp_path):
+    """`make` itself, dry-run in a folder shaped like an installed checkout: a second
+    `make install` has nothing to do; a change of the export code exports again, and new
+    packages are installed before the model is exported from them."""
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    sources = ["pyproject.toml", DEV_LOCK, "package.json", "package-lock.json"]
+    made = [".venv/.installed", "static/vendor/.installed", ".models/.exported"]
+    for age, name in enumerate([*sources, "catalog/embedding.py", *made]):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))  # each newer than the ones before
+    env = {k: v for k, v in os.environ.items() if k not in {"EMBEDDING_EXPORT_DIR", "MAKEFLAGS"}}
+
+    def make(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["make", *options, "install"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    assert make("-q").returncode == 0, "a second make install would do something"
+    export = [
+        ".venv/bin/python manage.py export_embedding_model",
+        "mkdir -p .models",
+        "touch .models/.exported",
+    ]
+    os.utime(tmp_path / "catalog" / "embedding.py")  # the export code changed
+    assert make("-n").stdout.splitlines() == export
+    os.utime(tmp_path / DEV_LOCK)  # new packages
+    steps = make("-n").stdout.splitlines()
+    assert steps[-3:] == export
+    assert any("pip check" in step for step in steps[:-3])
 
 
 def test_metrics_files_stay_in_each_container_and_the_worker_exposes_its_port():

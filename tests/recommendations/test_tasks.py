@@ -6,8 +6,10 @@ from jobs.models import Job
 from jobs.services import job_create
 from ratings.services import rating_upsert
 from recommendations.models import TrainingRun
+from recommendations.predictions import predicted_scores
 from recommendations.selectors import training_is_provisional
 from recommendations.tasks import retrain_if_ratings_changed, train_recommender
+from tests.factories import UserFactory
 from tests.waiting import job_finished
 
 
@@ -45,13 +47,18 @@ def test_beat_retrains_only_when_ratings_changed(world, celery_worker_process):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_first_starts_quick_model_is_completed_once_the_catalogue_is_embedded(
+def test_the_first_starts_quick_model_predicts_stars_and_is_completed_once_embedded(
     world, celery_worker_process, monkeypatch
 ):
     quick_job = job_create(kind=Job.Kind.TRAINING, description="Train recommender")
-    quick_id = train_recommender.delay(quick_job.pk, tune=False, rating_model=False).get(60)
+    quick_id = train_recommender.delay(quick_job.pk, quick=True).get(60)
     quick = TrainingRun.objects.get(pk=quick_id)
-    assert quick.is_serving and quick.rating_model is None and training_is_provisional()
+    assert quick.is_serving and quick.params["quick"] and training_is_provisional()
+    # A newcomer's first rating brings predicted stars at once, from the quick model.
+    newcomer = UserFactory()
+    rating_upsert(user=newcomer, movie=world.space[0], score="5.0")
+    others = [movie.pk for movie in world.space[1:4]]
+    assert set(predicted_scores(user=newcomer, movie_ids=others)) == set(others)
 
     # The last embedding run of the catalogue: nothing left, something encoded.
     monkeypatch.setattr(catalog_tasks, "movie_map_job_start", lambda: None)
@@ -63,7 +70,7 @@ def test_the_first_starts_quick_model_is_completed_once_the_catalogue_is_embedde
     completion = Job.objects.filter(kind=Job.Kind.TRAINING).exclude(pk=quick_job.pk).get()
     assert job_finished(completion.pk, timeout=120).state == Job.State.SUCCEEDED
     serving = TrainingRun.objects.get(is_serving=True)
-    assert serving.job_id == completion.pk and serving.rating_model is not None
+    assert serving.job_id == completion.pk and "quick" not in serving.params
     assert not training_is_provisional()
 
     # Another embedding run finds the model complete and queues nothing.

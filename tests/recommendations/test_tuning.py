@@ -13,8 +13,9 @@ from prometheus_client import REGISTRY
 from jobs.models import Job
 from jobs.progress import NullProgress
 from ratings.services import rating_upsert
-from recommendations import tuning
+from recommendations import training, tuning
 from recommendations.algorithms import als
+from recommendations.algorithms.rating import RatingParams
 from recommendations.choice import Choice
 from recommendations.config import DEFAULT_HYBRID, HybridParams, SimilarParams
 from recommendations.evaluation.splits import Relevance
@@ -25,7 +26,7 @@ from recommendations.selectors import (
     training_is_provisional,
     training_search_due,
 )
-from recommendations.serving import serving_model
+from recommendations.serving import ease_model_for, serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_RATING, tiny_recommender
@@ -174,6 +175,31 @@ def test_a_quick_model_without_predicted_stars_is_completed_even_without_a_budge
 
     serving = TrainingRun.objects.get(is_serving=True)
     assert serving.pk != quick.pk and serving.rating_model is not None
+    assert not training_is_provisional()
+
+
+def test_the_quick_model_predicts_stars_cheaply_and_is_completed_even_without_a_budget(
+    world, settings, monkeypatch
+):
+    settings.RECOMMENDER_TUNING_SECONDS = 0
+    settings.RECOMMENDER_EASE_MAX_ITEMS = 5000
+    monkeypatch.setattr(training, "QUICK_EASE_MAX_ITEMS", 30)  # fewer than the world's 40 films
+    quick = training_run_train(progress=NullProgress(), quick=True)
+
+    chosen = Choice.from_json(quick.params)
+    assert quick.rating_model is not None  # predicted stars from the first model on
+    assert chosen.quick and chosen.ease.max_items == 30
+    assert chosen.rating.iterations == training.QUICK_SVDPP_ITERATIONS
+    assert ease_model_for(quick.pk).movie_ids.size == 30
+    assert training_is_provisional()
+
+    retrain_if_ratings_changed()
+
+    serving = TrainingRun.objects.get(is_serving=True)
+    completed = Choice.from_json(serving.params)
+    assert serving.pk != quick.pk and not completed.quick
+    assert completed.ease.max_items == 5000
+    assert completed.rating.iterations == RatingParams().iterations
     assert not training_is_provisional()
 
 

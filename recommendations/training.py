@@ -113,10 +113,11 @@ def training_run_train(
 
 def last_choice() -> Choice:
     """The hyper-parameters of the newest succeeded run (the defaults before any), with
-    EASE's size from the settings: a memory bound is the operator's, not the search's."""
+    EASE's size from the settings: a memory bound is the operator's, not the search's. A
+    quick run's cut-down fits are not passed on: the run after it completes them."""
     choice = Choice.from_json(training_run_last_params())
     ease = dataclasses.replace(choice.ease, max_items=settings.RECOMMENDER_EASE_MAX_ITEMS)
-    return dataclasses.replace(choice, ease=ease)
+    return dataclasses.replace(choice, ease=ease, quick=False)
 
 
 def _quick(choice: Choice) -> Choice:

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "ratings",
+    "social",
     "recommendations",
     "pages",
 ]

@@ -18,6 +18,7 @@ from social.models import (
     Block,
     DiaryEntry,
     Follow,
+    ListEntry,
     MovieList,
     Notification,
     Review,
@@ -68,11 +69,12 @@ def following_visible(*, viewer, person: User) -> QuerySet[User]:
     return people_visible(viewer=viewer).filter(follower_set__follower=person).order_by("username")
 
 
-def following_ids(*, user) -> list[int]:
-    """Whom `user` follows and may still see (a block or a private profile drops them)."""
+def following_ids(*, user) -> QuerySet:
+    """The ids of whom `user` follows and may still see (a block or a private profile drops
+    them): a lazy query, so that it joins the query that uses it as a subquery."""
     if not user.is_authenticated:
-        return []
-    return list(following_visible(viewer=user, person=user).values_list("pk", flat=True))
+        return User.objects.none().values_list("pk", flat=True)
+    return following_visible(viewer=user, person=user).order_by().values_list("pk", flat=True)
 
 
 def person_counts(*, viewer, person: User) -> dict[str, int]:
@@ -98,7 +100,7 @@ def diary_visible(*, viewer, owner: User | None = None) -> QuerySet[DiaryEntry]:
 def _visible_review(viewer) -> Prefetch:
     """An entry's review as `shown_review`, None unless the viewer may see it (a moderator
     may have hidden it); never read `entry.review`, which would load it regardless."""
-    return Prefetch("review", queryset=Review.objects.visible_to(viewer), to_attr="shown_review")
+    return Prefetch("review", queryset=reviews_visible(viewer=viewer), to_attr="shown_review")
 
 
 def diary_month(*, viewer, owner: User, month: date) -> list[DiaryEntry]:
@@ -289,9 +291,9 @@ class FollowedRatings:
 
 def followed_ratings(*, viewer, movie_id: int) -> FollowedRatings:
     """The mean rating of a film among the people the viewer follows (and may see)."""
-    followed = following_ids(user=viewer)
-    if not followed:
+    if not viewer.is_authenticated:
         return FollowedRatings(None, 0)
+    followed = following_ids(user=viewer)
     found = Rating.objects.filter(movie_id=movie_id, user_id__in=followed).aggregate(
         mean=Avg("score"), count=Count("pk")
     )
@@ -302,9 +304,9 @@ def followed_ratings(*, viewer, movie_id: int) -> FollowedRatings:
 def followed_lovers(*, viewer, movie_ids: Collection[int]) -> dict[int, int]:
     """How many followed people love each film (rated at least LOVED_SCORE); films none
     of them love are left out."""
-    followed = following_ids(user=viewer)
-    if not followed or not movie_ids:
+    if not viewer.is_authenticated or not movie_ids:
         return {}
+    followed = following_ids(user=viewer)
     rows = (
         Rating.objects.filter(
             movie_id__in=list(movie_ids), user_id__in=followed, score__gte=LOVED_SCORE
@@ -314,3 +316,71 @@ def followed_lovers(*, viewer, movie_ids: Collection[int]) -> dict[int, int]:
         .values_list("movie_id", "n")
     )
     return dict(rows)
+
+
+# --- "Download my data" (registered into ratings' export by social.apps) ---------------
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def diary_export(user) -> list[dict]:
+    rows = DiaryEntry.objects.filter(user=user).order_by("watched_on", "pk")
+    return [
+        {
+            "movie_id": entry.movie_id,
+            "title": entry.movie.title,
+            "year": entry.movie.year,
+            "watched_on": entry.watched_on.isoformat(),
+            "rewatch": entry.rewatch,
+            "score": None if entry.score is None else float(entry.score),
+            "created_at": entry.created_at.isoformat(),
+        }
+        for entry in rows.select_related("movie")
+    ]
+
+
+def reviews_export(user) -> list[dict]:
+    rows = Review.objects.filter(user=user).select_related("movie", "diary_entry")
+    return [
+        {
+            "movie_id": review.movie_id,
+            "title": review.movie.title,
+            "year": review.movie.year,
+            "watched_on": _iso(review.diary_entry.watched_on if review.diary_entry else None),
+            "text": review.text,
+            "contains_spoilers": review.contains_spoilers,
+            "created_at": review.created_at.isoformat(),
+        }
+        for review in rows.order_by("created_at", "pk")
+    ]
+
+
+def lists_export(user) -> list[dict]:
+    lists = MovieList.objects.filter(user=user).order_by("created_at", "pk")
+    return [
+        {
+            "name": movie_list.name,
+            "description": movie_list.description,
+            "ranked": movie_list.ranked,
+            "visibility": movie_list.visibility,
+            "created_at": movie_list.created_at.isoformat(),
+            "entries": [
+                {
+                    "movie_id": entry.movie_id,
+                    "title": entry.movie.title,
+                    "year": entry.movie.year,
+                    "position": entry.position,
+                    "note": entry.note,
+                }
+                for entry in movie_list.entries.all()
+            ],
+        }
+        for movie_list in lists.prefetch_related(
+            Prefetch("entries", queryset=ListEntry.objects.select_related("movie"))
+        )
+    ]
+
+
+EXPORT_SECTIONS = {"diary": diary_export, "reviews": reviews_export, "lists": lists_export}

@@ -42,7 +42,7 @@ def ann_activity(ann, film):
 
 def seen(viewer, ann, film) -> dict[str, object]:
     """What `viewer` sees of ann, everywhere it could show."""
-    follow_ids = selectors.following_ids(user=viewer)
+    follow_ids = list(selectors.following_ids(user=viewer))
     feed = [key[0] for key in selectors.feed_keys(viewer=viewer)] if viewer.is_authenticated else []
     return {
         "diary": list(selectors.diary_visible(viewer=viewer, owner=ann)),

@@ -56,12 +56,17 @@ from recommendations.forms import (
     WatchTogetherForm,
 )
 from recommendations.hybrid import recommend_for_group, recommend_for_user
-from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
+from recommendations.personal import (
+    ONBOARDING_TARGET,
+    group_partner_get,
+    group_partners,
+    onboarding_candidates,
+)
 from recommendations.predictions import predicted_scores
 from recommendations.selectors import recommender_algorithm
 from recommendations.services import recommender_algorithm_set
 from recommendations.taste import genre_stats, score_histogram
-from social.selectors import person_visible_get
+from social.selectors import following_ids, person_visible_get
 
 LIST_PAGE_SIZE = 30
 ONBOARDING_PAGE = 6  # films offered at once
@@ -423,5 +428,13 @@ def watch_together(request: HttpRequest) -> HttpResponse:
             for pick in picks:
                 pick.movie.explanation = pick.explanation
             movie_cards_annotate(user=request.user, movies=[pick.movie for pick in picks])
-    context = {"form": form, "friend": friend, "movies": [pick.movie for pick in picks]}
+    context = {
+        "form": form,
+        "friend": friend,
+        "movies": [pick.movie for pick in picks],
+        # Quick picks: the people you follow who allow it.
+        "followed_partners": group_partners(viewer=request.user)
+        .filter(pk__in=following_ids(user=request.user))
+        .order_by("username"),
+    }
     return render(request, "recommendations/watch_together.html", context)

@@ -120,7 +120,7 @@ def ratings_import_file(*, user, data: bytes, filename: str = "") -> RatingImpor
         rows = _parse_rows(reader, header, export_format, report)
     except csv.Error as exc:
         raise ValueError(f"{name}this is not a readable CSV file ({exc}).") from None
-    _match(rows, report)
+    rows_match(rows, report)
     with transaction.atomic():  # one commit for the whole file, not one per row
         for row in list(report.matched):
             try:
@@ -237,7 +237,9 @@ def title_keys(title: str) -> set[str]:
     return keys
 
 
-def _match(rows: list[Row], report: RatingImportReport) -> None:
+def rows_match(rows: list[Row], report: RatingImportReport) -> None:
+    """Sort parsed rows into the report's matched, ambiguous and unmatched lists (also
+    used by social.letterboxd for the other files of a Letterboxd export)."""
     by_imdb: dict[str, list[int]] = defaultdict(list)
     imdb_ids = {row.imdb_id for row in rows if row.imdb_id}
     for movie_id, imdb_id in (

@@ -70,3 +70,11 @@ class ReportForm(forms.Form):
         max_length=REPORT_REASON_MAX_LENGTH,
         help_text="What is wrong with it? The moderators read every report.",
     )
+
+
+class LetterboxdImportForm(forms.Form):
+    file = forms.FileField(
+        label="Letterboxd export (zip)",
+        help_text="On Letterboxd: Settings → Import & Export → Export your data.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )

@@ -33,5 +33,7 @@ urlpatterns = [
         name="list-entry-move",
     ),
     path("feed/", views.feed, name="feed"),
+    path("me/letterboxd/", views.letterboxd, name="letterboxd"),
+    path("me/letterboxd.zip", views.letterboxd_export, name="letterboxd-export"),
     path("notifications/", views.notifications, name="notifications"),
 ]

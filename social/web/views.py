@@ -19,7 +19,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.api import movie_or_404
@@ -27,7 +28,14 @@ from core.api_policies import form_post_allowed
 from ratings.selectors import movie_cards_annotate, rating_count
 from recommendations.predictions import predicted_scores_annotate
 from social import selectors, services
-from social.web.forms import DiaryEntryForm, ListEntryForm, MovieListForm, ReportForm
+from social.letterboxd import MAX_ZIP_BYTES, letterboxd_zip_export, letterboxd_zip_import
+from social.web.forms import (
+    DiaryEntryForm,
+    LetterboxdImportForm,
+    ListEntryForm,
+    MovieListForm,
+    ReportForm,
+)
 from social.web.taste_match import taste_match
 
 FEED_PAGE = 20
@@ -433,3 +441,40 @@ def notifications(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "social/notifications.html", {"page": page})
+
+
+# --- Letterboxd ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_throttled
+def letterboxd(request: HttpRequest) -> HttpResponse:
+    """Import Letterboxd's export zip (a report of every file and row), or download yours."""
+    form = LetterboxdImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_ZIP_BYTES:
+                raise ValueError(f"The file is over {MAX_ZIP_BYTES // 1024 // 1024} MB.")
+            report = letterboxd_zip_import(user=request.user, data=upload.read())
+        except ValueError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return render(request, "social/letterboxd_report.html", {"report": report})
+    return render(request, "social/letterboxd.html", {"form": form})
+
+
+@login_required
+@require_GET
+def letterboxd_export(request: HttpRequest) -> HttpResponse:
+    """Your own data only: there is no way to name another person."""
+    response = HttpResponse(
+        letterboxd_zip_export(user=request.user), content_type="application/zip"
+    )
+    filename = f"movierec-letterboxd-{request.user.username}-{timezone.now():%Y-%m-%d}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -33,6 +33,7 @@ from ratings.rating_import import (
     Row,
     ratings_import_file,
     rows_match,
+    rows_parse,
 )
 from ratings.selectors import rating_list, watchlist_list
 from ratings.services import watchlist_add
@@ -154,18 +155,7 @@ def _read(
             EntryRow(line=first_line, reason=f"the header lacks {', '.join(missing)}")
         )
         return [], report
-    rows = []
-    line = reader.line_num
-    for values in reader:
-        line, start = reader.line_num, line + 1
-        if not any(value.strip() for value in values):
-            continue
-        row = EntryRow(line=first_line - 1 + start)
-        if len(values) != len(header):
-            row.reason = f"has {len(values)} columns where the header has {len(header)}"
-        else:
-            row.reason = _fill(row, {c: values[i].strip() for i, c in enumerate(header)})
-        (report.invalid if row.reason else rows).append(row)
+    rows = rows_parse(reader, header, report, _fill, row_class=EntryRow, first_line=first_line)
     return rows, report
 
 

@@ -77,6 +77,13 @@ def _movie_in_body(movie_id: int):
         raise ValidationError({"movie": [f"Movie {movie_id} does not exist."]}) from None
 
 
+def _body(serializer_class, request: Request) -> dict:
+    """The request's body, validated by `serializer_class` (400 when invalid)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def _created(data) -> Response:
     return Response(data, status=status.HTTP_201_CREATED)
 
@@ -109,9 +116,7 @@ class DiaryView(_SocialView):
         responses={201: DiaryEntrySerializer},
     )
     def post(self, request: Request) -> Response:
-        serializer = DiaryWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _body(DiaryWriteSerializer, request)
         movie = _movie_in_body(data.pop("movie"))
         entry = services.diary_entry_create(user=request.user, movie_id=movie.pk, **data)
         return _created(_diary_data(request.user, entry.pk))
@@ -135,9 +140,8 @@ class DiaryEntryView(_SocialView):
     )
     def patch(self, request: Request, entry_id: int) -> Response:
         entry = self._entry(request, entry_id)
-        serializer = DiaryUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.diary_entry_update(entry=entry, **serializer.validated_data)
+        data = _body(DiaryUpdateSerializer, request)
+        services.diary_entry_update(entry=entry, **data)
         return Response(_diary_data(request.user, entry_id))
 
     @extend_schema(summary="Delete a diary entry and its review", responses={204: None})
@@ -174,9 +178,8 @@ class ReviewView(_PublicReadView):
     )
     def patch(self, request: Request, review_id: int) -> Response:
         review = selectors.review_owned_get(user=request.user, review_id=review_id)
-        serializer = ReviewWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.review_update(review=review, **serializer.validated_data)
+        data = _body(ReviewWriteSerializer, request)
+        services.review_update(review=review, **data)
         review = selectors.review_visible_get(viewer=request.user, review_id=review_id)
         return Response(ReviewSerializer(review).data)
 
@@ -216,9 +219,8 @@ class ReviewReportView(_SocialView):
     )
     def post(self, request: Request, review_id: int) -> Response:
         review = selectors.review_visible_get(viewer=request.user, review_id=review_id)
-        serializer = ReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.report_create(reporter=request.user, review=review, **serializer.validated_data)
+        data = _body(ReportSerializer, request)
+        services.report_create(reporter=request.user, review=review, **data)
         return _no_content()
 
 
@@ -239,9 +241,8 @@ class MovieListsView(_SocialView):
         responses={201: MovieListDetailSerializer},
     )
     def post(self, request: Request) -> Response:
-        serializer = MovieListWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        movie_list = services.movie_list_create(user=request.user, **serializer.validated_data)
+        data = _body(MovieListWriteSerializer, request)
+        movie_list = services.movie_list_create(user=request.user, **data)
         return _created(_list_data(request.user, movie_list.pk))
 
 
@@ -262,9 +263,8 @@ class MovieListView(_PublicReadView):
     )
     def patch(self, request: Request, list_id: int) -> Response:
         movie_list = selectors.movie_list_owned_get(user=request.user, list_id=list_id)
-        serializer = MovieListUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.movie_list_update(movie_list=movie_list, **serializer.validated_data)
+        data = _body(MovieListUpdateSerializer, request)
+        services.movie_list_update(movie_list=movie_list, **data)
         return Response(_list_data(request.user, list_id))
 
     @extend_schema(summary="Delete your list", responses={204: None})
@@ -283,11 +283,10 @@ class MovieListEntriesView(_SocialView):
     )
     def post(self, request: Request, list_id: int) -> Response:
         movie_list = selectors.movie_list_owned_get(user=request.user, list_id=list_id)
-        serializer = ListEntryWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        movie = _movie_in_body(serializer.validated_data["movie"])
+        data = _body(ListEntryWriteSerializer, request)
+        movie = _movie_in_body(data["movie"])
         entry = services.list_entry_add(
-            movie_list=movie_list, movie_id=movie.pk, note=serializer.validated_data.get("note", "")
+            movie_list=movie_list, movie_id=movie.pk, note=data.get("note", "")
         )
         entry.movie = movie
         return _created(ListEntrySerializer(entry).data)
@@ -310,11 +309,8 @@ class MovieListOrderView(_SocialView):
     )
     def put(self, request: Request, list_id: int) -> Response:
         movie_list = selectors.movie_list_owned_get(user=request.user, list_id=list_id)
-        serializer = ListOrderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.list_entries_reorder(
-            movie_list=movie_list, movie_ids=serializer.validated_data["movies"]
-        )
+        data = _body(ListOrderSerializer, request)
+        services.list_entries_reorder(movie_list=movie_list, movie_ids=data["movies"])
         return Response(_list_data(request.user, list_id))
 
 
@@ -336,11 +332,8 @@ class MovieListReportView(_SocialView):
     )
     def post(self, request: Request, list_id: int) -> Response:
         movie_list = selectors.movie_list_visible_get(viewer=request.user, list_id=list_id)
-        serializer = ReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.report_create(
-            reporter=request.user, movie_list=movie_list, **serializer.validated_data
-        )
+        data = _body(ReportSerializer, request)
+        services.report_create(reporter=request.user, movie_list=movie_list, **data)
         return _no_content()
 
 

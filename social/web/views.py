@@ -63,10 +63,22 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(target or fallback)
 
 
-def _form_errors(request: HttpRequest, error: ValidationError) -> None:
-    for field, problems in error.message_dict.items():
+def _errors(request: HttpRequest, errors: dict[str, list[str]]) -> None:
+    """A form's or a service's errors, as messages naming their fields."""
+    for field, problems in errors.items():
         for problem in problems:
             messages.error(request, problem if field == "__all__" else f"{field}: {problem}")
+
+
+def _attempt(request: HttpRequest, write: Callable[[], object], success: str) -> bool:
+    """Run a service's write; a refusal becomes error messages. True when it was done."""
+    try:
+        write()
+    except ValidationError as error:
+        _errors(request, error.message_dict)
+        return False
+    messages.success(request, success)
+    return True
 
 
 # --- Profiles --------------------------------------------------------------------------
@@ -108,12 +120,11 @@ def follow_change(request: HttpRequest, username: str) -> HttpResponse:
         services.unfollow(follower=request.user, followee=person)
         messages.success(request, f"You no longer follow {person.username}.")
     else:
-        try:
-            services.follow(follower=request.user, followee=person)
-        except ValidationError as error:
-            _form_errors(request, error)
-        else:
-            messages.success(request, f"You follow {person.username}.")
+        _attempt(
+            request,
+            lambda: services.follow(follower=request.user, followee=person),
+            f"You follow {person.username}.",
+        )
     return redirect("social:profile", person.username)
 
 
@@ -122,15 +133,13 @@ def follow_change(request: HttpRequest, username: str) -> HttpResponse:
 @_throttled
 def block_change(request: HttpRequest, username: str) -> HttpResponse:
     person = selectors.person_visible_get(viewer=request.user, username=username)
-    try:
-        services.block(blocker=request.user, blocked=person)
-    except ValidationError as error:
-        _form_errors(request, error)
-        return redirect("social:profile", person.username)
-    messages.success(
-        request, f"You blocked {person.username}. Neither of you sees the other's activity."
-    )
-    return redirect("pages:home")
+    if _attempt(
+        request,
+        lambda: services.block(blocker=request.user, blocked=person),
+        f"You blocked {person.username}. Neither of you sees the other's activity.",
+    ):
+        return redirect("pages:home")
+    return redirect("social:profile", person.username)
 
 
 # --- Diary -----------------------------------------------------------------------------
@@ -166,17 +175,15 @@ def diary_log(request: HttpRequest, movie_id: int) -> HttpResponse:
     movie = movie_or_404(movie_id)
     form = DiaryEntryForm(request.POST)
     if not form.is_valid():
-        for field, problems in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(problems)}")
+        _errors(request, form.errors)
     else:
-        try:
-            services.diary_entry_create(
+        _attempt(
+            request,
+            lambda: services.diary_entry_create(
                 user=request.user, movie_id=movie.pk, **form.service_fields()
-            )
-        except ValidationError as error:
-            _form_errors(request, error)
-        else:
-            messages.success(request, f"Logged {movie.display_title} in your diary.")
+            ),
+            f"Logged {movie.display_title} in your diary.",
+        )
     return redirect("pages:movie-detail", movie.pk)
 
 
@@ -195,15 +202,13 @@ def diary_entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
         "contains_spoilers": bool(review and review.contains_spoilers),
     }
     form = DiaryEntryForm(request.POST if request.method == "POST" else None, initial=initial)
-    if form.is_valid():
-        try:
-            services.diary_entry_update(entry=entry, **form.service_fields())
-        except ValidationError as error:
-            _form_errors(request, error)
-        else:
-            messages.success(request, "Your diary entry was saved.")
-            url = reverse("social:diary", args=[request.user.username])
-            return redirect(f"{url}?month={entry.watched_on:%Y-%m}")
+    if form.is_valid() and _attempt(
+        request,
+        lambda: services.diary_entry_update(entry=entry, **form.service_fields()),
+        "Your diary entry was saved.",
+    ):
+        url = reverse("social:diary", args=[request.user.username])
+        return redirect(f"{url}?month={entry.watched_on:%Y-%m}")
     return render(request, "social/diary_entry_form.html", {"form": form, "entry": entry})
 
 
@@ -273,7 +278,7 @@ def lists(request: HttpRequest, username: str) -> HttpResponse:
         try:
             movie_list = services.movie_list_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(request, error)
+            form.add_error(None, error)
         else:
             return redirect("social:list", movie_list.pk)
     context = {
@@ -309,16 +314,14 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
 def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
     movie_list = selectors.movie_list_owned_get(user=request.user, list_id=list_id)
     form = MovieListForm(request.POST)
-    if form.is_valid():
-        try:
-            services.movie_list_update(movie_list=movie_list, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(request, error)
-        else:
-            messages.success(request, "The list was saved.")
+    if not form.is_valid():
+        _errors(request, form.errors)
     else:
-        for field, problems in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(problems)}")
+        _attempt(
+            request,
+            lambda: services.movie_list_update(movie_list=movie_list, **form.cleaned_data),
+            "The list was saved.",
+        )
     return redirect("social:list", movie_list.pk)
 
 
@@ -343,14 +346,13 @@ def list_add(request: HttpRequest, movie_id: int) -> HttpResponse:
         movie_list = selectors.movie_list_owned_get(
             user=request.user, list_id=form.cleaned_data["movie_list"]
         )
-        try:
-            services.list_entry_add(
+        _attempt(
+            request,
+            lambda: services.list_entry_add(
                 movie_list=movie_list, movie_id=movie.pk, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            _form_errors(request, error)
-        else:
-            messages.success(request, f"Added {movie.display_title} to “{movie_list.name}”.")
+            ),
+            f"Added {movie.display_title} to “{movie_list.name}”.",
+        )
     else:
         messages.error(request, "Choose one of your lists.")
     return redirect("pages:movie-detail", movie.pk)
@@ -375,7 +377,7 @@ def list_entry_move(request: HttpRequest, list_id: int, movie_id: int) -> HttpRe
     try:
         services.list_entry_move(movie_list=movie_list, movie_id=movie_id, offset=offset)
     except ValidationError as error:
-        _form_errors(request, error)
+        _errors(request, error.message_dict)
     return redirect(f"{reverse('social:list', args=[movie_list.pk])}#entry-{movie_id}")
 
 

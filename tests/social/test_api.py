@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from rest_framework.test import APIClient
 
 from social.models import DiaryEntry, MovieList, Report, Review
 from social.services import (
@@ -18,13 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ann(db):
-    return PublicUserFactory(username="ann")
-
-
-@pytest.fixture
-def ben(db):
-    return PublicUserFactory(username="ben")
+def anon():
+    return APIClient()
 
 
 @pytest.fixture
@@ -35,11 +31,6 @@ def as_ann(ann):
 @pytest.fixture
 def as_ben(ben):
     return token_client(ben)
-
-
-@pytest.fixture
-def film(db):
-    return MovieFactory(title="Spirited Away", year=2001)
 
 
 def test_log_a_watch_with_a_score_and_a_review(as_ann, ann, film):

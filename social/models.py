@@ -32,11 +32,12 @@ def profile_visible_q(viewer, owner: str = "") -> Q:
     shown = Q(**{f"{path}is_active": True, f"{path}profile_is_public": True})
     if viewer is None or not viewer.is_authenticated:
         return shown
-    blocks = Block.objects.filter(
-        Q(blocker_id=OuterRef(owner_id), blocked_id=viewer.pk)
-        | Q(blocker_id=viewer.pk, blocked_id=OuterRef(owner_id))
+    # Two lookups, not one with OR: each is then a probe of one of the pair's indexes.
+    blocked_by_owner = Block.objects.filter(blocker_id=OuterRef(owner_id), blocked_id=viewer.pk)
+    blocked_by_viewer = Block.objects.filter(blocker_id=viewer.pk, blocked_id=OuterRef(owner_id))
+    return Q(**{owner_id: viewer.pk}) | (
+        shown & ~Exists(blocked_by_owner) & ~Exists(blocked_by_viewer)
     )
-    return Q(**{owner_id: viewer.pk}) | (shown & ~Exists(blocks))
 
 
 class SocialQuerySet(models.QuerySet):

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
@@ -212,28 +214,42 @@ class FeedItem:
     movie_list: MovieList | None = None
 
 
-def feed_keys(*, viewer) -> QuerySet:
-    """(kind, id, created_at) of the feed, newest first: followed people's diary entries,
-    their reviews written without one, and their public lists. Fan-out on read
-    (docs/scaling.md says where that stops working)."""
-    followed = following_ids(user=viewer)
-    diary = (
-        DiaryEntry.objects.visible_to(viewer)
-        .filter(user_id__in=followed)
-        .values_list(Value("diary"), "pk", "created_at")
-    )
-    reviews = (
+def feed_keys(*, viewer, offset: int, limit: int) -> list[tuple[str, int, datetime]]:
+    """(kind, id, created_at) of one stretch of the feed, newest first: followed people's
+    diary entries, their reviews written without one, and their public lists, as the
+    models' `visible_to` lets the viewer see them.
+
+    Fan-out on read (docs/scaling.md says where that stops working): for each followed
+    person, at most offset + limit of their newest rows of each kind are read, by the
+    (user, created_at) indexes, so a prolific person costs no more than a quiet one.
+    """
+    wanted = offset + limit
+    followee = RawSQL("followed.id", ())
+    kinds = [
+        DiaryEntry.objects.visible_to(viewer).values_list(Value("diary"), "pk", "created_at"),
         Review.objects.visible_to(viewer)
-        .filter(user_id__in=followed, diary_entry__isnull=True)
-        .values_list(Value("review"), "pk", "created_at")
-    )
-    lists = (
+        .filter(diary_entry__isnull=True)
+        .values_list(Value("review"), "pk", "created_at"),
         MovieList.objects.visible_to(viewer)
         .listed()
-        .filter(user_id__in=followed)
-        .values_list(Value("list"), "pk", "created_at")
+        .values_list(Value("list"), "pk", "created_at"),
+    ]
+    followed_sql, params = following_ids(user=viewer).query.sql_with_params()
+    parts = []
+    for rows in kinds:
+        newest = rows.filter(user_id=followee).order_by("-created_at", "-pk")[:wanted]
+        sql, part_params = newest.query.sql_with_params()
+        parts.append(f"SELECT * FROM followed CROSS JOIN LATERAL ({sql}) AS newest")
+        params = (*params, *part_params)
+    query = (
+        f"WITH followed (id) AS ({followed_sql}) "
+        f"SELECT kind, id, created_at FROM ("
+        + " UNION ALL ".join(part.replace("SELECT *", "SELECT newest.*", 1) for part in parts)
+        + ") AS items (kind, id, created_at) ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
     )
-    return diary.union(reviews, lists, all=True).order_by("-created_at", "-pk")
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, limit, offset))
+        return cursor.fetchall()
 
 
 def feed_items(*, viewer, keys: Collection[tuple[str, int, datetime]]) -> list[FeedItem]:

@@ -15,12 +15,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.models import User
 from catalog.api import movie_or_404
 from core.api import query_params
-from core.api_policies import ScopedThrottle
+from core.api_policies import PageNumberPagination, ScopedThrottle
 from ratings.api import MeExportView as RatingsExportView
 from ratings.selectors import user_data_export
 from social import selectors, services
@@ -444,7 +445,49 @@ def feed_item_data(item: selectors.FeedItem) -> dict:
     }
 
 
+class FeedPagination(PageNumberPagination):
+    """?page and ?page_size as everywhere, without a count: the feed is read newest first,
+    and counting it would read all of it. `next` is null on the last page."""
+
+    def paginate_feed(self, request: Request, viewer) -> list:
+        self.request = request
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdecimal() or int(raw) < 1:
+            raise NotFound(f"Invalid page: {raw!r}.")
+        self.number, self.size = int(raw), self.get_page_size(request)
+        keys = selectors.feed_keys(
+            viewer=viewer, offset=(self.number - 1) * self.size, limit=self.size + 1
+        )
+        if not keys and self.number > 1:
+            raise NotFound("Invalid page: past the end of the feed.")
+        self.more = len(keys) > self.size
+        return keys[: self.size]
+
+    def get_paginated_response(self, data) -> Response:
+        def link(number: int) -> str:
+            url = self.request.build_absolute_uri()
+            return replace_query_param(url, self.page_query_param, number)
+
+        return Response(
+            {
+                "next": link(self.number + 1) if self.more else None,
+                "previous": link(self.number - 1) if self.number > 1 else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+
 class FeedView(_SocialView):
+    pagination_class = FeedPagination
+
     @extend_schema(
         summary="What the people you follow did, newest first",
         description="Their diary entries (with reviews), reviews written without a diary "
@@ -452,7 +495,7 @@ class FeedView(_SocialView):
         responses=FeedItemSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        keys = self.paginate_queryset(selectors.feed_keys(viewer=request.user))
+        keys = self.paginator.paginate_feed(request, request.user)
         items = selectors.feed_items(viewer=request.user, keys=keys)
         data = FeedItemSerializer([feed_item_data(item) for item in items], many=True).data
         return self.get_paginated_response(data)

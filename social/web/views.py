@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 
@@ -418,11 +419,25 @@ def list_report(request: HttpRequest, list_id: int) -> HttpResponse:
 # --- Feed and notifications ------------------------------------------------------------
 
 
-def feed_page(*, viewer, number: str | int | None):
+@dataclass
+class FeedPage:
+    """One page of the feed (not counted: the feed is read newest first, page by page)."""
+
+    number: int
+    items: list[selectors.FeedItem]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def feed_page(*, viewer, number: str | int | None) -> FeedPage:
     """One page of the feed with its rows; also the home page's first page."""
-    page = Paginator(selectors.feed_keys(viewer=viewer), FEED_PAGE).get_page(number)
-    page.items = selectors.feed_items(viewer=viewer, keys=list(page.object_list))
-    return page
+    number = int(number) if str(number).isdecimal() and int(number) >= 1 else 1
+    keys = selectors.feed_keys(viewer=viewer, offset=(number - 1) * FEED_PAGE, limit=FEED_PAGE + 1)
+    items = selectors.feed_items(viewer=viewer, keys=keys[:FEED_PAGE])
+    return FeedPage(number=number, items=items, has_next=len(keys) > FEED_PAGE)
 
 
 @login_required

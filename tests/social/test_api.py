@@ -302,3 +302,24 @@ def test_the_export_includes_diary_reviews_and_lists(as_ann, ann, film):
         {"movie_id": film.pk, "title": "Spirited Away", "year": 2001, "position": 1, "note": "top"}
     ]
     assert data["ratings"][0]["score"] == 4.0
+
+
+def test_the_feed_pages_newest_first_without_a_count(as_ben, ann, ben, film):
+    follow(follower=ben, followee=ann)
+    entries = [
+        diary_entry_create(user=ann, movie_id=film.pk, watched_on=date(2026, 1, day))
+        for day in range(1, 26)
+    ]
+    first = as_ben.get(f"{V1}/feed/").json()
+    assert "count" not in first and first["previous"] is None
+    assert [item["diary_entry"]["id"] for item in first["results"]] == [
+        entry.pk for entry in reversed(entries[5:])
+    ]
+    second = as_ben.get(first["next"]).json()
+    assert [item["diary_entry"]["id"] for item in second["results"]] == [
+        entry.pk for entry in reversed(entries[:5])
+    ]
+    assert second["next"] is None and second["previous"].endswith("page=1")
+    assert as_ben.get(f"{V1}/feed/", {"page": 3}).status_code == 404
+    assert as_ben.get(f"{V1}/feed/", {"page": "x"}).status_code == 404
+    assert len(as_ben.get(f"{V1}/feed/", {"page_size": 7}).json()["results"]) == 7

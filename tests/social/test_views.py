@@ -329,3 +329,18 @@ def test_website_writes_are_throttled(client, ann, throttle_rates):
     assert client.post(url, {"name": "Two", "visibility": "public"}).status_code == 429
     assert MovieList.objects.count() == 1
     assert User.objects.count() == 1
+
+
+def test_only_the_author_deletes_a_review_and_anyone_signed_in_likes_it(client, ann, ben, film):
+    review = ReviewFactory(user=ann, movie=film)
+    client.force_login(ben)
+    assert client.post(reverse("social:review-delete", args=[review.pk])).status_code == 404
+    client.post(reverse("social:review-like", args=[review.pk]))
+    review.refresh_from_db()
+    assert review.like_count == 1
+    client.post(reverse("social:review-like", args=[review.pk]))  # a second press takes it back
+    review.refresh_from_db()
+    assert review.like_count == 0
+    client.force_login(ann)
+    client.post(reverse("social:review-delete", args=[review.pk]))
+    assert not type(review).objects.exists()

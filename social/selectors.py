@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from accounts.models import User
+from catalog.selectors import UNSHOWN_FIELDS
 from ratings.models import Rating
 from social.models import (
     Block,
@@ -92,8 +93,18 @@ def person_counts(*, viewer, person: User) -> dict[str, int]:
 # --- Diary -----------------------------------------------------------------------------
 
 
+# A film's large columns (its embedding, search vectors) stay in the database: no page
+# or API answer of the social layer shows them.
+_MOVIE_UNSHOWN = tuple(f"movie__{field}" for field in UNSHOWN_FIELDS)
+
+
 def diary_visible(*, viewer, owner: User | None = None) -> QuerySet[DiaryEntry]:
-    entries = DiaryEntry.objects.visible_to(viewer).select_related("movie", "user")
+    entries = (
+        DiaryEntry.objects.visible_to(viewer)
+        .select_related("movie", "user")
+        .defer(*_MOVIE_UNSHOWN)
+        .prefetch_related("movie__genres")
+    )
     if owner is not None:
         entries = entries.filter(user=owner)
     return entries.order_by("-watched_on", "-pk").prefetch_related(_visible_review(viewer))
@@ -146,7 +157,9 @@ REVIEW_SORTS = {
 
 
 def reviews_visible(*, viewer) -> QuerySet[Review]:
-    reviews = Review.objects.visible_to(viewer).select_related("user", "movie")
+    reviews = (
+        Review.objects.visible_to(viewer).select_related("user", "movie").defer(*_MOVIE_UNSHOWN)
+    )
     if viewer.is_authenticated:
         liked = ReviewLike.objects.filter(review=OuterRef("pk"), user=viewer)
         return reviews.annotate(liked=Exists(liked))
@@ -194,7 +207,12 @@ def movie_list_owned_get(*, user, list_id: int) -> MovieList:
 
 
 def movie_list_entries(*, movie_list: MovieList):
-    return movie_list.entries.select_related("movie").order_by("position")
+    return (
+        movie_list.entries.select_related("movie")
+        .defer(*_MOVIE_UNSHOWN)
+        .prefetch_related("movie__genres")
+        .order_by("position")
+    )
 
 
 def movie_lists_owned(*, user) -> QuerySet[MovieList]:

@@ -3,6 +3,8 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from social.models import DiaryEntry, MovieList, Report, Review
@@ -13,7 +15,7 @@ from social.services import (
     report_resolve,
 )
 from tests.api.conftest import V1, token_client
-from tests.factories import MovieFactory, PublicUserFactory, ReviewFactory, rate
+from tests.factories import GenreFactory, MovieFactory, PublicUserFactory, ReviewFactory, rate
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +325,27 @@ def test_the_feed_pages_newest_first_without_a_count(as_ben, ann, ben, film):
     assert as_ben.get(f"{V1}/feed/", {"page": 3}).status_code == 404
     assert as_ben.get(f"{V1}/feed/", {"page": "x"}).status_code == 404
     assert len(as_ben.get(f"{V1}/feed/", {"page_size": 7}).json()["results"]) == 7
+
+
+def test_the_feed_costs_the_same_queries_however_many_items(as_ben, ann, ben):
+    follow(follower=ben, followee=ann)
+
+    def feed_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert as_ben.get(f"{V1}/feed/").status_code == 200
+        return len(queries)
+
+    def add_activity() -> None:
+        movie = MovieFactory(genres=[GenreFactory(name="Drama")])
+        diary_entry_create(user=ann, movie_id=movie.pk, watched_on=date(2026, 1, 1), review="x")
+        ReviewFactory(user=ann, movie=movie)
+        movie_list_create(user=ann, name=f"List {movie.pk}")
+
+    feed_queries()  # the token's first use is recorded once
+    add_activity()
+    few = feed_queries()
+    for _ in range(4):
+        add_activity()
+    # The token with its user, the feed's keys, the diary entries, their films' genres,
+    # their reviews, the reviews written alone, the lists.
+    assert feed_queries() == few == 7

@@ -298,8 +298,8 @@ def test_the_home_page_shows_the_feed_and_the_header_the_unread_count(client, an
     client.force_login(ann)
     html = client.get(reverse("pages:home")).text
     assert (
-        'Notifications <span class="badge">1<span class="visually-hidden"> unread</span></span>'
-        in html
+        '<span class="visually-hidden">Notifications</span> '
+        '<span class="badge">1<span class="visually-hidden"> unread</span></span>' in html
     )
     page = client.get(reverse("social:notifications"))
     assert "followed you" in page.text

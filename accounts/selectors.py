@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
-
-
-def user_profile_get(*, username: str, viewer: User | AnonymousUser) -> User:
-    """The profile `viewer` may see, annotated with `ratings_count`, or User.DoesNotExist.
-
-    A private profile is reported as missing, not forbidden, so that it reveals nothing.
-    """
-    user = User.objects.annotate(ratings_count=Count("ratings")).get(
-        username=username, is_active=True
-    )
-    if not user.profile_is_public and user.pk != viewer.pk:
-        raise User.DoesNotExist(f"{username}'s profile is private.")
-    return user
 
 
 def user_email_taken(*, email: str, exclude: User | None = None) -> bool:

@@ -39,5 +39,4 @@ urlpatterns = [
         views.api_token_revoke_view,
         name="api-token-revoke",
     ),
-    path("u/<str:username>/", views.profile, name="profile"),
 ]

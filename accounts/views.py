@@ -25,8 +25,8 @@ from accounts.forms import (
     SignUpForm,
     VerifiedPasswordResetForm,
 )
-from accounts.models import ApiToken, User
-from accounts.selectors import api_token_list, user_profile_get
+from accounts.models import ApiToken
+from accounts.selectors import api_token_list
 from accounts.services import (
     EmailVerificationError,
     VerificationResendTooSoon,
@@ -133,14 +133,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # The lockout page sends people here, so the new password must work at once.
         user_login_lockout_clear(username=form.user.get_username())
         return response
-
-
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    try:
-        profile_user = user_profile_get(username=username, viewer=request.user)
-    except User.DoesNotExist:
-        raise Http404("No such profile.") from None
-    return render(request, "accounts/profile.html", {"profile_user": profile_user})
 
 
 @never_cache

@@ -19,6 +19,7 @@ from jobs import api as jobs
 from pages import api as pages
 from ratings import api as ratings
 from recommendations import api as recommendations
+from social.web import api as social
 
 
 @extend_schema(exclude=True)
@@ -28,6 +29,55 @@ def api_not_found(request: Request, *args, **kwargs):
     """The last API route: unknown URLs get the error format too, not an HTML page."""
     hint = "" if request.path.endswith("/") else " API URLs end with a slash."
     raise NotFound(f"No API endpoint at {request.path}.{hint}")
+
+
+# The social layer (social/web/api.py): diary, reviews, lists, people, feed.
+social_v1 = [
+    path("diary/", social.DiaryView.as_view(), name="diary"),
+    path("diary/<int:entry_id>/", social.DiaryEntryView.as_view(), name="diary-entry"),
+    path(
+        "movies/<int:movie_id>/reviews/",
+        social.MovieReviewsView.as_view(),
+        name="movie-reviews",
+    ),
+    path("reviews/<int:review_id>/", social.ReviewView.as_view(), name="review"),
+    path("reviews/<int:review_id>/like/", social.ReviewLikeView.as_view(), name="review-like"),
+    path(
+        "reviews/<int:review_id>/report/",
+        social.ReviewReportView.as_view(),
+        name="review-report",
+    ),
+    path("lists/", social.MovieListsView.as_view(), name="lists"),
+    path("lists/<int:list_id>/", social.MovieListView.as_view(), name="list"),
+    path(
+        "lists/<int:list_id>/entries/",
+        social.MovieListEntriesView.as_view(),
+        name="list-entries",
+    ),
+    path(
+        "lists/<int:list_id>/entries/<int:movie_id>/",
+        social.MovieListEntryView.as_view(),
+        name="list-entry",
+    ),
+    path("lists/<int:list_id>/order/", social.MovieListOrderView.as_view(), name="list-order"),
+    path("lists/<int:list_id>/clone/", social.MovieListCloneView.as_view(), name="list-clone"),
+    path(
+        "lists/<int:list_id>/report/",
+        social.MovieListReportView.as_view(),
+        name="list-report",
+    ),
+    path("users/<str:username>/", social.ProfileView.as_view(), name="user"),
+    path("users/<str:username>/lists/", social.UserListsView.as_view(), name="user-lists"),
+    path("users/<str:username>/follow/", social.FollowView.as_view(), name="user-follow"),
+    path("users/<str:username>/block/", social.BlockView.as_view(), name="user-block"),
+    path("feed/", social.FeedView.as_view(), name="feed"),
+    path("notifications/", social.NotificationsView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        social.NotificationsReadView.as_view(),
+        name="notifications-read",
+    ),
+]
 
 
 class ApiRootSerializer(serializers.Serializer):
@@ -79,7 +129,7 @@ v1: list[URLPattern] = [
     path("me/", accounts.MeView.as_view(), name="me"),
     path("me/delete/", accounts.MeDeleteView.as_view(), name="me-delete"),
     path("me/verify-email/", accounts.MeVerifyEmailView.as_view(), name="me-verify-email"),
-    path("me/export/", ratings.MeExportView.as_view(), name="me-export"),
+    path("me/export/", social.MeExportView.as_view(), name="me-export"),
     path(
         "me/recommender/",
         recommendations.RecommenderChoiceView.as_view(),
@@ -128,6 +178,7 @@ v1: list[URLPattern] = [
         recommendations.GroupRecommendationsView.as_view(),
         name="group-recommendations",
     ),
+    *social_v1,
     path("admin/jobs/", jobs.JobListView.as_view(), name="admin-jobs"),
     path("admin/retrain/", recommendations.RetrainView.as_view(), name="admin-retrain"),
 ]

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "ratings",
+    "social",
     "recommendations",
     "pages",
 ]
@@ -446,6 +447,8 @@ REST_FRAMEWORK = {
         "anon": env_throttle_rate("API_THROTTLE_ANON", "60/minute"),
         "user": env_throttle_rate("API_THROTTLE_USER", "300/minute"),
         "token": env_throttle_rate("API_THROTTLE_TOKEN", "10/minute"),
+        # Diary, reviews, likes, lists, follows, reports: per user, writes only.
+        "social_write": env_throttle_rate("API_THROTTLE_SOCIAL_WRITE", "60/minute"),
     },
     # Our throttles resolve addresses with core.client_ip; this makes any other DRF
     # throttle resolve them the same way.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/", include("movierec.api_urls")),
     path("", include("pages.urls")),
+    path("", include("social.web.urls")),
     path("", include("accounts.urls")),
     path("", include("ratings.urls")),
     path("", include("recommendations.urls")),

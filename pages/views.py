@@ -27,6 +27,7 @@ from catalog.selectors import (
 from catalog.templatetags.movies import initials, poster_hue, poster_url
 from pages.health import health_report
 from ratings.selectors import movie_cards_annotate, movie_state, rating_count
+from recommendations.followed import with_followed_love
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET
 from recommendations.predictions import predicted_scores_annotate
@@ -59,7 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
     user = request.user
     algorithm = recommender_algorithm(user_id=user.pk)
-    picks = recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
+    picks = with_followed_love(
+        user, recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)
+    )
     for pick in picks:
         pick.movie.explanation = pick.explanation
         pick.movie.predicted_score = pick.predicted_score

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -117,10 +118,10 @@ def ratings_import_file(*, user, data: bytes, filename: str = "") -> RatingImpor
         header = [column.strip() for column in next(reader, [])]
         export_format = _detect_format(header, name)
         report = RatingImportReport(format=export_format)
-        rows = _parse_rows(reader, header, export_format, report)
+        rows = rows_parse(reader, header, report, lambda row, cell: _fill(row, cell, export_format))
     except csv.Error as exc:
         raise ValueError(f"{name}this is not a readable CSV file ({exc}).") from None
-    _match(rows, report)
+    rows_match(rows, report)
     with transaction.atomic():  # one commit for the whole file, not one per row
         for row in list(report.matched):
             try:
@@ -153,10 +154,19 @@ def _has_undecodable(value: str) -> bool:
     return any("\udc80" <= char <= "\udcff" for char in value)
 
 
-def _parse_rows(
-    reader, header: list[str], export_format: ExportFormat, report: RatingImportReport
+def rows_parse(
+    reader,
+    header: list[str],
+    report: RatingImportReport,
+    fill: Callable[[Row, dict[str, str]], str],
+    *,
+    row_class: type[Row] = Row,
+    first_line: int = 1,
 ) -> list[Row]:
-    """Rows ready to match; the malformed ones go straight to `report.invalid`."""
+    """Rows ready to match; the malformed ones go straight to `report.invalid`. `fill`
+    parses one row's cells into it and says why it is unusable ("" when it is not);
+    `first_line` is the file line of the header (social.letterboxd reads files whose
+    table starts further down)."""
     position = {column: i for i, column in enumerate(header)}
     rows = []
     line = reader.line_num
@@ -165,14 +175,14 @@ def _parse_rows(
         line, start = reader.line_num, line + 1
         if not any(value.strip() for value in values):
             continue
-        row = Row(line=start)
+        row = row_class(line=first_line - 1 + start)
         if len(values) != len(header):
             row.reason = f"has {len(values)} columns where the header has {len(header)}"
         elif not _is_text(values):
             row.reason = "is not UTF-8 text; save the file as UTF-8 and upload it again"
         else:
             cell = {column: values[i].strip() for column, i in position.items()}
-            row.reason = _fill(row, cell, export_format)
+            row.reason = fill(row, cell)
         (report.invalid if row.reason else rows).append(row)
     return rows
 
@@ -212,7 +222,9 @@ def _fill(row: Row, cell: dict[str, str], export_format: ExportFormat) -> str:
 # --- Matching ------------------------------------------------------------------------------
 
 
-def _match(rows: list[Row], report: RatingImportReport) -> None:
+def rows_match(rows: list[Row], report: RatingImportReport) -> None:
+    """Sort parsed rows into the report's matched, ambiguous and unmatched lists (also
+    used by social.letterboxd for the other files of a Letterboxd export)."""
     by_imdb: dict[str, list[int]] = defaultdict(list)
     imdb_ids = {row.imdb_id for row in rows if row.imdb_id}
     for movie_id, imdb_id in (

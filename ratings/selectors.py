@@ -3,7 +3,7 @@ movies (for cards and pages), and "download my data"."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -61,6 +61,11 @@ def _json_ready(value: Any) -> Any:
     return float(value)  # Decimal scores: half stars are exact in binary floating point.
 
 
+# Sections that apps above this one add to the JSON export (social: its diary, reviews
+# and lists), registered when they are ready: key -> function(user) -> JSON-ready rows.
+EXPORT_SECTIONS: dict[str, Callable[[User], list[dict[str, Any]]]] = {}
+
+
 def user_data_export(*, user: User) -> dict[str, Any]:
     """Everything the user gave us, as JSON-ready primitives, oldest entry first."""
     export: dict[str, Any] = {
@@ -81,6 +86,8 @@ def user_data_export(*, user: User) -> dict[str, Any]:
             .values("movie_id", *columns, **_MOVIE_COLUMNS)
         )
         export[key] = [{name: _json_ready(value) for name, value in row.items()} for row in rows]
+    for key, section in EXPORT_SECTIONS.items():
+        export[key] = section(user)
     return export
 
 

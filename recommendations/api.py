@@ -32,6 +32,7 @@ from recommendations.api_serializers import (
     RecommenderChoiceSerializer,
 )
 from recommendations.config import Algorithm
+from recommendations.followed import with_followed_love
 from recommendations.hybrid import (
     Recommendation,
     also_liked,
@@ -75,12 +76,15 @@ class RecommendationsView(APIView):
         # Without the parameter, the user's choice: recommend_for_user reads it with the
         # versions it checks anyway.
         algorithm = params.get("algorithm")
-        recommendations = recommend_for_user(
+        recommendations = with_followed_love(
             request.user,
-            k=params["k"],
-            filters=params["filters"],
-            exclude_watchlist=params["exclude_watchlist"],
-            algorithm=Algorithm(algorithm) if algorithm else None,
+            recommend_for_user(
+                request.user,
+                k=params["k"],
+                filters=params["filters"],
+                exclude_watchlist=params["exclude_watchlist"],
+                algorithm=Algorithm(algorithm) if algorithm else None,
+            ),
         )
         # Predicted with the list, and cached with it.
         predicted = {item.movie.pk: item.predicted_score for item in recommendations}

@@ -39,6 +39,11 @@ def explain_group(utility: np.ndarray, names: list[str], config: HybridParams) -
     return text + (f"; fine for {_join(others)}" if others else "")
 
 
+def explain_followed_love(count: int) -> str:
+    """`count` people the user follows love the pick (recommendations.followed)."""
+    return f"Loved by {count} {'person' if count == 1 else 'people'} you follow"
+
+
 def explain_also_liked(title: str) -> str:
     return f"People who liked {title} also liked this"
 

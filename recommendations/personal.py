@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection
 
 import numpy as np
+from django.db.models import QuerySet
 
 from accounts.models import User
 from catalog.models import Movie
@@ -87,16 +88,14 @@ def onboarding_candidates(
     return picked
 
 
+def group_partners(*, viewer) -> QuerySet[User]:
+    """Everyone the viewer may watch with: active people who allow it, but themselves."""
+    return User.objects.filter(
+        is_active=True, is_imported=False, allow_group_recommendations=True
+    ).exclude(pk=viewer.pk)
+
+
 def group_partner_get(*, viewer, username: str) -> User | None:
     """The user to watch with, or None: missing, inactive, yourself, or not allowing it
     all look the same, so the page cannot be used to find out who has an account."""
-    return (
-        User.objects.filter(
-            username__iexact=username.strip(),
-            is_active=True,
-            is_imported=False,
-            allow_group_recommendations=True,
-        )
-        .exclude(pk=viewer.pk)
-        .first()
-    )
+    return group_partners(viewer=viewer).filter(username__iexact=username.strip()).first()

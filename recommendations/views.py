@@ -23,7 +23,6 @@ from django.views.decorators.http import (
 )
 
 from accounts.models import User
-from accounts.selectors import user_profile_get
 from catalog.browse import genre_names
 from catalog.models import Movie
 from catalog.movie_map import movie_map_current, movie_map_payload, movie_map_version
@@ -57,11 +56,17 @@ from recommendations.forms import (
     WatchTogetherForm,
 )
 from recommendations.hybrid import recommend_for_group, recommend_for_user
-from recommendations.personal import ONBOARDING_TARGET, group_partner_get, onboarding_candidates
+from recommendations.personal import (
+    ONBOARDING_TARGET,
+    group_partner_get,
+    group_partners,
+    onboarding_candidates,
+)
 from recommendations.predictions import predicted_scores
 from recommendations.selectors import recommender_algorithm
 from recommendations.services import recommender_algorithm_set
 from recommendations.taste import genre_stats, score_histogram
+from social.selectors import following_ids, person_visible_get
 
 LIST_PAGE_SIZE = 30
 ONBOARDING_PAGE = 6  # films offered at once
@@ -343,10 +348,7 @@ def recommender_choice(request: HttpRequest) -> HttpResponse:
 @require_GET
 def public_taste(request: HttpRequest, username: str) -> HttpResponse:
     """Another user's genre chart, only when their profile is public (else a plain 404)."""
-    try:
-        owner = user_profile_get(username=username, viewer=request.user)
-    except User.DoesNotExist:
-        raise Http404("No such profile.") from None
+    owner = person_visible_get(viewer=request.user, username=username)  # or Http404
     return render(request, "recommendations/taste_profile.html", _genre_context(owner))
 
 
@@ -426,5 +428,13 @@ def watch_together(request: HttpRequest) -> HttpResponse:
             for pick in picks:
                 pick.movie.explanation = pick.explanation
             movie_cards_annotate(user=request.user, movies=[pick.movie for pick in picks])
-    context = {"form": form, "friend": friend, "movies": [pick.movie for pick in picks]}
+    context = {
+        "form": form,
+        "friend": friend,
+        "movies": [pick.movie for pick in picks],
+        # Quick picks: the people you follow who allow it.
+        "followed_partners": group_partners(viewer=request.user)
+        .filter(pk__in=following_ids(user=request.user))
+        .order_by("username"),
+    }
     return render(request, "recommendations/watch_together.html", context)

@@ -99,3 +99,46 @@ def rate(user, movie, score: str = "4.0") -> Rating:
     rating = RatingFactory(user=user, movie=movie, score=Decimal(score))
     movie_rating_counters_add(movie_id=movie.pk, count=1, total=rating.score)
     return rating
+
+
+# --- Social (social.models) ------------------------------------------------------------
+
+
+class PublicUserFactory(UserFactory):
+    """Someone whose profile, and so whose shared activity, others may see."""
+
+    profile_is_public = True
+
+
+class DiaryEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = "social.DiaryEntry"
+
+    user = factory.SubFactory(PublicUserFactory)
+    movie = factory.SubFactory(MovieFactory)
+    watched_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class ReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = "social.Review"
+
+    user = factory.SubFactory(PublicUserFactory)
+    movie = factory.SubFactory(MovieFactory)
+    text = factory.Sequence(lambda n: f"Review number {n}.")
+
+
+class MovieListFactory(DjangoModelFactory):
+    class Meta:
+        model = "social.MovieList"
+
+    user = factory.SubFactory(PublicUserFactory)
+    name = factory.Sequence(lambda n: f"List {n}")
+
+
+class FollowFactory(DjangoModelFactory):
+    class Meta:
+        model = "social.Follow"
+
+    follower = factory.SubFactory(PublicUserFactory)
+    followee = factory.SubFactory(PublicUserFactory)

@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import User
 from ratings.models import Rating
 from tests.accounts.conftest import PASSWORD
-from tests.factories import RatingFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -313,38 +313,6 @@ def test_keeping_my_own_email_is_not_a_conflict(client, user):
     client.force_login(user)
     response = client.post(reverse("accounts:settings"), {"email": user.email.upper()})
     assert response.status_code == 302
-
-
-# Profiles and privacy
-
-
-def test_a_private_profile_is_a_404_to_everyone_but_its_owner(client, user, other_user):
-    url = reverse("accounts:profile", args=[user.username])
-    assert client.get(url).status_code == 404
-    client.force_login(other_user)
-    assert client.get(url).status_code == 404
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert "Only you can see this page." in response.text
-
-
-def test_a_public_profile_shows_ratings_count_and_member_since(client, user, other_user):
-    User.objects.filter(pk=user.pk).update(profile_is_public=True)
-    RatingFactory.create_batch(3, user=user)
-    RatingFactory(user=other_user)
-    client.force_login(other_user)
-    response = client.get(reverse("accounts:profile", args=[user.username]))
-    assert response.status_code == 200
-    assert response.context["profile_user"].ratings_count == 3
-    assert user.date_joined.strftime("%B %Y") in response.text
-    assert "Only you can see this page." not in response.text
-
-
-@pytest.mark.parametrize("username", ["nobody", "gone"])
-def test_unknown_or_deactivated_profiles_are_404(client, username):
-    UserFactory(username="gone", is_active=False, profile_is_public=True)
-    assert client.get(reverse("accounts:profile", args=[username])).status_code == 404
 
 
 # Delete my account

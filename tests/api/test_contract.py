@@ -10,7 +10,7 @@ recommender tests with a trained model, so the recommendation endpoints answer f
 real model.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -27,7 +27,20 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from catalog import embedding
-from tests.factories import UserFactory, WatchlistItemFactory, api_token_key, rate
+from social.services import (
+    diary_entry_create,
+    follow,
+    list_entry_add,
+    movie_list_create,
+    review_like,
+)
+from tests.factories import (
+    PublicUserFactory,
+    UserFactory,
+    WatchlistItemFactory,
+    api_token_key,
+    rate,
+)
 
 EXAMPLES_PER_OPERATION = 8
 CHECKS = [
@@ -44,11 +57,25 @@ CHECKS = [
 def contract_token(world, trained, throttle_rates) -> str:
     """A staff user (so the staff endpoints answer 200 too) with a few ratings and lists."""
     # Hundreds of requests in a minute: the throttles are not what is tested here.
-    throttle_rates(anon="100000/minute", user="100000/minute", token="100000/minute")
+    throttle_rates(
+        anon="100000/minute",
+        user="100000/minute",
+        token="100000/minute",
+        social_write="100000/minute",
+    )
     user = UserFactory(username="contract", is_staff=True, allow_group_recommendations=True)
     for movie, score in zip(world.space[:3], ("5.0", "4.5", "2.0"), strict=True):
         rate(user, movie, score)
     WatchlistItemFactory(user=user, movie=world.romance[0])
+    # Something of each social kind, so their endpoints answer with bodies, not only 404s.
+    entry = diary_entry_create(
+        user=user, movie_id=world.space[0].pk, watched_on=date(2026, 1, 2), review="Fine."
+    )
+    friend = PublicUserFactory(username="friend")
+    follow(follower=user, followee=friend)
+    review_like(user=friend, review=entry.review)
+    movie_list = movie_list_create(user=friend, name="Space", visibility="unlisted")
+    list_entry_add(movie_list=movie_list, movie_id=world.space[1].pk, note="Best")
     # Load the search model now, so that the first search does not run into the deadline.
     embedding.encode(["warm up"])
     return api_token_key(user)
@@ -91,5 +118,5 @@ def test_the_api_keeps_its_contract(live_server, contract_token):
             keeps_the_contract()
         except Exception as exc:  # every operation runs; all failures are reported together
             failures.append(f"{operation.label}: {exc}")
-    assert len(tested) >= 23, tested  # every operation but the three left out
+    assert len(tested) >= 55, tested  # every operation but the ones left out
     assert not failures, "\n\n".join(failures)

@@ -306,8 +306,9 @@ def test_a_cached_list_costs_the_token_and_the_versions(
     url = f"{V1}/recommendations/"
     first = results(space_fan.get(url, {"k": 10}))
     # The token with its user; the versions with the recommender choice and the movies'
-    # visibility. The predicted stars come with the cached list.
-    with django_assert_num_queries(2):
+    # visibility; which picks people the user follows love. The predicted stars come with
+    # the cached list.
+    with django_assert_num_queries(3):
         assert results(space_fan.get(url, {"k": 10})) == first
 
 

@@ -53,6 +53,12 @@ def test_every_endpoint_is_documented(schema):
         "ratings/import/",
         "watchlist/", "not-interested/", "recommendations/", "recommendations/group/",
         "admin/jobs/", "admin/retrain/",
+        "diary/", "diary/{entry_id}/", "movies/{movie_id}/reviews/", "reviews/{review_id}/",
+        "reviews/{review_id}/like/", "reviews/{review_id}/report/", "lists/", "lists/{list_id}/",
+        "lists/{list_id}/entries/", "lists/{list_id}/entries/{movie_id}/",
+        "lists/{list_id}/order/", "lists/{list_id}/clone/", "lists/{list_id}/report/",
+        "users/{username}/", "users/{username}/lists/", "users/{username}/follow/",
+        "users/{username}/block/", "feed/", "notifications/", "notifications/read/",
     ):  # fmt: skip
         assert f"{V1}/{path}" in documented
 
@@ -83,6 +89,9 @@ def test_operations_with_input_document_400_and_the_others_do_not(schema):
     assert {name for name in bodyless if name.startswith(("POST", "PATCH"))} == {
         f"POST {V1}/admin/retrain/",
         f"POST {V1}/me/verify-email/",
+        f"POST {V1}/reviews/{{review_id}}/like/",
+        f"POST {V1}/lists/{{list_id}}/clone/",
+        f"POST {V1}/notifications/read/",
     }
 
 

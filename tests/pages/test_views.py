@@ -195,8 +195,9 @@ def test_browse_shows_my_ratings_in_one_query(client, user, django_assert_num_qu
     rating_upsert(user=UserFactory(), movie=movies[9], score="0.5")  # someone else's
     client.force_login(user)
     # session, user, genre choices, count, page, genres prefetch, my ratings for the page,
-    # and the prediction's (the serving version with all my ratings)
-    with django_assert_num_queries(8):
+    # the prediction's (the serving version with all my ratings), the header's unread
+    # notifications
+    with django_assert_num_queries(9):
         response = client.get(reverse("pages:movie-list"))
     mine = {movie.pk: movie.my_score for movie in response.context["page"]}
     assert mine[movies[0].pk] == Decimal("4.5")
@@ -354,11 +355,11 @@ def test_card_genres_cost_no_query_each(client, world, trained, django_assert_nu
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
     # The movie and its people; the serving versions and the "more like this" cards (scored
     # in process); the serving model's id and the "also liked" cards; the neighbours' map
-    # points. None per card or per credit.
+    # points; the film's reviews, popular and recent. None per card or per credit.
     for position in range(TOP_BILLED):
         CreditFactory(movie=world.space[0], position=position)
     CreditFactory(movie=world.space[0], role=Credit.Role.DIRECTOR)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10
@@ -459,8 +460,9 @@ def test_the_lists_prediction_costs_no_query_per_card(
     client.get(reverse("pages:movie-list"))  # loads the rating model
     shown = {}
     for params in ({"year_min": 2009}, {}):  # 2 cards, then a full page of 24
-        # session, user, genre choices, count, page, genres prefetch, my ratings, prediction
-        with django_assert_num_queries(8):
+        # session, user, genre choices, count, page, genres prefetch, my ratings, prediction,
+        # the header's unread notifications
+        with django_assert_num_queries(9):
             response = client.get(reverse("pages:movie-list"), params)
         page = response.context["page"]
         shown[len(page)] = response.text.count("For you ")
@@ -541,8 +543,9 @@ def test_person_page_shows_my_ratings_and_predictions_at_a_fixed_query_count(
     client.force_login(fan)
     client.get(reverse("pages:person-detail", args=[person.pk]))  # loads the rating model
     for movie in world.space[3:12]:  # one film more each time
-        # person, credits, movies, session, user, my ratings, the serving model's prediction
-        with django_assert_num_queries(7):
+        # person, credits, movies, session, user, my ratings, the serving model's prediction,
+        # the header's unread notifications
+        with django_assert_num_queries(8):
             response = client.get(reverse("pages:person-detail", args=[person.pk]))
         CreditFactory(movie=movie, person=person, role=Credit.Role.DIRECTOR)
     films = response.context["filmography"].movies

@@ -67,6 +67,10 @@ def test_export_holds_exactly_my_data_oldest_first(user, other_user):
         ],
         "watchlist": [heat_ids | {"created_at": wish.created_at.isoformat()}],
         "not_interested": [alien_ids | {"created_at": meh.created_at.isoformat()}],
+        # The sections social registers (tests/social has their contents).
+        "diary": [],
+        "reviews": [],
+        "lists": [],
     }
 
 

@@ -1,0 +1,420 @@
+"""Reads of the social layer. What another person may see is decided by the models'
+`visible_to` and `profile_visible_q` only; these functions combine them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+
+from accounts.models import User
+from catalog.selectors import UNSHOWN_FIELDS
+from ratings.models import Rating
+from social.models import (
+    Block,
+    DiaryEntry,
+    Follow,
+    ListEntry,
+    MovieList,
+    Notification,
+    Review,
+    ReviewLike,
+    profile_visible_q,
+)
+
+# A followed person "loves" a film they rated at least this.
+LOVED_SCORE = Decimal("4.0")
+
+
+def _or_404(queryset: QuerySet, what: str, **lookup):
+    """A row the caller may not see is reported missing, never forbidden: it reveals nothing."""
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise Http404(f"No such {what}.")
+    return found
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+def person_visible_get(*, viewer, username: str) -> User:
+    """Someone `viewer` may see (themselves included), or Http404."""
+    return _or_404(User.objects.filter(profile_visible_q(viewer)), "person", username=username)
+
+
+def people_visible(*, viewer) -> QuerySet[User]:
+    return User.objects.filter(profile_visible_q(viewer))
+
+
+def person_relation(*, viewer, person: User) -> dict[str, bool]:
+    """Whether the viewer follows, blocks, or is followed by `person`."""
+    if not viewer.is_authenticated or viewer.pk == person.pk:
+        return {"following": False, "followed_by": False, "blocking": False}
+    return {
+        "following": Follow.objects.filter(follower=viewer, followee=person).exists(),
+        "followed_by": Follow.objects.filter(follower=person, followee=viewer).exists(),
+        "blocking": Block.objects.filter(blocker=viewer, blocked=person).exists(),
+    }
+
+
+def followers_visible(*, viewer, person: User) -> QuerySet[User]:
+    return people_visible(viewer=viewer).filter(following_set__followee=person).order_by("username")
+
+
+def following_visible(*, viewer, person: User) -> QuerySet[User]:
+    return people_visible(viewer=viewer).filter(follower_set__follower=person).order_by("username")
+
+
+def following_ids(*, user) -> QuerySet:
+    """The ids of whom `user` follows and may still see (a block or a private profile drops
+    them): a lazy query, so that it joins the query that uses it as a subquery."""
+    if not user.is_authenticated:
+        return User.objects.none().values_list("pk", flat=True)
+    return following_visible(viewer=user, person=user).order_by().values_list("pk", flat=True)
+
+
+def person_counts(*, viewer, person: User) -> dict[str, int]:
+    return {
+        "followers": followers_visible(viewer=viewer, person=person).count(),
+        "following": following_visible(viewer=viewer, person=person).count(),
+        "diary_entries": DiaryEntry.objects.filter(user=person).count(),
+        "reviews": Review.objects.visible_to(viewer).filter(user=person).count(),
+        "lists": movie_lists_of(viewer=viewer, owner=person).count(),
+    }
+
+
+# --- Diary -----------------------------------------------------------------------------
+
+
+# A film's large columns (its embedding, search vectors) stay in the database: no page
+# or API answer of the social layer shows them.
+_MOVIE_UNSHOWN = tuple(f"movie__{field}" for field in UNSHOWN_FIELDS)
+
+
+def diary_visible(*, viewer, owner: User | None = None) -> QuerySet[DiaryEntry]:
+    entries = (
+        DiaryEntry.objects.visible_to(viewer)
+        .select_related("movie", "user")
+        .defer(*_MOVIE_UNSHOWN)
+        .prefetch_related("movie__genres")
+    )
+    if owner is not None:
+        entries = entries.filter(user=owner)
+    return entries.order_by("-watched_on", "-pk").prefetch_related(_visible_review(viewer))
+
+
+def _visible_review(viewer) -> Prefetch:
+    """An entry's review as `shown_review`, None unless the viewer may see it (a moderator
+    may have hidden it); never read `entry.review`, which would load it regardless."""
+    return Prefetch("review", queryset=reviews_visible(viewer=viewer), to_attr="shown_review")
+
+
+def diary_month(*, viewer, owner: User, month: date) -> list[DiaryEntry]:
+    start = month.replace(day=1)
+    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return list(
+        diary_visible(viewer=viewer, owner=owner).filter(watched_on__gte=start, watched_on__lt=end)
+    )
+
+
+def diary_months(*, owner: User) -> list[date]:
+    """The months with entries, newest first, for the diary's month links."""
+    return [
+        month.date() if isinstance(month, datetime) else month
+        for month in DiaryEntry.objects.filter(user=owner)
+        .annotate(month=TruncMonth("watched_on"))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")
+    ]
+
+
+def diary_entry_owned_get(*, user, entry_id: int) -> DiaryEntry:
+    """The user's own entry; anyone else's is missing (nobody edits another's diary)."""
+    return _or_404(DiaryEntry.objects.filter(user=user), "diary entry", pk=entry_id)
+
+
+def diary_for_movie(*, user, movie_id: int) -> list[DiaryEntry]:
+    """The user's own watches of a film, newest first (the film page's watch history)."""
+    if not user.is_authenticated:
+        return []
+    return list(diary_visible(viewer=user, owner=user).filter(movie_id=movie_id))
+
+
+# --- Reviews ---------------------------------------------------------------------------
+
+REVIEW_SORTS = {
+    "popular": ("-like_count", "-pk"),
+    "recent": ("-created_at", "-pk"),
+}
+
+
+def reviews_visible(*, viewer) -> QuerySet[Review]:
+    reviews = (
+        Review.objects.visible_to(viewer).select_related("user", "movie").defer(*_MOVIE_UNSHOWN)
+    )
+    if viewer.is_authenticated:
+        liked = ReviewLike.objects.filter(review=OuterRef("pk"), user=viewer)
+        return reviews.annotate(liked=Exists(liked))
+    return reviews.annotate(liked=Value(False))
+
+
+def movie_reviews(*, viewer, movie_id: int, sort: str = "popular") -> QuerySet[Review]:
+    """A film's reviews, `popular` (most liked), `recent` or `following` (by people the
+    viewer follows, newest first)."""
+    reviews = reviews_visible(viewer=viewer).filter(movie_id=movie_id)
+    if sort == "following":
+        return reviews.filter(user_id__in=following_ids(user=viewer)).order_by(
+            *REVIEW_SORTS["recent"]
+        )
+    return reviews.order_by(*REVIEW_SORTS[sort])
+
+
+def review_visible_get(*, viewer, review_id: int) -> Review:
+    return _or_404(reviews_visible(viewer=viewer), "review", pk=review_id)
+
+
+def review_owned_get(*, user, review_id: int) -> Review:
+    return _or_404(Review.objects.filter(user=user), "review", pk=review_id)
+
+
+# --- Lists -----------------------------------------------------------------------------
+
+
+def movie_lists_of(*, viewer, owner: User) -> QuerySet[MovieList]:
+    """`owner`'s lists as `viewer` may see them listed: all their own to the owner, only
+    public ones to others (unlisted ones are reached by their link)."""
+    lists = MovieList.objects.visible_to(viewer).filter(user=owner)
+    if not (viewer.is_authenticated and viewer.pk == owner.pk):
+        lists = lists.listed()
+    return lists.annotate(entry_count=Count("entries")).order_by("-created_at", "-pk")
+
+
+def movie_list_visible_get(*, viewer, list_id: int) -> MovieList:
+    """A list by its link: the owner's own, or a public or unlisted one; else Http404."""
+    return _or_404(MovieList.objects.visible_to(viewer).select_related("user"), "list", pk=list_id)
+
+
+def movie_list_owned_get(*, user, list_id: int) -> MovieList:
+    return _or_404(MovieList.objects.filter(user=user), "list", pk=list_id)
+
+
+def movie_list_entries(*, movie_list: MovieList):
+    return (
+        movie_list.entries.select_related("movie")
+        .defer(*_MOVIE_UNSHOWN)
+        .prefetch_related("movie__genres")
+        .order_by("position")
+    )
+
+
+def movie_lists_owned(*, user) -> QuerySet[MovieList]:
+    """The user's own lists, for "add to list"."""
+    return MovieList.objects.filter(user=user).order_by("name", "pk")
+
+
+# --- Feed ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    kind: str  # "diary", "review" or "list"
+    created_at: datetime
+    diary_entry: DiaryEntry | None = None
+    review: Review | None = None
+    movie_list: MovieList | None = None
+
+
+def feed_keys(*, viewer, offset: int, limit: int) -> list[tuple[str, int, datetime]]:
+    """(kind, id, created_at) of one stretch of the feed, newest first: followed people's
+    diary entries, their reviews written without one, and their public lists, as the
+    models' `visible_to` lets the viewer see them.
+
+    Fan-out on read (docs/scaling.md says where that stops working): for each followed
+    person, at most offset + limit of their newest rows of each kind are read, by the
+    (user, created_at) indexes, so a prolific person costs no more than a quiet one.
+    """
+    wanted = offset + limit
+    followee = RawSQL("followed.id", ())
+    kinds = [
+        DiaryEntry.objects.visible_to(viewer).values_list(Value("diary"), "pk", "created_at"),
+        Review.objects.visible_to(viewer)
+        .filter(diary_entry__isnull=True)
+        .values_list(Value("review"), "pk", "created_at"),
+        MovieList.objects.visible_to(viewer)
+        .listed()
+        .values_list(Value("list"), "pk", "created_at"),
+    ]
+    followed_sql, params = following_ids(user=viewer).query.sql_with_params()
+    parts = []
+    for rows in kinds:
+        newest = rows.filter(user_id=followee).order_by("-created_at", "-pk")[:wanted]
+        sql, part_params = newest.query.sql_with_params()
+        parts.append(f"SELECT * FROM followed CROSS JOIN LATERAL ({sql}) AS newest")
+        params = (*params, *part_params)
+    query = (
+        f"WITH followed (id) AS ({followed_sql}) "
+        f"SELECT kind, id, created_at FROM ("
+        + " UNION ALL ".join(part.replace("SELECT *", "SELECT newest.*", 1) for part in parts)
+        + ") AS items (kind, id, created_at) ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, limit, offset))
+        return cursor.fetchall()
+
+
+def feed_items(*, viewer, keys: Collection[tuple[str, int, datetime]]) -> list[FeedItem]:
+    """The rows behind one page of `feed_keys`, in its order (three queries and prefetches)."""
+    ids: dict[str, list[int]] = {"diary": [], "review": [], "list": []}
+    for kind, pk, _ in keys:
+        ids[kind].append(pk)
+    diary = diary_visible(viewer=viewer).in_bulk(ids["diary"])
+    reviews = reviews_visible(viewer=viewer).in_bulk(ids["review"])
+    lists = (
+        MovieList.objects.select_related("user")
+        .annotate(entry_count=Count("entries"))
+        .in_bulk(ids["list"])
+    )
+    items = []
+    for kind, pk, created_at in keys:
+        row = {"diary": diary, "review": reviews, "list": lists}[kind].get(pk)
+        if row is not None:
+            field = {"diary": "diary_entry", "review": "review", "list": "movie_list"}[kind]
+            items.append(FeedItem(kind=kind, created_at=created_at, **{field: row}))
+    return items
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+def notifications_visible(*, user) -> QuerySet[Notification]:
+    """The user's notifications, newest first, without those about hidden reviews or from
+    people they cannot see (a block, a suspension)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(Q(review__isnull=True) | Q(review__hidden_at__isnull=True))
+        .filter(actor__is_active=True)
+        .exclude(actor__blocks_received__blocker=user)
+        .exclude(actor__blocks_made__blocked=user)
+        .select_related("actor", "review__movie")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def notifications_unread_count(*, user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return notifications_visible(user=user).filter(read_at__isnull=True).count()
+
+
+# --- What people you follow think ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowedRatings:
+    mean: float | None
+    count: int
+
+
+def followed_ratings(*, viewer, movie_id: int) -> FollowedRatings:
+    """The mean rating of a film among the people the viewer follows (and may see)."""
+    if not viewer.is_authenticated:
+        return FollowedRatings(None, 0)
+    followed = following_ids(user=viewer)
+    found = Rating.objects.filter(movie_id=movie_id, user_id__in=followed).aggregate(
+        mean=Avg("score"), count=Count("pk")
+    )
+    mean = found["mean"]
+    return FollowedRatings(float(mean) if mean is not None else None, found["count"])
+
+
+def followed_lovers(*, viewer, movie_ids: Collection[int]) -> dict[int, int]:
+    """How many followed people love each film (rated at least LOVED_SCORE); films none
+    of them love are left out."""
+    if not viewer.is_authenticated or not movie_ids:
+        return {}
+    followed = following_ids(user=viewer)
+    rows = (
+        Rating.objects.filter(
+            movie_id__in=list(movie_ids), user_id__in=followed, score__gte=LOVED_SCORE
+        )
+        .values("movie_id")
+        .annotate(n=Count("pk"))
+        .values_list("movie_id", "n")
+    )
+    return dict(rows)
+
+
+# --- "Download my data" (registered into ratings' export by social.apps) ---------------
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def diary_export(user) -> list[dict]:
+    rows = DiaryEntry.objects.filter(user=user).order_by("watched_on", "pk")
+    return [
+        {
+            "movie_id": entry.movie_id,
+            "title": entry.movie.title,
+            "year": entry.movie.year,
+            "watched_on": entry.watched_on.isoformat(),
+            "rewatch": entry.rewatch,
+            "score": None if entry.score is None else float(entry.score),
+            "created_at": entry.created_at.isoformat(),
+        }
+        for entry in rows.select_related("movie")
+    ]
+
+
+def reviews_export(user) -> list[dict]:
+    rows = Review.objects.filter(user=user).select_related("movie", "diary_entry")
+    return [
+        {
+            "movie_id": review.movie_id,
+            "title": review.movie.title,
+            "year": review.movie.year,
+            "watched_on": _iso(review.diary_entry.watched_on if review.diary_entry else None),
+            "text": review.text,
+            "contains_spoilers": review.contains_spoilers,
+            "created_at": review.created_at.isoformat(),
+        }
+        for review in rows.order_by("created_at", "pk")
+    ]
+
+
+def lists_export(user) -> list[dict]:
+    lists = MovieList.objects.filter(user=user).order_by("created_at", "pk")
+    return [
+        {
+            "name": movie_list.name,
+            "description": movie_list.description,
+            "ranked": movie_list.ranked,
+            "visibility": movie_list.visibility,
+            "created_at": movie_list.created_at.isoformat(),
+            "entries": [
+                {
+                    "movie_id": entry.movie_id,
+                    "title": entry.movie.title,
+                    "year": entry.movie.year,
+                    "position": entry.position,
+                    "note": entry.note,
+                }
+                for entry in movie_list.entries.all()
+            ],
+        }
+        for movie_list in lists.prefetch_related(
+            Prefetch("entries", queryset=ListEntry.objects.select_related("movie"))
+        )
+    ]
+
+
+EXPORT_SECTIONS = {"diary": diary_export, "reviews": reviews_export, "lists": lists_export}

@@ -449,11 +449,15 @@ class FeedPagination(PageNumberPagination):
     """?page and ?page_size as everywhere, without a count: the feed is read newest first,
     and counting it would read all of it. `next` is null on the last page."""
 
+    # Fan-out on read reads page × size rows of each followed person, so the feed goes back
+    # this many pages (and a page number the database cannot hold answers 404, not 500).
+    max_page = 500
+
     def paginate_feed(self, request: Request, viewer) -> list:
         self.request = request
         raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdecimal() or int(raw) < 1:
-            raise NotFound(f"Invalid page: {raw!r}.")
+        if not raw.isdecimal() or not 1 <= int(raw) <= self.max_page:
+            raise NotFound(f"Invalid page: {raw!r} (pages 1 to {self.max_page}).")
         self.number, self.size = int(raw), self.get_page_size(request)
         keys = selectors.feed_keys(
             viewer=viewer, offset=(self.number - 1) * self.size, limit=self.size + 1

@@ -324,6 +324,7 @@ def test_the_feed_pages_newest_first_without_a_count(as_ben, ann, ben, film):
     assert second["next"] is None and second["previous"].endswith("page=1")
     assert as_ben.get(f"{V1}/feed/", {"page": 3}).status_code == 404
     assert as_ben.get(f"{V1}/feed/", {"page": "x"}).status_code == 404
+    assert as_ben.get(f"{V1}/feed/", {"page": 971509681525724928}).status_code == 404
     assert len(as_ben.get(f"{V1}/feed/", {"page_size": 7}).json()["results"]) == 7
 
 

@@ -409,7 +409,12 @@ def test_make_install_exports_the_embedding_model_after_the_packages_and_only_on
 
     def make(*options: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["make", *options, "install"], cwd=tmp_path, env=env, capture_output=True, text=True
+            # Under `make test` this make is nested: no "Entering directory" lines.
+            ["make", "--no-print-directory", *options, "install"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
         )
 
     assert make("-q").returncode == 0, "a second make install would do something"

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.worker_heartbeat import worker_heartbeat_drop
+
 PR_SET_PDEATHSIG = 1
 COLORS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m"]
 RESET = "\033[0m"
@@ -216,8 +218,6 @@ def worker_name(port: int) -> str:
 
 
 def _worker_heartbeat_drop(name: str) -> None:
-    from core.worker_heartbeat import worker_heartbeat_drop
-
     worker_heartbeat_drop(url=os.environ["REDIS_URL"], name=name)
 
 

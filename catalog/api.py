@@ -22,6 +22,7 @@ from catalog.models import Movie
 from catalog.search import search_movies
 from catalog.selectors import movie_get, movie_visible_list, movies_in_order
 from core.api import query_params
+from core.api_policies import PageNumberPagination
 
 # Search ranks candidates rather than filtering rows, so it returns the best N and pages them.
 SEARCH_RESULTS = 100
@@ -35,8 +36,32 @@ def movie_or_404(movie_id: int) -> Movie:
         raise NotFound(f"No movie {movie_id}.") from None
 
 
+class MovieSearchPagination(PageNumberPagination):
+    """Pages of movies. A search's pages also carry `people`, the cast and crew its words
+    name, and `notice`, what the search page would say about the query."""
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["people"] = {
+            "type": "array",
+            "description": "Searches only: cast and crew whose name holds every word.",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                "required": ["id", "name"],
+            },
+        }
+        response["properties"]["notice"] = {
+            "type": "string",
+            "description": "Searches only: why the results may not be what was meant, "
+            "e.g. a name that is nobody in the cast and crew we know; empty otherwise.",
+        }
+        return response
+
+
 class MovieListView(GenericAPIView):
     permission_classes = [AllowAny]
+    pagination_class = MovieSearchPagination
 
     @extend_schema(
         summary="List, filter or search movies",
@@ -55,6 +80,10 @@ class MovieListView(GenericAPIView):
             except ValueError as exc:  # a query of only whitespace
                 raise ValidationError({"q": [str(exc)]}) from None
             page = movies_in_order(self.paginate_queryset(results.movie_ids))
+            response = self.get_paginated_response(self.page_serialize(list(page)))
+            response.data["people"] = [{"id": p.pk, "name": p.name} for p in results.people]
+            response.data["notice"] = results.unknown_person_notice
+            return response
         return self.get_paginated_response(self.page_serialize(list(page)))
 
     def get_queryset(self) -> QuerySet[Movie]:

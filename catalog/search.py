@@ -82,6 +82,7 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResults:
+    query: str  # as searched: whitespace collapsed
     hits: list[SearchHit]
     # Cast and crew whose name holds every word of the query, closest names first.
     people: list[Person] = field(default_factory=list)
@@ -93,6 +94,15 @@ class SearchResults:
     @property
     def movie_ids(self) -> list[int]:
         return [hit.movie_id for hit in self.hits]
+
+    @property
+    def unknown_person_notice(self) -> str:
+        """What the search page and the API say when the query names nobody we know ("" when
+        it does, or does not read like a name)."""
+        if not self.unknown_person:
+            return ""
+        why = "" if self.people_known else ": no cast and crew have been imported yet"
+        return f"No one named “{self.query}” is in the cast and crew we know{why}."
 
 
 def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) -> SearchResults:
@@ -143,6 +153,7 @@ def search_movies(query: str, k: int = 20, filters: MovieFilters | None = None) 
         and _reads_like_a_name(query, title, about_films=bool(rankings["semantic"]))
     )
     return SearchResults(
+        query=query,
         hits=hits,
         people=people,
         unknown_person=unknown_person,

@@ -8,7 +8,7 @@ from catalog.services import movies_embed_dirty
 from jobs.models import Job
 from jobs.progress import NullProgress
 from tests.api.conftest import V1, error_of, token_client
-from tests.factories import MovieFactory, UserFactory, rate
+from tests.factories import CreditFactory, MovieFactory, PersonFactory, UserFactory, rate
 from tests.recommendations.conftest import unit_vector
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,22 @@ def test_search_orders_by_relevance_and_keeps_the_filters(anon, movies):
     assert titles(anon.get(f"{V1}/movies/", {"q": "godfather", "year_min": 1973})) == [
         "The Godfather Part II"
     ]
+
+
+def test_a_search_names_the_people_it_matched_and_says_when_a_name_is_nobody(anon, movies):
+    pacino = PersonFactory(name="Al Pacino")
+    CreditFactory(movie=movies["heat"], person=pacino)
+
+    found = anon.get(f"{V1}/movies/", {"q": "al pacino"}).json()
+    assert (found["people"], found["notice"]) == ([{"id": pacino.pk, "name": "Al Pacino"}], "")
+    assert [m["title"] for m in found["results"]] == ["Heat"]
+
+    nobody = anon.get(f"{V1}/movies/", {"q": "Tom Hanks"}).json()
+    assert nobody["people"] == []
+    assert nobody["notice"] == "No one named “Tom Hanks” is in the cast and crew we know."
+
+    browsing = anon.get(f"{V1}/movies/").json()
+    assert "people" not in browsing and "notice" not in browsing
 
 
 def test_search_pages_continue_the_ranking(anon, movies):

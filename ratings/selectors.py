@@ -3,7 +3,7 @@ movies (for cards and pages), and "download my data"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -44,14 +44,6 @@ EXPORT_LISTS: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
     ("not_interested", NotInterested, ("created_at",)),
 )
 
-# The CSV download is one table: the list a row comes from, the movie, then the lists' columns.
-EXPORT_CSV_COLUMNS = (
-    "list",
-    "movie_id",
-    *_MOVIE_COLUMNS,
-    *dict.fromkeys(column for _, _, columns in EXPORT_LISTS for column in columns),
-)
-
 
 def _json_ready(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -61,9 +53,36 @@ def _json_ready(value: Any) -> Any:
     return float(value)  # Decimal scores: half stars are exact in binary floating point.
 
 
-# Sections that apps above this one add to the JSON export (social: its diary, reviews
-# and lists), registered when they are ready: key -> function(user) -> JSON-ready rows.
-EXPORT_SECTIONS: dict[str, Callable[[User], list[dict[str, Any]]]] = {}
+@dataclass(frozen=True, kw_only=True)
+class ExportSection:
+    """A part of "download my data" that an app above this one adds (social: its diary,
+    reviews and lists), registered when the app is ready."""
+
+    rows: Callable[[User], list[dict[str, Any]]]  # JSON-ready, as the JSON download holds them
+    # The CSV download is one flat table, so a section with nested rows (a list's entries)
+    # says how its JSON rows become table rows, and which columns those add.
+    csv_columns: tuple[str, ...]
+    csv_rows: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = iter
+
+
+EXPORT_SECTIONS: dict[str, ExportSection] = {}
+
+
+def export_csv_columns() -> tuple[str, ...]:
+    """The CSV download's columns: the list or section a row comes from, the movie, then
+    each list's and section's own columns, each once."""
+    own = [column for _, _, columns in EXPORT_LISTS for column in columns]
+    sections = [column for section in EXPORT_SECTIONS.values() for column in section.csv_columns]
+    return tuple(dict.fromkeys(("list", "movie_id", *_MOVIE_COLUMNS, *own, *sections)))
+
+
+def export_csv_rows(export: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """`user_data_export`'s lists and sections as the CSV table's rows, each with the name
+    of the list or section it comes from."""
+    for key, _, _ in EXPORT_LISTS:
+        yield from ({"list": key, **row} for row in export[key])
+    for key, section in EXPORT_SECTIONS.items():
+        yield from ({"list": key, **row} for row in section.csv_rows(export[key]))
 
 
 def user_data_export(*, user: User) -> dict[str, Any]:
@@ -87,7 +106,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
         )
         export[key] = [{name: _json_ready(value) for name, value in row.items()} for row in rows]
     for key, section in EXPORT_SECTIONS.items():
-        export[key] = section(user)
+        export[key] = section.rows(user)
     return export
 
 

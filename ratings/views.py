@@ -7,7 +7,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ratings.selectors import EXPORT_CSV_COLUMNS, EXPORT_LISTS, user_data_export
+from ratings.selectors import export_csv_columns, export_csv_rows, user_data_export
 
 
 @never_cache
@@ -21,9 +21,8 @@ def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response: HttpResponse = JsonResponse(export, json_dumps_params={"indent": 2})
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.DictWriter(response, fieldnames=EXPORT_CSV_COLUMNS)
+        writer = csv.DictWriter(response, fieldnames=export_csv_columns())
         writer.writeheader()
-        for key, _, _ in EXPORT_LISTS:
-            writer.writerows({"list": key, **row} for row in export[key])
+        writer.writerows(export_csv_rows(export))
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

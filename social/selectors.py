@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from django.http import Http404
 from accounts.models import User
 from catalog.selectors import UNSHOWN_FIELDS
 from ratings.models import Rating
+from ratings.selectors import ExportSection
 from social.models import (
     Block,
     DiaryEntry,
@@ -417,4 +418,24 @@ def lists_export(user) -> list[dict]:
     ]
 
 
-EXPORT_SECTIONS = {"diary": diary_export, "reviews": reviews_export, "lists": lists_export}
+def _list_entry_rows(lists: list[dict]) -> Iterator[dict]:
+    """`lists_export` flattened for the CSV table: a row per entry, naming its list."""
+    for movie_list in lists:
+        about = {f"list_{key}": movie_list[key] for key in _LIST_CSV_KEYS}
+        for entry in movie_list["entries"]:
+            yield {**about, **entry}
+
+
+_LIST_CSV_KEYS = ("name", "description", "ranked", "visibility")
+
+EXPORT_SECTIONS = {
+    "diary": ExportSection(rows=diary_export, csv_columns=("watched_on", "rewatch", "score")),
+    "reviews": ExportSection(
+        rows=reviews_export, csv_columns=("watched_on", "text", "contains_spoilers")
+    ),
+    "lists": ExportSection(
+        rows=lists_export,
+        csv_columns=(*(f"list_{key}" for key in _LIST_CSV_KEYS), "position", "note"),
+        csv_rows=_list_entry_rows,
+    ),
+}

@@ -27,7 +27,9 @@ def fresh_throttles(settings):
 
 @pytest.fixture
 def throttle_rates(settings):
-    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/minute")."""
+    """Set some throttle rates for one test, e.g. throttle_rates(anon="2/hour"). Per hour, not
+    per minute: a slow test could straddle a window boundary, past which the sliding
+    estimate lets one more request through."""
 
     def set_rates(**rates: str) -> None:
         current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]

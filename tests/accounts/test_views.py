@@ -93,7 +93,7 @@ def test_sign_up_creates_the_account_and_signs_in(client):
 def test_sign_ups_from_one_address_are_limited_and_mail_nobody_past_the_limit(
     client, throttle_rates, mailoutbox, django_capture_on_commit_callbacks
 ):
-    throttle_rates(token="2/minute")
+    throttle_rates(token="2/hour")
     for n in range(2):
         data = sign_up_data(username=f"newcomer{n}", email=f"new{n}@example.com")
         with django_capture_on_commit_callbacks(execute=True):

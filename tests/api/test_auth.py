@@ -176,7 +176,7 @@ def test_a_token_obtained_resets_the_failure_count(anon, alice):
 
 
 def test_the_token_endpoint_has_its_own_stricter_throttle(anon, alice, throttle_rates):
-    throttle_rates(token="2/minute", anon="100/minute")
+    throttle_rates(token="2/hour", anon="100/hour")
     assert [obtain(anon, "alice", PASSWORD).status_code for _ in range(2)] == [200, 200]
     response = obtain(anon, "alice", PASSWORD)
     error_of(response, 429, "throttled")
@@ -488,7 +488,7 @@ def test_account_endpoints_need_credentials(anon, method, path):
 
 
 def test_anonymous_clients_are_throttled_per_address(anon, throttle_rates):
-    throttle_rates(anon="2/minute")
+    throttle_rates(anon="2/hour")
     assert [anon.get(f"{V1}/genres/").status_code for _ in range(2)] == [200, 200]
     response = anon.get(f"{V1}/genres/")
     error_of(response, 429, "throttled")
@@ -497,7 +497,7 @@ def test_anonymous_clients_are_throttled_per_address(anon, throttle_rates):
 
 
 def test_users_are_throttled_per_user(as_alice, as_bob, throttle_rates):
-    throttle_rates(user="3/minute")
+    throttle_rates(user="3/hour")
     assert [as_alice.get(f"{V1}/ratings/").status_code for _ in range(3)] == [200] * 3
     error_of(as_alice.get(f"{V1}/ratings/"), 429, "throttled")
     assert as_bob.get(f"{V1}/ratings/").status_code == 200
@@ -544,7 +544,7 @@ def test_clients_behind_a_trusted_proxy_are_throttled_apart(
     """Behind one trusted proxy, X-Forwarded-For tells clients apart; without one, the
     header is the client's own word and everyone behind that address shares a bucket."""
     settings.TRUSTED_PROXY_COUNT = proxies
-    throttle_rates(anon="2/minute")
+    throttle_rates(anon="2/hour")
 
     def get(client_address: str) -> int:
         return anon.get(

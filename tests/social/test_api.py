@@ -272,7 +272,7 @@ def test_anonymous_visitors_read_public_things_and_write_nothing(anon, ann, film
 
 
 def test_social_writes_are_throttled(as_ann, throttle_rates, film):
-    throttle_rates(social_write="2/minute")
+    throttle_rates(social_write="2/hour")
     statuses = [
         as_ann.post(f"{V1}/lists/", {"name": f"L{i}"}, format="json").status_code for i in range(3)
     ]

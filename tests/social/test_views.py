@@ -1,5 +1,7 @@
 """The social pages: profiles, diary, film page sections, lists, feed, notifications."""
 
+import csv
+import io
 import json
 from datetime import date
 
@@ -322,7 +324,7 @@ def test_report_a_review_and_a_list(client, ann, ben, film):
 
 
 def test_website_writes_are_throttled(client, ann, throttle_rates):
-    throttle_rates(social_write="1/minute")
+    throttle_rates(social_write="1/hour")
     client.force_login(ann)
     url = reverse("social:lists", args=["ann"])
     assert client.post(url, {"name": "One", "visibility": "public"}).status_code == 302
@@ -344,3 +346,44 @@ def test_only_the_author_deletes_a_review_and_anyone_signed_in_likes_it(client, 
     client.force_login(ann)
     client.post(reverse("social:review-delete", args=[review.pk]))
     assert not type(review).objects.exists()
+
+
+def test_the_csv_download_holds_the_diary_reviews_and_every_list_entry(client, ann, film):
+    other = MovieFactory(title="Heat", year=1995)
+    diary_entry_create(
+        user=ann,
+        movie_id=film.pk,
+        watched_on=date(2026, 1, 1),
+        rewatch=True,
+        score=4,
+        review='Line one, "quoted".\n\nLine two.',
+        contains_spoilers=True,
+    )
+    private = movie_list_create(user=ann, name="Secret, faves", visibility="private")
+    list_entry_add(movie_list=private, movie_id=other.pk, note="top")
+    client.force_login(ann)
+
+    response = client.get(reverse("ratings:data-export", args=["csv"]))
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_list = {row["list"]: row for row in rows}
+    assert sorted(by_list) == ["diary", "lists", "ratings", "reviews"]
+    diary, review, entry = by_list["diary"], by_list["reviews"], by_list["lists"]
+    assert (diary["title"], diary["watched_on"], diary["rewatch"], diary["score"]) == (
+        "Spirited Away",
+        "2026-01-01",
+        "True",
+        "4.0",
+    )
+    assert (review["text"], review["contains_spoilers"], review["watched_on"]) == (
+        'Line one, "quoted".\n\nLine two.',
+        "True",
+        "2026-01-01",
+    )
+    assert (entry["list_name"], entry["list_visibility"], entry["title"], entry["note"]) == (
+        "Secret, faves",
+        "private",
+        "Heat",
+        "top",
+    )
+    assert entry["position"] == "1"

@@ -1,7 +1,7 @@
 import pytest
 
 from ratings.services import rating_upsert
-from recommendations.taste import GenreStat, genre_stats, score_histogram
+from ratings.taste import GenreStat, genre_stats, score_histogram
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

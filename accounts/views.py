@@ -40,14 +40,10 @@ from accounts.services import (
     user_sign_up,
 )
 from core.api_policies import form_post_allowed
+from core.http import posted
 
 # Two backends are configured (axes + ModelBackend), so login() must be told which one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _bound(request: HttpRequest) -> Any:
-    """Form data for a POST, None (an unbound form) for a GET."""
-    return request.POST if request.method == "POST" else None
 
 
 # The API scope of the endpoints that take a password (register among them).
@@ -58,7 +54,7 @@ SIGN_UP_THROTTLE_SCOPE = "token"
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignUpForm(_bound(request))
+    form = SignUpForm(posted(request))
     # Each sign-up mails a link to the address typed in: without a limit the form would
     # send mail to anyone's inbox. The API's register endpoint has the same limit.
     if request.method == "POST" and not form_post_allowed(request, scope=SIGN_UP_THROTTLE_SCOPE):
@@ -78,7 +74,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             f"to {user.email} to confirm your address.",
         )
         # A new account has no ratings to recommend from: onboarding asks for some (skippable).
-        return redirect("recommendations:onboarding")
+        return redirect("pages:onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -139,7 +135,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
-    form = AccountSettingsForm(_bound(request), user=request.user)
+    form = AccountSettingsForm(posted(request), user=request.user)
     if form.is_valid():
         try:
             user = user_settings_update(
@@ -250,7 +246,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
-    form = AccountDeleteForm(_bound(request), user=request.user)
+    form = AccountDeleteForm(posted(request), user=request.user)
     if form.is_valid():
         user_delete(user=request.user)
         logout(request)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("social.web.urls")),
     path("", include("accounts.urls")),
     path("", include("ratings.urls")),
+    path("", include("catalog.urls")),
     path("", include("recommendations.urls")),
 ]

@@ -17,7 +17,6 @@ from catalog.models import Movie, Person
 from catalog.movie_map import movie_neighbourhood
 from catalog.search import movie_suggestions, search_movies
 from catalog.selectors import (
-    movie_get,
     movie_people,
     movie_visible_list,
     movies_in_order,
@@ -26,7 +25,15 @@ from catalog.selectors import (
 )
 from catalog.templatetags.movies import initials, poster_hue, poster_url
 from pages.health import health_report
-from ratings.selectors import movie_cards_annotate, movie_state, rating_count
+from pages.movie_actions import visible_movie_or_404
+from ratings.selectors import (
+    movie_cards_annotate,
+    movie_state,
+    rating_count,
+    rating_list,
+    watchlist_list,
+)
+from recommendations.config import Algorithm
 from recommendations.followed import with_followed_love
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET
@@ -39,6 +46,7 @@ ROW_LENGTH = 12  # movies in one home page row
 SEARCH_RESULTS = 96  # search ranks a fixed number of hits; they are paged like a browse
 SIMILAR = 8
 NEIGHBOURHOOD = 12  # nearest films on the movie page's mini-map (the first SIMILAR are listed)
+MAP_RECOMMENDATIONS = 30  # recommendations marked on the movie map
 
 
 def _cards_annotate(*, user, movies: list[Movie]) -> None:
@@ -144,10 +152,7 @@ def movie_suggest(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
-    try:
-        movie = movie_get(movie_id=movie_id)
-    except Movie.DoesNotExist:
-        raise Http404(f"No movie with id {movie_id}.") from None
+    movie = visible_movie_or_404(movie_id)
     # One hybrid neighbour list feeds both the "more like this" row and the mini-map.
     nearest = similar_to(movie, k=NEIGHBOURHOOD)
     more_like_this = nearest[:SIMILAR]
@@ -180,6 +185,32 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     _cards_annotate(user=request.user, movies=filmography.movies)
     context = {"person": person, "filmography": filmography}
     return render(request, "catalog/person_detail.html", context)
+
+
+@require_GET
+@never_cache
+def movie_map_mine(request: HttpRequest) -> JsonResponse:
+    """The signed-in user's films to mark on the movie map (catalog.views.movie_map): rated
+    (with the score), on the watchlist, and recommended. Empty lists for a visitor."""
+    user = request.user
+    if not user.is_authenticated:
+        return JsonResponse({"rated": {}, "watchlist": [], "recommended": []})
+    rated = {
+        str(movie_id): float(score)
+        for movie_id, score in rating_list(user=user).values_list("movie_id", "score")
+    }
+    return JsonResponse(
+        {
+            "rated": rated,
+            "watchlist": list(watchlist_list(user=user).values_list("movie_id", flat=True)),
+            "recommended": [
+                pick.movie.pk
+                for pick in recommend_for_user(
+                    user, k=MAP_RECOMMENDATIONS, algorithm=Algorithm.HYBRID
+                )
+            ],
+        }
+    )
 
 
 @never_cache

@@ -1,44 +1,6 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
-from ratings.rating_import import MAX_IMPORT_BYTES
 from recommendations.config import ALGORITHM_CHOICES
-
-
-class OnboardingGenresForm(forms.Form):
-    genres = forms.MultipleChoiceField(
-        label="Favourite genres",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Pick a few, or none: the next step shows films from all genres.",
-    )
-
-    def __init__(self, *args, genres: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["genres"].choices = [(genre, genre) for genre in genres]
-
-
-class RatingImportForm(forms.Form):
-    file = forms.FileField(
-        label="Export file (CSV)",
-        help_text=(
-            "Letterboxd: Settings → Data → Export, then upload <code>ratings.csv</code> from "
-            "the zip. IMDb: Your ratings → ⋯ → Export. At most "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Checked before reading: Django has already spooled a big upload to disk, not memory.
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(
-                f"This file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB.",
-                code="too_big",
-            )
-        return upload
 
 
 class WatchTogetherForm(forms.Form):

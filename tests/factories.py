@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from accounts.services import api_token_create
-from catalog.models import Credit, Genre, Movie, Person
+from catalog.models import Credit, Genre, Movie, MovieMap, MovieMapCluster, MovieMapPoint, Person
 from ratings.models import Rating
 from ratings.services import movie_rating_counters_add
 
@@ -102,6 +102,18 @@ def rate(user, movie, score: str = "4.0") -> Rating:
 
 
 # --- Social (social.models) ------------------------------------------------------------
+
+
+def movie_map_stored(movies: list[Movie]) -> MovieMap:
+    """A movie map stored by hand: movie i at (i, 2i), in cluster i % 2 ("Even", "Odd")."""
+    stored = MovieMap.objects.create(source_hash="x", movie_count=len(movies), seconds=1.0)
+    MovieMapCluster.objects.create(movie_map=stored, number=0, label="Even", x=0, y=0, size=1)
+    MovieMapCluster.objects.create(movie_map=stored, number=1, label="Odd", x=1, y=2, size=1)
+    MovieMapPoint.objects.bulk_create(
+        MovieMapPoint(movie=movie, movie_map=stored, x=float(i), y=2.0 * i, cluster=i % 2)
+        for i, movie in enumerate(movies)
+    )
+    return stored
 
 
 class PublicUserFactory(UserFactory):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("u/<str:username>/block/", views.block_change, name="block"),
     path("u/<str:username>/diary/", views.diary, name="diary"),
     path("u/<str:username>/lists/", views.lists, name="lists"),
+    path("u/<str:username>/taste/", views.public_taste, name="taste"),
     path("movies/<int:movie_id>/log/", views.diary_log, name="diary-log"),
     path("movies/<int:movie_id>/add-to-list/", views.list_add, name="list-add"),
     path("diary/<int:entry_id>/edit/", views.diary_entry_edit, name="diary-edit"),

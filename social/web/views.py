@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.api import movie_or_404
 from core.api_policies import form_post_allowed
 from ratings.selectors import movie_cards_annotate, rating_count
+from ratings.taste import genre_stats, taste_chart_data
 from recommendations.predictions import predicted_scores_annotate
 from social import selectors, services
 from social.letterboxd import MAX_ZIP_BYTES, letterboxd_zip_export, letterboxd_zip_import
@@ -110,6 +111,16 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "following": selectors.following_visible(viewer=viewer, person=person)[:PROFILE_ROWS],
     }
     return render(request, "social/profile.html", context)
+
+
+@require_GET
+def public_taste(request: HttpRequest, username: str) -> HttpResponse:
+    """Someone's genre chart (ratings.views.taste_profile is one's own, with the score
+    histogram), when the viewer may see their profile; else a plain 404."""
+    owner = selectors.person_visible_get(viewer=request.user, username=username)
+    stats = genre_stats(user=owner)
+    context = {"owner": owner, "genre_stats": stats, "chart_data": taste_chart_data(genres=stats)}
+    return render(request, "ratings/taste_profile.html", context)
 
 
 @login_required

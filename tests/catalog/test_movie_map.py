@@ -13,7 +13,7 @@ from catalog import movie_map, tasks
 from catalog.models import EMBEDDING_DIMENSIONS, Movie, MovieMap, MovieMapCluster, MovieMapPoint
 from jobs.models import Job
 from jobs.progress import NullProgress
-from tests.factories import GenreFactory, MovieFactory
+from tests.factories import GenreFactory, MovieFactory, movie_map_stored
 from tests.waiting import job_finished
 
 umap_group = pytest.mark.xdist_group("umap")
@@ -202,23 +202,11 @@ def test_too_few_movies_make_no_map():
 # --- Reads --------------------------------------------------------------------------------
 
 
-def _stored_map(movies: list[Movie]) -> MovieMap:
-    """A map stored by hand: movie i at (i, 2i), in cluster i % 2."""
-    stored = MovieMap.objects.create(source_hash="x", movie_count=len(movies), seconds=1.0)
-    MovieMapCluster.objects.create(movie_map=stored, number=0, label="Even", x=0, y=0, size=1)
-    MovieMapCluster.objects.create(movie_map=stored, number=1, label="Odd", x=1, y=2, size=1)
-    for i, movie in enumerate(movies):
-        MovieMapPoint.objects.create(
-            movie=movie, movie_map=stored, x=float(i), y=2.0 * i, cluster=i % 2
-        )
-    return stored
-
-
 @pytest.mark.django_db
 def test_the_payload_is_parallel_arrays_of_visible_movies():
     movies = [MovieFactory(title="Alien", year=1979), MovieFactory(title="Heat", year=None)]
     hidden = MovieFactory(is_hidden=True)
-    stored = _stored_map([*movies, hidden])
+    stored = movie_map_stored([*movies, hidden])
 
     payload = movie_map.movie_map_payload(stored)
 
@@ -233,7 +221,7 @@ def test_the_payload_is_parallel_arrays_of_visible_movies():
 def test_a_neighbourhood_fills_the_box_keeping_its_shape(django_assert_num_queries):
     centre, *neighbours = MovieFactory.create_batch(4)
     unmapped = MovieFactory()
-    _stored_map([centre, *neighbours])  # on a line from (0, 0) to (3, 6)
+    movie_map_stored([centre, *neighbours])  # on a line from (0, 0) to (3, 6)
 
     with django_assert_num_queries(1):
         points = movie_map.movie_neighbourhood(movie=centre, neighbours=[*neighbours, unmapped])
@@ -249,7 +237,7 @@ def test_a_neighbourhood_fills_the_box_keeping_its_shape(django_assert_num_queri
 def test_a_movie_off_the_map_has_no_neighbourhood():
     movie, neighbour = MovieFactory.create_batch(2)
     assert movie_map.movie_neighbourhood(movie=movie, neighbours=[neighbour]) == []
-    _stored_map([neighbour])
+    movie_map_stored([neighbour])
     assert movie_map.movie_neighbourhood(movie=movie, neighbours=[neighbour]) == []
 
 

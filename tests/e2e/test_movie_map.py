@@ -160,7 +160,7 @@ def test_find_a_film_with_the_keyboard_and_the_map_centres_on_it(
     page, mapped, artifacts, device, viewport
 ):
     page.set_viewport_size(viewport)
-    page.goto(reverse("recommendations:movie-map"))
+    page.goto(reverse("catalog:movie-map"))
     expect(page.locator("#movie-map")).to_have_class(re.compile(r"\bis-ready\b"))
     # The neighbourhoods are told apart: no label twice.
     labels = page.locator(".map-list li").all_text_contents()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import Credit, MovieMap, MovieMapPoint
 from catalog.selectors import TOP_BILLED
-from ratings.services import rating_upsert
+from ratings.services import rating_upsert, watchlist_add
 from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 
@@ -421,7 +421,7 @@ def test_movie_page_says_what_we_think_you_would_rate_it(client, world, trained)
     )
     # Rating it replaces the prediction with the rating, at once (htmx panel and page).
     panel = client.post(
-        reverse("recommendations:rate", args=[movie.pk]), {"score": "2.0"}, HTTP_HX_REQUEST="true"
+        reverse("pages:rate", args=[movie.pk]), {"score": "2.0"}, HTTP_HX_REQUEST="true"
     )
     assert "We think you'd rate it" not in panel.text and "You rated" in panel.text
     again = client.get(reverse("pages:movie-detail", args=[movie.pk]))
@@ -556,3 +556,24 @@ def test_person_page_shows_my_ratings_and_predictions_at_a_fixed_query_count(
     assert all(movie.predicted_score is not None for movie in unrated)
     assert response.text.count("You rated it") == len(rated)
     assert response.text.count("For you ") == len(unrated)
+
+
+# The movie map's marks
+
+
+def test_my_films_on_the_map(client, user):
+    url = reverse("pages:movie-map-mine")
+    assert client.get(url).json() == {"rated": {}, "watchlist": [], "recommended": []}
+
+    rated, listed, *others = MovieFactory.create_batch(6)
+    rating_upsert(user=user, movie=rated, score="4.5")
+    watchlist_add(user=user, movie=listed)
+    rating_upsert(user=UserFactory(), movie=others[0], score="1.0")  # someone else's
+    client.force_login(user)
+    response = client.get(url)
+    mine = response.json()
+    assert mine["rated"] == {str(rated.pk): 4.5}
+    assert mine["watchlist"] == [listed.pk]
+    assert mine["recommended"] and rated.pk not in mine["recommended"]
+    assert set(mine["recommended"]) <= {movie.pk for movie in [listed, *others]}
+    assert "no-store" in response["Cache-Control"]  # private: never in a shared cache

@@ -19,6 +19,7 @@ from social.services import (
     review_like,
 )
 from tests.factories import (
+    GenreFactory,
     MovieFactory,
     PublicUserFactory,
     RatingFactory,
@@ -95,11 +96,28 @@ def test_follow_unfollow_and_block_from_the_profile(client, ann, ben):
 
 
 def test_the_public_taste_page_follows_the_same_rule(client, ann, ben):
-    url = reverse("recommendations:public-taste", args=["ann"])
+    url = reverse("social:taste", args=["ann"])
     client.force_login(ben)
     assert client.get(url).status_code == 200
     block(blocker=ann, blocked=ben)
     assert client.get(url).status_code == 404
+
+
+def test_a_private_taste_profile_stays_private(client, user):
+    other = UserFactory(username="other")
+    rate(other, MovieFactory(genres=[GenreFactory(name="Drama")]), "4.0")
+    url = reverse("social:taste", args=["other"])
+    assert client.get(url).status_code == 404
+    client.force_login(user)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("social:taste", args=["nobody"])).status_code == 404
+
+    other.profile_is_public = True
+    other.save()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "other's taste" in response.text and "Drama" in response.text
+    assert "histogram" not in response.context and "Your movie map" not in response.text
 
 
 # --- The film page ---------------------------------------------------------------------

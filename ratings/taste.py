@@ -1,7 +1,7 @@
 """The taste profile page's numbers: ratings by genre and a score histogram.
 
 The movie map, linked from the page, is catalog.movie_map with the user's films marked
-(recommendations.views.movie_map_mine).
+(pages.views.movie_map_mine).
 """
 
 from __future__ import annotations
@@ -45,3 +45,22 @@ def score_histogram(*, user) -> list[tuple[Decimal, int]]:
         .values_list("score", "n")
     )
     return [(step, counts.get(step, 0)) for step in HALF_STARS]
+
+
+def taste_chart_data(
+    *, genres: list[GenreStat], histogram: list[tuple[Decimal, int]] | None = None
+) -> dict:
+    """What the taste page's script draws: the genre chart, and the histogram when shown."""
+    data: dict = {
+        "genres": {
+            "labels": [stat.genre for stat in genres],
+            "counts": [stat.count for stat in genres],
+            "means": [stat.mean for stat in genres],
+        }
+    }
+    if histogram is not None:
+        data["histogram"] = {
+            "labels": [str(score) for score, _ in histogram],
+            "counts": [n for _, n in histogram],
+        }
+    return data

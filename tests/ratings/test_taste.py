@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 import pytest
 
 from ratings.services import rating_upsert
-from recommendations.taste import GenreStat, genre_stats, score_histogram
+from ratings.taste import GenreStat, genre_stats, score_histogram, taste_chart_data
 from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +32,14 @@ def test_score_histogram_has_every_half_star(user):
     ]  # fmt: skip
     assert [n for _, n in histogram] == [1, 0, 0, 0, 0, 0, 0, 2, 0, 1]
     assert sum(n for _, n in score_histogram(user=UserFactory())) == 0
+
+
+def test_the_chart_data_has_the_histogram_only_when_shown():
+    genres = [GenreStat("Drama", 3, 3.5), GenreStat("Comedy", 2, 3.25)]
+    public = taste_chart_data(genres=genres)
+    assert public == {
+        "genres": {"labels": ["Drama", "Comedy"], "counts": [3, 2], "means": [3.5, 3.25]}
+    }
+    own = taste_chart_data(genres=genres, histogram=[(Decimal("0.5"), 1), (Decimal("1.0"), 0)])
+    assert own["genres"] == public["genres"]
+    assert own["histogram"] == {"labels": ["0.5", "1.0"], "counts": [1, 0]}

@@ -102,7 +102,7 @@ def main() -> None:
             print(f"    {name}: {seconds:.1f} s")
         print(
             f"    {run.user_count} users x {run.item_count} movies, {run.rating_count} ratings;"
-            f" artifact {len(run.artifact) / 1e6:.1f} MB;"
+            f" ALS model {len(run.als_model) / 1e6:.1f} MB;"
             f" peak memory of this process {_peak_rss_gb():.1f} GB"
         )
         _latency()

@@ -39,7 +39,7 @@ def post_worker_init(worker):
     """Load the models before this worker accepts requests.
 
     Otherwise the first search in each worker waits seconds for sentence-transformers
-    and the title index (and the first recommendation for the ALS artifact, the rating
+    and the title index (and the first recommendation for the ALS model, the rating
     model and the catalogue copy) while later requests queue behind it; docs/benchmarks.md "Load"
     measures the difference.
     """
@@ -49,7 +49,7 @@ def post_worker_init(worker):
 
     from catalog import embedding
     from catalog.title_index import title_index_for
-    from recommendations.catalogue import catalogue_for
+    from recommendations.catalog_arrays import catalog_arrays_for
     from recommendations.selectors import recommender_versions, training_run_serving_id
     from recommendations.serving import ease_model_for, model_for, rating_model_for
 
@@ -59,10 +59,10 @@ def post_worker_init(worker):
     ease_model_for(run_id)
     rating_model_for(run_id)
     version = recommender_versions(user_id=None).catalogue  # max(updated_at) of the movies
-    catalogue_for(version)
+    catalog_arrays_for(version)
     title_index_for(version)
     # Requests run on the worker's threads, each with its own connection; this one
-    # (opened in the main thread to read the artifact) would otherwise idle until exit.
+    # (opened in the main thread to read the models) would otherwise idle until exit.
     connections.close_all()
     # Half a million objects now live as long as the worker (torch, the models, Django).
     # A full garbage collection walked them all for ~300 ms, stalling every thread of

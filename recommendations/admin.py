@@ -31,7 +31,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     actions = ("rollback",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingRun]:
-        return training_run_list()  # without the artifact, megabytes per row
+        return training_run_list()  # without the models, megabytes per row
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

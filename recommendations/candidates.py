@@ -1,7 +1,7 @@
 """Candidates: the movies worth scoring for one user, drawn from each personal source.
 
 ALS, EASE and content each contribute their best unseen movies (ALS and EASE before
-the filters, which `Catalogue.candidates` applies to the union); popularity is
+the filters, which `CatalogArrays.candidates` applies to the union); popularity is
 drawn once per request by the caller (from the in-process catalogue), so a group
 shares it. Scoring then ranks only the union, not the whole catalogue.
 """
@@ -14,19 +14,15 @@ import numpy as np
 
 from catalog.filters import MovieFilters
 from catalog.selectors import movie_nearest_ids
-from core.vectors import top_k
-from recommendations.catalogue import Catalogue
+from recommendations.algorithms.als import AlsModel
+from recommendations.algorithms.content import ContentModel
 from recommendations.config import HybridParams, Source
 from recommendations.profile import TasteProfile
-from recommendations.serving import ServingModel
 
 
-def als_pool(model: ServingModel, profile: TasteProfile, n: int) -> np.ndarray:
+def als_pool(model: AlsModel, profile: TasteProfile, n: int) -> np.ndarray:
     """The n best unseen movies for the user's folded-in factor."""
-    scores = model.item_factors @ profile.als_vector
-    found, known = model.positions(profile.seen_ids)
-    scores[found[known]] = -np.inf
-    return model.movie_ids[top_k(scores, n)]
+    return model.top(profile.als_vector, n, exclude=profile.seen_ids)
 
 
 # Up to this many movies the content pool is an exact scan of the in-process catalogue
@@ -39,7 +35,7 @@ EXACT_SCAN_MAX_MOVIES = 100_000
 
 def content_pool(
     profile: TasteProfile,
-    catalogue: Catalogue,
+    content: ContentModel,
     filters: MovieFilters,
     allowed: np.ndarray,
     n: int,
@@ -52,11 +48,11 @@ def content_pool(
     of a heavy rater's thousands of ids made the index scan 2-3x slower. (With filters,
     Postgres picks an exact scan of the filtered rows over the index anyway.)
     """
-    if not filters.is_empty or len(catalogue.movie_ids) <= EXACT_SCAN_MAX_MOVIES:
-        return catalogue.nearest_ids(profile.taste, n, allowed)
+    if not filters.is_empty or len(content.movie_ids) <= EXACT_SCAN_MAX_MOVIES:
+        return content.nearest(profile.taste, n, allowed)
     fetch = n + min(len(profile.seen_ids), n)
     nearest = np.array(movie_nearest_ids(vector=profile.taste, k=fetch), dtype=np.int64)
-    found, known = catalogue.rows(nearest)
+    found, known = content.rows(nearest)
     keep = known.copy()
     keep[known] = allowed[found[known]]
     return nearest[keep][:n]
@@ -64,14 +60,15 @@ def content_pool(
 
 def personal_pools(
     profile: TasteProfile,
-    model: ServingModel | None,
-    catalogue: Catalogue,
+    model: AlsModel | None,
+    content: ContentModel,
     sources: Iterable[Source],
     filters: MovieFilters,
     allowed: np.ndarray,
     config: HybridParams,
 ) -> list[np.ndarray]:
-    """Candidate ids for one profile from its personal sources (popularity is added once)."""
+    """Candidate ids for one profile from its personal sources (popularity is added once),
+    the films `allowed` (rows of `content`) only; the site's and the offline evaluation's."""
     pool = []
     n = config.pool_size if filters.is_empty else config.filtered_pool_size
     if Source.ALS in sources:
@@ -79,5 +76,5 @@ def personal_pools(
     if Source.EASE in sources:
         pool.append(profile.ease.top(n, exclude=profile.seen_ids))
     if Source.CONTENT in sources:
-        pool.append(content_pool(profile, catalogue, filters, allowed, config.pool_size))
+        pool.append(content_pool(profile, content, filters, allowed, config.pool_size))
     return pool

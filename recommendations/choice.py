@@ -5,7 +5,8 @@ The tuning search chooses one (`tuning`), the training run stores it on its row
 (`training`), serving reads the blend and "more like this" weights back from it
 (`serving`) and the admin shows it: all of them through `Choice`, never by the JSON's
 keys. The layout is the one runs have always stored (ALS's fields at the top level,
-the others under their key), so every stored run still loads.
+the others under their key; the rating model's key was "explicit" until migration
+0008 renamed it), so every stored run still loads.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Choice:
             ease=EaseParams.from_json(stored.get("ease", {})),
             hybrid=HybridParams.from_json(stored.get("hybrid", {})),
             similar=SimilarParams.from_json(stored.get("similar", {})),
-            rating=RatingParams.from_json(stored.get("explicit", {})),
+            rating=RatingParams.from_json(stored.get("rating", {})),
             quick=stored.get("quick", False),
         )
 
@@ -48,6 +49,6 @@ class Choice:
             "ease": self.ease.as_json(),
             "hybrid": self.hybrid.as_json(),
             "similar": self.similar.as_json(),
-            "explicit": self.rating.as_json(),
+            "rating": self.rating.as_json(),
             **({"quick": True} if self.quick else {}),
         }

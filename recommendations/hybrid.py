@@ -4,7 +4,7 @@ ALS + EASE + content (embeddings) + popularity, blended and diversified. One req
 these steps, each in its own module, and each module imports only those above it:
 
 1. Reads (`selectors`): the versions the list depends on, then the user's signals.
-   The per-process model (`serving`) and catalogue (`catalogue`) are the ones of
+   The per-process model (`serving`) and catalogue (`catalog_arrays`) are the ones of
    those versions.
 2. Profile (`profile`): the user's content taste, folded-in ALS factor and EASE scores.
 3. Candidates (`candidates`): the ALS, EASE and content pools of the sources the user
@@ -26,7 +26,7 @@ Per call: one query for the serving model's and the catalogue's versions, one fo
 the user's signals, one pgvector neighbour query, one for the movies shown with
 their genre names and one for the ratings the predictions fold in. Popularity,
 filters and the candidates' embeddings come from the in-process catalogue
-(`recommendations.catalogue`). A cached list costs one query: the versions, with the
+(`recommendations.catalog_arrays`). A cached list costs one query: the versions, with the
 user's choice of recommender and whether its movies are still visible.
 """
 
@@ -48,7 +48,7 @@ from recommendations.algorithms.ease import EaseModel
 from recommendations.algorithms.rating import RatingModel
 from recommendations.blend import blend, source_weights
 from recommendations.candidates import personal_pools
-from recommendations.catalogue import Catalogue, catalogue_for
+from recommendations.catalog_arrays import CatalogArrays, catalog_arrays_for
 from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
 from recommendations.explain import explain, explain_also_liked, explain_group
@@ -58,7 +58,6 @@ from recommendations.ranking import rank
 from recommendations.scoring import normalise, source_scores
 from recommendations.selectors import (
     RecommenderVersions,
-    UserRatings,
     recommender_check,
     recommender_versions,
     user_signals,
@@ -70,6 +69,7 @@ from recommendations.serving import (
     rating_model_for,
     serving_model,
 )
+from recommendations.types import UserRatings
 
 # A rating at or below this vetoes the film for a group movie night.
 # Ranked beyond k, in case the database says a pick was hidden since the in-process
@@ -120,8 +120,8 @@ class _Serving:
 
     model: ServingModel | None
     ease: EaseModel | None
-    stars: RatingModel | None
-    catalogue: Catalogue
+    rating_model: RatingModel | None
+    catalogue: CatalogArrays
 
     @property
     def config(self) -> HybridParams:
@@ -133,8 +133,8 @@ def _serving(versions: RecommenderVersions) -> _Serving:
     return _Serving(
         model=model_for(versions.run_id),
         ease=ease_model_for(versions.run_id),
-        stars=rating_model_for(versions.run_id),
-        catalogue=catalogue_for(versions.catalogue),
+        rating_model=rating_model_for(versions.run_id),
+        catalogue=catalog_arrays_for(versions.catalogue),
     )
 
 
@@ -146,9 +146,9 @@ def _profile_for(
         like_threshold=config.like_threshold,
         liked_cap=config.liked_cap,
         include_watchlist=exclude_watchlist,
-        vectors_of=serving.catalogue.vectors_of,
+        vectors_of=serving.catalogue.content.vectors_of,
     )
-    return taste_profile(signals, serving.model, serving.ease, serving.stars)
+    return taste_profile(signals, serving.model, serving.ease, serving.rating_model)
 
 
 def recommend_for_user(
@@ -233,7 +233,7 @@ def _picks_for_user(
     profile = _profile_for(user, serving, exclude_watchlist=exclude_watchlist, config=config)
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
-    pool = personal_pools(profile, model, catalogue, sources, filters, allowed, config)
+    pool = personal_pools(profile, model, catalogue.content, sources, filters, allowed, config)
     pool.append(catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed))
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     ranked = rank(
@@ -353,7 +353,9 @@ def recommend_for_group(
     pool = [catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed)]
     for profile in profiles:
         sources = source_weights(Algorithm.HYBRID, profile, config)
-        pool += personal_pools(profile, model, catalogue, sources, no_filters, allowed, config)
+        pool += personal_pools(
+            profile, model, catalogue.content, sources, no_filters, allowed, config
+        )
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     if not len(candidates.movie_ids):
         return []

@@ -8,8 +8,8 @@ from recommendations.config import ALGORITHM_CHOICES, Algorithm
 class TrainingRun(models.Model):
     """One versioned model of taste. The id is the version; exactly one succeeded run serves.
 
-    The ALS item factors live in `artifact` (an .npz in bytea) rather than on local disk
-    so that every web and worker machine sharing the database serves the same version;
+    The ALS model (its item factors) lives in `als_model` (an .npz in bytea) rather than on
+    local disk so that every web and worker machine sharing the database serves the same version;
     the serving side loads it once per process per version. `rating_model` is the
     rating model fitted on the same ratings (predicted ratings), and `ease_model`
     the pruned EASE item-item weights; runs trained before either existed have none, and
@@ -17,7 +17,7 @@ class TrainingRun(models.Model):
     """
 
     # Megabytes per row: left out wherever runs are listed rather than served.
-    LARGE_FIELDS = ("artifact", "rating_model", "ease_model")
+    LARGE_FIELDS = ("als_model", "rating_model", "ease_model")
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -27,7 +27,8 @@ class TrainingRun(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     params = models.JSONField(
         default=dict,
-        help_text="ALS and confidence hyper-parameters; the rating model's under 'explicit'.",
+        help_text="The parameters the run chose (`choice.Choice`): ALS's at the top level, "
+        "EASE's, the blend's, \"more like this\"'s and the rating model's under their keys.",
     )
     user_count = models.PositiveIntegerField(default=0)
     item_count = models.PositiveIntegerField(default=0)
@@ -40,18 +41,18 @@ class TrainingRun(models.Model):
     duration_seconds = models.FloatField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True, help_text="Offline evaluation results.")
     error = models.TextField(blank=True)
-    artifact = models.BinaryField(
-        null=True, editable=False, help_text="npz: movie_ids, item_factors."
+    als_model = models.BinaryField(
+        null=True, editable=False, help_text="npz of algorithms.als: movie_ids, item_factors."
     )
     rating_model = models.BinaryField(
         null=True,
         editable=False,
-        help_text="npz of recommendations.explicit: mean, movie_ids, item biases and factors.",
+        help_text="npz of algorithms.rating: mean, movie_ids, item biases and factors.",
     )
     ease_model = models.BinaryField(
         null=True,
         editable=False,
-        help_text="npz of recommendations.ease: movie_ids and the pruned item-item weights.",
+        help_text="npz of algorithms.ease: movie_ids and the pruned item-item weights.",
     )
     is_serving = models.BooleanField(default=False)
     job = models.ForeignKey(
@@ -67,8 +68,8 @@ class TrainingRun(models.Model):
                 fields=["is_serving"], condition=Q(is_serving=True), name="one_serving_training_run"
             ),
             models.CheckConstraint(
-                condition=Q(is_serving=False) | Q(status="succeeded", artifact__isnull=False),
-                name="serving_run_succeeded_with_artifact",
+                condition=Q(is_serving=False) | Q(status="succeeded", als_model__isnull=False),
+                name="serving_run_succeeded_with_als_model",
             ),
             models.CheckConstraint(
                 condition=Q(status="running") | Q(finished_at__isnull=False),

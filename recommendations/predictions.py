@@ -22,7 +22,6 @@ from catalog.models import Movie
 from jobs.progress import Progress
 from recommendations.algorithms.rating import RatingModel
 from recommendations.selectors import (
-    UserRatings,
     movie_ids_by_movielens_id,
     serving_run_and_ratings,
     training_run_serving_id,
@@ -30,6 +29,7 @@ from recommendations.selectors import (
     user_ratings_many,
 )
 from recommendations.serving import rating_model_for
+from recommendations.types import UserRatings
 
 
 def _predict(model: RatingModel, ratings: UserRatings, movie_ids: np.ndarray) -> np.ndarray:

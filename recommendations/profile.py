@@ -4,20 +4,22 @@
 content taste (the mean of their liked films' embeddings), an ALS factor, folded
 in from their current ratings against the serving model's fixed item factors,
 EASE's scores of every modelled film from their current likes, and the rating model's
-predicted stars, folded in the same way but only for the films asked about. The
-fold-in maths (`confidence`, `fold_in`) is the ALS user step, so training uses it too;
-it lives here because it runs on every request.
+predicted stars, folded in the same way but only for the films asked about. Each
+fold-in is its algorithm's own (`recommendations.algorithms`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from core.vectors import sorted_positions, top_k, unit_rows
-from recommendations.selectors import UserSignals
+from recommendations.algorithms.als import AlsModel
+from recommendations.algorithms.content import taste
+from recommendations.algorithms.ease import EaseModel
+from recommendations.algorithms.rating import RatingModel
+from recommendations.types import UserSignals
 
 
 @dataclass(frozen=True)
@@ -42,20 +44,12 @@ class ItemScores:
         return self.movie_ids[top_k(scores, n)]
 
 
-class StarsModel(Protocol):
-    """What a profile needs of the rating model: `algorithms.rating.RatingModel`."""
-
-    def predict(
-        self, *, user_movie_ids: np.ndarray, user_scores: np.ndarray, movie_ids: np.ndarray
-    ) -> np.ndarray: ...
-
-
 @dataclass(frozen=True)
 class PredictedStars:
     """One user's predicted stars, computed for the films asked about (the candidates,
     a few hundred) rather than for the whole catalogue up front."""
 
-    model: StarsModel
+    model: RatingModel
     rated_ids: np.ndarray
     rated_scores: np.ndarray
 
@@ -78,26 +72,11 @@ class TasteProfile:
     stars: PredictedStars | None = None
 
 
-class AlsModel(Protocol):
-    """What a profile needs of the ALS model: `serving.ServingModel`, which folds in with
-    this module's `confidence` and `fold_in` (so this module can't import it)."""
-
-    def user_vector(self, movie_ids: np.ndarray, scores: np.ndarray) -> np.ndarray | None: ...
-
-
-class EaseScorer(Protocol):
-    """What a profile needs of EASE: `ease.EaseModel`."""
-
-    def user_scores(
-        self, *, movie_ids: np.ndarray, stars: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray] | None: ...
-
-
 def taste_profile(
     signals: UserSignals,
     model: AlsModel | None,
-    ease: EaseScorer | None = None,
-    stars: StarsModel | None = None,
+    ease: EaseModel | None = None,
+    rating_model: RatingModel | None = None,
 ) -> TasteProfile:
     with_vector = [i for i, vector in enumerate(signals.liked_vectors) if vector is not None]
     liked_vectors = (
@@ -105,7 +84,6 @@ def taste_profile(
         if with_vector
         else np.zeros((0, 0), dtype=np.float32)
     )
-    taste = unit_rows(liked_vectors.mean(axis=0, keepdims=True))[0] if with_vector else None
     als_vector = (
         model.user_vector(signals.rated_ids, signals.rated_scores)
         if model is not None and len(signals.rated_ids)
@@ -122,49 +100,12 @@ def taste_profile(
         rated=dict(zip(signals.rated_ids.tolist(), signals.rated_scores.tolist(), strict=True)),
         liked_titles=[signals.liked_titles[i] for i in with_vector],
         liked_vectors=liked_vectors,
-        taste=taste,
+        taste=taste(liked_vectors),
         als_vector=als_vector,
         ease=None if ease_scores is None else ItemScores(*ease_scores),
         stars=(
-            PredictedStars(stars, signals.rated_ids, signals.rated_scores)
-            if stars is not None and len(signals.rated_ids)
+            PredictedStars(rating_model, signals.rated_ids, signals.rated_scores)
+            if rating_model is not None and len(signals.rated_ids)
             else None
         ),
     )
-
-
-def confidence(scores: np.ndarray, *, alpha: float, neutral: float) -> np.ndarray:
-    """Star ratings to implicit-feedback confidence; 0 means "not a like".
-
-    A star rating is explicit, but ALS for implicit feedback wants "how sure are we
-    the user likes this". Ratings at or below `neutral` are not likes: they get 0
-    and are dropped from the matrix, so a 1-star film counts like an unseen one
-    rather than as a positive signal (which raw stars as confidence would make it).
-    Above neutral, confidence grows linearly with how far above, starting at 1 so
-    that every like weighs at least as much as an unobserved cell (Hu et al. 2008).
-    """
-    excess = np.asarray(scores, dtype=np.float32) - neutral
-    return np.where(excess > 0, 1.0 + alpha * excess, 0.0).astype(np.float32)
-
-
-def fold_in(
-    item_factors: np.ndarray,
-    gram: np.ndarray,
-    items: np.ndarray,
-    conf: np.ndarray,
-    regularization: float,
-) -> np.ndarray | None:
-    """Solve one user's factor against fixed item factors: the exact ALS user step.
-
-    x = (YᵀY + Yᵤᵀ(Cᵤ − I)Yᵤ + λI)⁻¹ Yᵤᵀ Cᵤ pᵤ, with `gram` = YᵀY precomputed once per
-    model. This is what lets a new rating change the next recommendations without a
-    retrain. None when the user has no likes among the model's items.
-    """
-    liked = conf > 0
-    if not liked.any():
-        return None
-    y = item_factors[items[liked]].astype(np.float64)
-    c = conf[liked].astype(np.float64)
-    a = gram + regularization * np.eye(gram.shape[0]) + (y.T * (c - 1.0)) @ y
-    b = y.T @ c
-    return np.linalg.solve(a, b).astype(np.float32)

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommendations.algorithms.als import AlsModel
 from recommendations.blend import blend, source_weights
 from recommendations.config import DEFAULT_HYBRID, Algorithm, HybridParams, Source
 from recommendations.diversify import mmr
 from recommendations.profile import TasteProfile
 from recommendations.scoring import source_scores
-from recommendations.selectors import Candidates
-from recommendations.serving import ServingModel
+from recommendations.types import Candidates
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def rank(
     *,
     algorithm: Algorithm,
     profile: TasteProfile,
-    model: ServingModel | None,
+    model: AlsModel | None,
     candidates: Candidates,
     k: int,
     config: HybridParams = DEFAULT_HYBRID,

@@ -12,32 +12,30 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from recommendations.algorithms.als import AlsModel
+from recommendations.algorithms.content import content_scores
 from recommendations.config import SimilarParams, Source
 from recommendations.profile import TasteProfile
-from recommendations.selectors import Candidates
-from recommendations.serving import ServingModel
+from recommendations.types import Candidates
 
 
 def source_scores(
     sources: Iterable[Source],
     profile: TasteProfile,
-    model: ServingModel | None,
+    model: AlsModel | None,
     candidates: Candidates,
 ) -> dict[Source, np.ndarray]:
     """Raw score of every candidate under each source; NaN where the source can't say."""
     scores = {}
     for source in sources:
         if source is Source.ALS:
-            found, known = model.positions(candidates.movie_ids)
-            raw = np.full(len(candidates.movie_ids), np.nan, dtype=np.float32)
-            raw[known] = model.item_factors[found[known]] @ profile.als_vector
+            raw = model.scores(profile.als_vector, candidates.movie_ids)
         elif source is Source.EASE:
             raw = profile.ease.at(candidates.movie_ids)
         elif source is Source.STARS:
             raw = profile.stars.at(candidates.movie_ids)
         elif source is Source.CONTENT:
-            raw = candidates.vectors @ profile.taste
-            raw[~candidates.vectors.any(axis=1)] = np.nan
+            raw = content_scores(candidates.vectors, profile.taste)
         else:
             raw = np.log1p(candidates.rating_counts)
         scores[source] = raw

@@ -36,6 +36,7 @@ from core.vectors import decode_vector, unit_rows
 from ratings.models import NotInterested, Rating, WatchlistItem
 from recommendations.config import Algorithm
 from recommendations.models import RecommenderChoice, TrainingRun
+from recommendations.types import RatingTriples, UserRatings, UserSignals
 
 
 def training_run_list() -> QuerySet[TrainingRun]:
@@ -216,20 +217,6 @@ def training_in_flight() -> bool:
 # --- Predicted ratings -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UserRatings:
-    """One user's ratings as aligned arrays, sorted by movie id."""
-
-    movie_ids: np.ndarray  # int64
-    scores: np.ndarray  # float64
-
-    @classmethod
-    def from_scores(cls, scores: dict[int, float]) -> UserRatings:
-        """From movie id -> score (a profile's `rated`), without another read."""
-        movie_ids = np.array(sorted(scores), dtype=np.int64)
-        return cls(movie_ids, np.array([scores[m] for m in movie_ids.tolist()], dtype=np.float64))
-
-
 _NO_RATINGS = UserRatings(np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
@@ -283,31 +270,6 @@ def movie_ids_by_movielens_id(*, movielens_ids: Sequence[int]) -> dict[int, int]
 # --- Training --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RatingTriples:
-    """All ratings as parallel arrays, plus the sorted id maps of the matrix axes."""
-
-    user_ids: np.ndarray  # sorted unique user ids; row i of the matrix is user_ids[i]
-    movie_ids: np.ndarray  # sorted unique movie ids; column j is movie_ids[j]
-    rows: np.ndarray
-    cols: np.ndarray
-    scores: np.ndarray
-
-    @classmethod
-    def from_arrays(
-        cls, users: np.ndarray, movies: np.ndarray, scores: np.ndarray
-    ) -> RatingTriples:
-        user_ids, rows = np.unique(users, return_inverse=True)
-        movie_ids, cols = np.unique(movies, return_inverse=True)
-        return cls(user_ids, movie_ids, rows, cols, scores.astype(np.float32))
-
-    def subset(self, mask: np.ndarray) -> RatingTriples:
-        """The same axes (so factors stay aligned) with only the masked ratings."""
-        return RatingTriples(
-            self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
-        )
-
-
 # COPY's binary form of one (int8, int8, float4) row: a field count, then a length
 # before each field. Every row is the same size, so numpy reads them all at once.
 _TRIPLE_ROW = np.dtype(
@@ -350,17 +312,6 @@ def rating_triples() -> RatingTriples:
 
 def _vector_send(field: str) -> Func:
     return Func(F(field), function="vector_send", output_field=BinaryField())
-
-
-@dataclass(frozen=True)
-class UserSignals:
-    """What one user has told us, read in one query."""
-
-    rated_ids: np.ndarray
-    rated_scores: np.ndarray
-    hidden_ids: np.ndarray  # not interested (+ watchlist when asked): never recommended
-    liked_titles: list[str]
-    liked_vectors: list[np.ndarray | None]
 
 
 def user_signals(
@@ -406,15 +357,6 @@ def user_signals(
         liked_titles=[row[3] for row in liked],
         liked_vectors=vectors_of(np.array([row[1] for row in liked], dtype=np.int64)),
     )
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Candidate movies that passed visibility and filters, as aligned arrays."""
-
-    movie_ids: np.ndarray
-    rating_counts: np.ndarray
-    vectors: np.ndarray  # unit rows; zeros where a movie has no embedding yet
 
 
 def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""The serving models: ALS item factors, EASE's item-item weights and the rating model
-that predicts stars, each loaded once per process per version (and only by the
-requests that need it).
+"""The served models of a training run: ALS (with the blend and "more like this" weights
+the run chose), EASE and the rating model that predicts stars, each loaded once per
+process per version (and only by the requests that need it). The models themselves are
+`recommendations.algorithms`'.
 
 Every call checks the serving version with one cheap query and reloads only when
 it changed, so a newly activated (or rolled back) model is picked up by every web
@@ -10,79 +11,50 @@ and worker process on its next request without a restart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
-import numpy as np
-
 from core.process_copy import ProcessCopy
-from core.vectors import sorted_positions, unit_rows
-from recommendations.algorithms.als import AlsParams, als_loads
+from recommendations.algorithms.als import AlsModel, als_loads
 from recommendations.algorithms.ease import EaseModel, ease_loads
 from recommendations.algorithms.rating import RatingModel, rating_loads
 from recommendations.choice import Choice
 from recommendations.config import DEFAULT_HYBRID, DEFAULT_SIMILAR, HybridParams, SimilarParams
 from recommendations.models import TrainingRun
-from recommendations.profile import confidence, fold_in
 from recommendations.selectors import training_run_serving_id
 
 
-@dataclass(frozen=True)
-class ServingModel:
+@dataclass(frozen=True, kw_only=True)
+class ServingModel(AlsModel):
+    """A training run's ALS model as served, with the blend and the "more like this"
+    weights the run chose with these factors (`Choice`)."""
+
     run_id: int
-    params: AlsParams
-    movie_ids: np.ndarray  # sorted
-    item_factors: np.ndarray
-    unit_factors: np.ndarray  # for item-to-item cosine
-    gram: np.ndarray  # YᵀY, shared by every fold-in
-    config: HybridParams = DEFAULT_HYBRID  # the blend chosen with these factors
-    similar_config: SimilarParams = DEFAULT_SIMILAR  # "more like this", chosen with them
+    config: HybridParams = DEFAULT_HYBRID
+    similar_config: SimilarParams = DEFAULT_SIMILAR
 
     @classmethod
-    def build(
+    def serve(
         cls,
+        als: AlsModel,
         *,
         run_id: int,
-        params: AlsParams,
-        movie_ids: np.ndarray,
-        item_factors: np.ndarray,
         config: HybridParams = DEFAULT_HYBRID,
         similar_config: SimilarParams = DEFAULT_SIMILAR,
     ) -> ServingModel:
-        return cls(
-            run_id=run_id,
-            params=params,
-            movie_ids=movie_ids,
-            item_factors=item_factors,
-            unit_factors=unit_rows(item_factors),
-            gram=item_factors.T.astype(np.float64) @ item_factors.astype(np.float64),
-            config=config,
-            similar_config=similar_config,
-        )
+        fitted = {field.name: getattr(als, field.name) for field in fields(AlsModel)}
+        return cls(**fitted, run_id=run_id, config=config, similar_config=similar_config)
 
     @classmethod
-    def from_artifact(cls, run_id: int, artifact: bytes, choice: Choice) -> ServingModel:
+    def from_stored(cls, run_id: int, als_model: bytes, choice: Choice) -> ServingModel:
         """Runs from before the blend (or "more like this") was tuned per run serve the
         defaults (`Choice.from_json`)."""
-        movie_ids, item_factors = als_loads(artifact)
-        return cls.build(
+        return cls.serve(
+            als_loads(als_model, params=choice.als),
             run_id=run_id,
-            params=choice.als,
-            movie_ids=movie_ids,
-            item_factors=item_factors,
             config=choice.hybrid,
             similar_config=choice.similar,
         )
-
-    def positions(self, movie_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Matrix columns of `movie_ids`, and the mask of those the model knows."""
-        return sorted_positions(self.movie_ids, movie_ids)
-
-    def user_vector(self, movie_ids: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
-        """Fold a user's current ratings into a factor (no retrain needed)."""
-        found, known = self.positions(movie_ids)
-        conf = confidence(scores[known], alpha=self.params.alpha, neutral=self.params.neutral)
-        return fold_in(self.item_factors, self.gram, found[known], conf, self.params.regularization)
 
 
 M = TypeVar("M")
@@ -103,8 +75,8 @@ def model_for(run_id: int | None) -> ServingModel | None:
 
 
 def _model_load(run_id: int) -> ServingModel:
-    artifact, params = TrainingRun.objects.filter(pk=run_id).values_list("artifact", "params").get()
-    return ServingModel.from_artifact(run_id, bytes(artifact), Choice.from_json(params))
+    stored, params = TrainingRun.objects.filter(pk=run_id).values_list("als_model", "params").get()
+    return ServingModel.from_stored(run_id, bytes(stored), Choice.from_json(params))
 
 
 # Each model its own copy: pages that only recommend never load the rating model, and

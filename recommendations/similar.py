@@ -19,7 +19,7 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core.vectors import top_k_sorted
-from recommendations.catalogue import Catalogue, catalogue_for
+from recommendations.catalog_arrays import CatalogArrays, catalog_arrays_for
 from recommendations.config import DEFAULT_SIMILAR, SimilarParams
 from recommendations.hybrid import SPARE_PICKS
 from recommendations.personal import liked_anchors, seen_movie_ids
@@ -32,7 +32,7 @@ def neighbour_scores(
     movie_id: int,
     *,
     model: ServingModel | None,
-    catalogue: Catalogue,
+    catalogue: CatalogArrays,
     config: SimilarParams,
 ) -> np.ndarray | None:
     """The hybrid score of every catalogue row for `movie_id`; None when the film has
@@ -60,7 +60,7 @@ def _picks(
     movie_id: int,
     *,
     model: ServingModel | None,
-    catalogue: Catalogue,
+    catalogue: CatalogArrays,
     allowed: np.ndarray,
     n: int,
     config: SimilarParams,
@@ -102,7 +102,7 @@ def similar_to(
     catalogue, and the films shown. The filters are applied by the catalogue copy, which
     every catalogue write rebuilds; visibility is re-checked."""
     versions = recommender_versions(user_id=None)
-    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    model, catalogue = model_for(versions.run_id), catalog_arrays_for(versions.catalogue)
     config = config or served_similar_config(model)
     allowed = catalogue.allowed(filters or MovieFilters(), np.array([movie.pk], dtype=np.int64))
     n = k + SPARE_PICKS
@@ -126,7 +126,7 @@ def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> l
     if not anchors:
         return []
     versions = recommender_versions(user_id=None)
-    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    model, catalogue = model_for(versions.run_id), catalog_arrays_for(versions.catalogue)
     config = config or served_similar_config(model)
     allowed = catalogue.allowed(MovieFilters(), seen_movie_ids(user=user))
     allowed &= catalogue.quality >= catalogue.quality_median

@@ -30,7 +30,6 @@ from recommendations.choice import Choice
 from recommendations.config import HybridParams
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
-    RatingTriples,
     movie_embedding_matrix,
     rating_triples,
     ratings_watermark,
@@ -39,6 +38,7 @@ from recommendations.selectors import (
 )
 from recommendations.services import training_run_activate
 from recommendations.tuning import search_for_run
+from recommendations.types import RatingTriples
 
 # The first start's quick model (`training_run_train(quick=True)`) trains beside the
 # embedding of the catalogue, on the same cores, and is replaced by the next run. Measured
@@ -195,10 +195,10 @@ def _fit_all(
     progress: Progress,
 ) -> None:
     """ALS, EASE and (with `rating_model`) the rating model on every rating, onto the run."""
-    item_factors = als.als_fit(als.confidence_matrix(triples, choice.als), choice.als, progress)
+    fitted = als.als_fit(ratings=triples, params=choice.als, progress=progress)
     run.user_count, run.item_count = len(triples.user_ids), len(triples.movie_ids)
     run.rating_count = len(triples.scores)
-    run.artifact = als.als_dumps(triples.movie_ids, item_factors)
+    run.als_model = als.als_dumps(fitted)
     progress.stage(f"Fitting EASE on the {choice.ease.max_items:,} most-rated films")
     run.ease_model = ease_dumps(ease_fit(ratings=triples, params=choice.ease))
     if rating_model:

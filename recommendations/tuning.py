@@ -35,7 +35,7 @@ from recommendations.evaluation.splits import (
     describe_protocol,
     holdout_split,
 )
-from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 # Coordinate ascent from a fixed start (so the result depends on the data and seed
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
@@ -264,10 +264,14 @@ def _blend_stage(
     left for its fit) the blend is chosen, and served, without stars."""
     start = HYBRID_SEARCH_START
     if rating_params is not None and not out_of_time():
-        recommender.stars = rating_fit(triples=fit, params=rating_params)
+        recommender.rating_model = rating_fit(triples=fit, params=rating_params)
     else:
         start = dataclasses.replace(start, stars_weight=0.0)
-    grid = HYBRID_GRID if recommender.stars is not None else _without(HYBRID_GRID, "stars_weight")
+    grid = (
+        HYBRID_GRID
+        if recommender.rating_model is not None
+        else _without(HYBRID_GRID, "stars_weight")
+    )
 
     def score(config: HybridParams) -> tuple[float, None]:
         recommender.config = config

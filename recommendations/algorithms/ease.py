@@ -25,7 +25,6 @@ N·keep·(4 + 4) bytes (float32 weight + int32 column) plus (N + 1)·4 bytes of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
@@ -34,11 +33,7 @@ import scipy.sparse as sp
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
 from ratings.stars import LIKED_STARS
-
-if TYPE_CHECKING:
-    # For the annotation only: at run time this module needs nothing but numpy/scipy
-    # (selectors imports the Django models), so offline scripts can use it as it is.
-    from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 # Columns of P turned into B and pruned at a time: bounds the float64 working copy
 # (N x block) next to the N x N inverse.
@@ -57,14 +52,14 @@ class EaseParams(JsonParams):
     validation splits (the served hybrid around it, default blend), weight 0.5 raised
     the hybrid's nDCG@10 on seeds 0-3 by 0.0042, 0.0016, 0.0015 and 0.0003, weight 1 by
     0.0059, 0.0006, 0.0029 and -0.0007 (docs/evaluation.md); every tuned run chooses
-    it again from `evaluation.EASE_RATED_WEIGHT_GRID`. 0 turns the second fit off.
+    it again from `tuning.EASE_RATED_WEIGHT_GRID`. 0 turns the second fit off.
 
     Binarisation: a rating of `liked_score` stars or more is a 1 in X, anything else a 0.
     EASE's closed form is a regression of each item's column on the others, so X is
-    kept binary (the paper's setting) instead of carrying `profile.confidence`'s
+    kept binary (the paper's setting) instead of carrying `als.confidence`'s
     graded weights: a weighted X would weigh co-occurrences by products of confidences
     and let the heavy raters dominate the Gram matrix. Dislikes are dropped as in
-    `profile.confidence` (a 1-star film is no evidence of taste for its neighbours).
+    `als.confidence` (a 1-star film is no evidence of taste for its neighbours).
     """
 
     l2: float = 200.0

@@ -1,6 +1,6 @@
 """Popularity and quality: how many people rated each film and how well, as the catalogue's
 "highly rated" list ranks them (`catalog.browse`). The popularity list is the most-rated
-unseen films (`Catalogue.popular_ids` serves it, the offline recommender counts the
+unseen films (`CatalogArrays.popular_ids` serves it, the offline recommender counts the
 training ratings); the quality prior is the tie-breaker of "more like this".
 """
 
@@ -30,3 +30,13 @@ def quality_prior(*, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
     offline from the training ratings."""
     mean = catalogue_mean(sums=sums, counts=counts)
     return (bayesian_ratings(sums=sums, counts=counts) - mean).astype(np.float32)
+
+
+def popularity_order(*, movie_ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Rows most rated first, ties by id: the order of the popularity list."""
+    return np.lexsort((movie_ids, -counts))
+
+
+def popular_rows(order: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
+    """The first n allowed rows of `order` (`popularity_order`)."""
+    return order[allowed[order]][:n]

@@ -40,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.optimize
@@ -49,11 +48,7 @@ import scipy.sparse as sp
 from core.params import JsonParams
 from core.vectors import npz_dumps, npz_loads, sorted_positions
 from ratings import stars
-
-if TYPE_CHECKING:
-    # For the annotation only: selectors imports the Django models, and this module
-    # needs nothing but numpy/scipy at run time.
-    from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 MIN_SCORE, MAX_SCORE = float(stars.MIN_SCORE), float(stars.MAX_SCORE)
 # Floats a chunk of work holds at once (a gathered factor row per rating, a block of

@@ -1,7 +1,8 @@
 """The offline recommender: what the site serves, built from a training split instead of
-the database, so that what is measured is what is served (`ranking.rank`, the served
-profile and similarity scores); only candidate retrieval is exact numpy instead of
-pgvector.
+the database, so that what is measured is what is served: the served profile, candidate
+pools (`candidates.personal_pools`, and popularity's order), ranking (`ranking.rank`) and
+similarity scores. The split's catalogue is small enough for content's exact scan, which
+the site also runs below `candidates.EXACT_SCAN_MAX_MOVIES` films.
 """
 
 from __future__ import annotations
@@ -11,29 +12,34 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.vectors import top_k, top_k_sorted
+from catalog.filters import MovieFilters
+from core.vectors import top_k_sorted
 from jobs.progress import Progress
 from recommendations.algorithms import als
-from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.als import AlsModel, AlsParams
+from recommendations.algorithms.content import ContentModel
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
-from recommendations.algorithms.popularity import bayesian_ratings, quality_prior
+from recommendations.algorithms.popularity import (
+    bayesian_ratings,
+    popular_rows,
+    popularity_order,
+    quality_prior,
+)
 from recommendations.algorithms.rating import RatingModel, RatingParams, rating_fit
 from recommendations.blend import source_weights
-from recommendations.candidates import als_pool
+from recommendations.candidates import personal_pools
 from recommendations.config import (
     DEFAULT_HYBRID,
     DEFAULT_SIMILAR,
     Algorithm,
     HybridParams,
     SimilarParams,
-    Source,
 )
 from recommendations.evaluation.splits import ratings_by_row
 from recommendations.profile import PredictedStars, TasteProfile, taste_profile
 from recommendations.ranking import rank
 from recommendations.scoring import similarity_scores
-from recommendations.selectors import Candidates, RatingTriples, UserSignals
-from recommendations.serving import ServingModel
+from recommendations.types import Candidates, RatingTriples, UserSignals
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,11 @@ class OfflineRecommender:
 
     train: RatingTriples
     embeddings: np.ndarray  # unit rows aligned with train.movie_ids; zeros = no embedding
-    model: ServingModel
+    model: AlsModel
     config: HybridParams = DEFAULT_HYBRID
     similar_config: SimilarParams = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
-    stars: RatingModel | None = None  # the rating model; None: the hybrid blends without it
+    rating_model: RatingModel | None = None  # None: the hybrid blends without predicted stars
     # None, or a dict that keeps each user's profile between lists. The blend search
     # scores many blends with the same models, and a profile's fold-ins (ALS, EASE) are
     # half of a list's cost; whoever sets it resets it before changing a model.
@@ -75,7 +81,13 @@ class OfflineRecommender:
         sums = np.bincount(self.train.cols, weights=self.train.scores, minlength=n_items)
         self.bayesian = bayesian_ratings(sums=sums, counts=self.popularity)
         self.quality = quality_prior(sums=sums, counts=self.popularity)
+        self.by_popularity = popularity_order(
+            movie_ids=self.train.movie_ids, counts=self.popularity
+        )
         self.has_embedding = self.embeddings.any(axis=1)
+        self.content = ContentModel(
+            movie_ids=self.train.movie_ids, vectors=self.embeddings, embedded=self.has_embedding
+        )
         self.by_user = ratings_by_row(rows=self.train.rows, n_rows=len(self.train.user_ids))
 
     @classmethod
@@ -93,38 +105,30 @@ class OfflineRecommender:
         with `rating_params`."""
         model = cls.als_model(train, params, progress)
         ease = None if ease_params is None else ease_fit(ratings=train, params=ease_params)
-        stars = None if rating_params is None else rating_fit(triples=train, params=rating_params)
-        return cls(train=train, embeddings=embeddings, model=model, ease=ease, stars=stars)
+        rating = None if rating_params is None else rating_fit(triples=train, params=rating_params)
+        return cls(train=train, embeddings=embeddings, model=model, ease=ease, rating_model=rating)
 
     @staticmethod
-    def als_model(train: RatingTriples, params: AlsParams, progress: Progress) -> ServingModel:
-        item_factors = als.als_fit(als.confidence_matrix(train, params), params, progress)
-        return ServingModel.build(
-            run_id=0, params=params, movie_ids=train.movie_ids, item_factors=item_factors
-        )
+    def als_model(train: RatingTriples, params: AlsParams, progress: Progress) -> AlsModel:
+        return als.als_fit(ratings=train, params=params, progress=progress)
 
     def recommend(self, user: int, algorithm: str, k: int) -> list[int]:
-        """Top-k movie ids for matrix row `user`, mirroring `hybrid.recommend_for_user`."""
+        """Top-k movie ids for matrix row `user`, as `hybrid.recommend_for_user` ranks them."""
         algorithm = Algorithm(algorithm)
         config = self.config
-        cols = self.train.cols[self.by_user[user]]
         profile = self._profile(user)
-        seen = np.zeros(len(self.train.movie_ids), dtype=bool)
-        seen[cols] = True
+        allowed = np.ones(len(self.train.movie_ids), dtype=bool)
+        allowed[self.train.cols[self.by_user[user]]] = False
         sources = source_weights(algorithm, profile, config)
-        pool = [top_k(np.where(seen, -np.inf, self.popularity), max(config.pool_size, k))]
-        if Source.ALS in sources:
-            pool.append(
-                np.searchsorted(
-                    self.model.movie_ids, als_pool(self.model, profile, config.pool_size)
-                )
+        # The served pools: popularity's (drawn once per request there), then the personal
+        # sources' (`candidates.personal_pools`), as rows of the split's films.
+        pool = [popular_rows(self.by_popularity, allowed, max(config.pool_size, k))]
+        pool += [
+            np.searchsorted(self.train.movie_ids, ids)
+            for ids in personal_pools(
+                profile, self.model, self.content, sources, MovieFilters(), allowed, config
             )
-        if Source.EASE in sources:
-            ease = profile.ease.top(config.pool_size, exclude=self.train.movie_ids[cols])
-            pool.append(np.searchsorted(self.train.movie_ids, ease))
-        if Source.CONTENT in sources:
-            content = np.where(seen | ~self.has_embedding, -np.inf, self.embeddings @ profile.taste)
-            pool.append(top_k(content, config.pool_size))
+        ]
         columns = np.unique(np.concatenate(pool))
         candidates = Candidates(
             movie_ids=self.train.movie_ids[columns],
@@ -159,7 +163,7 @@ class OfflineRecommender:
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]
             ],
         )
-        profile = taste_profile(signals, self.model, self.ease, self.stars)
+        profile = taste_profile(signals, self.model, self.ease, self.rating_model)
         if self.profiles is not None:
             if (stars := profile.stars) is not None:
                 remembered = _RememberedStars(stars.model, stars.rated_ids, stars.rated_scores)
@@ -178,18 +182,13 @@ class OfflineRecommender:
         col = int(np.searchsorted(self.train.movie_ids, movie_id))
         if method == Algorithm.HYBRID:
             return self._similar_hybrid(col, k)
-        if method == Algorithm.POPULARITY:
-            scores = self.popularity.astype(np.float64)
-        else:
-            unit = self.embeddings if method == Algorithm.CONTENT else self.model.unit_factors
-            if not unit[col].any():
-                return []
-            scores = unit @ unit[col]
-            if method == Algorithm.CONTENT:
-                scores = np.where(self.has_embedding, scores, -np.inf)
+        if method == Algorithm.CONTENT:
+            return self.content.similar(movie_id=movie_id, k=k)[0].tolist()
+        if method == Algorithm.ALS:
+            return self.model.similar(movie_id=movie_id, k=k)[0].tolist()
+        scores = self.popularity.astype(np.float64)
         scores[col] = -np.inf
-        top = top_k(scores, k)
-        return [int(self.train.movie_ids[i]) for i in top[np.argsort(-scores[top], kind="stable")]]
+        return [int(self.train.movie_ids[i]) for i in top_k_sorted(scores, k)]
 
     def _similar_hybrid(self, col: int, k: int) -> list[int]:
         return self.similar_ranked(self.cosines(col), k=k, config=self.similar_config)
@@ -197,10 +196,8 @@ class OfflineRecommender:
     def cosines(self, col: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         """Film `col`'s content and ALS cosines to every film (None without the vector):
         what the hybrid similarity weighs, computed once however many weights are tried."""
-        unit = self.model.unit_factors
-        content = self.embeddings @ self.embeddings[col] if self.has_embedding[col] else None
-        collaborative = unit @ unit[col] if unit[col].any() else None
-        return col, content, collaborative
+        movie_id = int(self.train.movie_ids[col])
+        return col, self.content.cosines(movie_id), self.model.cosines(movie_id)
 
     def similar_ranked(
         self,

@@ -42,7 +42,7 @@ from recommendations.evaluation.splits import (
     ratings_by_row,
     relevant_sets,
 )
-from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 
 class Chosen(Protocol):
@@ -238,7 +238,7 @@ def evaluate(
         recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed
     )
     progress.stage("Predicted stars")
-    ratings = score_ratings(train=splits.train, test=splits.test, model=recommender.stars)
+    ratings = score_ratings(train=splits.train, test=splits.test, model=recommender.rating_model)
     return EvaluationReport(
         k=k,
         seed=seed,

@@ -16,7 +16,7 @@ from enum import StrEnum
 import numpy as np
 
 from ratings.stars import RELEVANT_STARS
-from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 
 class Split(StrEnum):

@@ -17,8 +17,9 @@ import numpy as np
 
 from catalog.models import Credit, Movie
 from ratings.models import MAX_SCORE, MIN_SCORE
-from recommendations.selectors import UserRatings, user_ratings_many
+from recommendations.selectors import user_ratings_many
 from recommendations.serving import serving_model
+from recommendations.types import UserRatings
 
 MIN_SHARED = 5
 # Shared films at which agreement and the taste vectors weigh the same.

@@ -69,7 +69,7 @@ def test_scrape_shows_the_counters_and_the_serving_state(client):
     MovieFactory.create_batch(3)  # new movies wait for their embedding
     finished = timezone.now() - timedelta(hours=2)
     TrainingRun.objects.create(
-        status=TrainingRun.Status.SUCCEEDED, artifact=b"x", finished_at=finished, is_serving=True
+        status=TrainingRun.Status.SUCCEEDED, als_model=b"x", finished_at=finished, is_serving=True
     )
     client.get("/")
     values = scraped(client.get("/metrics"))

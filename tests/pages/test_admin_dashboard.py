@@ -33,7 +33,7 @@ def site(db):
     Rating.objects.filter(pk=two_days_ago.pk).update(created_at=timezone.now() - timedelta(days=2))
     results = {"hybrid": {"ndcg": 0.3125, "recall": 0.5, "coverage": 0.125}}
     run = TrainingRun.objects.create(
-        status=TrainingRun.Status.SUCCEEDED, artifact=b"npz", is_serving=True,
+        status=TrainingRun.Status.SUCCEEDED, als_model=b"npz", is_serving=True,
         finished_at=timezone.now() - timedelta(hours=2), rating_count=5,
         metrics={"evaluation": {"k": 10, "results": results}},
     )  # fmt: skip

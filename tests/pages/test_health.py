@@ -83,14 +83,14 @@ def test_503_when_redis_is_down(client, settings, tmp_path):
 def _serving_run(finished_seconds_ago: int) -> TrainingRun:
     finished = timezone.now() - timedelta(seconds=finished_seconds_ago)
     return TrainingRun.objects.create(
-        status=TrainingRun.Status.SUCCEEDED, artifact=b"npz", finished_at=finished, is_serving=True
+        status=TrainingRun.Status.SUCCEEDED, als_model=b"npz", finished_at=finished, is_serving=True
     )
 
 
 @pytest.mark.django_db
 def test_reports_the_serving_models_version_and_age(client, celery_worker_process):
     TrainingRun.objects.create(
-        status=TrainingRun.Status.SUCCEEDED, artifact=b"npz", finished_at=timezone.now()
+        status=TrainingRun.Status.SUCCEEDED, als_model=b"npz", finished_at=timezone.now()
     )  # newer, but not serving
     run = _serving_run(finished_seconds_ago=3600)
     response = client.get("/healthz")

@@ -16,13 +16,12 @@ from accounts.models import User
 from catalog.models import EMBEDDING_DIMENSIONS, Movie
 from jobs.progress import NullProgress
 from ratings.models import Rating
-from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.als import AlsModel, AlsParams
 from recommendations.algorithms.rating import RatingParams
 from recommendations.evaluation.offline import OfflineRecommender
 from recommendations.profile import PredictedStars, TasteProfile
-from recommendations.selectors import RatingTriples
-from recommendations.serving import ServingModel
 from recommendations.training import training_run_train
+from recommendations.types import RatingTriples
 from tests.factories import GenreFactory, MovieFactory
 
 DIMENSIONS = EMBEDDING_DIMENSIONS
@@ -122,7 +121,5 @@ def tiny_recommender() -> tuple[OfflineRecommender, RatingTriples]:
     held = np.array([False, True, True, False, True, False])
     train = triples.subset(~held)
     close = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
-    model = ServingModel.build(
-        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2
-    )
+    model = AlsModel.build(params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2)
     return OfflineRecommender(train=train, embeddings=close, model=model), triples.subset(held)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _run(status=TrainingRun.Status.SUCCEEDED, **fields) -> TrainingRun:
     done = status != TrainingRun.Status.RUNNING
     defaults = {
-        "artifact": b"npz" if status == TrainingRun.Status.SUCCEEDED else None,
+        "als_model": b"npz" if status == TrainingRun.Status.SUCCEEDED else None,
         "finished_at": timezone.now() if done else None,
         "params": {
             "factors": 64,
@@ -55,7 +55,7 @@ def test_list_and_detail_pages_load_for_staff_only(client, admin_client):
 # --- Model versions --------------------------------------------------------------------
 
 
-def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(admin_client):
+def test_versions_list_shows_which_serves_its_metrics_and_never_loads_the_models(admin_client):
     results = {name: dict.fromkeys(METRICS, 0.25) for name in ("als", "hybrid")}
     serving = _run(
         is_serving=True,
@@ -79,14 +79,14 @@ def test_versions_list_shows_which_serves_its_metrics_and_never_loads_artifacts(
     assert "MMR λ 0.9; predicted stars 0.2" in html
     assert "More like this: content 0.25, collaborative 0.75, quality 0.2" in html
     assert all(
-        "artifact" in run.get_deferred_fields() for run in response.context["cl"].result_list
+        "als_model" in run.get_deferred_fields() for run in response.context["cl"].result_list
     )
     detail = admin_client.get(
         reverse("admin:recommendations_trainingrun_change", args=[serving.pk])
     )
     assert "<th>diversity</th>" in detail.text and "per-user holdout" in detail.text
     assert "Not tuned: the parameters were given or reused." in detail.text
-    assert "artifact" in detail.context["original"].get_deferred_fields()
+    assert "als_model" in detail.context["original"].get_deferred_fields()
 
 
 def _rollback(admin_client, runs: list[TrainingRun]):

@@ -1,22 +1,75 @@
-"""Candidate pools, through the recommendations they feed."""
+"""Candidate pools: each source's best unseen films, and through the recommendations they
+feed."""
 
+import dataclasses
+
+import numpy as np
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from catalog.filters import MovieFilters
 from ratings.services import rating_upsert
 from recommendations import candidates
+from recommendations.algorithms.als import AlsModel, AlsParams
+from recommendations.algorithms.content import ContentModel
+from recommendations.config import DEFAULT_HYBRID, Source
 from recommendations.hybrid import recommend_for_user
+from recommendations.profile import ItemScores
+from tests.recommendations.conftest import warm_profile
 
-pytestmark = pytest.mark.django_db
+# Films 1..4 on two axes; the user's taste and ALS factor both point along the first.
+MOVIES = np.array([1, 2, 3, 4])
+AXES = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+ALS = AlsModel.build(params=AlsParams(), movie_ids=MOVIES, item_factors=AXES)
+CONTENT = ContentModel.build(movie_ids=MOVIES, vectors=AXES)
+ONE_EACH = dataclasses.replace(DEFAULT_HYBRID, pool_size=1, filtered_pool_size=2)
+
+
+def profile(seen: list[int]):
+    return dataclasses.replace(
+        warm_profile(stars=None),
+        seen_ids=np.array(seen),
+        taste=np.array([1.0, 0.0]),
+        als_vector=np.array([1.0, 0.0], dtype=np.float32),
+        ease=ItemScores(MOVIES, np.array([0.1, 0.2, 0.9, 0.3], dtype=np.float32)),
+    )
+
+
+def pools(sources, *, seen, filters=None, allowed=None):
+    filters = MovieFilters() if filters is None else filters
+    allowed = ~np.isin(MOVIES, seen) if allowed is None else allowed
+    return [
+        pool.tolist()
+        for pool in candidates.personal_pools(
+            profile(seen), ALS, CONTENT, sources, filters, allowed, ONE_EACH
+        )
+    ]
+
+
+def test_each_source_gives_its_best_unseen_films():
+    assert pools([Source.ALS, Source.EASE, Source.CONTENT], seen=[1]) == [[2], [3], [2]]
+    assert pools([Source.EASE], seen=[3]) == [[4]]
+    assert pools([Source.POPULARITY], seen=[]) == []  # drawn once per request by the caller
+
+
+def test_with_filters_als_and_ease_draw_more_and_content_keeps_to_the_allowed_films():
+    allowed = np.array([False, False, True, True])  # what the filters let through
+    drawn = pools(
+        [Source.ALS, Source.CONTENT], seen=[1], filters=MovieFilters(genre="x"), allowed=allowed
+    )
+
+    # ALS before the filters (the union is filtered after), content within them.
+    assert [sorted(pool) for pool in drawn] == [[2, 4], [4]]
 
 
 def ids(recs) -> list[int]:
     return [rec.movie.pk for rec in recs]
 
 
+@pytest.mark.django_db
 def test_past_the_exact_scan_size_the_content_pool_comes_from_pgvector(world, trained, monkeypatch):
     # A user with two likes leans on content, so the pool decides the list.
     user = User.objects.create_user(username="newcomer", password="pw-123456789")

@@ -29,9 +29,9 @@ def ids(movies) -> list[int]:
 def test_training_stores_the_rating_model_beside_als(world):
     run = training_run_train(progress=NullProgress(), params=SMALL_ALS, rating_params=SMALL_RATING)
     run.refresh_from_db()
-    assert run.artifact and run.rating_model
+    assert run.als_model and run.rating_model
     assert run.params["factors"] == SMALL_ALS.factors  # ALS keeps its keys
-    assert run.params["explicit"] == SMALL_RATING.as_json()
+    assert run.params["rating"] == SMALL_RATING.as_json()
     model = rating_loads(bytes(run.rating_model))
     assert type(model) is RatingModel and model.item_factors.shape == (40, 4)
     scores = Rating.objects.values_list("score", flat=True)

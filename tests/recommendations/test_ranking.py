@@ -2,11 +2,10 @@
 
 import numpy as np
 
-from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.als import AlsModel, AlsParams
 from recommendations.config import Algorithm, HybridParams, Source
 from recommendations.ranking import rank
-from recommendations.selectors import Candidates
-from recommendations.serving import ServingModel
+from recommendations.types import Candidates
 from tests.recommendations.conftest import warm_profile
 
 # Three candidates: 1 and 2 are near duplicates in content, 3 stands apart.
@@ -15,8 +14,7 @@ CANDIDATES = Candidates(
     rating_counts=np.array([1.0, 100.0, 10.0], dtype=np.float32),
     vectors=np.array([[1.0, 0.0], [0.995, 0.0998], [0.0, 1.0]], dtype=np.float32),
 )
-MODEL = ServingModel.build(
-    run_id=1,
+MODEL = AlsModel.build(
     params=AlsParams(),
     movie_ids=np.array([1, 2, 3]),
     item_factors=np.array([[3.0, 0.0], [2.0, 0.0], [1.0, 0.0]], dtype=np.float32),

@@ -6,7 +6,7 @@ import pytest
 from recommendations.config import SimilarParams, Source
 from recommendations.profile import PredictedStars
 from recommendations.scoring import similarity_scores, source_scores
-from recommendations.selectors import Candidates
+from recommendations.types import Candidates
 from tests.recommendations.conftest import StarsAsIds, warm_profile
 
 

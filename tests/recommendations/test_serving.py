@@ -18,7 +18,7 @@ def _run_like(run: TrainingRun, choice: Choice) -> TrainingRun:
     """A succeeded run with `run`'s factors and `choice`, serving."""
     copy = TrainingRun.objects.create(
         status=TrainingRun.Status.SUCCEEDED,
-        artifact=run.artifact,
+        als_model=run.als_model,
         params=choice.as_json(),
         finished_at=timezone.now(),
     )

@@ -25,7 +25,7 @@ def test_training_round_trip_through_a_real_worker(world, celery_worker_process)
     assert job.message.startswith(f"Model v{run.pk} serving: 30 users, 40 movies, 450 ratings")
     assert run.is_serving and run.job_id == job.pk
     # The last stage fits the rating model, one step per iteration.
-    assert job.progress_total == run.params["explicit"]["iterations"] == job.progress_done
+    assert job.progress_total == run.params["rating"]["iterations"] == job.progress_done
 
     # A redelivered (already finished) job is not trained again.
     assert train_recommender.delay(job.pk).get(timeout=60) is None

@@ -206,9 +206,9 @@ def test_the_quick_model_predicts_stars_cheaply_and_is_completed_even_without_a_
 def test_the_search_fits_each_als_candidate_once_and_keeps_the_best_fit(world, monkeypatch):
     fitted, real_fit = [], als.als_fit
 
-    def counting_fit(matrix, params, progress):
+    def counting_fit(*, ratings, params, progress):
         fitted.append(params)
-        return real_fit(matrix, params, progress)
+        return real_fit(ratings=ratings, params=params, progress=progress)
 
     monkeypatch.setattr(als, "als_fit", counting_fit)
     tuned = _tune_on_halves()

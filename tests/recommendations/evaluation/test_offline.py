@@ -67,3 +67,20 @@ def test_profiles_kept_between_blends_give_the_lists_of_fresh_ones(world):
     recommender.profiles = {}
     assert [lists(config) for config in blends] == fresh
     assert len(recommender.profiles) == len(users)
+
+
+def test_the_popularity_pool_is_the_served_one_ties_by_id():
+    recommender, _ = tiny_recommender()
+    # One popular film per list: 10, 11 and 12 each have one training rating.
+    recommender.config = dataclasses.replace(recommender.config, pool_size=1)
+
+    assert recommender.recommend(1, Algorithm.POPULARITY, 1) == [10]  # user 2 saw 12
+    assert recommender.recommend(0, Algorithm.POPULARITY, 1) == [11]  # user 1 saw 10
+
+
+def test_the_content_pool_is_the_served_exact_scan_of_unseen_embedded_films():
+    recommender, _ = tiny_recommender()
+    recommender.config = dataclasses.replace(recommender.config, pool_size=1)
+
+    # User 2 liked 12, whose nearest unseen film by content is 13.
+    assert recommender.recommend(1, Algorithm.CONTENT, 1) == [13]

@@ -25,7 +25,8 @@ from recommendations.evaluation.splits import (
     make_splits,
     split_masks,
 )
-from recommendations.selectors import RatingTriples, movie_embedding_matrix, rating_triples
+from recommendations.selectors import movie_embedding_matrix, rating_triples
+from recommendations.types import RatingTriples
 from tests.recommendations.conftest import tiny_recommender
 
 

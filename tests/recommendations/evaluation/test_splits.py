@@ -10,7 +10,7 @@ from recommendations.evaluation.splits import (
     random_split,
     relevant_sets,
 )
-from recommendations.selectors import RatingTriples
+from recommendations.types import RatingTriples
 
 
 def test_holdout_takes_a_fifth_of_each_eligible_user_and_is_seeded():

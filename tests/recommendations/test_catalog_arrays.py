@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
-from recommendations import catalogue as catalogue_module
-from recommendations.catalogue import catalogue_for
+from recommendations import catalog_arrays
+from recommendations.catalog_arrays import catalog_arrays_for
 from recommendations.hybrid import recommend_for_user
 from recommendations.selectors import recommender_versions
 from tests.factories import GenreFactory, MovieFactory
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def current():
-    return catalogue_for(recommender_versions(user_id=None).catalogue)
+    return catalog_arrays_for(recommender_versions(user_id=None).catalogue)
 
 
 def ids(recs) -> list[int]:
@@ -44,7 +44,7 @@ def test_filters_select_the_same_movies_as_the_database(world, filters):
         Movie.objects.filter(is_hidden=False).filter(filters.q()).values_list("pk", flat=True)
     )
 
-    catalogue = catalogue_module.catalogue_build()
+    catalogue = catalog_arrays.catalog_arrays_build()
     allowed = catalogue.allowed(filters, np.array([world.romance[5].pk]))
 
     assert set(catalogue.movie_ids[allowed].tolist()) == expected - {world.romance[5].pk}
@@ -60,7 +60,7 @@ def test_popular_and_nearest_follow_counts_and_cosine(world):
 
     space_axis = np.zeros(384, dtype=np.float32)
     space_axis[0] = 1.0
-    nearest = catalogue.nearest_ids(space_axis, 20, everything)
+    nearest = catalogue.content.nearest(space_axis, 20, everything)
     assert {pk for pk in nearest.tolist()} == {movie.pk for movie in world.space}
 
 
@@ -92,7 +92,7 @@ def test_popularity_is_refreshed_after_max_age(world, monkeypatch):
     Movie.objects.filter(pk=obscure.pk).update(rating_count=10_000)  # updated_at unchanged
     assert obscure.pk not in ids(recommend_for_user(newcomer, k=3))
 
-    monkeypatch.setattr(catalogue_module, "MAX_AGE_SECONDS", 0)
+    monkeypatch.setattr(catalog_arrays, "MAX_AGE_SECONDS", 0)
     caches["recommendations"].clear()  # ranked lists are kept as long again
 
     assert ids(recommend_for_user(newcomer, k=3))[0] == obscure.pk
@@ -101,6 +101,6 @@ def test_popularity_is_refreshed_after_max_age(world, monkeypatch):
 def test_genres_come_from_the_link_table_in_one_query(world):
     GenreFactory(name="Empty genre")
     with CaptureQueriesContext(connection) as queries:
-        catalogue = catalogue_module.catalogue_build()
+        catalogue = catalog_arrays.catalog_arrays_build()
     assert len(queries) == 1
     assert catalogue.genres["sci-fi"].sum() == 20 and "empty genre" not in catalogue.genres

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from django.db import connection
@@ -30,11 +31,11 @@ from core.vectors import (
     VECTOR_HEADER_BYTES,
     decode_vectors,
     sorted_positions,
-    top_k,
     unit_rows,
 )
-from recommendations.algorithms.popularity import quality_prior
-from recommendations.selectors import Candidates
+from recommendations.algorithms.content import ContentModel
+from recommendations.algorithms.popularity import popular_rows, popularity_order, quality_prior
+from recommendations.types import Candidates
 
 MAX_AGE_SECONDS = 300
 
@@ -43,7 +44,7 @@ _NO_VECTOR = bytes(VECTOR_HEADER_BYTES + 4 * EMBEDDING_DIMENSIONS)
 
 
 @dataclass(frozen=True, kw_only=True)
-class Catalogue:
+class CatalogArrays:
     movie_ids: np.ndarray  # sorted
     visible: np.ndarray  # bool
     years: np.ndarray  # float32, NaN when unknown (so comparisons are False, as in SQL)
@@ -77,20 +78,12 @@ class Catalogue:
         return mask
 
     def popular_ids(self, n: int, allowed: np.ndarray) -> np.ndarray:
-        order = self.by_popularity[allowed[self.by_popularity]]
-        return self.movie_ids[order[:n]]
+        return self.movie_ids[popular_rows(self.by_popularity, allowed, n)]
 
-    def nearest_ids(self, vector: np.ndarray, n: int, allowed: np.ndarray) -> np.ndarray:
-        """The n allowed movies with an embedding closest to `vector`, by exact cosine."""
-        similarity = np.where(allowed & self.embedded, self.vectors @ vector, -np.inf)
-        return self.movie_ids[top_k(similarity, n)]
-
-    def vectors_of(self, movie_ids: np.ndarray) -> list[np.ndarray | None]:
-        found, known = self.rows(movie_ids)
-        return [
-            self.vectors[row] if ok and self.embedded[row] else None
-            for row, ok in zip(found.tolist(), known.tolist(), strict=True)
-        ]
+    @cached_property
+    def content(self) -> ContentModel:
+        """The content algorithm over these movies' embeddings (the same arrays)."""
+        return ContentModel(movie_ids=self.movie_ids, vectors=self.vectors, embedded=self.embedded)
 
     def candidates(self, movie_ids: np.ndarray, allowed: np.ndarray) -> Candidates:
         """`movie_ids` that are allowed, with what ranking needs, in catalogue order."""
@@ -111,7 +104,7 @@ def _year_bounds(filters: MovieFilters) -> tuple[int | None, int | None]:
     return (max(lows) if lows else None), (min(highs) if highs else None)
 
 
-def catalogue_build() -> Catalogue:
+def catalog_arrays_build() -> CatalogArrays:
     """Every movie in two queries: attributes with genre ids, and the embeddings."""
     movie_table, genre_table = Movie._meta.db_table, Genre._meta.db_table
     link_table = Movie.genres.through._meta.db_table
@@ -143,13 +136,13 @@ def catalogue_build() -> Catalogue:
     visible = np.fromiter((row[1] for row in rows), dtype=bool, count=n)
     quality = quality_prior(sums=rating_sums, counts=rating_counts)
     rated = visible & (rating_counts > 0)
-    return Catalogue(
+    return CatalogArrays(
         movie_ids=movie_ids,
         visible=visible,
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
         genres=genres,
         rating_counts=rating_counts,
-        by_popularity=np.lexsort((movie_ids, -rating_counts)),
+        by_popularity=popularity_order(movie_ids=movie_ids, counts=rating_counts),
         quality=quality,
         quality_median=float(np.median(quality[rated])) if rated.any() else 0.0,
         vectors=vectors,
@@ -157,9 +150,9 @@ def catalogue_build() -> Catalogue:
     )
 
 
-_copy: ProcessCopy[Catalogue] = ProcessCopy()
+_copy: ProcessCopy[CatalogArrays] = ProcessCopy()
 
 
-def catalogue_for(version: datetime | None) -> Catalogue:
+def catalog_arrays_for(version: datetime | None) -> CatalogArrays:
     """The process's catalogue, rebuilt if `version` moved or it is older than MAX_AGE_SECONDS."""
-    return _copy.get(version, catalogue_build, max_age=MAX_AGE_SECONDS)
+    return _copy.get(version, catalog_arrays_build, max_age=MAX_AGE_SECONDS)

@@ -297,8 +297,11 @@ def _served(recommendations: list[Recommendation]) -> list[Recommendation]:
     return recommendations
 
 
-def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
-    """Movies with the closest ALS item factors (cosine); [] when ALS doesn't know `movie`."""
+def also_liked(
+    movie: Movie, k: int = 10, *, exclude: np.ndarray | None = None
+) -> list[Recommendation]:
+    """Movies with the closest ALS item factors (cosine), none of `exclude` (ids); [] when
+    ALS doesn't know `movie`."""
     model = serving_model()
     if model is None:
         return []
@@ -307,8 +310,11 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
         return []
     similarity = model.unit_factors @ model.unit_factors[found[0]]
     similarity[found[0]] = -np.inf
+    if exclude is not None:
+        excluded, modelled = model.positions(exclude)
+        similarity[excluded[modelled]] = -np.inf
     # Hidden movies are rare, so a window a few times k almost always leaves k visible.
-    window = min(len(similarity) - 1, 4 * k + 20)
+    window = min(int(np.isfinite(similarity).sum()), 4 * k + 20)
     top = np.argsort(-similarity)[:window]
     visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]

@@ -1,5 +1,6 @@
-"""Hybrid "more like this": content, collaborative and quality signals blended, for the
-movie page, the API's similar endpoint and the home page's "Because you liked X" rows.
+"""Hybrid "more like this": content, collaborative, similarity evidence (`evidence`) and
+quality signals blended, for the movie page, the API's similar endpoint and the home
+page's "Because you liked X" rows.
 
 `similarity_scores` is what the site serves and what the offline evaluation measures
 (`OfflineRecommender.similar`), with the same `SimilarParams`; only where the vectors
@@ -19,11 +20,13 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core.vectors import top_k_sorted
+from recommendations.algorithms.popularity import familiarity
 from recommendations.catalogue import Catalogue, catalogue_for
 from recommendations.config import DEFAULT_SIMILAR, SimilarParams
+from recommendations.evidence import Evidence, evidence_for
 from recommendations.hybrid import SPARE_PICKS
 from recommendations.personal import liked_anchors, seen_movie_ids
-from recommendations.scoring import similarity_scores
+from recommendations.scoring import Likeness, similarity_scores
 from recommendations.selectors import recommender_versions
 from recommendations.serving import ServingModel, model_for
 
@@ -33,10 +36,12 @@ def neighbour_scores(
     *,
     model: ServingModel | None,
     catalogue: Catalogue,
+    evidence: Evidence,
     config: SimilarParams,
 ) -> np.ndarray | None:
     """The hybrid score of every catalogue row for `movie_id`; None when the film has
     neither an embedding nor ALS factors (a film outside the model gets content only)."""
+    n = len(catalogue.movie_ids)
     rows, known = catalogue.rows(np.array([movie_id], dtype=np.int64))
     content = None
     if known[0] and catalogue.embedded[rows[0]]:
@@ -46,14 +51,31 @@ def neighbour_scores(
         columns, modelled = model.positions(np.array([movie_id], dtype=np.int64))
         if modelled[0]:
             cosines = model.unit_factors @ model.unit_factors[columns[0]]
-            at, in_catalogue = catalogue.rows(model.movie_ids)
-            collaborative = np.zeros(len(catalogue.movie_ids), dtype=np.float32)
-            collaborative[at[in_catalogue]] = cosines[in_catalogue]
+            collaborative = _on_catalogue(catalogue, model.movie_ids, cosines)
     if content is None and collaborative is None:
         return None
+    judged = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    row, found = evidence.rows(np.array([movie_id], dtype=np.int64))
+    if found[0]:
+        judged = tuple(
+            _on_catalogue(catalogue, evidence.movie_ids, values)
+            for values in evidence.against(int(row[0]))
+        )
+    likeness = Likeness(content, collaborative, *judged)
     return similarity_scores(
-        content=content, collaborative=collaborative, quality=catalogue.quality, config=config
+        likeness,
+        quality=catalogue.quality,
+        familiarity=familiarity(catalogue.rating_counts),
+        config=config,
     )
+
+
+def _on_catalogue(catalogue: Catalogue, movie_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (one per film of `movie_ids`) on the catalogue's rows, 0 for the others."""
+    at, in_catalogue = catalogue.rows(movie_ids)
+    placed = np.zeros(len(catalogue.movie_ids), dtype=np.float32)
+    placed[at[in_catalogue]] = values[in_catalogue]
+    return placed
 
 
 def _picks(
@@ -61,12 +83,15 @@ def _picks(
     *,
     model: ServingModel | None,
     catalogue: Catalogue,
+    evidence: Evidence,
     allowed: np.ndarray,
     n: int,
     config: SimilarParams,
 ) -> list[tuple[int, float]]:
     """(movie id, score) of the n best allowed neighbours, best first."""
-    scores = neighbour_scores(movie_id, model=model, catalogue=catalogue, config=config)
+    scores = neighbour_scores(
+        movie_id, model=model, catalogue=catalogue, evidence=evidence, config=config
+    )
     if scores is None:
         return []
     scores = np.where(allowed, scores, -np.inf)
@@ -94,19 +119,31 @@ def similar_to(
     *,
     k: int = 10,
     filters: MovieFilters | None = None,
+    exclude: np.ndarray | None = None,
     config: SimilarParams | None = None,
 ) -> list[Movie]:
     """ "More like this": the k best visible films within `filters` by the hybrid score
-    (with `config`, else the serving run's weights), never `movie` itself, each with
-    `similarity` (its score). Two queries: the versions of the serving model and
-    catalogue, and the films shown. The filters are applied by the catalogue copy, which
-    every catalogue write rebuilds; visibility is re-checked."""
+    (with `config`, else the serving run's weights), never `movie` itself nor a film of
+    `exclude` (ids), each with `similarity` (its score). Two queries: the versions of the
+    serving model and catalogue, and the films shown. The filters are applied by the
+    catalogue copy, which every catalogue write rebuilds; visibility is re-checked."""
     versions = recommender_versions(user_id=None)
     model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    evidence = evidence_for(versions.catalogue)
     config = config or served_similar_config(model)
-    allowed = catalogue.allowed(filters or MovieFilters(), np.array([movie.pk], dtype=np.int64))
-    n = k + SPARE_PICKS
-    picks = _picks(movie.pk, model=model, catalogue=catalogue, allowed=allowed, n=n, config=config)
+    excluded = np.array([movie.pk], dtype=np.int64)
+    if exclude is not None:
+        excluded = np.concatenate([excluded, exclude.astype(np.int64)])
+    allowed = catalogue.allowed(filters or MovieFilters(), excluded)
+    picks = _picks(
+        movie.pk,
+        model=model,
+        catalogue=catalogue,
+        evidence=evidence,
+        allowed=allowed,
+        n=k + SPARE_PICKS,
+        config=config,
+    )
     movies = movies_visible_with_genre_names(movie_ids=[movie_id for movie_id, _ in picks])
     return _shown(picks, movies, k)
 
@@ -127,6 +164,7 @@ def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> l
         return []
     versions = recommender_versions(user_id=None)
     model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
+    evidence = evidence_for(versions.catalogue)
     config = config or served_similar_config(model)
     allowed = catalogue.allowed(MovieFilters(), seen_movie_ids(user=user))
     allowed &= catalogue.quality >= catalogue.quality_median
@@ -136,6 +174,7 @@ def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> l
             anchor.pk,
             model=model,
             catalogue=catalogue,
+            evidence=evidence,
             allowed=allowed,
             n=k + SPARE_PICKS,
             config=config,

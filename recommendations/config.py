@@ -112,6 +112,9 @@ class HybridParams(JsonParams):
 
 DEFAULT_HYBRID = HybridParams()
 
+# Watch together: the people besides the one asking (the web page and the API).
+MAX_GROUP_MEMBERS = 7
+
 
 @dataclass(frozen=True, kw_only=True)
 class SimilarParams(JsonParams):

@@ -342,7 +342,8 @@ def recommend_for_group(
     left out, whatever its score: a pick the others can see would hint at what that
     member said about it (there is no setting to share them). Each member's hybrid score
     is rescaled to [0, 1] over the shared candidates; a film below `group_misery` for any
-    member is only used to fill the list after every film that nobody minds.
+    member is only used to fill the list after every film that nobody minds. Members who
+    have rated nothing are left out of the scores and of the reasons (`group_newcomers`).
     """
     if not users:
         raise ValueError("A group needs at least one member.")
@@ -364,8 +365,11 @@ def recommend_for_group(
     if not len(candidates.movie_ids):
         return []
 
+    # A member who has rated nothing has no taste to serve: the others' tastes pick (their
+    # exclusions still count). With nobody's ratings, everyone's popular picks are used.
+    tasted = [i for i, profile in enumerate(profiles) if profile.n_ratings] or range(len(users))
     utilities, dominants = [], []
-    for profile in profiles:
+    for profile in [profiles[i] for i in tasted]:
         weights = source_weights(Algorithm.HYBRID, profile, config)
         total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
         utilities.append(normalise(total))
@@ -377,7 +381,7 @@ def recommend_for_group(
         utility.mean(axis=0) - penalty, candidates.vectors, k + SPARE_PICKS, config.mmr_lambda
     )
 
-    names = [u.get_username() for u in users]
+    names = [users[i].get_username() for i in tasted]
     picks = [
         Pick(
             movie_id=int(candidates.movie_ids[i]),

@@ -7,7 +7,7 @@ sent by htmx, answers with the HTML fragment to swap instead.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -48,6 +48,7 @@ from ratings.services import (
     watchlist_remove,
 )
 from ratings.templatetags.ratings import stars
+from recommendations.api_selectors import group_members_get
 from recommendations.config import ALGORITHM_CHOICES, Algorithm
 from recommendations.forms import (
     OnboardingGenresForm,
@@ -58,7 +59,7 @@ from recommendations.forms import (
 from recommendations.hybrid import recommend_for_group, recommend_for_user
 from recommendations.personal import (
     ONBOARDING_TARGET,
-    group_partner_get,
+    group_newcomers,
     group_partners,
     onboarding_candidates,
 )
@@ -76,10 +77,6 @@ GROUP_PICKS = 12
 GENRES_KEY = "onboarding_genres"
 SKIPPED_KEY = "onboarding_skipped"
 MAX_SKIPPED = 500
-NOT_AVAILABLE = (
-    "“{}” is not available for Watch together. Check the spelling, and ask your friend to "
-    "allow Watch Together picks in their settings."
-)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -417,20 +414,27 @@ def movie_map_mine(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def watch_together(request: HttpRequest) -> HttpResponse:
-    form = WatchTogetherForm(request.GET if "friend" in request.GET else None)
-    friend, picks = None, []
+    """Picks for the viewer and up to MAX_GROUP_MEMBERS others, named in `others` (typed,
+    or ticked among the people they follow)."""
+    names = request.GET.getlist("others")
+    form = WatchTogetherForm(names if names else None)
+    group, picks, newcomers = [], [], set()
     if form.is_valid():
-        friend = group_partner_get(viewer=request.user, username=form.cleaned_data["friend"])
-        if friend is None:
-            form.add_error("friend", NOT_AVAILABLE.format(form.cleaned_data["friend"]))
+        try:
+            others = group_members_get(viewer=request.user, usernames=form.cleaned_data["others"])
+        except PermissionDenied as refused:
+            form.add_error("others", str(refused))
         else:
-            picks = recommend_for_group([request.user, friend], k=GROUP_PICKS)
+            group = [request.user, *others]
+            picks = recommend_for_group(group, k=GROUP_PICKS)
+            newcomers = group_newcomers(users=group)
             for pick in picks:
                 pick.movie.explanation = pick.explanation
             movie_cards_annotate(user=request.user, movies=[pick.movie for pick in picks])
     context = {
         "form": form,
-        "friend": friend,
+        "group": [(member, member.pk in newcomers) for member in group],
+        "others": [member.get_username() for member in group[1:]],
         "movies": [pick.movie for pick in picks],
         # Quick picks: the people you follow who allow it.
         "followed_partners": group_partners(viewer=request.user)

@@ -319,8 +319,9 @@ def test_tune_similar_picks_the_weights_with_the_best_objective():
 
     assert len(log) == np.prod([len(values) for values in tuning.SIMILAR_GRID.values()])
     best = max(entry["objective"] for entry in log)
-    # Every film has fewer than 5 ratings (-1 a slot); 10 -> 11 and 12 -> 13 both found.
-    assert best == pytest.approx(-1.0 + 1.0)
+    # Every film has fewer than 5 ratings (-1 a slot); 10 -> 11 and 12 -> 13 both found,
+    # and both are the ALS neighbours the collaborative row lists (-1).
+    assert best == pytest.approx(-1.0 + 1.0 - 1.0)
     first_best = next(entry for entry in log if entry["objective"] == best)["similar"]
     assert dataclasses.asdict(config) == first_best
 
@@ -355,12 +356,13 @@ def test_the_similar_objective_ranks_a_franchise_above_a_popular_held_out_like()
     gains = [tuning.similar_gains(recommender, 0)]
 
     # The sequel: Space Saga's distinctive genre (Sci-Fi) and its franchise, 6 ratings.
-    sequel = tuning.similar_objective(recommender, gains, [[2]], [{3}], k=1)
-    # Blockbuster: a held-out like, but only Action, which every film has.
-    blockbuster = tuning.similar_objective(recommender, gains, [[3]], [{3}], k=1)
+    sequel = tuning.similar_objective(recommender, gains, [[2]], [{3}], also_liked=[{3}], k=1)
+    # Blockbuster: a held-out like, but only Action, which every film has, and what the
+    # collaborative row lists already.
+    blockbuster = tuning.similar_objective(recommender, gains, [[3]], [{3}], also_liked=[{3}], k=1)
 
     assert sequel == pytest.approx(2.0)
-    assert blockbuster == pytest.approx(1.0)
+    assert blockbuster == pytest.approx(1.0 - 1.0)
 
 
 def test_tune_similar_chooses_weights_that_list_the_franchise():
@@ -370,8 +372,7 @@ def test_tune_similar_chooses_weights_that_list_the_franchise():
 
     assert config.franchise_weight > 0
     assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=config) == [2]
-    # Without the franchise the vectors and the priors list Blockbuster.
-    unaware = next(e for e in log if e["similar"]["franchise_weight"] == 0)
-    unaware_config = SimilarParams.from_json(unaware["similar"])
-    assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=unaware_config) == [3]
-    assert unaware["objective"] < max(entry["objective"] for entry in log)
+    # Without the franchise the vectors and the priors list Blockbuster, for less.
+    unaware = dataclasses.replace(config, franchise_weight=0.0)
+    assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=unaware) == [3]
+    assert max(entry["objective"] for entry in log) == pytest.approx(2.0)

@@ -66,7 +66,10 @@ class Command(BaseCommand):
     def handle(self, *args, top: int, k: int, below: int, show, expect, **options):
         if top < 1 or k < 1 or below < 1:
             raise CommandError("--top, --k and --below must be at least 1.")
+        # Every title is looked up before the lists, so that a typo fails at once.
         pairs = [_pair(text) for text in expect or DEFAULT_EXPECT]
+        pairs = [(_by_title(query), neighbour) for query, neighbour in pairs]
+        shown = [_by_title(title) for title in show or DEFAULT_SHOW]
         queries = list(movie_visible_list().defer("embedding")[:top])
         if not queries:
             raise CommandError("There are no films; import MovieLens first.")
@@ -83,15 +86,14 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"The {len(queries)} most-rated films, k = {k}:")
         self._targets(rows, k=k, below=below, viewer=viewer, seen=len(seen))
-        for query_title, neighbour_title in pairs:
-            listed = [m.title for m in similar_to(_by_title(query_title), k=k)]
+        for query, neighbour_title in pairs:
+            listed = [m.title for m in similar_to(query, k=k)]
             where = listed.index(neighbour_title) + 1 if neighbour_title in listed else None
             verdict = f"listed at {where}" if where else "not listed"
             self.stdout.write(
-                f"  {_mark(where is not None)} {query_title} → {neighbour_title}: {verdict}"
+                f"  {_mark(where is not None)} {query.title} → {neighbour_title}: {verdict}"
             )
-        for title in show or DEFAULT_SHOW:
-            query = _by_title(title)
+        for query in shown:
             self.stdout.write(f"\n{query.display_title} ({query.rating_count} ratings)")
             self.stdout.write(
                 "  more like this: " + "; ".join(map(_describe, similar_to(query, k=k)))

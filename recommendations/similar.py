@@ -78,24 +78,42 @@ def _on_catalogue(catalogue: Catalogue, movie_ids: np.ndarray, values: np.ndarra
     return placed
 
 
-def _picks(
-    movie_id: int,
-    *,
-    model: ServingModel | None,
-    catalogue: Catalogue,
-    evidence: Evidence,
-    allowed: np.ndarray,
-    n: int,
-    config: SimilarParams,
-) -> list[tuple[int, float]]:
-    """(movie id, score) of the n best allowed neighbours, best first."""
-    scores = neighbour_scores(
-        movie_id, model=model, catalogue=catalogue, evidence=evidence, config=config
-    )
-    if scores is None:
-        return []
-    scores = np.where(allowed, scores, -np.inf)
-    return [(int(catalogue.movie_ids[i]), float(scores[i])) for i in top_k_sorted(scores, n)]
+@dataclass(frozen=True)
+class _Served:
+    """What the site's neighbours are computed from: the serving model, the catalogue
+    copy, its evidence and the weights."""
+
+    model: ServingModel | None
+    catalogue: Catalogue
+    evidence: Evidence
+    config: SimilarParams
+
+    @classmethod
+    def now(cls, config: SimilarParams | None) -> _Served:
+        """The serving versions (one query), with `config` or the serving run's weights."""
+        versions = recommender_versions(user_id=None)
+        model = model_for(versions.run_id)
+        return cls(
+            model=model,
+            catalogue=catalogue_for(versions.catalogue),
+            evidence=evidence_for(versions.catalogue),
+            config=config or served_similar_config(model),
+        )
+
+    def picks(self, movie_id: int, allowed: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """(movie id, score) of the n best allowed neighbours, best first."""
+        scores = neighbour_scores(
+            movie_id,
+            model=self.model,
+            catalogue=self.catalogue,
+            evidence=self.evidence,
+            config=self.config,
+        )
+        if scores is None:
+            return []
+        scores = np.where(allowed, scores, -np.inf)
+        ids = self.catalogue.movie_ids
+        return [(int(ids[i]), float(scores[i])) for i in top_k_sorted(scores, n)]
 
 
 def _shown(picks: list[tuple[int, float]], movies: dict[int, Movie], k: int) -> list[Movie]:
@@ -127,23 +145,12 @@ def similar_to(
     `exclude` (ids), each with `similarity` (its score). Two queries: the versions of the
     serving model and catalogue, and the films shown. The filters are applied by the
     catalogue copy, which every catalogue write rebuilds; visibility is re-checked."""
-    versions = recommender_versions(user_id=None)
-    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
-    evidence = evidence_for(versions.catalogue)
-    config = config or served_similar_config(model)
+    served = _Served.now(config)
     excluded = np.array([movie.pk], dtype=np.int64)
     if exclude is not None:
         excluded = np.concatenate([excluded, exclude.astype(np.int64)])
-    allowed = catalogue.allowed(filters or MovieFilters(), excluded)
-    picks = _picks(
-        movie.pk,
-        model=model,
-        catalogue=catalogue,
-        evidence=evidence,
-        allowed=allowed,
-        n=k + SPARE_PICKS,
-        config=config,
-    )
+    allowed = served.catalogue.allowed(filters or MovieFilters(), excluded)
+    picks = served.picks(movie.pk, allowed, k + SPARE_PICKS)
     movies = movies_visible_with_genre_names(movie_ids=[movie_id for movie_id, _ in picks])
     return _shown(picks, movies, k)
 
@@ -162,23 +169,13 @@ def because_you_liked(*, user, k: int, config: SimilarParams | None = None) -> l
     anchors = liked_anchors(user=user)
     if not anchors:
         return []
-    versions = recommender_versions(user_id=None)
-    model, catalogue = model_for(versions.run_id), catalogue_for(versions.catalogue)
-    evidence = evidence_for(versions.catalogue)
-    config = config or served_similar_config(model)
+    served = _Served.now(config)
+    catalogue = served.catalogue
     allowed = catalogue.allowed(MovieFilters(), seen_movie_ids(user=user))
     allowed &= catalogue.quality >= catalogue.quality_median
     rows = []
     for anchor in anchors:
-        picks = _picks(
-            anchor.pk,
-            model=model,
-            catalogue=catalogue,
-            evidence=evidence,
-            allowed=allowed,
-            n=k + SPARE_PICKS,
-            config=config,
-        )
+        picks = served.picks(anchor.pk, allowed, k + SPARE_PICKS)
         taken, _ = catalogue.rows(np.array([movie_id for movie_id, _ in picks[:k]], dtype=np.int64))
         allowed[taken] = False
         rows.append((anchor, picks))

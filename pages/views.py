@@ -36,7 +36,7 @@ from ratings.selectors import (
 from recommendations.config import Algorithm
 from recommendations.followed import with_followed_love
 from recommendations.hybrid import also_liked, recommend_for_user
-from recommendations.personal import ONBOARDING_TARGET
+from recommendations.personal import ONBOARDING_TARGET, seen_movie_ids
 from recommendations.predictions import predicted_scores_annotate
 from recommendations.selectors import recommender_algorithm
 from recommendations.similar import because_you_liked, similar_to
@@ -44,8 +44,8 @@ from recommendations.similar import because_you_liked, similar_to
 MOVIES_PER_PAGE = 24
 ROW_LENGTH = 12  # movies in one home page row
 SEARCH_RESULTS = 96  # search ranks a fixed number of hits; they are paged like a browse
-SIMILAR = 8
-NEIGHBOURHOOD = 12  # nearest films on the movie page's mini-map (the first SIMILAR are listed)
+SIMILAR = 10
+NEIGHBOURHOOD = 12  # nearest films on the movie page's mini-map
 MAP_RECOMMENDATIONS = 30  # recommendations marked on the movie map
 
 
@@ -153,10 +153,15 @@ def movie_suggest(request: HttpRequest) -> JsonResponse:
 @require_GET
 def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
     movie = visible_movie_or_404(movie_id)
-    # One hybrid neighbour list feeds both the "more like this" row and the mini-map.
+    # The mini-map shows the film's nearest neighbours; the rows leave out what the
+    # viewer rated or dismissed, and still fill SIMILAR films.
     nearest = similar_to(movie, k=NEIGHBOURHOOD)
-    more_like_this = nearest[:SIMILAR]
-    people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR)]
+    seen = seen_movie_ids(user=request.user) if request.user.is_authenticated else None
+    if seen is None:
+        more_like_this = nearest[:SIMILAR]
+    else:
+        more_like_this = similar_to(movie, k=SIMILAR, exclude=seen)
+    people_also_liked = [pick.movie for pick in also_liked(movie, k=SIMILAR, exclude=seen)]
     movie_cards_annotate(user=request.user, movies=[*more_like_this, *people_also_liked])
     # The movie itself with its cards: one prediction for the whole page.
     predicted_scores_annotate(

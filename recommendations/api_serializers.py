@@ -6,12 +6,8 @@ from rest_framework import serializers
 
 from catalog.api_serializers import MAX_K, MovieFiltersSerializer, MovieSummarySerializer
 from catalog.models import Movie
-from recommendations.config import ALGORITHM_CHOICES, Algorithm, Source
+from recommendations.config import ALGORITHM_CHOICES, MAX_GROUP_MEMBERS, Algorithm, Source
 from recommendations.hybrid import Recommendation
-
-# Besides the requesting user.
-MAX_GROUP_MEMBERS = 7
-
 
 # --- Predicted ratings -----------------------------------------------------------------
 

@@ -112,25 +112,36 @@ class HybridParams(JsonParams):
 
 DEFAULT_HYBRID = HybridParams()
 
+# Watch together: the people besides the one asking (the web page and the API).
+MAX_GROUP_MEMBERS = 7
+
 
 @dataclass(frozen=True, kw_only=True)
 class SimilarParams(JsonParams):
     """ "More like this" weights. Every training run chooses them on its validation split
-    (`tuning.tune_similar`, by the user's held-out liked films among the neighbours of
-    a film they liked) and serves them with its models; these defaults serve before the
-    first tuned run.
+    (`tuning.tune_similar`, by `tuning.similar_objective`: similarity evidence and the
+    user's held-out liked films among the neighbours of a film they liked) and serves
+    them with its models; these defaults serve before the first tuned run.
 
-    For query film q and candidate i:
+    For query film q and candidate i (`scoring.similarity_scores`):
       content_weight * cos(embedding q, embedding i)
       + collaborative_weight * cos(ALS factors q, ALS factors i)
-      + quality_weight * (Bayesian mean of i - catalogue mean, in stars).
+      + evidence_weight * (rarity-weighted share of q's genres that i has
+                           + cosine of their keywords, tags and people) / 2
+      + franchise_weight * (1 if i is of q's franchise)
+      + quality_weight * (Bayesian mean of i - catalogue mean, in stars)
+      + familiarity_weight * (how well known i is: 0 unrated, 1 from FAMILIAR_RATINGS up).
     A query film without an embedding or without ALS factors gives that term's weight
     to the other similarity, so the quality prior keeps its strength.
     """
 
+    # What the served lists of ml-latest-small met the targets with (docs/evaluation.md).
     content_weight: float = 0.5
     collaborative_weight: float = 0.5
+    evidence_weight: float = 1.0
+    franchise_weight: float = 0.5
     quality_weight: float = 0.1
+    familiarity_weight: float = 0.3
 
 
 DEFAULT_SIMILAR = SimilarParams()

@@ -297,8 +297,11 @@ def _served(recommendations: list[Recommendation]) -> list[Recommendation]:
     return recommendations
 
 
-def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
-    """Movies with the closest ALS item factors (cosine); [] when ALS doesn't know `movie`."""
+def also_liked(
+    movie: Movie, k: int = 10, *, exclude: np.ndarray | None = None
+) -> list[Recommendation]:
+    """Movies with the closest ALS item factors (cosine), none of `exclude` (ids); [] when
+    ALS doesn't know `movie`."""
     model = serving_model()
     if model is None:
         return []
@@ -307,8 +310,11 @@ def also_liked(movie: Movie, k: int = 10) -> list[Recommendation]:
         return []
     similarity = model.unit_factors @ model.unit_factors[found[0]]
     similarity[found[0]] = -np.inf
+    if exclude is not None:
+        excluded, modelled = model.positions(exclude)
+        similarity[excluded[modelled]] = -np.inf
     # Hidden movies are rare, so a window a few times k almost always leaves k visible.
-    window = min(len(similarity) - 1, 4 * k + 20)
+    window = min(int(np.isfinite(similarity).sum()), 4 * k + 20)
     top = np.argsort(-similarity)[:window]
     visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
@@ -336,7 +342,8 @@ def recommend_for_group(
     left out, whatever its score: a pick the others can see would hint at what that
     member said about it (there is no setting to share them). Each member's hybrid score
     is rescaled to [0, 1] over the shared candidates; a film below `group_misery` for any
-    member is only used to fill the list after every film that nobody minds.
+    member is only used to fill the list after every film that nobody minds. Members who
+    have rated nothing are left out of the scores and of the reasons (`group_newcomers`).
     """
     if not users:
         raise ValueError("A group needs at least one member.")
@@ -360,8 +367,11 @@ def recommend_for_group(
     if not len(candidates.movie_ids):
         return []
 
+    # A member who has rated nothing has no taste to serve: the others' tastes pick (their
+    # exclusions still count). With nobody's ratings, everyone's popular picks are used.
+    tasted = [i for i, profile in enumerate(profiles) if profile.n_ratings] or range(len(users))
     utilities, dominants = [], []
-    for profile in profiles:
+    for profile in [profiles[i] for i in tasted]:
         weights = source_weights(Algorithm.HYBRID, profile, config)
         total, dominant = blend(source_scores(weights, profile, model, candidates), weights)
         utilities.append(normalise(total))
@@ -373,7 +383,7 @@ def recommend_for_group(
         utility.mean(axis=0) - penalty, candidates.vectors, k + SPARE_PICKS, config.mmr_lambda
     )
 
-    names = [u.get_username() for u in users]
+    names = [users[i].get_username() for i in tasted]
     picks = [
         Pick(
             movie_id=int(candidates.movie_ids[i]),

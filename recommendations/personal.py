@@ -7,7 +7,7 @@ Every function takes the user explicitly: pages have no way to name another user
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from django.db.models import QuerySet
@@ -93,6 +93,13 @@ def group_partners(*, viewer) -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, is_imported=False, allow_group_recommendations=True
     ).exclude(pk=viewer.pk)
+
+
+def group_newcomers(*, users: Sequence[User]) -> set[int]:
+    """Ids of the `users` who have rated nothing yet: group picks come from the others'
+    tastes (`hybrid.recommend_for_group`). One query."""
+    rated = set(Rating.objects.filter(user__in=users).values_list("user_id", flat=True).distinct())
+    return {user.pk for user in users} - rated
 
 
 def group_partner_get(*, viewer, username: str) -> User | None:

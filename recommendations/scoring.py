@@ -9,6 +9,7 @@ prediction for the user. Pure numpy, shared with the offline evaluation.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,23 +53,43 @@ def normalise(raw: np.ndarray) -> np.ndarray:
     return np.where(finite, scaled, 0.0).astype(np.float32)
 
 
-def similarity_scores(
-    *,
-    content: np.ndarray | None,
-    collaborative: np.ndarray | None,
-    quality: np.ndarray,
-    config: SimilarParams,
-) -> np.ndarray:
-    """The hybrid score of each candidate for one query film.
+@dataclass(frozen=True)
+class Likeness:
+    """One query film against every candidate: what "more like this" weighs.
 
     `content` and `collaborative` are the candidates' cosines to the query film (0 for a
-    candidate without that vector), or None when the query film itself has none: then the
-    other similarity gets both weights. `quality` is `algorithms.popularity.quality_prior`.
+    candidate without that vector), or None when the query film itself has none;
+    `evidence` and `franchise` are `evidence.Evidence.against`'s."""
+
+    content: np.ndarray | None
+    collaborative: np.ndarray | None
+    evidence: np.ndarray
+    franchise: np.ndarray
+
+
+def similarity_scores(
+    likeness: Likeness,
+    *,
+    quality: np.ndarray,
+    familiarity: np.ndarray,
+    config: SimilarParams,
+) -> np.ndarray:
+    """The hybrid score of each candidate for one query film (`SimilarParams` spells it
+    out). When the query film has one of the two vectors only, it gets both weights.
+
+    `quality` is `algorithms.popularity.quality_prior`, `familiarity` is
+    `algorithms.popularity.familiarity`: the priors that keep obscure look-alikes out.
     """
+    content, collaborative = likeness.content, likeness.collaborative
     if content is None and collaborative is None:
         raise ValueError("A film without an embedding or ALS factors has no neighbours.")
+    total = (
+        config.quality_weight * quality.astype(np.float64)
+        + config.familiarity_weight * familiarity
+        + config.evidence_weight * likeness.evidence
+        + config.franchise_weight * likeness.franchise
+    )
     similarity_weight = config.content_weight + config.collaborative_weight
-    total = config.quality_weight * quality.astype(np.float64)
     if content is None:
         return total + similarity_weight * collaborative
     if collaborative is None:

@@ -7,24 +7,22 @@ pages that combine apps (the movie page's actions, onboarding) in `pages`.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ratings.selectors import movie_cards_annotate
+from recommendations.api_selectors import group_members_get
 from recommendations.config import ALGORITHM_CHOICES, Algorithm
 from recommendations.forms import RecommenderChoiceForm, WatchTogetherForm
 from recommendations.hybrid import recommend_for_group
-from recommendations.personal import group_partner_get, group_partners
+from recommendations.personal import group_newcomers, group_partners
 from recommendations.selectors import recommender_algorithm
 from recommendations.services import recommender_algorithm_set
 from social.selectors import following_ids
 
 GROUP_PICKS = 12
-NOT_AVAILABLE = (
-    "“{}” is not available for Watch together. Check the spelling, and ask your friend to "
-    "allow Watch Together picks in their settings."
-)
 
 
 @login_required
@@ -51,20 +49,27 @@ def recommender_choice(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def watch_together(request: HttpRequest) -> HttpResponse:
-    form = WatchTogetherForm(request.GET if "friend" in request.GET else None)
-    friend, picks = None, []
+    """Picks for the viewer and up to MAX_GROUP_MEMBERS others, named in `others` (typed,
+    or ticked among the people they follow)."""
+    names = request.GET.getlist("others")
+    form = WatchTogetherForm(names if names else None)
+    group, picks, newcomers = [], [], set()
     if form.is_valid():
-        friend = group_partner_get(viewer=request.user, username=form.cleaned_data["friend"])
-        if friend is None:
-            form.add_error("friend", NOT_AVAILABLE.format(form.cleaned_data["friend"]))
+        try:
+            others = group_members_get(viewer=request.user, usernames=form.cleaned_data["others"])
+        except PermissionDenied as refused:
+            form.add_error("others", str(refused))
         else:
-            picks = recommend_for_group([request.user, friend], k=GROUP_PICKS)
+            group = [request.user, *others]
+            picks = recommend_for_group(group, k=GROUP_PICKS)
+            newcomers = group_newcomers(users=group)
             for pick in picks:
                 pick.movie.explanation = pick.explanation
             movie_cards_annotate(user=request.user, movies=[pick.movie for pick in picks])
     context = {
         "form": form,
-        "friend": friend,
+        "group": [(member, member.pk in newcomers) for member in group],
+        "others": [member.get_username() for member in group[1:]],
         "movies": [pick.movie for pick in picks],
         # Quick picks: the people you follow who allow it.
         "followed_partners": group_partners(viewer=request.user)

@@ -1,7 +1,8 @@
 """Popularity and quality: how many people rated each film and how well, as the catalogue's
 "highly rated" list ranks them (`catalog.browse`). The popularity list is the most-rated
 unseen films (`CatalogArrays.popular_ids` serves it, the offline recommender counts the
-training ratings); the quality prior is the tie-breaker of "more like this".
+training ratings); the quality and familiarity priors keep "more like this" from
+obscure look-alikes.
 """
 
 from __future__ import annotations
@@ -40,3 +41,14 @@ def popularity_order(*, movie_ids: np.ndarray, counts: np.ndarray) -> np.ndarray
 def popular_rows(order: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
     """The first n allowed rows of `order` (`popularity_order`)."""
     return order[allowed[order]][:n]
+
+
+# From this many ratings a film counts as well known to "more like this": its familiarity
+# prior stops growing, so it keeps obscure films out without favouring blockbusters.
+FAMILIAR_RATINGS = 20
+
+
+def familiarity(counts: np.ndarray) -> np.ndarray:
+    """log(1 + ratings) / log(1 + FAMILIAR_RATINGS), at most 1: 0 unrated, 0.59 at 5 ratings."""
+    scaled = np.log1p(counts.astype(np.float64)) / np.log1p(FAMILIAR_RATINGS)
+    return np.minimum(scaled, 1.0).astype(np.float32)

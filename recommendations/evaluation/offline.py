@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from recommendations.algorithms.content import ContentModel
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
 from recommendations.algorithms.popularity import (
     bayesian_ratings,
+    familiarity,
     popular_rows,
     popularity_order,
     quality_prior,
@@ -36,9 +38,10 @@ from recommendations.config import (
     SimilarParams,
 )
 from recommendations.evaluation.splits import ratings_by_row
+from recommendations.evidence import Evidence, evidence_build
 from recommendations.profile import PredictedStars, TasteProfile, taste_profile
 from recommendations.ranking import rank
-from recommendations.scoring import similarity_scores
+from recommendations.scoring import Likeness, similarity_scores
 from recommendations.types import Candidates, RatingTriples, UserSignals
 
 
@@ -191,27 +194,36 @@ class OfflineRecommender:
         return [int(self.train.movie_ids[i]) for i in top_k_sorted(scores, k)]
 
     def _similar_hybrid(self, col: int, k: int) -> list[int]:
-        return self.similar_ranked(self.cosines(col), k=k, config=self.similar_config)
+        return self.similar_ranked(col, self.likeness(col), k=k, config=self.similar_config)
 
-    def cosines(self, col: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
-        """Film `col`'s content and ALS cosines to every film (None without the vector):
-        what the hybrid similarity weighs, computed once however many weights are tried."""
+    @cached_property
+    def evidence(self) -> Evidence:
+        """The training films' similarity evidence, read from the catalogue once."""
+        return evidence_build(self.train.movie_ids)
+
+    @cached_property
+    def familiarity(self) -> np.ndarray:
+        return familiarity(self.popularity)
+
+    def likeness(self, col: int) -> Likeness | None:
+        """Film `col` against every film (None when it has neither an embedding nor ALS
+        factors): what the hybrid similarity weighs, computed once however many weights
+        are tried."""
         movie_id = int(self.train.movie_ids[col])
-        return col, self.content.cosines(movie_id), self.model.cosines(movie_id)
+        content, collaborative = self.content.cosines(movie_id), self.model.cosines(movie_id)
+        if content is None and collaborative is None:
+            return None
+        return Likeness(content, collaborative, *self.evidence.against(col))
 
     def similar_ranked(
-        self,
-        cosines: tuple[int, np.ndarray | None, np.ndarray | None],
-        *,
-        k: int,
-        config: SimilarParams,
+        self, col: int, likeness: Likeness | None, *, k: int, config: SimilarParams
     ) -> list[int]:
-        """The k best films by `similarity_scores` with `config`, the query film excluded."""
-        col, content, collaborative = cosines
-        if content is None and collaborative is None:
+        """The k best films for film `col` by `similarity_scores` with `config`, itself
+        excluded."""
+        if likeness is None:
             return []
         scores = similarity_scores(
-            content=content, collaborative=collaborative, quality=self.quality, config=config
+            likeness, quality=self.quality, familiarity=self.familiarity, config=config
         )
         scores[col] = -np.inf
         return [int(self.train.movie_ids[i]) for i in top_k_sorted(scores, k)]

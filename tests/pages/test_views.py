@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from catalog.models import Credit, MovieMap, MovieMapPoint
 from catalog.selectors import TOP_BILLED
-from ratings.services import rating_upsert, watchlist_add
+from ratings.models import Rating
+from ratings.services import not_interested_add, rating_upsert, watchlist_add
 from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 
@@ -345,10 +346,36 @@ def test_movie_page_more_like_this_and_also_liked(client, world, trained):  # no
     response = client.get(reverse("pages:movie-detail", args=[movie.pk]))
     more = titles(response.context["more_like_this"])
     also = titles(response.context["also_liked"])
-    assert len(more) == 8 and all(title.startswith("Space") for title in more)
+    assert len(more) == 10 and all(title.startswith("Space") for title in more)
     assert also and all(title.startswith("Space") for title in also[:5])
     assert movie.title not in more + also
     assert "More like this" in response.text and "People who liked this also liked" in response.text
+
+
+def test_movie_page_rows_leave_out_what_i_rated_or_dismissed_and_still_fill_ten(
+    client,
+    world,  # noqa: F811
+    trained,  # noqa: F811
+):
+    movie, user = world.space[0], world.space_fans[0]
+    client.force_login(user)
+    before = client.get(reverse("pages:movie-detail", args=[movie.pk])).context
+    rated = [*before["more_like_this"][:3], *before["also_liked"][:3]]
+    for neighbour in rated:
+        rating_upsert(user=user, movie=neighbour, score="4.0")
+    dismissed = before["more_like_this"][3]
+    not_interested_add(user=user, movie=dismissed)
+
+    context = client.get(reverse("pages:movie-detail", args=[movie.pk])).context
+
+    seen = (
+        {m.pk for m in rated}
+        | {dismissed.pk}
+        | set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
+    )
+    for row in ("more_like_this", "also_liked"):
+        assert len(context[row]) == 10
+        assert not seen & {m.pk for m in context[row]}
 
 
 def test_card_genres_cost_no_query_each(client, world, trained, django_assert_num_queries):  # noqa: F811
@@ -387,7 +414,7 @@ def test_movie_page_draws_its_neighbourhood_from_the_map(client, world):  # noqa
     assert html.count("<circle ") == 13
     assert f'href="/movies/{points[5].movie.pk}/"' in html
     assert f"<title>{movie.display_title}</title>" in html
-    assert len(response.context["more_like_this"]) == 8  # the row still shows 8 of them
+    assert len(response.context["more_like_this"]) == 10  # the row shows 10 of them
 
     # A film that is not on the map yet (embedded after the last run) has no mini-map.
     MovieMapPoint.objects.filter(movie=movie).delete()

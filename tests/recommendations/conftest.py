@@ -19,6 +19,7 @@ from ratings.models import Rating
 from recommendations.algorithms.als import AlsModel, AlsParams
 from recommendations.algorithms.rating import RatingParams
 from recommendations.evaluation.offline import OfflineRecommender
+from recommendations.evidence import evidence_from
 from recommendations.profile import PredictedStars, TasteProfile
 from recommendations.training import training_run_train
 from recommendations.types import RatingTriples
@@ -122,4 +123,12 @@ def tiny_recommender() -> tuple[OfflineRecommender, RatingTriples]:
     train = triples.subset(~held)
     close = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
     model = AlsModel.build(params=AlsParams(), movie_ids=train.movie_ids, item_factors=close * 2)
-    return OfflineRecommender(train=train, embeddings=close, model=model), triples.subset(held)
+    recommender = OfflineRecommender(train=train, embeddings=close, model=model)
+    # No genres, terms or franchises: the lists follow the vectors alone.
+    recommender.evidence = evidence_from(
+        movie_ids=train.movie_ids,
+        titles=["Alpha", "Bravo", "Charlie", "Delta"],
+        genres=[[] for _ in train.movie_ids],
+        terms=[[] for _ in train.movie_ids],
+    )
+    return recommender, triples.subset(held)

@@ -1,4 +1,5 @@
 import csv
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -42,3 +43,39 @@ def test_export_rejects_an_unknown_algorithm(tmp_path):
         call_command(
             "export_recommendations", "--algorithm", "magic", "--output", str(tmp_path / "x")
         )
+
+
+def test_evaluate_similar_prints_each_target_and_the_rows(world, trained):
+    out = StringIO()
+    call_command(
+        "evaluate_similar",
+        top=4,
+        k=5,
+        show=["Space 0"],
+        expect=["Space 0=>Space 1", "Space 0=>Romance 0"],
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    text = out.getvalue()
+    assert text.startswith("The 4 most-rated films, k = 5:")
+    # Every listed film of a space film is a space film (Sci-Fi), of a romance a romance.
+    assert "✓ 100.0% of the listed films carry the query's distinctive genre" in text
+    assert "✓ 0.0% of the listed films have < 5 ratings" in text
+    assert "the two rows share" in text
+    assert "✓ 4 of 4 lists hold 5 films; 4 without what the most active user" in text
+    assert "✗ Space 0 → Romance 0: not listed" in text
+    assert "Space 0 (1990) (" in text and "  more like this: Space " in text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"top": 0}, "must be at least 1"),
+        ({"expect": ["Space 0 -> Space 1"]}, "write it as 'QUERY=>NEIGHBOUR'"),
+        ({"show": ["No Such Film"], "expect": ["Space 0=>Space 1"]}, "titled 'No Such Film'"),
+    ],
+)
+def test_evaluate_similar_rejects_bad_input(world, trained, options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("evaluate_similar", stdout=StringIO(), stderr=StringIO(), **options)

@@ -1,7 +1,10 @@
 import pytest
 
+from ratings.models import Rating
 from ratings.services import not_interested_add, rating_upsert, watchlist_add
 from recommendations.hybrid import recommend_for_group
+from recommendations.personal import group_newcomers
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +69,27 @@ def test_group_picks_leave_out_what_any_member_rated_dismissed_or_watchlisted(wo
 def test_an_empty_group_is_an_error(db):
     with pytest.raises(ValueError, match="at least one member"):
         recommend_for_group([])
+
+
+def test_a_group_of_eight_never_gets_a_film_any_member_rated(world, trained):
+    fans = [world.space_fans[0], world.romance_fans[0]]
+    before = [rec.movie.pk for rec in recommend_for_group(fans, k=10)]
+    group = [*fans, *UserFactory.create_batch(6)]
+    for member, movie_id in zip(group[2:], before, strict=False):
+        rating_upsert(user=member, movie=movie_id, score="4.5")
+
+    recs = recommend_for_group(group, k=10)
+
+    rated = set(Rating.objects.filter(user__in=group).values_list("movie_id", flat=True))
+    assert recs and not rated & {rec.movie.pk for rec in recs}
+
+
+def test_a_member_with_no_ratings_is_neither_scored_nor_named(world, trained):
+    alice, newcomer = world.space_fans[0], UserFactory(username="newcomer")
+    alone = recommend_for_group([alice], k=10)
+
+    together = recommend_for_group([alice, newcomer], k=10)
+
+    assert [rec.movie.pk for rec in together] == [rec.movie.pk for rec in alone]
+    assert all("newcomer" not in rec.explanation for rec in together)
+    assert group_newcomers(users=[alice, newcomer]) == {newcomer.pk}

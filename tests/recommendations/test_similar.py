@@ -27,7 +27,14 @@ from tests.recommendations.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-CONTENT_ONLY = SimilarParams(content_weight=1.0, collaborative_weight=0.0, quality_weight=0.0)
+CONTENT_ONLY = SimilarParams(
+    content_weight=1.0,
+    collaborative_weight=0.0,
+    evidence_weight=0.0,
+    franchise_weight=0.0,
+    quality_weight=0.0,
+    familiarity_weight=0.0,
+)
 
 
 def titles(movies) -> list[str]:
@@ -119,7 +126,10 @@ def test_hidden_films_are_never_listed(world, trained):
 
 def test_a_film_outside_the_model_gets_content_neighbours(world, trained):
     newcomer = MovieFactory(
-        title="New Space", embedding=unit_vector(0, np.random.default_rng(9)), year=2020
+        title="New Space",
+        embedding=unit_vector(0, np.random.default_rng(9)),
+        year=2020,
+        genres=[GenreFactory(name="Sci-Fi")],
     )
 
     listed = similar_to(newcomer, k=10)

@@ -15,18 +15,22 @@ from jobs.progress import NullProgress
 from ratings.services import rating_upsert
 from recommendations import training, tuning
 from recommendations.algorithms import als
+from recommendations.algorithms.als import AlsParams
 from recommendations.algorithms.rating import RatingParams
 from recommendations.choice import Choice
 from recommendations.config import DEFAULT_HYBRID, HybridParams, SimilarParams
+from recommendations.evaluation.offline import OfflineRecommender
 from recommendations.evaluation.splits import Relevance
+from recommendations.evidence import evidence_from
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
+    RatingTriples,
     movie_embedding_matrix,
     rating_triples,
     training_is_provisional,
     training_search_due,
 )
-from recommendations.serving import ease_model_for, serving_model
+from recommendations.serving import ServingModel, ease_model_for, serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_RATING, tiny_recommender
@@ -53,7 +57,7 @@ def test_a_run_tunes_on_validation_stores_its_choice_and_serves_it(world, budget
     assert serving_model().config == chosen
     similar = SimilarParams.from_json(run.params["similar"])
     assert serving_model().similar_config == similar
-    assert similar.content_weight in tuning.SIMILAR_CONTENT_SHARES
+    assert similar.content_weight in tuning.SIMILAR_GRID["content_share"]
     assert run.params["ease"]["l2"] in tuning.EASE_L2_GRID
     assert run.params["ease"]["rated_weight"] in tuning.EASE_RATED_WEIGHT_GRID
 
@@ -308,13 +312,67 @@ def test_the_hourly_retrain_reuses_the_last_choice_until_the_search_is_due(world
     assert training_search_due()
 
 
-def test_tune_similar_picks_the_weights_with_the_most_validation_hits():
+def test_tune_similar_picks_the_weights_with_the_best_objective():
     recommender, held_out = tiny_recommender()
 
     config, log = tuning.tune_similar(recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0)
 
-    assert len(log) == len(tuning.SIMILAR_CONTENT_SHARES) * len(tuning.SIMILAR_QUALITY_WEIGHTS)
-    best = max(entry["hits"] for entry in log)
-    assert best == 1.0  # 10 -> 11 and 12 -> 13 both found
-    first_best = next(entry for entry in log if entry["hits"] == best)["similar"]
+    assert len(log) == np.prod([len(values) for values in tuning.SIMILAR_GRID.values()])
+    best = max(entry["objective"] for entry in log)
+    # Every film has fewer than 5 ratings (-1 a slot); 10 -> 11 and 12 -> 13 both found,
+    # and both are the ALS neighbours the collaborative row lists (-1).
+    assert best == pytest.approx(-1.0 + 1.0 - 1.0)
+    first_best = next(entry for entry in log if entry["objective"] == best)["similar"]
     assert dataclasses.asdict(config) == first_best
+
+
+def franchise_or_blockbuster() -> tuple[OfflineRecommender, RatingTriples]:
+    """Space Saga (1), its sequel Space Saga 2 (2) and Blockbuster (3), which everyone
+    rated and which is nearest to Space Saga by both vectors. User 0 liked Space Saga and
+    holds out Blockbuster (5 stars): held-out likes alone would list it."""
+    users = np.array([0, 0, *np.repeat(np.arange(1, 7), 3)])
+    movies = np.array([1, 3, *np.tile([1, 2, 3], 6)])
+    scores = np.array([5.0, 5.0, *np.tile([3.0, 4.0, 4.0], 6)])
+    triples = RatingTriples.from_arrays(users, movies, scores)
+    held = np.zeros(len(users), dtype=bool)
+    held[1] = True
+    train = triples.subset(~held)
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]])
+    model = ServingModel.build(
+        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=vectors
+    )
+    recommender = OfflineRecommender(train=train, embeddings=vectors, model=model)
+    recommender.evidence = evidence_from(
+        movie_ids=train.movie_ids,
+        titles=["Space Saga", "Space Saga 2", "Blockbuster"],
+        genres=[["Sci-Fi", "Action"], ["Sci-Fi", "Action"], ["Drama", "Action"]],
+        terms=[[], [], []],
+    )
+    return recommender, triples.subset(held)
+
+
+def test_the_similar_objective_ranks_a_franchise_above_a_popular_held_out_like():
+    recommender, held_out = franchise_or_blockbuster()
+    gains = [tuning.similar_gains(recommender, 0)]
+
+    # The sequel: Space Saga's distinctive genre (Sci-Fi) and its franchise, 6 ratings.
+    sequel = tuning.similar_objective(recommender, gains, [[2]], [{3}], also_liked=[{3}], k=1)
+    # Blockbuster: a held-out like, but only Action, which every film has, and what the
+    # collaborative row lists already.
+    blockbuster = tuning.similar_objective(recommender, gains, [[3]], [{3}], also_liked=[{3}], k=1)
+
+    assert sequel == pytest.approx(2.0)
+    assert blockbuster == pytest.approx(1.0 - 1.0)
+
+
+def test_tune_similar_chooses_weights_that_list_the_franchise():
+    recommender, held_out = franchise_or_blockbuster()
+
+    config, log = tuning.tune_similar(recommender, held_out, k=1, relevance=Relevance.LIKED, seed=0)
+
+    assert config.franchise_weight > 0
+    assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=config) == [2]
+    # Without the franchise the vectors and the priors list Blockbuster, for less.
+    unaware = dataclasses.replace(config, franchise_weight=0.0)
+    assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=unaware) == [3]
+    assert max(entry["objective"] for entry in log) == pytest.approx(2.0)

@@ -19,26 +19,41 @@ def other(db):
 # Watch together
 
 
-def test_watch_together_with_a_friend_who_allows_it(signed_in, user, other):
+def test_watch_together_with_friends_who_allow_it(signed_in, user, other):
+    third = UserFactory(username="third", allow_group_recommendations=True)
     other.allow_group_recommendations = True
     other.save()
     drama = GenreFactory(name="Drama")
     movies = MovieFactory.create_batch(5, genres=[drama], rating_count=10, rating_sum=40)
-    rating_upsert(user=other, movie=movies[0], score="1.0")  # vetoed for the pair
-    response = signed_in.get(reverse("recommendations:watch-together"), {"friend": "OTHER"})
-    assert response.context["friend"] == other
+    rating_upsert(user=other, movie=movies[0], score="1.0")  # vetoed for the group
+    rating_upsert(user=third, movie=movies[1], score="5.0")  # seen by one of them
+    url = reverse("recommendations:watch-together")
+
+    response = signed_in.get(url, {"others": ["OTHER, third"]})
+
+    assert [member for member, _ in response.context["group"]] == [user, other, third]
     picks = response.context["movies"]
-    assert len(picks) == 4 and movies[0] not in picks
-    assert all(re.match(rf"Picked for .*({user.username}|other)", m.explanation) for m in picks)
-    assert "For you and other" in response.text
+    assert len(picks) == 3 and not {movies[0], movies[1]} & set(picks)
+    # The viewer has no ratings: only the others' tastes are named.
+    assert all(re.match(r"Picked for (other|third)", m.explanation) for m in picks)
+    assert all(user.username not in m.explanation for m in picks)
+    assert "For all 3 of you" in response.text
+    assert "new here: picked from the others' tastes" in response.text
+
+
+def test_watch_together_takes_at_most_seven_others(signed_in):
+    names = ", ".join(f"friend{i}" for i in range(8))
+    response = signed_in.get(reverse("recommendations:watch-together"), {"others": names})
+    assert response.context["movies"] == []
+    assert "At most 7 people besides you (8 named)." in response.text
 
 
 @pytest.mark.parametrize("who", ["private", "missing", "myself"])
 def test_watch_together_says_not_available_the_same_way(signed_in, user, other, who):
     name = {"private": "other", "missing": "ghost", "myself": user.username}[who]
-    response = signed_in.get(reverse("recommendations:watch-together"), {"friend": name})
-    assert response.context["friend"] is None and response.context["movies"] == []
-    assert f"“{name}” is not available for Watch together." in response.text
+    response = signed_in.get(reverse("recommendations:watch-together"), {"others": name})
+    assert response.context["group"] == [] and response.context["movies"] == []
+    assert f"No group recommendations with {name.casefold()}: each member" in response.text
 
 
 # Choosing a recommender

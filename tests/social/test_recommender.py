@@ -65,5 +65,5 @@ def test_watch_together_offers_the_people_you_follow_who_allow_it(client, world)
     client.force_login(viewer)
     response = client.get(reverse("recommendations:watch-together"))
     assert list(response.context["followed_partners"]) == [allows]
-    assert f'href="?friend={allows.username}"' in response.text
+    assert f'name="others" value="{allows.username}"' in response.text
     assert refuses.username not in response.text

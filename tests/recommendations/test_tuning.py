@@ -15,7 +15,7 @@ from jobs.progress import NullProgress
 from ratings.services import rating_upsert
 from recommendations import training, tuning
 from recommendations.algorithms import als
-from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.als import AlsModel, AlsParams
 from recommendations.algorithms.rating import RatingParams
 from recommendations.choice import Choice
 from recommendations.config import DEFAULT_HYBRID, HybridParams, SimilarParams
@@ -30,7 +30,7 @@ from recommendations.selectors import (
     training_is_provisional,
     training_search_due,
 )
-from recommendations.serving import ServingModel, ease_model_for, serving_model
+from recommendations.serving import ease_model_for, serving_model
 from recommendations.tasks import retrain_if_ratings_changed
 from recommendations.training import training_run_train
 from tests.recommendations.conftest import SMALL_RATING, tiny_recommender
@@ -338,9 +338,7 @@ def franchise_or_blockbuster() -> tuple[OfflineRecommender, RatingTriples]:
     held[1] = True
     train = triples.subset(~held)
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]])
-    model = ServingModel.build(
-        run_id=0, params=AlsParams(), movie_ids=train.movie_ids, item_factors=vectors
-    )
+    model = AlsModel.build(params=AlsParams(), movie_ids=train.movie_ids, item_factors=vectors)
     recommender = OfflineRecommender(train=train, embeddings=vectors, model=model)
     recommender.evidence = evidence_from(
         movie_ids=train.movie_ids,

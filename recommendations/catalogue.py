@@ -33,6 +33,7 @@ from core.vectors import (
     top_k,
     unit_rows,
 )
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.popularity import quality_prior
 from recommendations.selectors import Candidates
 
@@ -48,6 +49,7 @@ class Catalogue:
     visible: np.ndarray  # bool
     years: np.ndarray  # float32, NaN when unknown (so comparisons are False, as in SQL)
     genres: dict[str, np.ndarray]  # casefolded genre name -> bool mask
+    genre_shares: GenreShares  # what the hybrid calibrates by
     rating_counts: np.ndarray  # float32
     by_popularity: np.ndarray  # row indices, most rated first (ties by id)
     # Bayesian mean - the catalogue's mean, in stars: 0 for a film without ratings.
@@ -148,6 +150,7 @@ def catalogue_build() -> Catalogue:
         visible=visible,
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
         genres=genres,
+        genre_shares=GenreShares.from_masks(movie_ids, genres),
         rating_counts=rating_counts,
         by_popularity=np.lexsort((movie_ids, -rating_counts)),
         quality=quality,

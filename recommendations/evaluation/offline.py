@@ -15,6 +15,7 @@ from core.vectors import top_k, top_k_sorted
 from jobs.progress import Progress
 from recommendations.algorithms import als
 from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
 from recommendations.algorithms.popularity import bayesian_ratings, quality_prior
 from recommendations.algorithms.rating import RatingModel, RatingParams, rating_fit
@@ -63,6 +64,7 @@ class OfflineRecommender:
     similar_config: SimilarParams = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
     stars: RatingModel | None = None  # the rating model; None: the hybrid blends without it
+    genres: GenreShares | None = None  # None: the hybrid is not calibrated, nor measured so
     # None, or a dict that keeps each user's profile between lists. The blend search
     # scores many blends with the same models, and a profile's fold-ins (ALS, EASE) are
     # half of a list's cost; whoever sets it resets it before changing a model.
@@ -138,6 +140,7 @@ class OfflineRecommender:
             candidates=candidates,
             k=k,
             config=config,
+            genres=self.genres,
         )
         return [int(candidates.movie_ids[item.index]) for item in ranked]
 
@@ -154,6 +157,7 @@ class OfflineRecommender:
             rated_ids=self.train.movie_ids[cols],
             rated_scores=scores,
             hidden_ids=np.array([], dtype=np.int64),
+            liked_ids=self.train.movie_ids[cols[liked]],
             liked_titles=[""] * len(liked),
             liked_vectors=[
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]

@@ -26,7 +26,12 @@ from catalog.selectors import (
 )
 from catalog.templatetags.movies import initials, poster_hue, poster_url
 from pages.health import health_report
-from ratings.selectors import movie_cards_annotate, movie_state, rating_count
+from ratings.selectors import (
+    movie_cards_annotate,
+    movie_popular_unseen_list,
+    movie_state,
+    rating_count,
+)
 from recommendations.followed import with_followed_love
 from recommendations.hybrid import also_liked, recommend_for_user
 from recommendations.personal import ONBOARDING_TARGET
@@ -51,14 +56,15 @@ def _cards_annotate(*, user, movies: list[Movie]) -> None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    popular = list(movie_visible_list()[:ROW_LENGTH])
     featured = list(movie_featured_list()[:ROW_LENGTH])
     if not request.user.is_authenticated:
+        popular = list(movie_visible_list()[:ROW_LENGTH])
         top_rated = list(movie_top_rated_list()[:ROW_LENGTH])
         context = {"popular": popular, "top_rated": top_rated, "featured": featured}
         return render(request, "catalog/home.html", context)
 
     user = request.user
+    popular = list(movie_popular_unseen_list(user=user)[:ROW_LENGTH])
     algorithm = recommender_algorithm(user_id=user.pk)
     picks = with_followed_love(
         user, recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)

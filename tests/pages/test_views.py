@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import Credit, MovieMap, MovieMapPoint
 from catalog.selectors import TOP_BILLED
-from ratings.services import rating_upsert
+from ratings.services import not_interested_add, rating_upsert
 from tests.factories import CreditFactory, GenreFactory, MovieFactory, PersonFactory, UserFactory
 from tests.recommendations.conftest import trained, unit_vector, world  # noqa: F401
 
@@ -32,6 +32,37 @@ def test_home_lists_popular_movies_first(client):
     assert response.status_code == 200
     assert titles(response.context["popular"]) == ["Toy Story", "Obscure"]
     assert "Toy Story (1995)" in response.text
+
+
+def test_signed_in_popular_now_leaves_out_what_the_user_rated_or_dismissed(client, user):
+    rated = MovieFactory(title="Toy Story", rating_count=200, rating_sum=800)
+    dismissed = MovieFactory(title="Heat", rating_count=150, rating_sum=600)
+    MovieFactory(title="Alien", rating_count=100, rating_sum=400)
+    rating_upsert(user=user, movie=rated, score="4.0")
+    not_interested_add(user=user, movie=dismissed)
+    client.force_login(user)
+
+    assert titles(client.get(reverse("pages:home")).context["popular"]) == ["Alien"]
+    client.logout()
+    assert titles(client.get(reverse("pages:home")).context["popular"]) == [
+        "Toy Story",
+        "Heat",
+        "Alien",
+    ]
+
+
+def test_new_additions_keep_the_quality_floor(client, user):
+    # The catalogue's mean is 3.4; the rows are created oldest first.
+    MovieFactory(title="Old Classic", rating_count=100, rating_sum=400)  # mean 4.0
+    MovieFactory(title="Panned", rating_count=50, rating_sum=100)  # mean 2.0
+    MovieFactory(title="Loved Newcomer", rating_count=10, rating_sum=45)  # mean 4.5
+    MovieFactory(title="Liked By Four", rating_count=4, rating_sum=20)  # too few ratings
+    MovieFactory(title="Unrated")
+    client.force_login(user)
+
+    new = titles(client.get(reverse("pages:home")).context["new"])
+
+    assert new == ["Loved Newcomer", "Old Classic"]
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
@@ -61,7 +92,7 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
     liked = MovieFactory(title="Alien", embedding=vector(0), rating_count=5, rating_sum=20)
     close = MovieFactory(title="Aliens", embedding=vector(0, seed=1), rating_count=3, rating_sum=12)
     seen = MovieFactory(title="Alien 3", embedding=vector(0, seed=2))
-    MovieFactory(title="Notting Hill", embedding=vector(1), rating_count=9, rating_sum=30)
+    MovieFactory(title="Notting Hill", embedding=vector(1), rating_count=9, rating_sum=40)
     rating_upsert(user=user, movie=seen, score="3.0")
     rating_upsert(user=user, movie=liked, score="5.0")  # the most recent high rating
     client.force_login(user)

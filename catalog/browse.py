@@ -27,6 +27,11 @@ BAYESIAN_RATING = ExpressionWrapper(
     output_field=FloatField(),
 )
 
+# The catalogue's quality floor for the lists it puts forward itself ("New additions"):
+# rated by at least this many people, and a Bayesian rating at or above the catalogue's
+# mean. Below this many ratings a film is an obscurity whatever its stars say.
+QUALITY_FLOOR_RATINGS = 5
+
 # Browse sorts: key -> (label, ordering). The last column of each breaks ties stably.
 SORTS: dict[str, tuple[str, tuple]] = {
     "popular": ("Most popular", (F("rating_count").desc(), "title", "pk")),
@@ -52,8 +57,15 @@ def movie_top_rated_list() -> QuerySet[Movie]:
 
 
 def movie_new_list() -> QuerySet[Movie]:
-    """Most recently added to the catalogue first."""
-    return movie_visible_list().order_by("-created_at", "-pk")
+    """Most recently added to the catalogue first, among the films above its quality floor
+    (`QUALITY_FLOOR_RATINGS`): a new film shows once people have rated it, and well."""
+    return (
+        movie_visible_list()
+        .filter(rating_count__gte=QUALITY_FLOOR_RATINGS)
+        .annotate(bayesian_rating=BAYESIAN_RATING)
+        .filter(bayesian_rating__gte=_CATALOGUE_MEAN)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def movie_featured_list() -> QuerySet[Movie]:

@@ -28,6 +28,7 @@ from pages.health import health_report
 from pages.movie_actions import visible_movie_or_404
 from ratings.selectors import (
     movie_cards_annotate,
+    movie_popular_unseen_list,
     movie_state,
     rating_count,
     rating_list,
@@ -59,14 +60,15 @@ def _cards_annotate(*, user, movies: list[Movie]) -> None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    popular = list(movie_visible_list()[:ROW_LENGTH])
     featured = list(movie_featured_list()[:ROW_LENGTH])
     if not request.user.is_authenticated:
+        popular = list(movie_visible_list()[:ROW_LENGTH])
         top_rated = list(movie_top_rated_list()[:ROW_LENGTH])
         context = {"popular": popular, "top_rated": top_rated, "featured": featured}
         return render(request, "catalog/home.html", context)
 
     user = request.user
+    popular = list(movie_popular_unseen_list(user=user)[:ROW_LENGTH])
     algorithm = recommender_algorithm(user_id=user.pk)
     picks = with_followed_love(
         user, recommend_for_user(user, k=ROW_LENGTH, exclude_watchlist=True, algorithm=algorithm)

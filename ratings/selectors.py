@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.filters import MovieFilters
 from catalog.models import Movie
+from catalog.selectors import movie_visible_list
 from ratings.models import NotInterested, Rating, WatchlistItem
 
 EXPORT_FORMAT_VERSION = 1
@@ -190,6 +191,16 @@ def rating_list_sorted(*, user, sort: str) -> QuerySet[Rating]:
 
 def watchlist_list_sorted(*, user, sort: str) -> QuerySet[WatchlistItem]:
     return watchlist_list(user=user).order_by(*WATCHLIST_SORTS[sort][1])
+
+
+def movie_popular_unseen_list(*, user) -> QuerySet[Movie]:
+    """ "Popular now" for a signed-in user: the most rated visible films they have not
+    rated or dismissed ("not interested")."""
+    return (
+        movie_visible_list()
+        .exclude(pk__in=Rating.objects.filter(user=user).values("movie_id"))
+        .exclude(pk__in=NotInterested.objects.filter(user=user).values("movie_id"))
+    )
 
 
 def rating_count(*, user) -> int:

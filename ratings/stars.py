@@ -20,3 +20,6 @@ LIKED_STARS = Decimal("3.5")
 # - relevant: a film the user loved, which the offline evaluation counts as a hit and
 #   "Because you liked X" starts from.
 RELEVANT_STARS = Decimal("4.0")
+# And one reading of a prediction: no recommender puts a film it predicts below this near
+# the top of a person's picks (`recommendations.ranking`).
+PICK_FLOOR_STARS = Decimal("3.0")

@@ -33,6 +33,7 @@ from core.vectors import (
     sorted_positions,
     unit_rows,
 )
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import ContentModel
 from recommendations.algorithms.popularity import popular_rows, popularity_order, quality_prior
 from recommendations.types import Candidates
@@ -49,6 +50,7 @@ class CatalogArrays:
     visible: np.ndarray  # bool
     years: np.ndarray  # float32, NaN when unknown (so comparisons are False, as in SQL)
     genres: dict[str, np.ndarray]  # casefolded genre name -> bool mask
+    genre_shares: GenreShares  # what the hybrid calibrates by
     rating_counts: np.ndarray  # float32
     by_popularity: np.ndarray  # row indices, most rated first (ties by id)
     # Bayesian mean - the catalogue's mean, in stars: 0 for a film without ratings.
@@ -141,6 +143,7 @@ def catalog_arrays_build() -> CatalogArrays:
         visible=visible,
         years=np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float32),
         genres=genres,
+        genre_shares=GenreShares.from_masks(movie_ids, genres),
         rating_counts=rating_counts,
         by_popularity=popularity_order(movie_ids=movie_ids, counts=rating_counts),
         quality=quality,

@@ -105,7 +105,10 @@ class HybridParams(JsonParams):
     # 0 until a tuned run chooses it (the search starts at 0.2): a run whose blend was
     # tuned before the stars existed keeps serving the blend it was tuned with.
     stars_weight: float = 0.0
-    explain_min_similarity: float = 0.5
+    # Steck's λ: how much the hybrid trades its score for holding each genre of the user's
+    # likes in proportion (`algorithms.calibration`). Chosen per run on validation
+    # (`tuning.CALIBRATION_GRID`).
+    calibration_weight: float = 0.0
     group_misery: float = 0.2
     group_fan: float = 0.6
 

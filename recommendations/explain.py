@@ -1,33 +1,52 @@
 """Explaining: the line shown with each pick, saying why it was picked.
 
-A personal pick names the liked film nearest to it (or says it is popular, or that
-the rating model expects the user to rate it highly), a
-group pick names whose taste it serves, an "also liked" pick the film it was found
-from.
+A personal pick's reason names what the source that put it there did: content names
+the liked film whose story is nearest, EASE the liked film it is most often liked
+together with, ALS the people who rate like the user, the rating model its predicted
+stars, popularity that it is popular. A group pick names whose taste it serves, an
+"also liked" pick the film it was found from.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from recommendations.config import DEFAULT_HYBRID, HybridParams, Source
+from recommendations.algorithms.ease import EaseModel
+from recommendations.config import HybridParams, Source
 from recommendations.profile import TasteProfile
 from recommendations.ranking import Ranked
 
 
 def explain(
-    ranked: Ranked, vector: np.ndarray, profile: TasteProfile, config: HybridParams = DEFAULT_HYBRID
+    ranked: Ranked,
+    *,
+    movie_id: int,
+    vector: np.ndarray,
+    profile: TasteProfile,
+    ease: EaseModel | None = None,
 ) -> str:
-    if ranked.source is not Source.POPULARITY and len(profile.liked_titles) and vector.any():
-        similarity = profile.liked_vectors @ vector
-        nearest = int(similarity.argmax())
-        if ranked.source is Source.CONTENT or similarity[nearest] >= config.explain_min_similarity:
+    """Why `movie_id` (with embedding `vector`, zeros without) was picked for `profile`;
+    `ease` is the model EASE's picks were scored by."""
+    if ranked.source is Source.CONTENT:
+        if len(profile.liked_titles) and vector.any():
+            nearest = int((profile.liked_vectors @ vector).argmax())
             return f"Because you liked {profile.liked_titles[nearest]}"
-    if ranked.source is Source.POPULARITY:
-        return "Popular now"
+        return "Its story resembles films you liked"
+    if ranked.source is Source.EASE:
+        link = (
+            None
+            if ease is None
+            else ease.strongest_link(liked_ids=profile.liked_ids, movie_id=movie_id)
+        )
+        if link is not None:
+            title = profile.liked_titles[int(np.flatnonzero(profile.liked_ids == link)[0])]
+            return f"Often liked together with {title}"
+        return "Often liked together with films you liked"
     if ranked.source is Source.STARS:
         return "We think you'll rate it highly"
-    return "Popular with people who share your taste"
+    if ranked.source is Source.ALS:
+        return "Popular with people who share your taste"
+    return "Popular now"
 
 
 def explain_group(utility: np.ndarray, names: list[str], config: HybridParams) -> str:

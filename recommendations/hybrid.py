@@ -243,12 +243,19 @@ def _picks_for_user(
         candidates=candidates,
         k=k + SPARE_PICKS,
         config=config,
+        genres=catalogue.genre_shares,
     )
     picks = [
         Pick(
             movie_id=int(candidates.movie_ids[item.index]),
             score=item.score,
-            explanation=explain(item, candidates.vectors[item.index], profile, config),
+            explanation=explain(
+                item,
+                movie_id=int(candidates.movie_ids[item.index]),
+                vector=candidates.vectors[item.index],
+                profile=profile,
+                ease=serving.ease,
+            ),
             source=item.source,
         )
         for item in ranked

@@ -13,6 +13,7 @@ import numpy as np
 from django.db.models import QuerySet
 
 from accounts.models import User
+from catalog.browse import BAYESIAN_RATING, QUALITY_FLOOR_RATINGS
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
 from ratings.models import NotInterested, Rating
@@ -22,6 +23,9 @@ from ratings.stars import RELEVANT_STARS
 ONBOARDING_TARGET = 10
 # Onboarding draws from the most-rated films: ones people are likely to have seen.
 ONBOARDING_POOL = 400
+# and, for each genre the user chose, from that genre's most-rated films above the
+# catalogue's floor of ratings (the well known), well rated first.
+ONBOARDING_GENRE_POOL = 40
 # "Because you liked X" starts from a relevant rating (`RELEVANT_STARS` or more),
 # among this many of the user's latest ratings,
 ANCHOR_WINDOW = 50
@@ -54,38 +58,55 @@ def seen_movie_ids(*, user) -> np.ndarray:
 def onboarding_candidates(
     *, user, genres: Collection[str], skipped: Collection[int], n: int
 ) -> list[Movie]:
-    """`n` popular films the user has not rated or skipped, varied across genres and decades.
+    """`n` films for the user to rate: none they rated, dismissed or skipped.
 
-    Films in the chosen genres come first; the popular pool is dealt round-robin over
-    (genre, decade) buckets so that a page is not ten 1990s dramas.
+    With chosen genres, each genre's well-known films (its ONBOARDING_GENRE_POOL most
+    rated, with QUALITY_FLOOR_RATINGS or more), well rated first (by Bayesian average),
+    dealt in turn across the genres: each
+    genre gets its share however popular the others are. Should they run out, and without
+    a choice, popular films dealt round-robin over (genre, decade) buckets, so that a page
+    is not ten 1990s dramas.
     """
     pool = (
         movie_visible_list()
-        .exclude(pk__in=skipped)
-        .exclude(pk__in=Rating.objects.filter(user=user).values("movie_id"))
+        .exclude(pk__in=list(skipped))
+        .exclude(pk__in=seen_movie_ids(user=user).tolist())
+        .defer("embedding")
     )
-    chosen = {genre.casefold() for genre in genres}
-    if chosen:
-        pool = pool.filter(genres__name__in=list(genres)).distinct()
-    movies = list(pool.defer("embedding")[:ONBOARDING_POOL])
-    if len(movies) < n and chosen:  # a narrow choice must not end onboarding early
-        taken = {movie.pk for movie in movies}
-        movies += [
-            movie
-            for movie in onboarding_candidates(user=user, genres=(), skipped=skipped, n=n)
-            if movie.pk not in taken
-        ]
-    buckets: dict[tuple[str, int | None], list[Movie]] = defaultdict(list)
-    for movie in movies:  # most popular first, so each bucket is too
-        names = [g.name for g in movie.genres.all()]
-        genre = next((g for g in names if g.casefold() in chosen), names[0] if names else "")
-        buckets[(genre, movie.year // 10 if movie.year else None)].append(movie)
-    picked: list[Movie] = []
-    while len(picked) < n and any(buckets.values()):
-        for bucket in list(buckets.values()):
-            if bucket and len(picked) < n:
-                picked.append(bucket.pop(0))
+    by_genre = [
+        sorted(
+            pool.filter(genres__name=genre, rating_count__gte=QUALITY_FLOOR_RATINGS).annotate(
+                bayesian_rating=BAYESIAN_RATING
+            )[:ONBOARDING_GENRE_POOL],
+            key=lambda movie: -movie.bayesian_rating,
+        )
+        for genre in genres
+    ]
+    picked = _deal(by_genre, n)
+    if len(picked) < n:  # a narrow choice must not end onboarding early
+        buckets: dict[tuple[str, int | None], list[Movie]] = defaultdict(list)
+        for movie in pool[:ONBOARDING_POOL]:  # most popular first, so each bucket is too
+            names = [g.name for g in movie.genres.all()]
+            decade = movie.year // 10 if movie.year else None
+            buckets[(names[0] if names else "", decade)].append(movie)
+        picked += _deal(list(buckets.values()), n - len(picked), taken=picked)
     return picked
+
+
+def _deal(lists: list[list[Movie]], n: int, *, taken: Collection[Movie] = ()) -> list[Movie]:
+    """Up to `n` films, one from each list in turn, each film once and none of `taken`."""
+    seen = {movie.pk for movie in taken}
+    dealt: list[Movie] = []
+    queues = [list(reversed(movies)) for movies in lists]
+    while len(dealt) < n and any(queues):
+        for queue in queues:
+            while queue and queue[-1].pk in seen:
+                queue.pop()
+            if queue and len(dealt) < n:
+                movie = queue.pop()
+                seen.add(movie.pk)
+                dealt.append(movie)
+    return dealt
 
 
 def group_partners(*, viewer) -> QuerySet[User]:

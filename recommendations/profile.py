@@ -10,7 +10,7 @@ fold-in is its algorithm's own (`recommendations.algorithms`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -70,6 +70,9 @@ class TasteProfile:
     als_vector: np.ndarray | None
     ease: ItemScores | None = None
     stars: PredictedStars | None = None
+    # The liked films with an embedding, aligned with `liked_titles`: what the reasons
+    # name (`explain`).
+    liked_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def taste_profile(
@@ -99,6 +102,7 @@ def taste_profile(
         seen_ids=np.union1d(signals.rated_ids, signals.hidden_ids),
         rated=dict(zip(signals.rated_ids.tolist(), signals.rated_scores.tolist(), strict=True)),
         liked_titles=[signals.liked_titles[i] for i in with_vector],
+        liked_ids=signals.liked_ids[with_vector],
         liked_vectors=liked_vectors,
         taste=taste(liked_vectors),
         als_vector=als_vector,

@@ -350,12 +350,14 @@ def user_signals(
         rows = cursor.fetchall()
     rated = [row for row in rows if row[0] == "r"]
     liked = [row for row in rated if row[3] is not None]
+    liked_ids = np.array([row[1] for row in liked], dtype=np.int64)
     return UserSignals(
         rated_ids=np.array([row[1] for row in rated], dtype=np.int64),
         rated_scores=np.array([row[2] for row in rated], dtype=np.float32),
         hidden_ids=np.array([row[1] for row in rows if row[0] != "r"], dtype=np.int64),
+        liked_ids=liked_ids,
         liked_titles=[row[3] for row in liked],
-        liked_vectors=vectors_of(np.array([row[1] for row in liked], dtype=np.int64)),
+        liked_vectors=vectors_of(liked_ids),
     )
 
 
@@ -369,6 +371,21 @@ def movie_embedding_matrix(*, movie_ids: np.ndarray) -> np.ndarray:
     for movie_id, data in rows.iterator(chunk_size=2000):
         matrix[position[movie_id]] = decode_vector(data)
     return unit_rows(matrix)
+
+
+def movie_genre_masks(*, movie_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Genre name -> bool mask aligned with `movie_ids`, for offline evaluation (the
+    serving catalogue copy holds the same masks)."""
+    position = {movie_id: i for i, movie_id in enumerate(movie_ids.tolist())}
+    masks: dict[str, np.ndarray] = {}
+    links = Movie.genres.through.objects.filter(movie_id__in=position).values_list(
+        "movie_id", "genre__name"
+    )
+    for movie_id, name in links.iterator(chunk_size=5000):
+        masks.setdefault(name.casefold(), np.zeros(len(movie_ids), dtype=bool))[
+            position[movie_id]
+        ] = True
+    return masks
 
 
 def recommender_algorithm(*, user_id: int) -> Algorithm:

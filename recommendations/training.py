@@ -19,6 +19,7 @@ from core.locks import AdvisoryLock
 from jobs.models import Job
 from jobs.progress import Progress
 from recommendations.algorithms import als
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.ease import EaseParams, ease_dumps, ease_fit
 from recommendations.algorithms.rating import (
     RatingParams,
@@ -31,6 +32,7 @@ from recommendations.config import HybridParams
 from recommendations.models import TrainingRun
 from recommendations.selectors import (
     movie_embedding_matrix,
+    movie_genre_masks,
     rating_triples,
     ratings_watermark,
     training_run_last_params,
@@ -177,6 +179,9 @@ def _choose(
         rating_params=start.rating if rating_model else None,
         seed=seed,
         seconds=settings.RECOMMENDER_TUNING_SECONDS,
+        genres=GenreShares.from_masks(
+            triples.movie_ids, movie_genre_masks(movie_ids=triples.movie_ids)
+        ),
     )
     metrics.tuning_search_record(cut_short=found.out_of_time)
     if found.out_of_time:

@@ -22,6 +22,7 @@ import numpy as np
 
 from jobs.progress import Progress
 from recommendations.algorithms.als import AlsParams
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
 from recommendations.algorithms.rating import RatingParams, rating_fit
 from recommendations.choice import Choice
@@ -42,7 +43,12 @@ from recommendations.types import RatingTriples
 # only, not on the shipped defaults): each parameter in turn, keeping the best so far.
 ALS_SEARCH_START = AlsParams(factors=64, regularization=0.05, alpha=2.0, neutral=3.0)
 HYBRID_SEARCH_START = HybridParams(
-    als_weight=0.4, ease_weight=0.4, content_weight=0.1, mmr_lambda=0.9, stars_weight=0.2
+    als_weight=0.4,
+    ease_weight=0.4,
+    content_weight=0.1,
+    mmr_lambda=0.9,
+    stars_weight=0.2,
+    calibration_weight=0.0,
 )
 # Each grid reaches a step past the values searches chose on ml-latest-small (32 factors
 # and neutral 2.5 were the lowest values of the earlier grids on every seed), so a
@@ -67,6 +73,12 @@ HYBRID_GRID: dict[str, Sequence] = {
     "mmr_lambda": (0.85, 0.9, 0.95),
     "stars_weight": (0.0, 0.1, 0.2, 0.3, 0.4),
 }
+# Steck's λ for the hybrid (`HybridParams.calibration_weight`), searched after the blend.
+# Calibration is a product requirement (each side of a taste in proportion), which nDCG
+# does not reward: the search takes the λ with the lowest validation miscalibration among
+# those that cost at most CALIBRATION_NDCG_COST of the uncalibrated blend's nDCG@k.
+CALIBRATION_GRID: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+CALIBRATION_NDCG_COST = 0.003
 # EASE's λ, around the shipped 200; each value is a full fit (two N x N inverses).
 EASE_L2_GRID: Sequence[float] = (100.0, 200.0, 400.0)
 # The weight of EASE's fit on every rating (`EaseParams.rated_weight`): each value reuses
@@ -163,11 +175,12 @@ def search(
     rating_params: RatingParams | None = None,
     seed: int = 0,
     seconds: float | None = None,
+    genres: GenreShares | None = None,
 ) -> Search:
     """The whole search, from `start`'s EASE size (a memory bound, not a knob of quality):
     ALS, EASE, the blend (with the stars of a rating model fitted on `fit` with
-    `rating_params`, when given), then "more like this" (`tune_similar`, after the budget
-    too: it fits nothing).
+    `rating_params`, when given), its calibration to the films' `genres` (when given),
+    then "more like this" (`tune_similar`, after the budget too: it fits nothing).
 
     The plan of candidates is fixed, so a search that completes gives the same choice for
     the same data however busy the machine is. With `seconds`, a safety net, no new
@@ -180,16 +193,24 @@ def search(
     def out_of_time() -> bool:
         return deadline is not None and clock() >= deadline
 
-    def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
-        value = score_lists(recommender, validation, algorithm, k, relevance=relevance)["ndcg"]
-        tuning.append({"algorithm": str(algorithm), **_describe(recommender), "ndcg": value})
-        return value
+    def measure(recommender: OfflineRecommender, algorithm: str) -> dict[str, float]:
+        scores = score_lists(recommender, validation, algorithm, k, relevance=relevance)
+        logged = {key: scores[key] for key in ("ndcg", "miscalibration") if key in scores}
+        tuning.append({"algorithm": str(algorithm), **_describe(recommender), **logged})
+        return scores
 
-    # One recommender for the whole search; each stage swaps in its models.
+    def ndcg(recommender: OfflineRecommender, algorithm: str) -> float:
+        return measure(recommender, algorithm)["ndcg"]
+
+    # One recommender for the whole search; each stage swaps in its models. Calibration
+    # waits for its own stage.
     recommender = OfflineRecommender.fit(fit, embeddings, ALS_SEARCH_START, progress)
     als = _als_stage(recommender, fit, ndcg, out_of_time, progress)
     ease = _ease_stage(recommender, fit, start, ndcg, out_of_time)
     blend, best = _blend_stage(recommender, fit, rating_params, ndcg, out_of_time)
+    if genres is not None:
+        recommender.genres = genres
+        blend, best = _calibration_stage(recommender, blend, measure, out_of_time)
     similar, similar_log = tune_similar(
         recommender, validation, k=k, relevance=relevance, seed=seed
     )
@@ -303,6 +324,32 @@ def _blend_stage(
     return config, best
 
 
+def _calibration_stage(
+    recommender: OfflineRecommender,
+    blend: HybridParams,
+    measure: Callable[[OfflineRecommender, str], dict[str, float]],
+    out_of_time: Callable[[], bool],
+) -> tuple[HybridParams, float]:
+    """Each λ of CALIBRATION_GRID on the chosen blend: the least miscalibrated within
+    CALIBRATION_NDCG_COST of the uncalibrated nDCG (ties keep the smaller λ); that
+    blend and its validation nDCG."""
+    recommender.profiles = {}  # only the re-rank changes from here on
+    measured = []
+    for weight in CALIBRATION_GRID:
+        if measured and out_of_time():
+            break
+        recommender.config = dataclasses.replace(blend, calibration_weight=weight)
+        scores = measure(recommender, Algorithm.HYBRID)
+        measured.append((weight, scores["ndcg"], scores["miscalibration"]))
+    recommender.profiles = None
+    floor = measured[0][1] - CALIBRATION_NDCG_COST
+    weight, ndcg, _ = min(
+        (entry for entry in measured if entry[1] >= floor), key=lambda entry: entry[2]
+    )
+    recommender.config = dataclasses.replace(blend, calibration_weight=weight)
+    return recommender.config, ndcg
+
+
 def _without(grid: dict[str, Sequence], name: str) -> dict[str, Sequence]:
     return {key: values for key, values in grid.items() if key != name}
 
@@ -391,6 +438,7 @@ def _describe(recommender: OfflineRecommender) -> dict:
         "content_weight": config.content_weight,
         "mmr_lambda": config.mmr_lambda,
         "stars_weight": config.stars_weight,
+        "calibration_weight": config.calibration_weight,
         "full_trust_ratings": config.full_trust_ratings,
         "ease_l2": None if recommender.ease is None else recommender.ease.params.l2,
         "ease_rated_weight": (
@@ -408,6 +456,7 @@ def search_for_run(
     rating_params: RatingParams | None,
     seed: int,
     seconds: float,
+    genres: GenreShares | None = None,
 ) -> tuple[Search, dict]:
     """A training run's search: on the evaluation's per-user holdout of `triples` (`seed`
     draws it, from at most TUNING_USERS users), within `seconds`; the search, and the
@@ -429,6 +478,7 @@ def search_for_run(
         start=start,
         rating_params=rating_params,
         seconds=seconds,
+        genres=genres,
     )
     best_by_algorithm: dict[str, float] = {}
     # The log also holds the "more like this" search, scored by hits, not nDCG.

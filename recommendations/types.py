@@ -58,6 +58,7 @@ class UserSignals:
     rated_ids: np.ndarray
     rated_scores: np.ndarray
     hidden_ids: np.ndarray  # not interested (+ watchlist when asked): never recommended
+    liked_ids: np.ndarray  # the liked films, aligned with their titles and vectors
     liked_titles: list[str]
     liked_vectors: list[np.ndarray | None]
 

@@ -133,6 +133,18 @@ class EaseModel:
         order = order[row.data[order] > 0]
         return self.movie_ids[row.indices[order]], row.data[order]
 
+    def strongest_link(self, *, liked_ids: np.ndarray, movie_id: int) -> int | None:
+        """Which of `liked_ids` adds most to `movie_id`'s score (its weight in B), the film
+        it is most often liked together with; None when none adds anything."""
+        liked_ids = np.asarray(liked_ids, dtype=np.int64)
+        found, known = sorted_positions(self.movie_ids, liked_ids)
+        target, target_known = sorted_positions(self.movie_ids, np.array([movie_id]))
+        if not target_known[0] or not known.any():
+            return None
+        weights = self.weights[found[known]][:, [target[0]]].toarray()[:, 0]
+        best = int(weights.argmax())
+        return int(liked_ids[known][best]) if weights[best] > 0 else None
+
 
 def _unit(scores: np.ndarray) -> np.ndarray:
     """Min-max to [0, 1] (all zeros when constant): the two fits' scores differ in scale."""

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from recommendations.algorithms.calibration import GenreShares, genre_coverage, miscalibration
+
 RANKING_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate")
 
 
@@ -101,6 +103,30 @@ def low_count_share(lists: Sequence[Sequence[int]], counts: dict[int, int], *, b
     ratings; 0 without films."""
     flat = [item for items in lists for item in items]
     return sum(counts[item] < below for item in flat) / len(flat) if flat else 0.0
+
+
+def calibration_metrics(
+    recommended: Sequence[Sequence[int]],
+    liked: Sequence[np.ndarray],
+    genres: GenreShares,
+) -> dict[str, float]:
+    """Mean miscalibration (Steck's C_KL) of each list against the genres of its user's
+    `liked` films, and mean genre coverage (the share of those genres the list carries),
+    over the users with a liked film that has a genre and a non-empty list."""
+    divergences, coverages = [], []
+    for items, likes in zip(recommended, liked, strict=True):
+        taste = genres.taste(likes)
+        if taste is None or not len(items):
+            continue
+        rows = genres.of(np.asarray(list(items), dtype=np.int64))
+        divergences.append(miscalibration(taste, rows))
+        coverages.append(genre_coverage(taste, rows))
+    if not divergences:
+        return {"miscalibration": 0.0, "genre_coverage": 0.0}
+    return {
+        "miscalibration": float(np.mean(divergences)),
+        "genre_coverage": float(np.mean(coverages)),
+    }
 
 
 def rating_errors(*, predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:

@@ -18,6 +18,7 @@ from core.vectors import top_k_sorted
 from jobs.progress import Progress
 from recommendations.algorithms import als
 from recommendations.algorithms.als import AlsModel, AlsParams
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import ContentModel
 from recommendations.algorithms.ease import EaseModel, EaseParams, ease_fit
 from recommendations.algorithms.popularity import (
@@ -72,6 +73,7 @@ class OfflineRecommender:
     similar_config: SimilarParams = DEFAULT_SIMILAR
     ease: EaseModel | None = None  # None: the hybrid blends without it, EASE alone falls back
     rating_model: RatingModel | None = None  # None: the hybrid blends without predicted stars
+    genres: GenreShares | None = None  # None: the hybrid is not calibrated, nor measured so
     # None, or a dict that keeps each user's profile between lists. The blend search
     # scores many blends with the same models, and a profile's fold-ins (ALS, EASE) are
     # half of a list's cost; whoever sets it resets it before changing a model.
@@ -145,6 +147,7 @@ class OfflineRecommender:
             candidates=candidates,
             k=k,
             config=config,
+            genres=self.genres,
         )
         return [int(candidates.movie_ids[item.index]) for item in ranked]
 
@@ -161,6 +164,7 @@ class OfflineRecommender:
             rated_ids=self.train.movie_ids[cols],
             rated_scores=scores,
             hidden_ids=np.array([], dtype=np.int64),
+            liked_ids=self.train.movie_ids[cols[liked]],
             liked_titles=[""] * len(liked),
             liked_vectors=[
                 self.embeddings[c] if self.has_embedding[c] else None for c in cols[liked]

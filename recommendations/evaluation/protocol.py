@@ -18,11 +18,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from jobs.progress import NullProgress, Progress
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.ease import EaseParams
 from recommendations.algorithms.rating import Estimates, RatingModel, RatingParams
 from recommendations.choice import Choice
 from recommendations.config import Algorithm
 from recommendations.evaluation.metrics import (
+    calibration_metrics,
     coverage,
     intra_list_diversity,
     item_novelty,
@@ -52,9 +54,12 @@ class Chosen(Protocol):
 
 # The parameter search `evaluate` runs on each seed's validation split, `tuning.search`,
 # called as (fit, validation, embeddings, k, progress, relevance=, start=, rating_params=,
-# seed=): only `fit` trains, only `validation` scores.
+# seed=, genres=): only `fit` trains, only `validation` scores.
 Chooser = Callable[..., Chosen]
 
+
+# The report's row for the served hybrid without its calibration (`evaluate`).
+UNCALIBRATED_HYBRID = "hybrid, uncalibrated"
 
 # "More like this" methods: item-item neighbours; popularity (the most rated films other
 # than the query) is the baseline a similarity must beat; hybrid is what the site serves
@@ -98,6 +103,14 @@ def score_lists(
         for i in np.flatnonzero(recommender.has_embedding)
     }
     novelty = item_novelty(recommender.popularity, users=len(np.unique(train.rows)))
+    calibration = {}
+    if recommender.genres is not None:
+        liked = []
+        for u in users:
+            ratings = recommender.by_user[u]
+            likes = ratings[train.scores[ratings] >= recommender.config.like_threshold]
+            liked.append(train.movie_ids[train.cols[likes]])
+        calibration = calibration_metrics(lists, liked, recommender.genres)
     return {
         **ranking_metrics(lists, [relevant[u] for u in users], k),
         "coverage": coverage(lists, len(train.movie_ids)),
@@ -107,6 +120,7 @@ def score_lists(
         "bayesian_rating": mean_over_recommended(
             lists, movie_ids=train.movie_ids, values=recommender.bayesian
         ),
+        **calibration,
         "users": len(users),
         "ndcg_by_activity": by_activity,
     }
@@ -192,13 +206,15 @@ def evaluate(
     relevance: Relevance = Relevance.LIKED,
     choose: Chooser | None = None,
     ease_params: EaseParams | None = None,
+    genres: GenreShares | None = None,
     progress: Progress | None = None,
 ) -> EvaluationReport:
     """One seed of the protocol: split, choose on validation (`choose`; without, the
     shipped defaults), refit on train, score on test.
 
     `ease_params` is the starting point (its `max_items` is kept: it is a memory bound,
-    not a knob of quality)."""
+    not a knob of quality). With `genres`, the hybrid is calibrated as served and every
+    list's miscalibration and genre coverage are measured."""
     progress = progress or NullProgress()
     ease_params = ease_params or EaseParams()
     rating_params = RatingParams()
@@ -215,6 +231,7 @@ def evaluate(
             start=choice,
             rating_params=rating_params,
             seed=seed,
+            genres=genres,
         )
         choice, log = chosen.choice, chosen.log
     recommender = OfflineRecommender.fit(
@@ -227,12 +244,21 @@ def evaluate(
     )
     recommender.config = choice.hybrid
     recommender.similar_config = choice.similar
+    recommender.genres = genres
     results = {}
     for algorithm in algorithms:
         progress.stage(f"Evaluating {algorithm}")
         results[str(algorithm)] = score_lists(
             recommender, splits.test, algorithm, k, relevance=relevance
         )
+    if genres is not None and Algorithm.HYBRID in algorithms:
+        # What calibration costs and gains: the same hybrid without it.
+        progress.stage(f"Evaluating {UNCALIBRATED_HYBRID}")
+        recommender.config = dataclasses.replace(choice.hybrid, calibration_weight=0.0)
+        results[UNCALIBRATED_HYBRID] = score_lists(
+            recommender, splits.test, Algorithm.HYBRID, k, relevance=relevance
+        )
+        recommender.config = choice.hybrid
     progress.stage("More like this")
     similar = score_similar(
         recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed

@@ -22,6 +22,8 @@ METRICS = (
     "personalisation",
     "novelty",
     "bayesian_rating",
+    "miscalibration",
+    "genre_coverage",
 )
 RATING_METRICS = ("rmse", "mae")
 # Users by how many ratings they have in training: the blend should serve each group.
@@ -119,7 +121,8 @@ class SeedsReport:
             lines += ["", f"{title}:", "", f"| | {' | '.join(names)} |"]
             lines.append("|" + "---|" * (len(metrics) + 1))
             for row, values in self.summary(section).items():
-                cells = (_cell(*values[m]) for m in metrics)
+                # — for a metric not measured (miscalibration without genres).
+                cells = (_cell(*values.get(m, (None, None))) for m in metrics)
                 lines.append(f"| {row} | " + " | ".join(cells) + " |")
         if len(self.reports) > 1:
             lines += ["", *self.per_seed_table()]
@@ -138,7 +141,10 @@ class SeedsReport:
         ]
         for report in self.reports:
             ndcg = {name: report.results[name]["ndcg"] for name in names}
-            others = [value for name, value in ndcg.items() if name != Algorithm.HYBRID]
+            # Other algorithms, not variants of the hybrid (its uncalibrated twin).
+            others = [
+                value for name, value in ndcg.items() if name in set(Algorithm) - {Algorithm.HYBRID}
+            ]
             beats = (
                 "—"
                 if Algorithm.HYBRID not in ndcg or not others

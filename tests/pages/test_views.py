@@ -35,6 +35,37 @@ def test_home_lists_popular_movies_first(client):
     assert "Toy Story (1995)" in response.text
 
 
+def test_signed_in_popular_now_leaves_out_what_the_user_rated_or_dismissed(client, user):
+    rated = MovieFactory(title="Toy Story", rating_count=200, rating_sum=800)
+    dismissed = MovieFactory(title="Heat", rating_count=150, rating_sum=600)
+    MovieFactory(title="Alien", rating_count=100, rating_sum=400)
+    rating_upsert(user=user, movie=rated, score="4.0")
+    not_interested_add(user=user, movie=dismissed)
+    client.force_login(user)
+
+    assert titles(client.get(reverse("pages:home")).context["popular"]) == ["Alien"]
+    client.logout()
+    assert titles(client.get(reverse("pages:home")).context["popular"]) == [
+        "Toy Story",
+        "Heat",
+        "Alien",
+    ]
+
+
+def test_new_additions_keep_the_quality_floor(client, user):
+    # The catalogue's mean is 3.4; the rows are created oldest first.
+    MovieFactory(title="Old Classic", rating_count=100, rating_sum=400)  # mean 4.0
+    MovieFactory(title="Panned", rating_count=50, rating_sum=100)  # mean 2.0
+    MovieFactory(title="Loved Newcomer", rating_count=10, rating_sum=45)  # mean 4.5
+    MovieFactory(title="Liked By Four", rating_count=4, rating_sum=20)  # too few ratings
+    MovieFactory(title="Unrated")
+    client.force_login(user)
+
+    new = titles(client.get(reverse("pages:home")).context["new"])
+
+    assert new == ["Loved Newcomer", "Old Classic"]
+
+
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_home_explains_an_empty_catalogue(client, user, signed_in):
     if signed_in:
@@ -77,7 +108,8 @@ def test_signed_in_home_without_a_model_shows_explained_picks_and_rows(client, u
     assert picks and all(movie.explanation for movie in picks)
     assert {"Alien", "Alien 3"}.isdisjoint(titles(picks))
     assert "Because you liked Alien" in response.text
-    assert titles(response.context["new"])[0] == "Notting Hill"  # added last
+    # Notting Hill, added last, is rated below the catalogue's mean; Aliens by too few.
+    assert titles(response.context["new"]) == ["Alien"]
     assert close.pk in {movie.pk for movie in response.context["popular"]}
     assert "You have rated 2 films." in response.text  # onboarding is suggested until 10
 

@@ -67,7 +67,14 @@ def test_a_fan_gets_their_cluster_from_als_and_never_what_they_rated(world, trai
     assert len(recs) == 5 and not rated & set(ids(recs))
     assert all(rec.movie.title.startswith("Space") for rec in recs)
     assert Source.ALS in {rec.source for rec in recs}
-    assert all(rec.explanation.startswith("Because you liked Space") for rec in recs)
+    # Each reason says what the source that picked the film did.
+    reasons = {
+        Source.ALS: "Popular with people who share your taste",
+        Source.EASE: "Often liked together with Space",
+        Source.CONTENT: "Because you liked Space",
+        Source.STARS: "We think you'll rate it highly",
+    }
+    assert all(rec.explanation.startswith(reasons[rec.source]) for rec in recs)
 
 
 def test_a_new_rating_changes_the_next_list_without_retraining(world, trained):

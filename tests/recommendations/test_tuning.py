@@ -374,3 +374,34 @@ def test_tune_similar_chooses_weights_that_list_the_franchise():
     unaware = dataclasses.replace(config, franchise_weight=0.0)
     assert recommender.similar_ranked(0, recommender.likeness(0), k=1, config=unaware) == [3]
     assert max(entry["objective"] for entry in log) == pytest.approx(2.0)
+
+
+def test_calibration_takes_the_least_miscalibrated_weight_that_costs_little_ndcg():
+    """Validation figures per λ: 0.3 is the least miscalibrated within the allowed cost;
+    0.5 and 0.6 are less miscalibrated still, but cost more nDCG than the search allows."""
+    cost = tuning.CALIBRATION_NDCG_COST
+    figures = {
+        0.0: (0.300, 1.0),
+        0.1: (0.301, 0.8),
+        0.2: (0.300 - cost / 2, 0.7),
+        0.3: (0.300 - cost, 0.6),
+        0.4: (0.299, 0.65),
+        0.5: (0.300 - 2 * cost, 0.5),
+        0.6: (0.290, 0.4),
+    }
+    recommender, tried = tiny_recommender()[0], []
+
+    def measure(recommender, algorithm):
+        weight = recommender.config.calibration_weight
+        tried.append((weight, recommender.profiles is not None))
+        ndcg, miscalibration = figures[weight]
+        return {"ndcg": ndcg, "miscalibration": miscalibration}
+
+    blend = dataclasses.replace(DEFAULT_HYBRID, als_weight=0.6)
+    config, ndcg = tuning._calibration_stage(recommender, blend, measure, lambda: False)
+
+    assert [weight for weight, _ in tried] == list(tuning.CALIBRATION_GRID)
+    assert all(kept for _, kept in tried)  # profiles are kept while only λ changes
+    assert config == dataclasses.replace(blend, calibration_weight=0.3)
+    assert ndcg == figures[0.3][0] and recommender.config == config
+    assert recommender.profiles is None

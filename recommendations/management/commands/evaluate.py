@@ -4,12 +4,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.progress import TqdmProgress
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.ease import EaseParams
 from recommendations.config import Algorithm
 from recommendations.evaluation.protocol import evaluate_seeds
 from recommendations.evaluation.splits import Relevance, Split
 from recommendations.models import TrainingRun
-from recommendations.selectors import movie_embedding_matrix, rating_triples
+from recommendations.selectors import movie_embedding_matrix, movie_genre_masks, rating_triples
 from recommendations.services import training_run_record_evaluation
 from recommendations.tuning import search
 
@@ -17,7 +18,8 @@ from recommendations.tuning import search
 class Command(BaseCommand):
     help = (
         "Offline evaluation on a held-out split: ranking metrics@k, coverage, diversity, "
-        "personalisation, novelty, Bayesian rating, 'more like this' hits, RMSE/MAE; "
+        "personalisation, novelty, Bayesian rating, miscalibration and genre coverage, "
+        "'more like this' hits, RMSE/MAE; "
         "mean ± standard error over seeds."
     )
 
@@ -82,6 +84,9 @@ class Command(BaseCommand):
             relevance=Relevance(relevance),
             choose=None if no_tune else search,
             ease_params=EaseParams(max_items=settings.RECOMMENDER_EASE_MAX_ITEMS),
+            genres=GenreShares.from_masks(
+                triples.movie_ids, movie_genre_masks(movie_ids=triples.movie_ids)
+            ),
             progress=progress,
         )
         progress.close()

@@ -19,6 +19,7 @@ def signals(**changes) -> UserSignals:
         "rated_ids": np.array([1, 2, 3]),
         "rated_scores": np.array([5.0, 4.5, 1.0], dtype=np.float32),
         "hidden_ids": np.array([7]),
+        "liked_ids": np.array([1, 2]),
         "liked_titles": ["One", "Two"],
         "liked_vectors": [np.array([1.0, 0.0]), None],
     } | changes

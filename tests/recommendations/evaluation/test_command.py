@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from recommendations.evaluation.protocol import UNCALIBRATED_HYBRID
 from recommendations.models import TrainingRun
 
 
@@ -19,7 +20,9 @@ def test_evaluate_command_prints_the_table_and_stores_it_on_the_serving_model(tr
     assert "| popularity |" in out and "| hybrid |" in out and "ndcg@5" in out
     assert "random 75%/25% split" in out and "every held-out rating" in out and " ± " in out
     stored = TrainingRun.objects.get(pk=trained.pk).metrics["evaluation"]
-    assert set(stored["results"]) == {"popularity", "hybrid"} and stored["k"] == 5
+    # The hybrid also without calibration, to show what calibration costs and gains.
+    assert set(stored["results"]) == {"popularity", "hybrid", UNCALIBRATED_HYBRID}
+    assert stored["k"] == 5
     assert stored["seeds"] == [1, 2] and stored["split"] == "random"
     assert stored["standard_errors"]["results"]["hybrid"]["ndcg"] >= 0
 

@@ -4,8 +4,8 @@ Works in its own database `movierec_bench_load` on the same server, kept between
 (ml-latest-small imported, embedded with the vector cache of `bench hnsw`, 200 API users
 with tokens and ratings, and a small social network from `bench social`'s builder, whose
 people the API users follow; a model trained when nothing serves or the network is new),
-then starts gunicorn on a free loopback
-port with movierec/gunicorn.conf.py (its workers and threads) and measures:
+then starts gunicorn on a free loopback port with movierec/gunicorn.conf.py (its workers
+and threads) and measures:
 
 1. Paced phases at 80, 160 and 320 requests/s, then flat out, for two mixes: the API mix
    of the earlier runs ("api"), and the same with the feed and a film's reviews taking a
@@ -251,7 +251,7 @@ def _social_network(users: list[User]) -> bool:
 
 
 # The compared checkout prepares its own database with its own bench (its schema and its
-# models), and hands back its users' tokens and its movies.
+# models), and hands back its users' tokens and its movies. Any checkout since b5c3bcb.
 _AGAINST_PREPARE = """
 import json, os
 import django
@@ -260,7 +260,11 @@ from bench import bench_load
 from bench._db import bench_database
 bench_load.DATABASE = os.environ["BENCH_LOAD_DATABASE"]
 with bench_database(bench_load.DATABASE):
-    tokens, movie_ids = bench_load._prepare()
+    prepared = bench_load._prepare()
+# A tuple before this bench (b5c3bcb), a Stack since.
+tokens, movie_ids = (
+    (prepared.tokens, prepared.movie_ids) if hasattr(prepared, "tokens") else prepared
+)
 print("PREPARED " + json.dumps({"tokens": tokens, "movie_ids": movie_ids}))
 """
 

@@ -81,14 +81,12 @@ USER app
 
 EXPOSE 8000
 
-# gthread workers: WEB_CONCURRENCY processes (gunicorn reads it for --workers) of 4 threads.
-# The worker heartbeat file goes to /dev/shm, a tmpfs, as gunicorn advises for containers.
-# The config file loads the embedding and ALS models before a worker takes requests.
+# The config file sets the layout (gthread: WEB_CONCURRENCY processes of WEB_THREADS threads,
+# 2 x 4 by default) and loads the models before a worker takes requests. The worker
+# heartbeat file goes to /dev/shm, a tmpfs, as gunicorn advises for containers.
 CMD ["gunicorn", "movierec.wsgi:application", \
      "--config", "movierec/gunicorn.conf.py", \
      "--bind", "0.0.0.0:8000", \
-     "--worker-class", "gthread", \
-     "--threads", "4", \
      "--timeout", "60", \
      "--graceful-timeout", "30", \
      "--keep-alive", "5", \

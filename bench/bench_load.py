@@ -1,28 +1,37 @@
-"""HTTP load on the JSON API through gunicorn: `python -m bench load`.
+"""HTTP load on the JSON API through gunicorn, driven by wrk: `python -m bench load`.
 
 Works in its own database `movierec_bench_load` on the same server, kept between runs
 (ml-latest-small imported, embedded with the vector cache of `bench hnsw`, 200 API users
-with tokens and ratings); each run retrains, then starts gunicorn on a free loopback
-port with movierec/gunicorn.conf.py and drives it from CLIENTS threads in two phases:
+with tokens and ratings, and a small social network from `bench social`'s builder, whose
+people the API users follow; a model trained when nothing serves or the network is new),
+then starts gunicorn on a free loopback port with movierec/gunicorn.conf.py (its workers
+and threads) and measures:
 
-1. paced: requests are scheduled at a fixed rate, first half the target rate, then
-   TARGET_RATE (where the targets are checked). Latency is measured from each
-   request's scheduled time, so time spent waiting for a free client counts too
-   (no "coordinated omission").
-2. capacity: every client sends its next request as soon as the last one returned,
-   which finds the most the server can do. Latency here is mostly queueing: with N
-   clients always busy, mean latency = N / throughput (Little's law), which is why
-   a latency target can only be checked at a given rate.
+1. Paced phases at 80, 160 and 320 requests/s, then flat out, for two mixes: the API mix
+   of the earlier runs ("api"), and the same with the feed and a film's reviews taking a
+   tenth of the recommendations' share ("social"). wrk (bench/load.lua) sends each
+   request on a fixed schedule and measures latency from the scheduled time, so waiting
+   for a free connection counts (no coordinated omission).
+2. Server CPU per request of each endpoint alone, flat out: the gunicorn workers' CPU
+   clocks (utime + stime in /proc/<pid>/stat) before and after, divided by the requests
+   served, and the same for PostgreSQL's processes. Beside the endpoints, a bare Django
+   view (bench/server/load_wsgi.py: no middleware, no authentication, no database) in the
+   same workers of the same run: ratios to it hold on a noisy machine, absolute times not.
 
-Side by side in each phase, a trivial endpoint (GET /api/v1/genres/: token lookup,
-one small query) is the baseline the recommendation latency is compared with.
+wrk is a C program whose CPU per request is a fraction of a Python client's, which
+matters here: it shares the machine's cores with the server (its CPU is reported too).
+
+BENCH_LOAD_AGAINST=<checkout> runs the API mix's phases and the CPU phases of the API
+endpoints against that checkout too, side by side in the same run (its phases alternate
+with this checkout's, so both see the same machine): it gets its own database
+(`movierec_bench_load_against`, prepared by that checkout's own bench), its own Redis
+database and port, and is served by that checkout's gunicorn with its own layout
+(2 workers x 4 threads, as `make run` had it before the layout moved into the config).
+git worktree add --detach /work/wt-base b5c3bcb and a .venv symlink make one.
+
 Only 127.0.0.1 is contacted; every request has a timeout and each phase a fixed length.
-
-Metrics are on, as in production (gunicorn's multiprocess directory on /dev/shm, every
-request counted and timed). BENCH_LOAD_METRICS=both runs everything twice, with
-METRICS_ENABLED=false then on, and reports what the metrics cost per request: in the
-capacity phase, and measured directly (the writes of one recommendation request, and
-one scrape of /metrics).
+BENCH_LOAD_SECONDS sets the paced and flat-out phases' length (default 20 s);
+BENCH_LOAD_METRICS=off serves without the metrics (on by default, as in production).
 """
 
 from __future__ import annotations
@@ -30,12 +39,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
+import shutil
 import socket
 import subprocess
-import sys
-import threading
+import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,108 +58,156 @@ from accounts.models import User
 from accounts.services import api_token_create, api_token_revoke_all
 from bench._db import bench_database, database_url, ensure_movielens
 from bench.bench_hnsw import embed_catalogue
+from bench.bench_social import PREFIX as SOCIAL_PREFIX
+from bench.bench_social import network_build
 from catalog.models import Movie
 from jobs.progress import NullProgress
-from movierec.stack import GUNICORN_CONFIG
+from movierec.embedded import data_dir
 from ratings.models import Rating
 from ratings.services import rating_upsert
+from recommendations.selectors import training_run_serving_id
 from recommendations.training import training_run_train
+from social.models import Follow, Review
 
 DATABASE = "movierec_bench_load"
+AGAINST_DATABASE = "movierec_bench_load_against"
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "data" / "movielens" / "ml-latest-small"
 API_USERS = 200
 RATINGS_PER_USER = 20
-CLIENTS = 32
-TARGET_RATE = 160  # requests/s offered in the checked paced phase, above the 150 target
-PACED_SECONDS = 45.0
-CAPACITY_SECONDS = 30.0
-WARMUP_SECONDS = 3.0
-WORKERS, THREADS = 2, 4  # as `make run` (movierec/stack.py)
-REQUEST_TIMEOUT = 10.0
-# Share of requests; "genres" is the trivial baseline sampled in the same run.
-MIX = {
-    "recommendations": 70,
-    "movie detail": 7.5,
-    "similar": 7.5,
-    "rating PUT": 10,
-    "search": 5,
-    "genres (trivial)": 5,
-}
+# The social network of the mix: small (built in seconds), each API user following
+# FOLLOWED of its people, so their feeds and "from people you follow" have rows.
+NETWORK = {"people": 2_000, "follows": 20_000, "diary": 60_000, "reviews": 12_000,
+           "lists": 2_000, "blocks": 200}  # fmt: skip
+FOLLOWED = 30
+CONNECTIONS = 32  # wrk connections (one thread each) in the mix phases
+CPU_CONNECTIONS = 8  # per-endpoint phases: as many as the server's threads
+RATES = (80, 160, 320)
+PHASE_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 20))
+CPU_SECONDS = 8.0
+WARMUP_SECONDS = 5.0
+REQUEST_TIMEOUT = "10s"
+REQUESTS_PER_FILE = 40_000
+# The layout the compared checkout's `make run` used (b5c3bcb's movierec/stack.py).
+AGAINST_LAYOUT = ("--workers", "2", "--threads", "4")
+LUA = Path(__file__).with_name("load.lua")
+SERVER_PATH = Path(__file__).with_name("server")
+# Share of requests per endpoint. "genres" is the trivial endpoint (token lookup, one
+# small query); "bare" is only measured alone.
+API_MIX = {"recommendations": 70, "movie_detail": 7.5, "similar": 7.5, "rating_put": 10,
+           "search": 5, "genres": 5}  # fmt: skip
+SOCIAL_MIX = API_MIX | {"recommendations": 60, "feed": 5, "reviews": 5}
+SOCIAL_ENDPOINTS = {"feed", "reviews"}
 SEARCHES = ["godfather", "space adventure", "toy story", "heist", "romantic comedy in paris",
             "alien invasion", "jane austen", "batman", "zombies", "time travel"]  # fmt: skip
-TARGETS = {"recommendations p95 ms": 50.0, "throughput req/s": 150.0, "errors": 0}
+# (rate, {what: limit}); checked for the social mix, the one the site serves now.
+TARGETS = {
+    160: {"recommendations p95 ms": 50.0, "errors": 0},
+    320: {"recommendations p95 ms": 100.0, "errors": 0},
+}
+CAPACITY_TARGET = 150.0  # req/s of the social mix flat out
+CPU_TARGETS = {"genres": 2.0, "recommendations": 3.0}  # x the bare view's CPU per request
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
-METRICS_MODES = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}
-SCRAPES = 20
+@dataclass
+class Stack:
+    """One checkout's gunicorn and what its requests need."""
+
+    name: str
+    checkout: Path
+    database: str
+    redis_url: str
+    tokens: list[str]
+    movie_ids: list[int]
+    reviewed_ids: list[int] = field(default_factory=list)
+    layout: tuple[str, ...] = ()
+    port: int = 0
+    server: subprocess.Popen | None = None
+
+    @property
+    def social(self) -> bool:
+        return bool(self.reviewed_ids)
+
+
+@dataclass
+class Phase:
+    seconds: float
+    ms: dict[str, list[float]]
+    errors: dict[str, list[str]]
+    socket_errors: int
+    server_cpu_ms: float
+    database_cpu_ms: float
+    client_cpu_ms: float
+
+    @property
+    def served(self) -> int:
+        return sum(len(values) for values in self.ms.values())
+
+    @property
+    def error_count(self) -> int:
+        return self.socket_errors + sum(len(values) for values in self.errors.values())
 
 
 def main() -> None:
     if not (DATASET / "ratings.csv").is_file():
         print(f"skipped: {DATASET} is missing")
         return
-    mode = os.environ.get("BENCH_LOAD_METRICS", "on")
-    if mode not in METRICS_MODES:
-        raise SystemExit(f"BENCH_LOAD_METRICS={mode!r}; expected on, off or both")
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench load needs wrk, the HTTP load generator: apt-get install wrk")
+    against = os.environ.get("BENCH_LOAD_AGAINST")
+    print(f"load average at start: {_loadavg()}", flush=True)
     with bench_database(DATABASE):
-        tokens, movie_ids = _prepare()
-    capacity = {}
-    for metrics in METRICS_MODES[mode]:
-        print(f"\n--- metrics {metrics} ---", flush=True)
-        capacity[metrics] = _run(tokens, movie_ids, metrics=metrics == "on")
-    if len(capacity) == 2:
-        cost = 1000 * (1 / capacity["on"] - 1 / capacity["off"])
-        print(
-            f"\ncapacity with metrics {capacity['on']:.1f} req/s, without {capacity['off']:.1f}: "
-            f"{cost:+.3f} ms of the server per request ({WORKERS} workers)"
-        )
-        _write_cost()
-
-
-def _run(tokens: list[str], movie_ids: list[int], *, metrics: bool) -> float:
-    """Paced and capacity phases against a fresh gunicorn; returns the capacity (req/s)."""
-    port = _free_port()
-    server = _start_gunicorn(port, metrics=metrics)
+        stacks = [_prepare()]
+    if against:
+        stacks.append(_prepare_against(Path(against).resolve()))
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        _wait_until_up(port, tokens[0], server)
-        _drive(port, tokens, movie_ids, WARMUP_SECONDS)  # connections and caches
-        for rate in (TARGET_RATE // 2, TARGET_RATE):
-            print(f"\npaced: {rate} requests/s scheduled from {CLIENTS} clients", flush=True)
-            samples, elapsed = _drive(port, tokens, movie_ids, PACED_SECONDS, rate=rate)
-            _report(samples, elapsed, check=rate == TARGET_RATE)
-        print(f"\ncapacity: {CLIENTS} clients without pauses", flush=True)
-        samples, elapsed = _drive(port, tokens, movie_ids, CAPACITY_SECONDS)
-        _report(samples, elapsed, check=False)
-        _worker_memory(server.pid)
-        if metrics:
-            _scrape_cost(port)
-        return sum(len(s["ms"]) for s in samples.values()) / elapsed
+        for stack in stacks:
+            _start(stack)
+        for stack in stacks:
+            _wait_until_up(stack)
+        _run(stacks, work)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for stack in stacks:
+            _stop(stack)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nload average at end: {_loadavg()}")
 
 
-def _prepare() -> tuple[list[str], list[int]]:
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+# --- Preparing the databases -----------------------------------------------------------
+
+
+def _prepare() -> Stack:
     ensure_movielens(DATASET, at_least=9_000)
     embed_catalogue()
     users = _api_users()
+    built = _social_network(users)
     with connection.cursor() as cursor:
         # Fresh bulk loads have no planner statistics yet; autovacuum would add them later.
         cursor.execute("ANALYZE")
-    start = time.perf_counter()
-    run = training_run_train(progress=NullProgress())
-    print(
-        f"trained model v{run.pk}: {run.user_count} users x {run.item_count} movies, "
-        f"{run.rating_count} ratings in {time.perf_counter() - start:.1f} s",
-        flush=True,
+    # The model serving is what matters here, not how fresh it is: a run trains only when
+    # nothing serves or the network's ratings are new (training takes minutes).
+    if built or training_run_serving_id() is None:
+        start = time.perf_counter()
+        run = training_run_train(progress=NullProgress())
+        print(
+            f"trained model v{run.pk}: {run.user_count} users x {run.item_count} movies, "
+            f"{run.rating_count} ratings in {time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
+    return Stack(
+        name="this",
+        checkout=Path(settings.BASE_DIR),
+        database=DATABASE,
+        redis_url=settings.REDIS_URL,
+        tokens=[_fresh_token(user) for user in users],
+        movie_ids=list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True)),
+        reviewed_ids=list(Review.objects.values_list("movie_id", flat=True).distinct()[:2_000]),
     )
-    tokens = [_fresh_token(user) for user in users]
-    movie_ids = list(Movie.objects.filter(rating_count__gte=5).values_list("pk", flat=True))
-    return tokens, movie_ids
 
 
 def _fresh_token(user: User) -> str:
@@ -173,205 +232,375 @@ def _api_users() -> list[User]:
     return users
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _social_network(users: list[User]) -> bool:
+    """`bench social`'s network at NETWORK's size, each API user following FOLLOWED of it;
+    whether it was built now."""
+    if User.objects.filter(username__startswith=SOCIAL_PREFIX).exists():
+        return False
+    network_build(sizes=NETWORK)
+    rng = random.Random(1)
+    people = list(
+        User.objects.filter(username__startswith=SOCIAL_PREFIX).values_list("pk", flat=True)
+    )
+    Follow.objects.bulk_create(
+        Follow(follower=user, followee_id=followee)
+        for user in users
+        for followee in rng.sample(people, FOLLOWED)
+    )
+    return True
 
 
-def _start_gunicorn(port: int, *, metrics: bool) -> subprocess.Popen:
+# The compared checkout prepares its own database with its own bench (its schema and its
+# models), and hands back its users' tokens and its movies. Any checkout since b5c3bcb.
+_AGAINST_PREPARE = """
+import json, os
+import django
+django.setup()
+from bench import bench_load
+from bench._db import bench_database
+bench_load.DATABASE = os.environ["BENCH_LOAD_DATABASE"]
+with bench_database(bench_load.DATABASE):
+    prepared = bench_load._prepare()
+# A tuple before this bench (b5c3bcb), a Stack since.
+tokens, movie_ids = (
+    (prepared.tokens, prepared.movie_ids) if hasattr(prepared, "tokens") else prepared
+)
+print("PREPARED " + json.dumps({"tokens": tokens, "movie_ids": movie_ids}))
+"""
+
+
+def _prepare_against(checkout: Path) -> Stack:
+    if not (checkout / "manage.py").is_file() or not (checkout / ".venv").exists():
+        raise SystemExit(f"BENCH_LOAD_AGAINST={checkout}: expected a checkout with a .venv")
+    print(f"\npreparing {checkout} in database {AGAINST_DATABASE} ...", flush=True)
+    stack = Stack(
+        name="against",
+        checkout=checkout,
+        database=AGAINST_DATABASE,
+        redis_url=_other_redis_database(settings.REDIS_URL),
+        tokens=[],
+        movie_ids=[],
+        layout=AGAINST_LAYOUT,
+    )
+    result = subprocess.run(
+        [str(checkout / ".venv" / "bin" / "python"), "-c", _AGAINST_PREPARE],
+        cwd=checkout, env=_env(stack) | {"BENCH_LOAD_DATABASE": AGAINST_DATABASE},
+        stdout=subprocess.PIPE, text=True, check=True,
+    )  # fmt: skip
+    line = next(line for line in result.stdout.splitlines() if line.startswith("PREPARED "))
+    prepared = json.loads(line.removeprefix("PREPARED "))
+    stack.tokens, stack.movie_ids = prepared["tokens"], prepared["movie_ids"]
+    return stack
+
+
+def _other_redis_database(url: str) -> str:
+    """The same Redis server, database 1 more: the throttle counters of the two stacks'
+    users (both numbered from 1) must not add up."""
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) + 1}"
+
+
+# --- The servers -----------------------------------------------------------------------
+
+
+def _env(stack: Stack) -> dict[str, str]:
     # Unset, gunicorn.conf.py gives the workers a fresh directory on /dev/shm, as in production.
     base = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env = base | {
-        "METRICS_ENABLED": "true" if metrics else "false",
-        "DATABASE_URL": database_url(DATABASE),
+    return base | {
+        "DJANGO_SETTINGS_MODULE": "movierec.settings",
+        "DATABASE_URL": database_url(stack.database),
+        "REDIS_URL": stack.redis_url,
+        # The vector cache and the exported embedding model of this checkout's data dir.
+        "MOVIEREC_DATA_DIR": str(data_dir()),
+        # On, as in production; BENCH_LOAD_METRICS=off measures the server without them.
+        "METRICS_ENABLED": "false" if os.environ.get("BENCH_LOAD_METRICS") == "off" else "true",
         # High enough never to answer 429: the benchmark measures serving, not throttling.
         "API_THROTTLE_USER": "1000000/minute",
         # DEBUG keeps every SQL statement in memory; production runs without it.
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
     }
-    argv = [sys.executable, "-m", "gunicorn", "movierec.wsgi:application", "--config",
-            GUNICORN_CONFIG, "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-            "--threads", str(THREADS), "--graceful-timeout", "5",
+
+
+def _start(stack: Stack) -> None:
+    stack.port = _free_port()
+    argv = [str(stack.checkout / ".venv" / "bin" / "python"), "-m", "gunicorn",
+            "load_wsgi:application", "--pythonpath", str(SERVER_PATH),
+            "--config", str(stack.checkout / "movierec" / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{stack.port}", *stack.layout, "--graceful-timeout", "5",
             # The default control socket is one per user: it would clash with `make run`.
             "--no-control-socket"]  # fmt: skip
-    print(f"gunicorn: {WORKERS} workers x {THREADS} threads on 127.0.0.1:{port}", flush=True)
-    return subprocess.Popen(argv, env=env, cwd=settings.BASE_DIR)
+    print(f"gunicorn of {stack.name} ({stack.checkout}) on 127.0.0.1:{stack.port}", flush=True)
+    stack.server = subprocess.Popen(argv, env=_env(stack), cwd=stack.checkout)
 
 
-def _wait_until_up(port: int, token: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 180  # two workers load torch and the model first
+def _stop(stack: Stack) -> None:
+    if stack.server is None:
+        return
+    stack.server.terminate()
+    try:
+        stack.server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        stack.server.kill()
+        stack.server.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(stack: Stack) -> None:
+    deadline = time.monotonic() + 300  # the workers load torch and the models first
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        if stack.server.poll() is not None:
+            raise RuntimeError(f"gunicorn of {stack.name} exited with {stack.server.returncode}")
         try:
             response = urllib3.request(
-                "GET", f"http://127.0.0.1:{port}/api/v1/genres/", headers=_auth(token),
-                timeout=5, retries=False,
+                "GET", f"http://127.0.0.1:{stack.port}/api/v1/genres/",
+                headers={"Authorization": f"Token {stack.tokens[0]}"}, timeout=5, retries=False,
             )  # fmt: skip
             if response.status == 200:
                 return
         except urllib3.exceptions.HTTPError:  # refused, or accepted while the workers boot
             pass
         time.sleep(0.5)
-    raise RuntimeError("gunicorn did not answer within 180 s")
+    raise RuntimeError(f"gunicorn of {stack.name} did not answer within 300 s")
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Token {token}"}
+def _workers(stack: Stack) -> list[int]:
+    master = stack.server.pid
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
-def _request(rng: random.Random, movie_ids: list[int]) -> tuple[str, str, str, dict | None]:
-    """One request of the mix: (endpoint name, method, path, JSON body)."""
-    name = rng.choices(list(MIX), weights=list(MIX.values()))[0]
-    movie = rng.choice(movie_ids)
-    if name == "recommendations":
-        return name, "GET", "/api/v1/recommendations/?k=10", None
-    if name == "movie detail":
-        return name, "GET", f"/api/v1/movies/{movie}/", None
-    if name == "similar":
-        return name, "GET", f"/api/v1/movies/{movie}/similar/", None
-    if name == "rating PUT":
-        return name, "PUT", f"/api/v1/movies/{movie}/rating/", {"score": rng.randint(1, 10) / 2}
-    if name == "search":
-        return name, "GET", f"/api/v1/movies/?q={rng.choice(SEARCHES)}", None
-    return name, "GET", "/api/v1/genres/", None
+def _cpu_ms(pids: list[int]) -> dict[int, float]:
+    """CPU time used so far by each of `pids` (all its threads), in milliseconds."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:  # a backend that has exited since it was listed
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) * TICK_MS  # utime, stime
+    return used
 
 
-def _drive(
-    port: int, tokens: list[str], movie_ids: list[int], seconds: float, rate: float | None = None
-) -> tuple[dict, float]:
-    """CLIENTS threads, each a keep-alive session acting as random API users, until the
-    deadline: at `rate` requests/s in total, or flat out when it is None.
-    Returns ({endpoint: {"ms": [...], "errors": [...]}}, elapsed seconds)."""
-    samples: dict = defaultdict(lambda: {"ms": [], "errors": []})
-    lock = threading.Lock()
-    sent = iter(range(sys.maxsize))  # next() on a shared iterator is atomic under the GIL
-    start = time.perf_counter()
-    deadline = start + seconds
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        # urllib3 rather than requests: a third of the CPU per request, which the
-        # server shares on this machine.
-        pool = urllib3.HTTPConnectionPool(
-            "127.0.0.1", port, maxsize=1, retries=False, timeout=REQUEST_TIMEOUT
-        )
-        local: dict = defaultdict(lambda: {"ms": [], "errors": []})
-        while True:
-            scheduled = time.perf_counter() if rate is None else start + next(sent) / rate
-            if scheduled >= deadline:
-                break
-            time.sleep(max(0.0, scheduled - time.perf_counter()))
-            name, method, path, body = _request(rng, movie_ids)
-            headers = _auth(rng.choice(tokens))
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            try:
-                response = pool.request(
-                    method, path, body=None if body is None else json.dumps(body), headers=headers
-                )
-                failed = None if response.status < 400 else str(response.status)
-            except urllib3.exceptions.HTTPError as exc:
-                failed = type(exc).__name__
-            local[name]["ms"].append(1000 * (time.perf_counter() - scheduled))
-            if failed:
-                local[name]["errors"].append(failed)
-        pool.close()
-        with lock:
-            for name, values in local.items():
-                samples[name]["ms"] += values["ms"]
-                samples[name]["errors"] += values["errors"]
-
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples, time.perf_counter() - start
+def _cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU used by `pids` since `before` (a process new since then, all of its own)."""
+    return sum(ms - before.get(pid, 0.0) for pid, ms in _cpu_ms(pids).items())
 
 
-def _worker_memory(master: int) -> None:
-    """Resident memory of each gunicorn worker after the run: every model, the catalogue
-    copy and the list cache loaded, as a long-running worker holds them."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+def _database_pids() -> list[int]:
+    """The PostgreSQL server's processes: the postmaster and its children (backends)."""
+    postmaster = int((data_dir() / "pg" / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return [postmaster, *map(int, children)]
+
+
+def _worker_memory(stack: Stack) -> str:
     sizes = []
-    for pid in children:
+    for pid in _workers(stack):
         status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(
-            int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        sizes.append(f"{kb / 1024:.0f} MB")
+    return ", ".join(sizes)
+
+
+# --- The load --------------------------------------------------------------------------
+
+
+def _requests_file(stack: Stack, mix: dict[str, float], work: Path, seed: int) -> Path:
+    """REQUESTS_PER_FILE requests drawn from `mix`, as bench/load.lua reads them."""
+    rng = random.Random(seed)
+    names, weights = list(mix), list(mix.values())
+    path = work / f"{stack.name}-{seed}-{'-'.join(names)}.tsv"
+    with path.open("w") as out:
+        for name in rng.choices(names, weights=weights, k=REQUESTS_PER_FILE):
+            method, target, body = _request(name, stack, rng)
+            out.write(f"{name}\t{method}\t{target}\t{rng.choice(stack.tokens)}\t{body}\n")
+    return path
+
+
+def _request(name: str, stack: Stack, rng: random.Random) -> tuple[str, str, str]:
+    """(method, path, JSON body or "-") of one request to `name`."""
+    movie = rng.choice(stack.movie_ids)
+    paths = {
+        "bare": "/bare/",
+        "genres": "/api/v1/genres/",
+        "recommendations": "/api/v1/recommendations/?k=10",
+        "movie_detail": f"/api/v1/movies/{movie}/",
+        "similar": f"/api/v1/movies/{movie}/similar/",
+        "search": f"/api/v1/movies/?q={rng.choice(SEARCHES).replace(' ', '+')}",
+        "feed": "/api/v1/feed/",
+    }
+    if name == "rating_put":
+        return (
+            "PUT",
+            f"/api/v1/movies/{movie}/rating/",
+            json.dumps({"score": rng.randint(1, 10) / 2}),
         )
-    print("worker resident memory: " + ", ".join(f"{kb / 1024:.0f} MB" for kb in sizes))
+    if name == "reviews":
+        sort = rng.choice(("popular", "recent", "following"))
+        film = rng.choice(stack.reviewed_ids)
+        return "GET", f"/api/v1/movies/{film}/reviews/?sort={sort}&page_size=5", "-"
+    return "GET", paths[name], "-"
 
 
-def _report(samples: dict, elapsed: float, *, check: bool) -> None:
-    total = sum(len(s["ms"]) for s in samples.values())
-    errors = sum(len(s["errors"]) for s in samples.values())
-    print(f"{elapsed:.1f} s: {total} requests, {total / elapsed:.1f} req/s, {errors} errors")
-    print(f"{'endpoint':<20} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7}  errors")
-    p95 = {}
-    for name in MIX:
-        values = np.array(samples[name]["ms"])
+def _wrk(stack: Stack, requests: Path, *, rate: float, seconds: float, connections: int) -> Phase:
+    """One phase: wrk against `stack` for `seconds`, with the server's and the database's
+    CPU read before and after."""
+    workers = _workers(stack)
+    server_before, database_before = _cpu_ms(workers), _cpu_ms(_database_pids())
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(
+        ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds:g}s",
+         "--timeout", REQUEST_TIMEOUT, "-s", str(LUA), f"http://127.0.0.1:{stack.port}",
+         "--", str(requests), str(rate), str(connections)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ms: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[str]] = defaultdict(list)
+    socket_errors = 0
+    for line in result.stdout.splitlines():
+        kind, *values = line.split()
+        if kind == "sample":
+            name, elapsed, status = values
+            ms[name].append(float(elapsed))
+            if int(status) >= 400:
+                errors[name].append(status)
+        elif kind == "socket-errors":
+            socket_errors = sum(map(int, values))
+    client = (client_after.ru_utime + client_after.ru_stime) - (
+        client_before.ru_utime + client_before.ru_stime
+    )
+    return Phase(
+        seconds=seconds,
+        ms=ms,
+        errors=errors,
+        socket_errors=socket_errors,
+        server_cpu_ms=_cpu_since(server_before, workers),
+        database_cpu_ms=_cpu_since(database_before, _database_pids()),
+        client_cpu_ms=1000 * client,
+    )
+
+
+def _run(stacks: list[Stack], work: Path) -> None:
+    api = {stack.name: _requests_file(stack, API_MIX, work, seed=1) for stack in stacks}
+    social = _requests_file(stacks[0], SOCIAL_MIX, work, seed=2)
+    for stack in stacks:  # connections, caches, every user's first list
+        _wrk(stack, api[stack.name], rate=0, seconds=WARMUP_SECONDS, connections=CONNECTIONS)
+    capacity: dict[str, float] = {}
+    for rate in (*RATES, 0):
+        for stack in stacks:
+            phase = _wrk(stack, api[stack.name], rate=rate, seconds=PHASE_SECONDS,
+                         connections=CONNECTIONS)  # fmt: skip
+            _report(f"{stack.name}, api mix, {_rate_name(rate)}", phase, API_MIX)
+            if rate == 0:
+                capacity[stack.name] = phase.served / phase.seconds
+    if len(capacity) == 2:
+        print(
+            f"\ncapacity, api mix: this {capacity['this']:.1f} req/s, against "
+            f"{capacity['against']:.1f} req/s: {capacity['this'] / capacity['against']:.2f}x"
+        )
+    for rate in (*RATES, 0):
+        phase = _wrk(stacks[0], social, rate=rate, seconds=PHASE_SECONDS, connections=CONNECTIONS)
+        _report(f"this, social mix, {_rate_name(rate)}", phase, SOCIAL_MIX)
+        _check(rate, phase)
+    _cpu_per_endpoint(stacks, work)
+    for stack in stacks:
+        print(f"worker resident memory of {stack.name}: {_worker_memory(stack)}")
+
+
+def _warm_lists(stack: Stack, passes: int = 4) -> None:
+    """Every user's list computed in each worker (per-process caches; a new connection per
+    request lets either worker take it, so a few passes reach both), so that the phase
+    measures cached lists, which the mix's rating PUTs made stale."""
+    for _ in range(passes):
+        for token in stack.tokens:
+            urllib3.request(
+                "GET", f"http://127.0.0.1:{stack.port}/api/v1/recommendations/?k=10",
+                headers={"Authorization": f"Token {token}", "Connection": "close"},
+                timeout=30.0, retries=False,
+            )  # fmt: skip
+
+
+def _rate_name(rate: float) -> str:
+    return f"paced {rate} req/s" if rate else "flat out"
+
+
+def _report(title: str, phase: Phase, mix: dict[str, float]) -> None:
+    served = phase.served
+    per = max(served, 1)
+    print(
+        f"\n{title}: {served / phase.seconds:.1f} req/s served, {phase.error_count} errors "
+        f"({phase.socket_errors} socket); per request: server CPU "
+        f"{phase.server_cpu_ms / per:.2f} ms, database {phase.database_cpu_ms / per:.2f} ms, "
+        f"wrk {phase.client_cpu_ms / per:.2f} ms"
+    )
+    print(f"{'endpoint':<16} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7}  errors")
+    for name in mix:
+        values = np.array(phase.ms.get(name, []))
         if not len(values):
             continue
-        p50, p95[name], p99 = np.percentile(values, [50, 95, 99])
-        failed = samples[name]["errors"]
+        p50, p95, p99 = np.percentile(values, [50, 95, 99])
+        failed = phase.errors.get(name, [])
         print(
-            f"{name:<20} {len(values):6d} {len(values) / elapsed:7.1f} {p50:7.1f} "
-            f"{p95[name]:7.1f} {p99:7.1f}  {len(failed)} {' '.join(sorted(set(failed)))}"
+            f"{name:<16} {len(values):6d} {len(values) / phase.seconds:7.1f} {p50:7.1f} "
+            f"{p95:7.1f} {p99:7.1f}  {len(failed)} {' '.join(sorted(set(failed)))}"
         )
-    ratio = p95["recommendations"] / p95["genres (trivial)"]
-    print(f"recommendations p95 / trivial p95: {ratio:.2f}")
-    if not check:
+
+
+def _check(rate: float, phase: Phase) -> None:
+    if rate == 0:
+        served = phase.served / phase.seconds
+        verdict = "met" if served >= CAPACITY_TARGET and phase.error_count == 0 else "MISSED"
+        print(f"target flat out >= {CAPACITY_TARGET:g} req/s, 0 errors: {served:.1f} -> {verdict}")
+        return
+    if rate not in TARGETS:
         return
     results = {
-        "recommendations p95 ms": p95["recommendations"],
-        "throughput req/s": total / elapsed,
-        "errors": errors,
+        "recommendations p95 ms": float(np.percentile(phase.ms["recommendations"], 95)),
+        "errors": phase.error_count,
     }
-    for name, target in TARGETS.items():
-        met = results[name] >= target if name.startswith("throughput") else results[name] <= target
-        print(f"target {name}: {results[name]:.1f} vs {target} -> {'met' if met else 'MISSED'}")
+    for name, limit in TARGETS[rate].items():
+        verdict = "met" if results[name] <= limit else "MISSED"
+        print(f"target at {rate} req/s, {name} <= {limit:g}: {results[name]:.1f} -> {verdict}")
 
 
-def _scrape_cost(port: int) -> None:
-    """Milliseconds per scrape of /metrics (loopback is open in development)."""
-    pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=REQUEST_TIMEOUT)
-    times = []
-    for _ in range(SCRAPES):
-        start = time.perf_counter()
-        response = pool.request("GET", "/metrics")
-        times.append(1000 * (time.perf_counter() - start))
-        assert response.status == 200, response.status
-    series = sum(1 for line in response.data.decode().splitlines() if not line.startswith("#"))
-    print(f"/metrics: {series} series, median {np.median(times):.1f} ms per scrape")
-
-
-# One recommendation request's writes (core.metrics) in multiprocess mode, timed in a fresh
-# interpreter: the variable must be set before prometheus_client is imported.
-_WRITES = """
-import os, tempfile, timeit
-files = tempfile.TemporaryDirectory(dir="/dev/shm")  # removed at exit
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = files.name
-import django; django.setup()
-from core import metrics
-
-def one_request():
-    method = metrics.http_request_started(method="GET")
-    metrics.recommendation_cache_record(hit=True)
-    metrics.recommendations_served_record(sources=["als"] * 6 + ["content"] * 3 + ["popularity"])
-    metrics.http_request_finished(view="api:recommendations", method=method, status=200,
-                                  seconds=0.004)
-
-n = 20000
-print(1e6 * min(timeit.repeat(one_request, number=n, repeat=5)) / n)
-"""
-
-
-def _write_cost() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _WRITES], cwd=settings.BASE_DIR, capture_output=True, text=True,
-        env=os.environ | {"DJANGO_SETTINGS_MODULE": "movierec.settings"}, check=True,
-    )  # fmt: skip
-    print(f"metric writes of one recommendation request: {float(result.stdout):.1f} µs")
+def _cpu_per_endpoint(stacks: list[Stack], work: Path) -> None:
+    """Each endpoint alone, flat out, on each stack in turn: server and database CPU per
+    request, and the server's as a multiple of the bare view's in the same run."""
+    names = ["bare", "genres", "recommendations", "movie_detail", "similar", "search",
+             "rating_put", "feed", "reviews"]  # fmt: skip
+    print(
+        f"\nCPU per request, each endpoint alone, flat out from {CPU_CONNECTIONS} connections "
+        f"for {CPU_SECONDS:g} s (recommendations: cached lists)"
+    )
+    print(f"{'stack':<8} {'endpoint':<16} {'req/s':>7} {'server ms':>9} {'x bare':>7} {'db ms':>6}")
+    bare: dict[str, float] = {}
+    for name in names:
+        for stack in stacks:
+            if name in SOCIAL_ENDPOINTS and not stack.social:
+                continue
+            requests = _requests_file(stack, {name: 1}, work, seed=3)
+            if name == "recommendations":
+                _warm_lists(stack)
+            phase = _wrk(stack, requests, rate=0, seconds=CPU_SECONDS, connections=CPU_CONNECTIONS)
+            served = max(phase.served, 1)
+            server = phase.server_cpu_ms / served
+            bare.setdefault(stack.name, server)
+            ratio = server / bare[stack.name]
+            target = CPU_TARGETS.get(name) if stack.name == "this" else None
+            verdict = (
+                f"  target <= {target:g}x: {'met' if ratio <= target else 'MISSED'}"
+                if target
+                else ""
+            )
+            print(
+                f"{stack.name:<8} {name:<16} {served / phase.seconds:7.1f} {server:9.2f} "
+                f"{ratio:7.2f} {phase.database_cpu_ms / served:6.2f}"
+                f"{f'  {phase.error_count} errors' if phase.error_count else ''}{verdict}",
+                flush=True,
+            )

@@ -42,11 +42,14 @@ FOLLOWS = int(os.environ.get("SOCIAL_FOLLOWS", 500_000))
 DIARY = int(os.environ.get("SOCIAL_DIARY", 2_000_000))
 REVIEWS = int(os.environ.get("SOCIAL_REVIEWS", 300_000))
 LISTS = int(os.environ.get("SOCIAL_LISTS", 50_000))
+SIZES = {"people": PEOPLE, "follows": FOLLOWS, "diary": DIARY, "reviews": REVIEWS,
+         "lists": LISTS, "blocks": PEOPLE // 10}  # fmt: skip
 SAMPLE = 300
 TARGET_P95_MS = 30.0
 PREFIX = "social-bench-"
 
-# Each step: (what it makes, SQL). %(n)s is how many; people are the bench's users.
+# Each step: (what it makes, its size's name in network_build's `sizes` or None for rows
+# derived from earlier steps, SQL). %(n)s is how many; people are the bench's users.
 _PEOPLE_IDS = (
     f"(SELECT array_agg(id ORDER BY id) FROM accounts_user WHERE username LIKE '{PREFIX}%%')"
 )
@@ -54,7 +57,7 @@ _MOVIE_IDS = "(SELECT array_agg(id ORDER BY rating_count DESC, id) FROM catalog_
 STEPS = [
     (
         "people",
-        PEOPLE,
+        "people",
         f"""INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name,
                 email, is_staff, is_active, date_joined, is_imported, profile_is_public,
                 allow_group_recommendations, pending_email)
@@ -64,7 +67,7 @@ STEPS = [
     ),
     (
         "follows",
-        FOLLOWS,
+        "follows",
         f"""WITH p AS (SELECT {_PEOPLE_IDS} AS ids)
             INSERT INTO social_follow (follower_id, followee_id, created_at)
             SELECT DISTINCT ON (f, e) f, e, now() - random() * interval '3 years'
@@ -77,7 +80,7 @@ STEPS = [
     ),
     (
         "diary entries",
-        DIARY,
+        "diary",
         f"""WITH p AS (SELECT {_PEOPLE_IDS} AS ids), m AS (SELECT {_MOVIE_IDS} AS ids)
             INSERT INTO social_diaryentry (user_id, movie_id, watched_on, rewatch, score,
                 created_at, updated_at)
@@ -103,7 +106,7 @@ STEPS = [
     ),
     (
         "reviews",
-        REVIEWS,
+        "reviews",
         """INSERT INTO social_review (user_id, movie_id, diary_entry_id, text,
                 contains_spoilers, like_count, created_at, updated_at)
             SELECT user_id, movie_id, id, 'A review of film ' || movie_id || '.',
@@ -113,7 +116,7 @@ STEPS = [
     ),
     (
         "lists",
-        LISTS,
+        "lists",
         f"""WITH p AS (SELECT {_PEOPLE_IDS} AS ids)
             INSERT INTO social_movielist (user_id, name, description, ranked, visibility,
                 created_at, updated_at)
@@ -133,7 +136,7 @@ STEPS = [
     ),
     (
         "blocks",
-        PEOPLE // 10,
+        "blocks",
         f"""WITH p AS (SELECT {_PEOPLE_IDS} AS ids)
             INSERT INTO social_block (blocker_id, blocked_id, created_at)
             SELECT a, b, now() FROM p, LATERAL (
@@ -153,17 +156,19 @@ def main() -> None:
     with bench_database(BENCH_DATABASE):
         ensure_movielens(DATASET, at_least=9000)
         if not User.objects.filter(username__startswith=PREFIX).exists():
-            _generate()
+            network_build(sizes=SIZES)
         _measure()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
-def _generate() -> None:
+def network_build(*, sizes: dict[str, int]) -> None:
+    """The synthetic network in the current database: `sizes` of people, follows, diary,
+    reviews, lists and blocks (`bench load` builds a small one for its mix)."""
     with connection.cursor() as cursor:
-        for name, count, sql in STEPS:
+        for name, size, sql in STEPS:
             print(f"generating {name} ...", flush=True)
             started = time.perf_counter()
-            cursor.execute(sql, {"n": count})
+            cursor.execute(sql, {"n": None if size is None else sizes[size]})
             print(
                 f"  {cursor.rowcount:,} rows in {time.perf_counter() - started:.0f} s", flush=True
             )

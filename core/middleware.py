@@ -1,5 +1,6 @@
 """Middleware of the whole site: request metrics, hostile requests answered 400/413 before
-anything reads them, and database outages answered with 503."""
+anything reads them, the Content-Security-Policy header, and database outages answered
+with 503."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import logging
 import time
 from collections.abc import Callable
 
+import csp.middleware
+from csp.constants import HEADER
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from rest_framework.exceptions import APIException
@@ -47,6 +52,53 @@ class MetricsMiddleware:
             status=response.status_code,
             seconds=time.perf_counter() - started,
         )
+        return response
+
+
+# What a view or a decorator (csp_update, csp_replace, csp_exempt, ...) sets on a response
+# to change its policy; such responses are built by django-csp as they come.
+_PER_RESPONSE_POLICY = tuple(
+    f"_csp_{change}{suffix}"
+    for change in ("config", "update", "replace", "exempt")
+    for suffix in ("", "_ro")
+)
+# The settings' policy as a header value, built on first use.
+_settings_policy: list[str] = []
+
+
+@receiver(setting_changed)
+def _settings_policy_forget(*, setting: str, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _settings_policy.clear()
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the header of a response that uses no nonce and no
+    per-view policy built once per process rather than per response.
+
+    Such a response (every JSON response, and pages without inline scripts) gets the
+    settings' policy, the same string each time: django-csp rebuilt it from the settings
+    on every response (docs/benchmarks.md "Load"). The rest, report-only policies and
+    excluded prefixes included, goes through django-csp unchanged.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        if (
+            not policy
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _PER_RESPONSE_POLICY)
+            or HEADER in response
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or policy.get("EXCLUDE_URL_PREFIXES")
+            or settings.DEBUG
+        ):
+            return super().process_response(request, response)
+        if not _settings_policy:
+            _settings_policy.append(csp.middleware.build_policy())
+        response[HEADER] = _settings_policy[0]
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
 
 

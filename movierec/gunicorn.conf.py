@@ -1,11 +1,27 @@
 """gunicorn settings for the web process: `gunicorn -c movierec/gunicorn.conf.py movierec.wsgi`.
 
-Bind address, workers and threads stay on the command line (see movierec/stack.py).
+The one source of the web layout (workers x threads) for `make run` (movierec/stack.py),
+the Docker image and `bench load`; the bind address stays on the command line.
 """
 
+import os
 import shutil
 
 from core.metrics_files import metrics_dir_prepare, metrics_process_dead
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default)).strip()
+    if not raw.isdecimal() or int(raw) < 1:
+        raise SystemExit(f"{name}={raw!r} must be a whole number of at least 1.")
+    return int(raw)
+
+
+# Threads share a worker's models and caches (~600 MB resident each); processes run
+# Python in parallel. Chosen by `bench load` on 2 cores (docs/benchmarks.md "Load").
+worker_class = "gthread"
+workers = _positive("WEB_CONCURRENCY", 2)
+threads = _positive("WEB_THREADS", 4)
 
 # The metrics directory this master made for its workers, removed when it exits.
 _private_metrics_dir = None

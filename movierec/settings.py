@@ -134,7 +134,8 @@ MIDDLEWARE = [
     "core.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response, with a fresh nonce per request.
-    "csp.middleware.CSPMiddleware",
+    # (django-csp's, with the header built once for responses that need no nonce.)
+    "core.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -235,15 +235,12 @@ def default_specs(*, port: int, worker_concurrency: int) -> list[ProcessSpec]:
                 "-m",
                 "gunicorn",
                 "movierec.wsgi:application",
-                # Hooks only: loads the models before each worker takes requests.
+                # Workers and threads, and the hook that loads the models before each
+                # worker takes requests.
                 "--config",
                 GUNICORN_CONFIG,
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
                 "--access-logfile",
                 "-",
                 "--graceful-timeout",

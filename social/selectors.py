@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -341,16 +342,44 @@ def followed_lovers(*, viewer, movie_ids: Collection[int]) -> dict[int, int]:
     of them love are left out."""
     if not viewer.is_authenticated or not movie_ids:
         return {}
-    followed = following_ids(user=viewer)
-    rows = (
+    movie_ids = list(dict.fromkeys(movie_ids))
+    sql, template = _followed_lovers_sql(len(movie_ids))
+    values = {_VIEWER_STAND_IN: viewer.pk} | {
+        _MOVIE_STAND_IN - i: movie_id for i, movie_id in enumerate(movie_ids)
+    }
+    params = [values.get(p, p) if type(p) is int else p for p in template]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def _followed_lovers_queryset(*, viewer, movie_ids: list[int]) -> QuerySet:
+    return (
         Rating.objects.filter(
-            movie_id__in=list(movie_ids), user_id__in=followed, score__gte=LOVED_SCORE
+            movie_id__in=movie_ids,
+            user_id__in=following_ids(user=viewer),
+            score__gte=LOVED_SCORE,
         )
         .values("movie_id")
         .annotate(n=Count("pk"))
         .values_list("movie_id", "n")
     )
-    return dict(rows)
+
+
+# Every recommendation list asks followed_lovers, and building its query (the visibility
+# rule nests two Exists subqueries) took more CPU than PostgreSQL running it
+# (docs/benchmarks.md "Where a request's time goes"). So its SQL is built once per process
+# and number of films, from the same queryset with stand-in ids that followed_lovers swaps
+# for the viewer's and the films': the rule stays profile_visible_q's alone.
+_VIEWER_STAND_IN = -7_000_001
+_MOVIE_STAND_IN = -8_000_001  # the i-th film's is this minus i
+
+
+@functools.lru_cache(maxsize=128)
+def _followed_lovers_sql(count: int) -> tuple[str, tuple]:
+    stand_ins = [_MOVIE_STAND_IN - i for i in range(count)]
+    queryset = _followed_lovers_queryset(viewer=User(pk=_VIEWER_STAND_IN), movie_ids=stand_ins)
+    return queryset.query.sql_with_params()
 
 
 # --- "Download my data" (registered into ratings' export by social.apps) ---------------

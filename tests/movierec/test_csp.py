@@ -5,8 +5,14 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+from csp.decorators import csp_update
+from csp.exceptions import CSPNonceError
+from django.http import JsonResponse
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
+from core.middleware import CSPMiddleware
 from tests.factories import MovieFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +56,44 @@ def test_inline_scripts_carry_the_nonce_of_the_header_and_it_changes_per_request
         assert f'nonce="{nonce(first)}"' in attributes
     assert nonce(first) != nonce(second)
     assert f'nonce="{nonce(second)}"' in second.text
+
+
+def test_a_json_response_gets_the_settings_policy_without_a_nonce(client, db):
+    first, second = (client.get("/api/v1/genres/") for _ in range(2))
+    directives = policy(first)
+    assert directives["script-src"] == ["'self'"]
+    assert directives["default-src"] == ["'self'"] and directives["object-src"] == ["'none'"]
+    assert first.headers["Content-Security-Policy"] == second.headers["Content-Security-Policy"]
+
+
+def _respond(view, path="/api/v1/genres/"):
+    request = RequestFactory().get(path)
+    middleware = CSPMiddleware(view)
+    return request, middleware(request)
+
+
+def test_a_view_that_changes_its_policy_still_gets_the_change():
+    _, response = _respond(
+        csp_update({"img-src": "https://example.org"})(lambda r: JsonResponse({}))
+    )
+    assert "https://example.org" in policy(response)["img-src"]
+    _, plain = _respond(lambda r: JsonResponse({}))
+    assert "https://example.org" not in policy(plain)["img-src"]
+
+
+def test_a_changed_setting_changes_the_header_of_plain_responses():
+    _respond(lambda r: JsonResponse({}))  # the settings' policy, built once
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"]}}):
+        _, response = _respond(lambda r: JsonResponse({}))
+        assert policy(response) == {"default-src": ["'none'"]}
+    _, response = _respond(lambda r: JsonResponse({}))
+    assert policy(response)["default-src"] == ["'self'"]
+
+
+def test_a_nonce_asked_for_after_the_header_is_written_is_an_error():
+    request, _ = _respond(lambda r: JsonResponse({}))
+    with pytest.raises(CSPNonceError):
+        str(request.csp_nonce)
 
 
 def test_posters_come_from_an_origin_the_policy_allows(client, db):

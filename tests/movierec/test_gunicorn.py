@@ -2,6 +2,7 @@
 
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -137,3 +138,24 @@ def test_without_a_directory_gunicorn_makes_a_private_one_and_removes_it():
     directory = Path(re.search(r"Metrics files of the workers: (\S+)", stderr)[1])
     assert directory.name.startswith("movierec-metrics-")
     assert not directory.exists()
+
+
+def _layout(monkeypatch, **env) -> dict:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(GUNICORN_CONFIG)
+
+
+def test_the_layout_comes_from_the_config_with_its_variables(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    default = runpy.run_path(GUNICORN_CONFIG)
+    assert (default["worker_class"], default["workers"], default["threads"]) == ("gthread", 2, 4)
+    chosen = _layout(monkeypatch, WEB_CONCURRENCY="3", WEB_THREADS="2")
+    assert (chosen["workers"], chosen["threads"]) == (3, 2)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", ""])
+def test_a_bad_layout_stops_gunicorn_with_the_variable_named(monkeypatch, value):
+    with pytest.raises(SystemExit, match="WEB_THREADS"):
+        _layout(monkeypatch, WEB_THREADS=value)

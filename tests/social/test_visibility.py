@@ -177,6 +177,28 @@ def test_followed_ratings_count_only_people_the_viewer_may_see(ann, ben, film):
     assert selectors.followed_lovers(viewer=ben, movie_ids=[other.pk]) == {other.pk: 1}
 
 
+def test_loved_by_people_you_follow_is_each_viewer_s_own_whatever_asked_before(ann, ben, film):
+    # The query is built once per number of films and shared by every viewer.
+    carl, dora = PublicUserFactory(), PublicUserFactory()
+    other = MovieFactory()
+    follow(follower=ben, followee=ann)
+    follow(follower=carl, followee=ann)
+    follow(follower=carl, followee=dora)
+    rate(ann, film, "4.5")
+    rate(dora, film, "5.0")
+    rate(dora, other, "4.0")
+    rate(ann, other, "3.5")  # not loved
+    assert selectors.followed_lovers(viewer=ben, movie_ids=[film.pk, other.pk]) == {film.pk: 1}
+    assert selectors.followed_lovers(viewer=carl, movie_ids=[other.pk, film.pk]) == {
+        film.pk: 2,
+        other.pk: 1,
+    }
+    assert selectors.followed_lovers(viewer=carl, movie_ids=[film.pk, film.pk]) == {film.pk: 2}
+    block(blocker=carl, blocked=dora)  # the viewer's own block hides dora too
+    assert selectors.followed_lovers(viewer=carl, movie_ids=[film.pk, other.pk]) == {film.pk: 1}
+    assert selectors.followed_lovers(viewer=ann, movie_ids=[film.pk, other.pk]) == {}
+
+
 def test_the_feed_is_followed_activity_newest_first(ann, ben, film):
     carl = PublicUserFactory()
     follow(follower=ben, followee=ann)

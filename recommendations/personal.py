@@ -13,7 +13,7 @@ import numpy as np
 from django.db.models import QuerySet
 
 from accounts.models import User
-from catalog.browse import BAYESIAN_RATING, QUALITY_FLOOR_RATINGS
+from catalog.browse import BAYESIAN_RATING
 from catalog.models import Movie
 from catalog.selectors import movie_visible_list
 from ratings.models import NotInterested, Rating
@@ -23,9 +23,11 @@ from ratings.stars import RELEVANT_STARS
 ONBOARDING_TARGET = 10
 # Onboarding draws from the most-rated films: ones people are likely to have seen.
 ONBOARDING_POOL = 400
-# and, for each genre the user chose, from that genre's most-rated films above the
-# catalogue's floor of ratings (the well known), well rated first.
+# and, for each genre the user chose, from that genre's most-rated films, those with at
+# least this share of the genre's most-rated film's ratings (the well known in it, on
+# any size of catalogue), well rated first.
 ONBOARDING_GENRE_POOL = 40
+ONBOARDING_KNOWN_SHARE = 0.1
 # "Because you liked X" starts from a relevant rating (`RELEVANT_STARS` or more),
 # among this many of the user's latest ratings,
 ANCHOR_WINDOW = 50
@@ -60,8 +62,8 @@ def onboarding_candidates(
 ) -> list[Movie]:
     """`n` films for the user to rate: none they rated, dismissed or skipped.
 
-    With chosen genres, each genre's well-known films (its ONBOARDING_GENRE_POOL most
-    rated, with QUALITY_FLOOR_RATINGS or more), well rated first (by Bayesian average),
+    With chosen genres, each genre's well-known films (`_well_known_well_rated_first`
+    of its ONBOARDING_GENRE_POOL most rated), well rated first (by Bayesian average),
     dealt in turn across the genres: each
     genre gets its share however popular the others are. Should they run out, and without
     a choice, popular films dealt round-robin over (genre, decade) buckets, so that a page
@@ -74,11 +76,12 @@ def onboarding_candidates(
         .defer("embedding")
     )
     by_genre = [
-        sorted(
-            pool.filter(genres__name=genre, rating_count__gte=QUALITY_FLOOR_RATINGS).annotate(
-                bayesian_rating=BAYESIAN_RATING
-            )[:ONBOARDING_GENRE_POOL],
-            key=lambda movie: -movie.bayesian_rating,
+        _well_known_well_rated_first(
+            list(
+                pool.filter(genres__name=genre).annotate(bayesian_rating=BAYESIAN_RATING)[
+                    :ONBOARDING_GENRE_POOL
+                ]
+            )
         )
         for genre in genres
     ]
@@ -91,6 +94,16 @@ def onboarding_candidates(
             buckets[(names[0] if names else "", decade)].append(movie)
         picked += _deal(list(buckets.values()), n - len(picked), taken=picked)
     return picked
+
+
+def _well_known_well_rated_first(movies: list[Movie]) -> list[Movie]:
+    """`movies` (a genre's most rated first) rated by at least ONBOARDING_KNOWN_SHARE of
+    the most rated one's ratings, best Bayesian average first."""
+    if not movies:
+        return []
+    floor = movies[0].rating_count * ONBOARDING_KNOWN_SHARE
+    known = [movie for movie in movies if movie.rating_count >= floor]
+    return sorted(known, key=lambda movie: -movie.bayesian_rating)
 
 
 def _deal(lists: list[list[Movie]], n: int, *, taken: Collection[Movie] = ()) -> list[Movie]:

@@ -28,7 +28,7 @@ def test_each_picked_genre_gets_its_share_however_popular_the_others_are(user):
         *("Spirited", "Sci-Fi", "Adventure"),
         *("Toy", "Sci-Fi", "Adventure"),
     ]
-    # Well rated first among the well known; a film with 3 ratings is not well known.
+    # Well rated first among the well known; 3 ratings to Toy Story's 300 is not well known.
     assert [m.pk for m in picked if m.genres.get() == animation] == [loved.pk, well_known.pk]
     assert obscure not in picked
 

@@ -117,8 +117,8 @@ class ScoredMovieSerializer(serializers.Serializer):
     movie = MovieSummarySerializer(read_only=True)
     score = serializers.FloatField(
         read_only=True,
-        help_text="How alike, higher first: content and collaborative cosines with a "
-        "rating-quality prior (docs/evaluation.md).",
+        help_text="How alike, higher first: content and collaborative cosines, similarity "
+        "evidence and priors (docs/evaluation.md).",
     )
 
 

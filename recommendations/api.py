@@ -143,8 +143,9 @@ class SimilarMoviesView(APIView):
 
     @extend_schema(
         summary="More like this: the most alike movies",
-        description="Content similarity blended with the collaborative model's and a "
-        "rating-quality prior; content only for a movie too new for the model. Exactly `k` "
+        description="Content similarity blended with the collaborative model's, shared "
+        "genres, keywords, tags and people, the franchise, and quality and familiarity "
+        "priors; no collaborative part for a movie too new for the model. Exactly `k` "
         "results whenever `k` movies match the filters.",
         parameters=[SimilarQuerySerializer],
         responses=ScoredMovieListSerializer,

@@ -8,7 +8,7 @@ from recommendations.config import ALGORITHM_CHOICES, MAX_GROUP_MEMBERS
 
 class WatchTogetherForm(forms.Form):
     """Who watches with the viewer: usernames typed (separated by commas or spaces) and
-    people ticked from those they follow, arriving as one `with` list."""
+    people ticked from those they follow, all sent as `others`."""
 
     others = forms.CharField(
         label="Who's watching with you",

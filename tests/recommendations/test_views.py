@@ -41,11 +41,17 @@ def test_watch_together_with_friends_who_allow_it(signed_in, user, other):
     assert "new here: picked from the others' tastes" in response.text
 
 
-def test_watch_together_takes_at_most_seven_others(signed_in):
-    names = ", ".join(f"friend{i}" for i in range(8))
+@pytest.mark.parametrize(
+    ("names", "error"),
+    [
+        (", ".join(f"friend{i}" for i in range(8)), "At most 7 people besides you (8 named)."),
+        (" , ", "Name at least one person to watch with."),
+    ],
+)
+def test_watch_together_takes_one_to_seven_others(signed_in, names, error):
     response = signed_in.get(reverse("recommendations:watch-together"), {"others": names})
-    assert response.context["movies"] == []
-    assert "At most 7 people besides you (8 named)." in response.text
+    assert response.context["movies"] == [] and response.context["group"] == []
+    assert error in response.text
 
 
 @pytest.mark.parametrize("who", ["private", "missing", "myself"])

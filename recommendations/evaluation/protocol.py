@@ -195,6 +195,32 @@ def score_ratings(
     }
 
 
+def _score_algorithms(
+    recommender: OfflineRecommender,
+    test: RatingTriples,
+    algorithms: Sequence[str],
+    k: int,
+    *,
+    relevance: Relevance,
+    progress: Progress,
+) -> dict[str, dict[str, Any]]:
+    """Each algorithm's lists scored on `test`; with genres to calibrate by, the hybrid
+    also without its calibration, to show what calibration costs and gains."""
+    results = {}
+    for algorithm in algorithms:
+        progress.stage(f"Evaluating {algorithm}")
+        results[str(algorithm)] = score_lists(recommender, test, algorithm, k, relevance=relevance)
+    if recommender.genres is not None and Algorithm.HYBRID in algorithms:
+        progress.stage(f"Evaluating {UNCALIBRATED_HYBRID}")
+        calibrated = recommender.config
+        recommender.config = dataclasses.replace(calibrated, calibration_weight=0.0)
+        results[UNCALIBRATED_HYBRID] = score_lists(
+            recommender, test, Algorithm.HYBRID, k, relevance=relevance
+        )
+        recommender.config = calibrated
+    return results
+
+
 def evaluate(
     *,
     triples: RatingTriples,
@@ -245,20 +271,9 @@ def evaluate(
     recommender.config = choice.hybrid
     recommender.similar_config = choice.similar
     recommender.genres = genres
-    results = {}
-    for algorithm in algorithms:
-        progress.stage(f"Evaluating {algorithm}")
-        results[str(algorithm)] = score_lists(
-            recommender, splits.test, algorithm, k, relevance=relevance
-        )
-    if genres is not None and Algorithm.HYBRID in algorithms:
-        # What calibration costs and gains: the same hybrid without it.
-        progress.stage(f"Evaluating {UNCALIBRATED_HYBRID}")
-        recommender.config = dataclasses.replace(choice.hybrid, calibration_weight=0.0)
-        results[UNCALIBRATED_HYBRID] = score_lists(
-            recommender, splits.test, Algorithm.HYBRID, k, relevance=relevance
-        )
-        recommender.config = choice.hybrid
+    results = _score_algorithms(
+        recommender, splits.test, algorithms, k, relevance=relevance, progress=progress
+    )
     progress.stage("More like this")
     similar = score_similar(
         recommender, splits.test, methods=SIMILARITY_METHODS, k=k, relevance=relevance, seed=seed

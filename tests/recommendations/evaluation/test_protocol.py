@@ -131,7 +131,6 @@ def test_ndcg_is_reported_by_how_many_training_ratings_a_user_has():
 
 @pytest.mark.django_db  # "more like this" reads the films' similarity evidence
 @pytest.mark.parametrize("split", list(Split))
-@pytest.mark.django_db  # "more like this" reads the films' similarity evidence
 def test_tuning_never_sees_the_test_split(split, monkeypatch):
     """A marker movie planted exactly on the test ratings must not reach the tuning."""
     rng = np.random.default_rng(0)

@@ -35,7 +35,12 @@ from core.vectors import (
 )
 from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import ContentModel
-from recommendations.algorithms.popularity import popular_rows, popularity_order, quality_prior
+from recommendations.algorithms.popularity import (
+    familiarity,
+    popular_rows,
+    popularity_order,
+    quality_prior,
+)
 from recommendations.types import Candidates
 
 MAX_AGE_SECONDS = 300
@@ -81,6 +86,12 @@ class CatalogArrays:
 
     def popular_ids(self, n: int, allowed: np.ndarray) -> np.ndarray:
         return self.movie_ids[popular_rows(self.by_popularity, allowed, n)]
+
+    @cached_property
+    def familiarity(self) -> np.ndarray:
+        """How well known each film is to "more like this" (`popularity.familiarity`),
+        once per catalogue copy rather than per request."""
+        return familiarity(self.rating_counts)
 
     @cached_property
     def content(self) -> ContentModel:

@@ -44,6 +44,7 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core import metrics
+from core.vectors import top_k_sorted
 from recommendations.algorithms.ease import EaseModel
 from recommendations.algorithms.rating import RatingModel
 from recommendations.blend import blend, source_weights
@@ -312,17 +313,16 @@ def also_liked(
     model = serving_model()
     if model is None:
         return []
-    found, known = model.positions(np.array([movie.pk], dtype=np.int64))
-    if not known[0]:
+    similarity = model.cosines(movie.pk)
+    if similarity is None:
         return []
-    similarity = model.unit_factors @ model.unit_factors[found[0]]
-    similarity[found[0]] = -np.inf
+    similarity[model.positions(np.array([movie.pk], dtype=np.int64))[0]] = -np.inf
     if exclude is not None:
         excluded, modelled = model.positions(exclude)
         similarity[excluded[modelled]] = -np.inf
     # Hidden movies are rare, so a window a few times k almost always leaves k visible.
     window = min(int(np.isfinite(similarity).sum()), 4 * k + 20)
-    top = np.argsort(-similarity)[:window]
+    top = top_k_sorted(similarity, window)
     visible = movies_visible_with_genre_names(movie_ids=model.movie_ids[top].tolist())
     picks = [(int(model.movie_ids[i]), float(similarity[i])) for i in top]
     return _served(

@@ -20,7 +20,6 @@ from catalog.filters import MovieFilters
 from catalog.models import Movie
 from catalog.selectors import movies_visible_with_genre_names
 from core.vectors import top_k_sorted
-from recommendations.algorithms.popularity import familiarity
 from recommendations.catalog_arrays import CatalogArrays, catalog_arrays_for
 from recommendations.config import DEFAULT_SIMILAR, SimilarParams
 from recommendations.evidence import Evidence, evidence_for
@@ -63,7 +62,7 @@ def neighbour_scores(
     return similarity_scores(
         likeness,
         quality=catalogue.quality,
-        familiarity=familiarity(catalogue.rating_counts),
+        familiarity=catalogue.familiarity,
         config=config,
     )
 

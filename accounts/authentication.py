@@ -1,4 +1,5 @@
-"""API token authentication: `Authorization: Token <key>`, one SQL query per request."""
+"""API token authentication: `Authorization: Token <key>`, from a lookup cached for
+seconds in Redis (accounts.token_cache), else one SQL query."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rest_framework import authentication, exceptions
 from accounts.models import ApiToken, User
 from accounts.selectors import api_token_user_get
 from accounts.services import api_token_used
+from accounts.token_cache import api_token_cache_add, api_token_cached, api_tokens_uncache
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -17,11 +19,19 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         now = timezone.now()
-        found = api_token_user_get(key=key, now=now)
+        digest = ApiToken.digest_of(key)
+        found = api_token_cached(digest=digest, now=now)
+        cached = found is not None
+        if not cached:
+            found = api_token_user_get(digest=digest, now=now)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         user, token = found
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        api_token_used(token=token, now=now)
+        recorded = api_token_used(token=token, now=now)
+        if not cached:
+            api_token_cache_add(digest=digest, user=user, token=token, now=now)
+        elif recorded:  # the entry's last_used is out of date: once an hour at most
+            api_tokens_uncache(digests=[digest])
         return user, token

@@ -25,26 +25,32 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
 
 # Raw SQL: building and compiling the equivalent select_related query took more CPU than
 # PostgreSQL answering it, and every API request pays for this one. Of the token, only
-# what authenticating needs: its id (revoking "this" token) and last_used (whether to
-# record this use); its other fields load when first read.
+# what authenticating needs: its id (revoking "this" token), last_used (whether to
+# record this use) and expires (how long the lookup may be cached, accounts.token_cache);
+# its other fields load when first read.
 _USER_BY_TOKEN_SQL = f"""
-    SELECT u.*, t.id AS token_id, t.last_used AS token_last_used
+    SELECT u.*, t.id AS token_id, t.last_used AS token_last_used, t.expires AS token_expires
       FROM {User._meta.db_table} AS u
       JOIN {ApiToken._meta.db_table} AS t ON t.user_id = u.id
      WHERE t.digest = %s AND t.expires > %s
 """
 
 
-def api_token_user_get(*, key: str, now: datetime) -> tuple[User, ApiToken] | None:
-    """The user of the unexpired token `key`, and the token, in one query; None if none."""
-    users = User.objects.raw(_USER_BY_TOKEN_SQL, [ApiToken.digest_of(key), now])
+def api_token_user_get(*, digest: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The user of the unexpired token whose digest is `digest`, and the token, in one
+    query; None if none."""
+    users = User.objects.raw(_USER_BY_TOKEN_SQL, [digest, now])
     user = next(iter(users), None)
     if user is None:
         return None
-    token_id, last_used = user.__dict__.pop("token_id"), user.__dict__.pop("token_last_used")
+    token_id, last_used, expires = (
+        user.__dict__.pop(name) for name in ("token_id", "token_last_used", "token_expires")
+    )
     # In the model's field order, as from_db takes them.
     token = ApiToken.from_db(
-        users.db, ["id", "user_id", "last_used"], [token_id, user.pk, last_used]
+        users.db,
+        ["id", "user_id", "expires", "last_used"],
+        [token_id, user.pk, expires, last_used],
     )
     token.user = user
     return user, token

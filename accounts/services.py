@@ -258,10 +258,11 @@ def api_token_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
     return deleted
 
 
-def api_token_used(*, token: ApiToken, now: datetime) -> None:
+def api_token_used(*, token: ApiToken, now: datetime) -> bool:
     """Record that `token` was used at `now`, if its last_used is more than the
-    resolution old: most requests write nothing."""
+    resolution old (most requests write nothing); return whether it was recorded."""
     if token.last_used is not None and now - token.last_used < API_TOKEN_LAST_USED_RESOLUTION:
-        return
+        return False
     ApiToken.objects.filter(pk=token.pk).update(last_used=now)
     token.last_used = now
+    return True

@@ -5,23 +5,18 @@ imported themselves, so this module must not import DRF's views (nor drf-spectac
 """
 
 import hashlib
-import logging
-import time
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import caches
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from core.client_ip import client_ip
-
-logger = logging.getLogger(__name__)
+from core.redis_outage import REDIS_UNREACHABLE, redis_outage_start, redis_paused
 
 # --- Pagination ------------------------------------------------------------------------
 
@@ -75,12 +70,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 # --- Throttling ------------------------------------------------------------------------
 
-
-# After a failed Redis call, throttles let requests through without trying Redis again
-# for this long: one warning and at most one socket timeout per process per pause.
-REDIS_OUTAGE_PAUSE_SECONDS = 10.0
-# Per ratelimit cache LOCATION, the monotonic time until which Redis is not tried.
-_redis_outage_until: dict[str, float] = {}
 
 # One throttle check, atomic in Redis. KEYS: the counters of this fixed window and of the
 # previous one. ARGV: the limit, the share of the previous window the sliding window
@@ -157,17 +146,12 @@ class _SharedThrottle:
         if key is None:
             return True
         location = settings.CACHES["ratelimit"]["LOCATION"]
-        if time.monotonic() < _redis_outage_until.get(location, 0.0):
+        if redis_paused(location):
             return True
         try:
             return self._count(key)
-        except (RedisConnectionError, RedisTimeoutError) as exc:
-            _redis_outage_until[location] = time.monotonic() + REDIS_OUTAGE_PAUSE_SECONDS
-            logger.warning(
-                "Rate limits are off for %.0f s: Redis is unreachable (%s).",
-                REDIS_OUTAGE_PAUSE_SECONDS,
-                exc,
-            )
+        except REDIS_UNREACHABLE as exc:
+            redis_outage_start(location, exc, "Rate limits are off")
             return True
 
     def _count(self, key: str) -> bool:

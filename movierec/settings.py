@@ -374,6 +374,14 @@ CACHES = {
         "KEY_PREFIX": "ratelimit",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
+    # API token lookups by the token's digest, for seconds (accounts.token_cache): shared
+    # by every process, so that a revocation ends them everywhere at once.
+    "tokens": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "apitoken",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
     # Ranked recommendation lists, keyed by every version they depend on
     # (recommendations.hybrid). Per process on purpose: nothing to share but a
     # few kilobytes per user, and a dead Redis must not touch recommendations.

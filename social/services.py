@@ -13,6 +13,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.token_cache import user_tokens_uncache
 from catalog.models import Movie
 from ratings.services import rating_upsert
 from social.models import (
@@ -384,5 +385,9 @@ def report_resolve(*, report: Report, hide: bool) -> None:
 
 def user_suspend(*, user: User) -> None:
     """A suspended account cannot sign in, and all it made disappears (social.models
-    `profile_visible_q` requires an active owner) until it is reactivated."""
-    User.objects.filter(pk=user.pk).update(is_active=False)
+    `profile_visible_q` requires an active owner) until it is reactivated. Its API tokens
+    stop working at once: an update sends no signal, so the cached lookups are ended here
+    (accounts.token_cache), or the suspension is rolled back when they cannot be."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user_tokens_uncache(user_id=user.pk)

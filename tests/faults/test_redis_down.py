@@ -9,8 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken, User
+from accounts.services import api_token_revoke_all
 from catalog.models import Movie
 from catalog.tasks import (
     embedding_job_start,
@@ -22,6 +25,7 @@ from jobs.models import Job
 from movierec.celery import app as celery_app
 from ratings.models import Rating
 from ratings.tasks import movielens_import_enqueue
+from social.services import user_suspend
 from tests.api.conftest import V1, token_client
 from tests.factories import UserFactory
 
@@ -144,6 +148,46 @@ def test_api_throttles_let_requests_through_while_redis_is_down(
     assert [anon.get(f"{V1}/genres/").status_code for _ in range(5)] == [200] * 5
     assert time.monotonic() - start < QUICK_SECONDS
     assert caplog.text.count("Rate limits are off") == 1
+
+
+@pytest.fixture
+def token_cache_on_broker(broker, settings):
+    """API token lookups cached in the Redis the test can stop."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "tokens": {**settings.CACHES["tokens"], "LOCATION": broker.url},
+    }
+    return broker
+
+
+def test_api_tokens_authenticate_from_the_database_while_redis_is_down(
+    token_cache_on_broker, db, caplog
+):
+    alice = token_client(UserFactory(username="alice"))
+    assert alice.get(f"{V1}/me/").status_code == 200  # cached in Redis
+
+    token_cache_on_broker.stop()
+    start = time.monotonic()
+    assert [alice.get(f"{V1}/me/").json()["username"] for _ in range(3)] == ["alice"] * 3
+    assert time.monotonic() - start < QUICK_SECONDS
+    assert caplog.text.count("API token lookups read the database") == 1
+
+
+def test_a_revocation_that_cannot_end_the_cached_lookup_fails(
+    token_cache_on_broker, transactional_db
+):
+    user = UserFactory()
+    client = token_client(user)
+    assert client.get(f"{V1}/me/").status_code == 200  # cached in Redis
+
+    token_cache_on_broker.stop()
+    with pytest.raises(RedisConnectionError):
+        api_token_revoke_all(user=user)
+    with pytest.raises(RedisConnectionError):
+        user_suspend(user=user)
+    # Nothing changed: once Redis is back, the revocation can be made again.
+    assert ApiToken.objects.filter(user=user).count() == 1
+    assert User.objects.get(pk=user.pk).is_active
 
 
 def test_healthz_reports_redis_down_quickly(broker, db, client):

@@ -91,7 +91,7 @@ REQUESTS_PER_FILE = 40_000
 AGAINST_LAYOUT = ("--workers", "2", "--threads", "4")
 LUA = Path(__file__).with_name("load.lua")
 SERVER_PATH = Path(__file__).with_name("server")
-# Share of requests per endpoint. "genres" is the trivial endpoint (token lookup, one
+# Share of requests per endpoint. "genres" is the trivial endpoint (the token, one
 # small query); "bare" is only measured alone.
 API_MIX = {"recommendations": 70, "movie_detail": 7.5, "similar": 7.5, "rating_put": 10,
            "search": 5, "genres": 5}  # fmt: skip

@@ -118,19 +118,23 @@ SIMILAR_OBSCURE_RATINGS = 5
 # The list length a training run's search optimises nDCG at: the site's rows.
 TUNING_K = 10
 # Users whose validation lists score each candidate of a training run's search. Every
-# candidate ranks the whole catalogue for each of them, so at 160k users (MovieLens-25M)
-# scoring them all would spend the budget on one candidate; 2,000 users measure nDCG to
-# about ±0.005.
-TUNING_USERS = 2000
+# candidate ranks the whole catalogue for each of them: at MovieLens-25M's 62k films,
+# 2,000 users' lists took 12-23 s of CPU per candidate (docs/scaling.md), most of the
+# search. 1,000 measure a candidate's nDCG to about ±0.008 (2,000: ±0.005), and every
+# candidate is scored on the same users, so the differences the search compares are
+# surer than that; ml-latest-small's search has always scored its 610 users.
+TUNING_USERS = 1000
 # Users whose ratings a training run's search fits and scores on (every rating of each,
 # drawn with the search's seed; `search_for_run`). Every candidate is a fit (ALS, EASE, and
 # once the rating model for the blend's stars), so on all of MovieLens-25M's 160k users
-# the plan of ~40 candidates takes hours; on a sample its cost is bounded whatever the
-# catalogue's size. 10,000 users of MovieLens-25M's synthetic raters are 1.6M ratings, 16
-# times ml-latest-small's (docs/scaling.md measures the search on them); the validation
-# lists, and so the noise of each candidate's nDCG, are TUNING_USERS' either way.
-# ml-latest-small's 610 users are far below it: its search, and choice, are unchanged.
-TUNING_SAMPLE_USERS = 10_000
+# the plan of ~40 candidates takes hours; on a sample its fits cost a bounded amount
+# whatever the catalogue's size. On 10,000 synthetic raters (1.6M ratings) an ALS fit
+# took 9 s of CPU, EASE's 21 s, and scoring one candidate's validation lists of 2,000
+# users 12-23 s (docs/scaling.md): scoring, bounded by TUNING_USERS and the catalogue's
+# size, is the search's main cost, and 5,000 users (0.8M ratings, 8 times ml-latest-small) halve the
+# fits to leave room for it. The noise of each candidate's nDCG is TUNING_USERS' either
+# way. ml-latest-small's 610 users are below it: its search, and choice, are unchanged.
+TUNING_SAMPLE_USERS = 5000
 
 # What the budget is measured by (tests slow it down to stand for a busy machine).
 clock: Callable[[], float] = time.monotonic

@@ -375,7 +375,6 @@ def svdpp_fit(
         return parts[:2] + [part.reshape(-1, k) for part in parts[2:]]
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        # L-BFGS keeps its float64 state; the passes over the ratings run in _SVDPP_FLOAT.
         user_biases, item_biases, tastes, item_factors, implicit_factors = unpack(
             theta.astype(_SVDPP_FLOAT)
         )
@@ -391,8 +390,6 @@ def svdpp_fit(
             (params.reg_factors, item_factors),
             (params.reg_implicit, implicit_factors),
         )
-        # The sums in float64: the line search compares losses that differ in their
-        # later digits.
         loss = _sum_squares(errors) + sum(reg * _sum_squares(part) for reg, part in penalties)
         error_gradients = (
             2 * np.bincount(rows, weights=errors, minlength=n_users),
@@ -426,6 +423,8 @@ def svdpp_fit(
 
 
 def _sum_squares(values: np.ndarray) -> float:
+    """Σ values², summed in float64: L-BFGS's line search compares losses that differ in
+    their later digits."""
     flat = values.ravel().astype(np.float64)
     return float(flat @ flat)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from recommendations.evaluation.splits import (
     Split,
     describe_protocol,
     holdout_split,
+    user_sample,
 )
 from recommendations.types import RatingTriples
 
@@ -116,10 +118,23 @@ SIMILAR_OBSCURE_RATINGS = 5
 # The list length a training run's search optimises nDCG at: the site's rows.
 TUNING_K = 10
 # Users whose validation lists score each candidate of a training run's search. Every
-# candidate ranks the whole catalogue for each of them, so at 160k users (MovieLens-25M)
-# scoring them all would spend the budget on one candidate; 2,000 users measure nDCG to
-# about ±0.005.
-TUNING_USERS = 2000
+# candidate ranks the whole catalogue for each of them: at MovieLens-25M's 62k films,
+# 2,000 users' lists took 12-23 s of CPU per candidate (docs/scaling.md), most of the
+# search. 1,000 measure a candidate's nDCG to about ±0.008 (2,000: ±0.005), and every
+# candidate is scored on the same users, so the differences the search compares are
+# surer than that; ml-latest-small's search has always scored its 610 users.
+TUNING_USERS = 1000
+# Users whose ratings a training run's search fits and scores on (every rating of each,
+# drawn with the search's seed; `search_for_run`). Every candidate is a fit (ALS, EASE, and
+# once the rating model for the blend's stars), so on all of MovieLens-25M's 160k users
+# the plan of ~40 candidates takes hours; on a sample its fits cost a bounded amount
+# whatever the catalogue's size. On 10,000 synthetic raters (1.6M ratings) an ALS fit
+# took 9 s of CPU, EASE's 21 s, and scoring one candidate's validation lists of 2,000
+# users 12-23 s (docs/scaling.md): scoring, bounded by TUNING_USERS and the catalogue's
+# size, is the search's main cost, and 5,000 users (0.8M ratings, 8 times ml-latest-small) halve the
+# fits to leave room for it. The noise of each candidate's nDCG is TUNING_USERS' either
+# way. ml-latest-small's 610 users are below it: its search, and choice, are unchanged.
+TUNING_SAMPLE_USERS = 5000
 
 # What the budget is measured by (tests slow it down to stand for a busy machine).
 clock: Callable[[], float] = time.monotonic
@@ -458,19 +473,21 @@ def search_for_run(
     seconds: float,
     genres: GenreShares | None = None,
 ) -> tuple[Search, dict]:
-    """A training run's search: on the evaluation's per-user holdout of `triples` (`seed`
-    draws it, from at most TUNING_USERS users), within `seconds`; the search, and the
-    metrics to store on the run."""
+    """A training run's search: on the evaluation's per-user holdout (`seed` draws it, from
+    at most TUNING_USERS users) of the ratings of at most TUNING_SAMPLE_USERS users of
+    `triples` (`seed` draws them too), within `seconds`; the search, its choice made for
+    all of `triples` (`_for_all`), and the metrics to store on the run."""
     progress.stage(f"Tuning on a validation split (at most {seconds} s)")
     started = clock()
+    sample = user_sample(triples, max_users=TUNING_SAMPLE_USERS, seed=seed)
     fit_mask, validation_mask = holdout_split(
-        triples, fraction=HOLDOUT_FRACTION, seed=seed, max_users=TUNING_USERS
+        sample, fraction=HOLDOUT_FRACTION, seed=seed, max_users=TUNING_USERS
     )
     # The "more like this" queries are drawn with the search's default seed, not the
     # split's: what runs have always done.
     found = search(
-        triples.subset(fit_mask),
-        triples.subset(validation_mask),
+        sample.subset(fit_mask),
+        sample.subset(validation_mask),
         embeddings,
         TUNING_K,
         progress,
@@ -479,6 +496,9 @@ def search_for_run(
         rating_params=rating_params,
         seconds=seconds,
         genres=genres,
+    )
+    found = dataclasses.replace(
+        found, choice=_for_all(found.choice, sampled=len(sample.user_ids) / len(triples.user_ids))
     )
     best_by_algorithm: dict[str, float] = {}
     # The log also holds the "more like this" search, scored by hits, not nDCG.
@@ -489,7 +509,9 @@ def search_for_run(
     metrics = {
         "validation": {
             "protocol": describe_protocol(split=Split.USER, relevance=Relevance.LIKED, k=TUNING_K)
-            + f"; validation ratings from at most {TUNING_USERS:,} users",
+            + f"; validation ratings from at most {TUNING_USERS:,} users"
+            + f"; fitted on the ratings of {len(sample.user_ids):,} of the"
+            + f" {len(triples.user_ids):,} users",
             "seed": seed,
             "ndcg": {**best_by_algorithm, "hybrid": found.validation_ndcg},
             "candidates": len(ranked),
@@ -498,3 +520,25 @@ def search_for_run(
         }
     }
     return found, metrics
+
+
+def _for_all(choice: Choice, *, sampled: float) -> Choice:
+    """A choice made on the ratings of a `sampled` share of the users, for the fit on all
+    of them: the penalties that do not grow with the users scaled so that the final fit
+    regularises as the winning candidate did (docs/scaling.md, "The search on a sample").
+
+    EASE's λ is added to the Gram matrix's co-rating counts, which grow with the users:
+    times 1 / share (B does not change when both are scaled alike). ALS's λ applies to
+    each user's factor and to each film's: on the sample, the films' data shrank by the
+    share but their penalty did not, which is (up to rescaling the factors, which changes
+    no score) λ / √share on both sides at full size. The rating model's penalties are
+    kept: the search fits it with the run's parameters only to weigh its stars."""
+    if sampled == 1:
+        return choice
+    return dataclasses.replace(
+        choice,
+        als=dataclasses.replace(
+            choice.als, regularization=choice.als.regularization / math.sqrt(sampled)
+        ),
+        ease=dataclasses.replace(choice.ease, l2=choice.ease.l2 / sampled),
+    )

@@ -36,6 +36,20 @@ class RatingTriples:
             self.user_ids, self.movie_ids, self.rows[mask], self.cols[mask], self.scores[mask]
         )
 
+    def of_rows(self, rows: np.ndarray) -> RatingTriples:
+        """Every rating of the users at matrix rows `rows` (sorted, unique), the user axis
+        narrowed to them and the film axis kept (so film-aligned arrays stay aligned)."""
+        narrowed = np.full(len(self.user_ids), -1, dtype=np.int64)
+        narrowed[rows] = np.arange(len(rows))
+        mask = narrowed[self.rows] >= 0
+        return RatingTriples(
+            self.user_ids[rows],
+            self.movie_ids,
+            narrowed[self.rows[mask]],
+            self.cols[mask],
+            self.scores[mask],
+        )
+
 
 @dataclass(frozen=True)
 class UserRatings:

@@ -61,6 +61,12 @@ _BASELINE_SWEEPS = 50
 # L-BFGS history: 5 pairs converge as far in 150 iterations as 20 did (validation RMSE
 # within 0.0001) at a quarter of the optimiser's own memory and time.
 _LBFGS_MEMORY = 5
+# SVD++'s passes over the ratings (`svdpp_fit`), a few sparse products of ratings x
+# factors each: float32 halves their memory traffic, about a third less CPU per L-BFGS
+# iteration at 5M ratings (1.2-1.4 s against 1.8-2.4 s, on a loaded machine), for the same
+# validation RMSE on ml-latest-small (seed 0: 0.8363 at 150 iterations, 0.8389 at 44,
+# as in float64). L-BFGS itself and the loss's sums stay float64.
+_SVDPP_FLOAT = np.float32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,14 +359,14 @@ def svdpp_fit(
     iterations = svdpp_iterations(params, ratings=len(triples.scores))
     order = np.argsort(triples.rows, kind="stable")
     rows, cols = triples.rows[order], triples.cols[order]
-    offsets = np.asarray(triples.scores, dtype=np.float64)[order] - mean
+    offsets = (np.asarray(triples.scores, dtype=np.float64)[order] - mean).astype(_SVDPP_FLOAT)
     counts = np.bincount(rows, minlength=n_users)
     indptr = np.concatenate([[0], np.cumsum(counts)])
 
     def by_user(values: np.ndarray) -> sp.csr_matrix:
         return sp.csr_matrix((values, cols, indptr), shape=(n_users, n_items))
 
-    implicit = by_user(1 / np.sqrt(counts[rows]))
+    implicit = by_user((1 / np.sqrt(counts[rows])).astype(_SVDPP_FLOAT))
     implicit_t = implicit.T.tocsr()
     sizes = np.cumsum([0, n_users, n_items, n_users * k, n_items * k, n_items * k])
 
@@ -369,7 +375,9 @@ def svdpp_fit(
         return parts[:2] + [part.reshape(-1, k) for part in parts[2:]]
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        user_biases, item_biases, tastes, item_factors, implicit_factors = unpack(theta)
+        user_biases, item_biases, tastes, item_factors, implicit_factors = unpack(
+            theta.astype(_SVDPP_FLOAT)
+        )
         users = tastes + implicit @ implicit_factors
         errors = user_biases[rows] + item_biases[cols] - offsets
         errors += _rowwise_dots(users, item_factors, rows, cols)
@@ -382,7 +390,7 @@ def svdpp_fit(
             (params.reg_factors, item_factors),
             (params.reg_implicit, implicit_factors),
         )
-        loss = errors @ errors + sum(reg * np.sum(part**2) for reg, part in penalties)
+        loss = _sum_squares(errors) + sum(reg * _sum_squares(part) for reg, part in penalties)
         error_gradients = (
             2 * np.bincount(rows, weights=errors, minlength=n_users),
             2 * np.bincount(cols, weights=errors, minlength=n_items),
@@ -394,7 +402,7 @@ def svdpp_fit(
             (g + 2 * reg * part).ravel()
             for g, (reg, part) in zip(error_gradients, penalties, strict=True)
         ]
-        return float(loss), np.concatenate(gradient)
+        return float(loss), np.concatenate(gradient).astype(np.float64)
 
     rng = np.random.default_rng(params.seed)
     start = np.concatenate(
@@ -414,12 +422,19 @@ def svdpp_fit(
     return item_biases, item_factors, implicit_factors
 
 
+def _sum_squares(values: np.ndarray) -> float:
+    """Σ values², summed in float64: L-BFGS's line search compares losses that differ in
+    their later digits."""
+    flat = values.ravel().astype(np.float64)
+    return float(flat @ flat)
+
+
 def _rowwise_dots(
     left: np.ndarray, right: np.ndarray, rows: np.ndarray, cols: np.ndarray
 ) -> np.ndarray:
     """left[rows[n]]·right[cols[n]] for every n, a chunk at a time (the gathered rows
-    of all ratings at once would be ratings x factors floats)."""
-    dots = np.empty(len(rows))
+    of all ratings at once would be ratings x factors floats), in `left`'s precision."""
+    dots = np.empty(len(rows), dtype=left.dtype)
     chunk = max(1, _CHUNK_FLOATS // max(left.shape[1], 1))
     for start in range(0, len(rows), chunk):
         part = slice(start, start + chunk)

@@ -59,6 +59,18 @@ def holdout_split(
     return ~held_out, held_out
 
 
+def user_sample(triples: RatingTriples, *, max_users: int, seed: int) -> RatingTriples:
+    """Every rating of at most `max_users` users drawn with the seed (`RatingTriples.of_rows`:
+    the film axis kept); `triples` itself when it has no more users than that."""
+    if len(triples.user_ids) <= max_users:
+        return triples
+    # Its own stream, apart from the holdout's draws of the same seed.
+    drawn = np.random.default_rng([seed, 2]).choice(
+        len(triples.user_ids), size=max_users, replace=False
+    )
+    return triples.of_rows(np.sort(drawn))
+
+
 def random_split(
     triples: RatingTriples, *, fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:

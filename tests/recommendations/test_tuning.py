@@ -94,6 +94,51 @@ def test_tuning_sees_only_the_ratings_it_splits_never_a_held_out_rating_twice(
     assert len(pairs) + len(held) == len(rating_triples().scores)
 
 
+def test_above_its_bound_the_search_fits_on_a_seeded_sample_of_whole_users(
+    world, budget, monkeypatch
+):
+    """At scale the search's every fit is bounded: it sees every rating of
+    TUNING_SAMPLE_USERS users (drawn with the run's seed) and no other."""
+    seen = []
+
+    def spy(fit, validation, *args, **kwargs):
+        seen.append((fit, validation))
+        return tuning.Search(choice=Choice())
+
+    monkeypatch.setattr(tuning, "search", spy)
+    monkeypatch.setattr(tuning, "TUNING_SAMPLE_USERS", 12)
+    all_ratings = rating_triples()
+    for seed in (3, 3, 4):
+        training_run_train(progress=NullProgress(), seed=seed)
+
+    (fit, validation), again, other = seen
+    assert len(fit.user_ids) == 12 and fit.user_ids.tolist() == validation.user_ids.tolist()
+    assert fit.movie_ids.tolist() == all_ratings.movie_ids.tolist()  # the embeddings align
+    sampled = np.isin(all_ratings.user_ids[all_ratings.rows], fit.user_ids)
+    assert len(fit.scores) + len(validation.scores) == sampled.sum()
+    assert validation.scores.size  # the sampled users hold validation ratings out
+    assert again[0].user_ids.tolist() == fit.user_ids.tolist()
+    assert (again[1].scores == validation.scores).all()
+    assert other[0].user_ids.tolist() != fit.user_ids.tolist()
+
+
+def test_a_choice_made_on_a_sample_scales_the_penalties_that_grow_with_the_users(
+    world, budget, monkeypatch
+):
+    """EASE's λ by the inverse share of the users, ALS's by its square root; the search's
+    own log keeps the sample's values."""
+    monkeypatch.setattr(tuning, "TUNING_SAMPLE_USERS", 10)  # a third of the world's 30
+    run = training_run_train(progress=NullProgress(), seed=3)
+
+    chosen = Choice.from_json(run.params)
+    assert any(chosen.ease.l2 == pytest.approx(3 * l2) for l2 in tuning.EASE_L2_GRID)
+    assert any(
+        chosen.als.regularization == pytest.approx(np.sqrt(3) * regularization)
+        for regularization in tuning.ALS_GRID["regularization"]
+    )
+    assert "fitted on the ratings of 10 of the 30 users" in run.metrics["validation"]["protocol"]
+
+
 def test_before_any_run_the_defaults_train_untuned(world, settings):
     settings.RECOMMENDER_TUNING_SECONDS = 0
     run = training_run_train(progress=NullProgress())

@@ -9,6 +9,7 @@ from recommendations.evaluation.splits import (
     make_splits,
     random_split,
     relevant_sets,
+    user_sample,
 )
 from recommendations.types import RatingTriples
 
@@ -36,6 +37,27 @@ def test_holdout_from_at_most_max_users_and_unchanged_under_the_cap():
     assert (holdout_split(triples, fraction=0.2, seed=1, max_users=2)[1] == held).all()
     uncapped = holdout_split(triples, fraction=0.2, seed=1)[1]
     assert (holdout_split(triples, fraction=0.2, seed=1, max_users=6)[1] == uncapped).all()
+
+
+def test_a_user_sample_keeps_every_rating_of_at_most_max_users_drawn_with_the_seed():
+    users = np.repeat(np.arange(10), np.arange(1, 11))  # user n has n + 1 ratings
+    triples = RatingTriples.from_arrays(users, np.arange(55), np.arange(55) / 10)
+
+    sample = user_sample(triples, max_users=4, seed=1)
+
+    assert len(sample.user_ids) == 4 and sample.movie_ids.tolist() == triples.movie_ids.tolist()
+    drawn = np.isin(users, sample.user_ids)
+    assert sorted(sample.scores.tolist()) == sorted(triples.scores[drawn].tolist())
+    assert (np.bincount(sample.rows) == sample.user_ids + 1).all()  # each drawn user whole
+    assert user_sample(triples, max_users=4, seed=1).user_ids.tolist() == sample.user_ids.tolist()
+    others = {tuple(user_sample(triples, max_users=4, seed=s).user_ids) for s in range(2, 6)}
+    assert others - {tuple(sample.user_ids)}
+
+
+def test_a_user_sample_at_or_under_its_bound_is_all_the_ratings():
+    triples = RatingTriples.from_arrays(np.arange(5), np.arange(5), np.full(5, 4.0))
+
+    assert user_sample(triples, max_users=5, seed=1) is triples
 
 
 def test_random_split_holds_out_a_quarter_of_all_ratings_and_is_seeded():

@@ -52,7 +52,7 @@ def rank(
     total, dominant = blend(raw, weights)
     order_by = total - BELOW_FLOOR_SINK * _below_floor(raw.get(Source.STARS), profile, candidates)
     if algorithm is Algorithm.HYBRID:
-        calibration = _calibration(profile, candidates, genres, config)
+        calibration = _calibration(profile, candidates, genres, config, k)
         order = mmr(order_by, candidates.vectors, k, config.mmr_lambda, calibration)
     else:
         order = np.argsort(-order_by, kind="stable")[:k].tolist()
@@ -77,15 +77,18 @@ def _calibration(
     candidates: Candidates,
     genres: GenreShares | None,
     config: HybridParams,
+    k: int,
 ) -> Calibration | None:
-    """What the hybrid calibrates to: the genres of the films the user liked; None without
-    genres, a weight or a liked film with a genre."""
+    """What the hybrid's list of `k` calibrates to: the genres of the films the user liked;
+    None without genres, a weight or a liked film with a genre."""
     if genres is None or config.calibration_weight <= 0:
         return None
-    liked = [movie for movie, score in profile.rated.items() if score >= config.like_threshold]
-    taste = genres.taste(np.array(liked, dtype=np.int64))
+    taste = profile.genre_taste(genres, config.like_threshold)
     if taste is None:
         return None
     return Calibration(
-        rows=genres.of(candidates.movie_ids), taste=taste, weight=config.calibration_weight
+        rows=genres.of(candidates.movie_ids),
+        taste=taste,
+        weight=config.calibration_weight,
+        length=k,
     )

@@ -254,6 +254,7 @@ def _picks_for_user(
         k=k + SPARE_PICKS,
         config=config,
         genres=catalogue.genre_shares,
+        shown=k,
     )
     picks = [
         Pick(

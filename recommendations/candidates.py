@@ -3,7 +3,9 @@
 ALS, EASE and content each contribute their best unseen movies (ALS and EASE before
 the filters, which `CatalogArrays.candidates` applies to the union); popularity is
 drawn once per request by the caller (from the in-process catalogue), so a group
-shares it. Scoring then ranks only the union, not the whole catalogue.
+shares it. A calibrated list also gets ALS's and EASE's best films of each genre of
+the user's likes (`side_pools`), so every side of a taste has films to be picked from.
+Scoring then ranks only the union, not the whole catalogue.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import numpy as np
 
 from catalog.filters import MovieFilters
 from catalog.selectors import movie_nearest_ids
+from core.vectors import sorted_positions, top_k
 from recommendations.algorithms.als import AlsModel
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import ContentModel
 from recommendations.config import HybridParams, Source
 from recommendations.profile import TasteProfile
@@ -58,6 +62,29 @@ def content_pool(
     return nearest[keep][:n]
 
 
+def side_pools(
+    scored: Iterable[tuple[np.ndarray, np.ndarray]],
+    genres: GenreShares,
+    taste: np.ndarray,
+    seen_ids: np.ndarray,
+    n: int,
+) -> list[np.ndarray]:
+    """For each source's `scored` (its films' ids, sorted, and the user's score of each),
+    the best unseen films of each genre of the `taste` p(g|u), ⌈p(g|u) · n⌉ of them: a
+    side of the taste that the source's overall top leaves out still has candidates."""
+    sides = np.flatnonzero(taste > 0)
+    counts = np.ceil(taste[sides] * n).astype(np.int64)
+    pools = []
+    for movie_ids, scores in scored:
+        scores = scores.astype(np.float64)
+        found, known = sorted_positions(movie_ids, seen_ids)
+        scores[found[known]] = -np.inf
+        member = genres.of(movie_ids)[:, sides] > 0
+        for side, count in enumerate(counts):
+            pools.append(movie_ids[top_k(np.where(member[:, side], scores, -np.inf), count)])
+    return pools
+
+
 def personal_pools(
     profile: TasteProfile,
     model: AlsModel | None,
@@ -66,9 +93,11 @@ def personal_pools(
     filters: MovieFilters,
     allowed: np.ndarray,
     config: HybridParams,
+    genres: GenreShares | None = None,
 ) -> list[np.ndarray]:
     """Candidate ids for one profile from its personal sources (popularity is added once),
-    the films `allowed` (rows of `content`) only; the site's and the offline evaluation's."""
+    the films `allowed` (rows of `content`) only; the site's and the offline evaluation's.
+    With `genres` and a calibrated blend, each side of the taste's too (`side_pools`)."""
     pool = []
     n = config.pool_size if filters.is_empty else config.filtered_pool_size
     if Source.ALS in sources:
@@ -77,4 +106,16 @@ def personal_pools(
         pool.append(profile.ease.top(n, exclude=profile.seen_ids))
     if Source.CONTENT in sources:
         pool.append(content_pool(profile, content, filters, allowed, config.pool_size))
+    taste = (
+        profile.genre_taste(genres, config.like_threshold)
+        if genres is not None and config.calibration_weight > 0
+        else None
+    )
+    if taste is not None:
+        scored = []
+        if Source.ALS in sources:
+            scored.append((model.movie_ids, model.scores(profile.als_vector)))
+        if Source.EASE in sources:
+            scored.append((profile.ease.movie_ids, profile.ease.scores))
+        pool += side_pools(scored, genres, taste, profile.seen_ids, config.side_pool_size)
     return pool

@@ -109,6 +109,10 @@ class HybridParams(JsonParams):
     # likes in proportion (`algorithms.calibration`). Chosen per run on validation
     # (`tuning.CALIBRATION_GRID`).
     calibration_weight: float = 0.0
+    # A calibrated list's extra candidates: ALS's and EASE's best films of each genre of
+    # the user's likes, this many spread over the genres by their share
+    # (`candidates.side_pools`).
+    side_pool_size: int = 100
     group_misery: float = 0.2
     group_fan: float = 0.6
 

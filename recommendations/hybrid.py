@@ -234,7 +234,16 @@ def _picks_for_user(
     profile = _profile_for(user, serving, exclude_watchlist=exclude_watchlist, config=config)
     sources = source_weights(algorithm, profile, config)
     allowed = catalogue.allowed(filters, profile.seen_ids)
-    pool = personal_pools(profile, model, catalogue.content, sources, filters, allowed, config)
+    pool = personal_pools(
+        profile,
+        model,
+        catalogue.content,
+        sources,
+        filters,
+        allowed,
+        config,
+        catalogue.genre_shares,
+    )
     pool.append(catalogue.popular_ids(max(config.pool_size, k + SPARE_PICKS), allowed))
     candidates = catalogue.candidates(np.concatenate(pool), allowed)
     ranked = rank(
@@ -245,6 +254,7 @@ def _picks_for_user(
         k=k + SPARE_PICKS,
         config=config,
         genres=catalogue.genre_shares,
+        shown=k,
     )
     picks = [
         Pick(

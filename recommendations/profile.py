@@ -16,6 +16,7 @@ import numpy as np
 
 from core.vectors import sorted_positions, top_k, unit_rows
 from recommendations.algorithms.als import AlsModel
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import taste
 from recommendations.algorithms.ease import EaseModel
 from recommendations.algorithms.rating import RatingModel
@@ -73,6 +74,12 @@ class TasteProfile:
     # The liked films with an embedding, aligned with `liked_titles`: what the reasons
     # name (`explain`).
     liked_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def genre_taste(self, genres: GenreShares, like_threshold: float) -> np.ndarray | None:
+        """p(g|u): the genres of every film rated `like_threshold` or more (embedded or
+        not); what calibration holds a list to and draws each side's candidates by."""
+        liked = [movie for movie, score in self.rated.items() if score >= like_threshold]
+        return genres.taste(np.array(liked, dtype=np.int64))
 
 
 def taste_profile(

@@ -43,16 +43,19 @@ def rank(
     k: int,
     config: HybridParams = DEFAULT_HYBRID,
     genres: GenreShares | None = None,
+    shown: int | None = None,
 ) -> list[Ranked]:
     """The top k of `candidates`. Whatever the algorithm, a film the rating model predicts
     below PICK_FLOOR_STARS comes after the rest. The hybrid is diversified (MMR) and, with
-    `genres`, calibrated to the genres of the user's likes (`config.calibration_weight`)."""
+    `genres`, calibrated to the genres of the user's likes (`config.calibration_weight`):
+    its first `shown` films (all k by default; the site ranks a few spare ones past what
+    it shows) are the list calibration holds in proportion."""
     weights = source_weights(algorithm, profile, config)
     raw = source_scores(weights, profile, model, candidates)
     total, dominant = blend(raw, weights)
     order_by = total - BELOW_FLOOR_SINK * _below_floor(raw.get(Source.STARS), profile, candidates)
     if algorithm is Algorithm.HYBRID:
-        calibration = _calibration(profile, candidates, genres, config)
+        calibration = _calibration(profile, candidates, genres, config, shown or k)
         order = mmr(order_by, candidates.vectors, k, config.mmr_lambda, calibration)
     else:
         order = np.argsort(-order_by, kind="stable")[:k].tolist()
@@ -77,15 +80,18 @@ def _calibration(
     candidates: Candidates,
     genres: GenreShares | None,
     config: HybridParams,
+    length: int,
 ) -> Calibration | None:
-    """What the hybrid calibrates to: the genres of the films the user liked; None without
-    genres, a weight or a liked film with a genre."""
+    """What the hybrid's list of `length` calibrates to: the genres of the films the user
+    liked; None without genres, a weight or a liked film with a genre."""
     if genres is None or config.calibration_weight <= 0:
         return None
-    liked = [movie for movie, score in profile.rated.items() if score >= config.like_threshold]
-    taste = genres.taste(np.array(liked, dtype=np.int64))
+    taste = profile.genre_taste(genres, config.like_threshold)
     if taste is None:
         return None
     return Calibration(
-        rows=genres.of(candidates.movie_ids), taste=taste, weight=config.calibration_weight
+        rows=genres.of(candidates.movie_ids),
+        taste=taste,
+        weight=config.calibration_weight,
+        length=length,
     )

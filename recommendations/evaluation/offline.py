@@ -131,7 +131,14 @@ class OfflineRecommender:
         pool += [
             np.searchsorted(self.train.movie_ids, ids)
             for ids in personal_pools(
-                profile, self.model, self.content, sources, MovieFilters(), allowed, config
+                profile,
+                self.model,
+                self.content,
+                sources,
+                MovieFilters(),
+                allowed,
+                config,
+                self.genres,
             )
         ]
         columns = np.unique(np.concatenate(pool))

@@ -14,6 +14,7 @@ from catalog.filters import MovieFilters
 from ratings.services import rating_upsert
 from recommendations import candidates
 from recommendations.algorithms.als import AlsModel, AlsParams
+from recommendations.algorithms.calibration import GenreShares
 from recommendations.algorithms.content import ContentModel
 from recommendations.config import DEFAULT_HYBRID, Source
 from recommendations.hybrid import recommend_for_user
@@ -63,6 +64,50 @@ def test_with_filters_als_and_ease_draw_more_and_content_keeps_to_the_allowed_fi
 
     # ALS before the filters (the union is filtered after), content within them.
     assert [sorted(pool) for pool in drawn] == [[2, 4], [4]]
+
+
+# Films 1 and 2 are crime, 3 and 4 musicals; the user liked crime film 5 (5 stars) and
+# musical 6 (4 stars) and disliked musical 7 (2 stars).
+SIDES = GenreShares.from_masks(
+    np.arange(1, 8),
+    {
+        "Crime": np.array([True, True, False, False, True, False, False]),
+        "Musical": np.array([False, False, True, True, False, True, True]),
+    },
+)
+
+
+def test_each_side_of_a_taste_gets_its_share_of_each_sources_best_films():
+    taste = np.array([0.75, 0.25])  # Crime, Musical
+    scored = [(MOVIES, AXES[:, 0]), (MOVIES, np.array([0.1, 0.2, 0.9, 0.3]))]  # ALS, EASE
+
+    drawn = candidates.side_pools(scored, SIDES, taste, seen_ids=np.array([1]), n=4)
+
+    # ⌈0.75 · 4⌉ = 3 crime films (only 2 is unseen) and ⌈0.25 · 4⌉ = 1 musical per source:
+    # ALS scores 3 at 0 and 4 at 0.6, EASE 3 at 0.9 and 4 at 0.3.
+    assert [pool.tolist() for pool in drawn] == [[2], [4], [2], [3]]
+
+
+def test_the_genre_taste_counts_the_liked_films_only():
+    liked = dataclasses.replace(profile(seen=[5, 6, 7]), rated={5: 5.0, 6: 4.0, 7: 2.0})
+
+    assert liked.genre_taste(SIDES, 3.5).tolist() == [0.5, 0.5]
+    assert liked.genre_taste(SIDES, 4.5).tolist() == [1.0, 0.0]
+    assert liked.genre_taste(SIDES, 5.5) is None
+
+
+@pytest.mark.parametrize(("weight", "sides"), [(0.0, []), (0.3, [[], [4], [], [3]])])
+def test_only_a_calibrated_blend_draws_candidates_per_side(weight, sides):
+    liked = dataclasses.replace(profile(seen=[1, 2, 5, 6, 7]), rated={5: 5.0, 6: 4.0, 7: 2.0})
+    config = dataclasses.replace(ONE_EACH, calibration_weight=weight, side_pool_size=2)
+    allowed = np.array([False, False, True, True])
+
+    drawn = candidates.personal_pools(
+        liked, ALS, CONTENT, [Source.ALS, Source.EASE], MovieFilters(), allowed, config, SIDES
+    )
+
+    # Both crime films are seen: the crime side draws nothing, the musical side 1 per source.
+    assert [pool.tolist() for pool in drawn] == [[4], [3], *sides]
 
 
 def ids(recs) -> list[int]:

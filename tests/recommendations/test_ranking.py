@@ -93,7 +93,7 @@ def test_the_hybrid_holds_both_sides_of_a_taste_when_calibrated():
     )
     profile = dataclasses.replace(warm_profile(stars=None), rated={10: 5.0, 11: 4.0, 12: 1.0})
 
-    def hybrid(weight):
+    def hybrid(weight, k=2, shown=None):
         config = HybridParams(
             als_weight=1.0,
             ease_weight=0.0,
@@ -106,9 +106,10 @@ def test_the_hybrid_holds_both_sides_of_a_taste_when_calibrated():
             profile=profile,
             model=MODEL,
             candidates=CANDIDATES,
-            k=2,
+            k=k,
             config=config,
             genres=genres,
+            shown=shown,
         )
         return [r.index for r in ranked]
 
@@ -116,3 +117,9 @@ def test_the_hybrid_holds_both_sides_of_a_taste_when_calibrated():
     # Second step at λ = 0.5: film 2 gains 0.5 · 0.5 - 0.5 · C_KL(action only) = 0.25 -
     # 0.979; film 3 gains 0.5 · 0 - 0.5 · C_KL(half and half) = 0.
     assert hybrid(0.5) == [0, 2]
+    # Ranking a spare film past the two shown: the two are what is calibrated. Were the
+    # list of three calibrated, the second step would see one slot left to hold the
+    # taste: film 2 gains 0.25 - 0.5 · C_KL((2 · action + taste) / 3) = 0.25 - 0.143 and
+    # film 3 0, so the comedy would come third, after what is shown.
+    assert hybrid(0.5, k=3, shown=2) == [0, 2, 1]
+    assert hybrid(0.5, k=3) == [0, 1, 2]

@@ -61,26 +61,41 @@ def test_genre_coverage_is_the_share_of_the_taste_s_genres_in_the_list():
 
 def test_without_calibration_the_top_three_are_all_action():
     assert mmr(VALUE, FAR_APART, 3, lam=1.0) == [0, 1, 2]
-    assert mmr(VALUE, FAR_APART, 3, lam=1.0, calibration=Calibration(ROWS, TASTE, 0.0)) == [
-        0,
-        1,
-        2,
-    ]
+    no_weight = Calibration(ROWS, TASTE, 0.0, length=3)
+    assert mmr(VALUE, FAR_APART, 3, lam=1.0, calibration=no_weight) == [0, 1, 2]
 
 
-def test_calibration_brings_the_comedy_in_second():
-    # λ = 0.5, each step maximising 0.5 · value - 0.5 · C_KL(list with the film):
-    # 1st: action 1.0 gives 0.5 - 0.5 · 0.937409 = 0.031; the comedy 0.25 - 0.5 · 3.109186.
-    # 2nd: another action 0.45 - 0.469 = -0.019; the comedy 0.25 - 0.5 · 0.128325 = 0.186.
-    # 3rd: only action films are left; the best of them, 0.9.
-    calibration = Calibration(ROWS, TASTE, 0.5)
+def test_calibration_brings_the_comedy_into_the_list_without_moving_its_top():
+    # λ = 0.5, a list of 3; each step maximises 0.5 · value - 0.5 · C_KL of the whole
+    # list with the film, its slots after that one holding the taste (0.75, 0.25):
+    # 1st (2 slots after): an action film makes q = ((1, 0) + 2 · (0.75, 0.25)) / 3 =
+    #   (0.8333, 0.1667), C_KL 0.021849: 0.5 - 0.010925 = 0.489; the comedy makes
+    #   q = (0.5, 0.5), C_KL 0.128325: 0.25 - 0.064162 = 0.186.
+    # 2nd (1 slot after): another action film, q = (0.9167, 0.0833), C_KL 0.120564:
+    #   0.45 - 0.060282 = 0.390; the comedy, q = (0.5833, 0.4167), C_KL 0.059642:
+    #   0.25 - 0.029821 = 0.220.
+    # 3rd (the list itself): action only, C_KL 0.937409: 0.4 - 0.468705 = -0.069; the
+    #   comedy, q = (0.6667, 0.3333), C_KL 0.016106: 0.25 - 0.008053 = 0.242.
+    calibration = Calibration(ROWS, TASTE, 0.5, length=3)
 
-    assert mmr(VALUE, FAR_APART, 3, lam=1.0, calibration=calibration) == [0, 3, 1]
-    assert miscalibration(TASTE, ROWS[[0, 3, 1]]) == pytest.approx(0.016106, abs=1e-6)
+    assert calibration.gain(VALUE, [])[[0, 3]] == pytest.approx([0.489075, 0.185838], abs=1e-6)
+    assert calibration.gain(VALUE, [0])[[1, 3]] == pytest.approx([0.389718, 0.220179], abs=1e-6)
+    assert calibration.gain(VALUE, [0, 1])[[2, 3]] == pytest.approx([-0.068704, 0.241947], abs=1e-6)
+    assert mmr(VALUE, FAR_APART, 3, lam=1.0, calibration=calibration) == [0, 1, 3]
+    assert miscalibration(TASTE, ROWS[[0, 1, 3]]) == pytest.approx(0.016106, abs=1e-6)
     assert miscalibration(TASTE, ROWS[[0, 1, 2]]) == pytest.approx(0.937409, abs=1e-6)
 
 
+def test_a_list_of_one_is_calibrated_as_steck_s_greedy_step():
+    # No slot after the first: the comedy's 0.25 - 0.5 · C_KL(comedy only) = 0.25 - 0.5 ·
+    # (0.75 ln(0.75 / 0.0075) + 0.25 ln(0.25 / 0.9925)) = 0.25 - 0.5 · 3.109186.
+    calibration = Calibration(ROWS, TASTE, 0.5, length=1)
+
+    assert calibration.gain(VALUE, [])[3] == pytest.approx(0.25 - 0.5 * 3.109186, abs=1e-6)
+    assert mmr(VALUE, FAR_APART, 1, lam=1.0, calibration=calibration) == [0]
+
+
 def test_a_taste_without_the_comedy_keeps_the_order():
-    calibration = Calibration(ROWS, np.array([1.0, 0.0]), 0.5)
+    calibration = Calibration(ROWS, np.array([1.0, 0.0]), 0.5, length=3)
 
     assert mmr(VALUE, FAR_APART, 3, lam=1.0, calibration=calibration) == [0, 1, 2]

@@ -40,7 +40,8 @@ def feed(ann, ben):
     """Ben's feed of each kind of item: an entry with a score and a spoiler review, an
     entry without either, a review written alone and a list."""
     follow(follower=ben, followee=ann)
-    film = MovieFactory(title="Heat", year=1995, genres=[GenreFactory(name="Crime")])
+    genres = [GenreFactory(name="Thriller"), GenreFactory(name="Crime")]
+    film = MovieFactory(title="Heat", year=1995, genres=genres)
     diary_entry_create(
         user=ann,
         movie_id=film.pk,
@@ -49,7 +50,9 @@ def feed(ann, ben):
         review="<b>Tense</b>",
         contains_spoilers=True,
     )
-    diary_entry_create(user=ann, movie_id=MovieFactory(year=None).pk, watched_on=date(2026, 1, 3))
+    diary_entry_create(
+        user=ann, movie_id=MovieFactory(year=None, genres=[]).pk, watched_on=date(2026, 1, 3)
+    )
     ReviewFactory(user=ann, movie=film, like_count=2)
     movie_list_create(user=ann, name="Crime", description="Heists", ranked=True)
     keys = selectors.feed_keys(viewer=ben, offset=0, limit=10)
@@ -66,8 +69,10 @@ def test_each_feed_item_is_what_drf_would_make_of_it(feed):
             if entry["review"]:
                 assert same(ReviewSerializer(), item.diary_entry.shown_review) == entry["review"]
                 assert (entry["score"], entry["review"]["contains_spoilers"]) == (4.5, True)
+                assert entry["movie"]["display_title"] == "Heat (1995)"
+                assert entry["movie"]["genres"] == ["Crime", "Thriller"]
             else:
-                assert entry["score"] is None
+                assert (entry["score"], entry["movie"]["genres"]) == (None, [])
         if item.review:
             assert same(ReviewSerializer(), item.review)["likes"] == 2
         if item.movie_list:

@@ -97,13 +97,38 @@ def following_ids(*, user) -> QuerySet:
 
 
 def person_counts(*, viewer, person: User) -> dict[str, int]:
-    return {
-        "followers": followers_visible(viewer=viewer, person=person).count(),
-        "following": following_visible(viewer=viewer, person=person).count(),
-        "diary_entries": DiaryEntry.objects.filter(user=person).count(),
-        "reviews": Review.objects.visible_to(viewer).filter(user=person).count(),
-        "lists": movie_lists_of(viewer=viewer, owner=person).count(),
-    }
+    """How many followers, followed people, diary entries, reviews and lists of `person`
+    the viewer may see, in one query."""
+    own = viewer.is_authenticated and viewer.pk == person.pk
+    sql, template = _person_counts_sql(authenticated=viewer.is_authenticated, own=own)
+    values = {_VIEWER_STAND_IN: viewer.pk, _PERSON_STAND_IN: person.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _stand_ins_swapped(template, values))
+        return dict(zip(_PERSON_COUNTS, cursor.fetchone(), strict=True))
+
+
+_PERSON_COUNTS = ("followers", "following", "diary_entries", "reviews", "lists")
+
+
+@functools.lru_cache(maxsize=4)
+def _person_counts_sql(*, authenticated: bool, own: bool) -> tuple[str, tuple]:
+    """person_counts' query, built once per process (see _VIEWER_STAND_IN); one's own
+    profile has its own (movie_lists_of shows the owner every list)."""
+    viewer = User(pk=_VIEWER_STAND_IN) if authenticated else AnonymousUser()
+    person = viewer if own else User(pk=_PERSON_STAND_IN)
+    counted = [
+        followers_visible(viewer=viewer, person=person),
+        following_visible(viewer=viewer, person=person),
+        DiaryEntry.objects.filter(user=person),
+        Review.objects.visible_to(viewer).filter(user=person),
+        movie_lists_of(viewer=viewer, owner=person),
+    ]
+    parts, params = [], ()
+    for queryset in counted:
+        sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params = (*params, *part_params)
+    return "SELECT " + ", ".join(parts), params
 
 
 # --- Diary -----------------------------------------------------------------------------
@@ -501,11 +526,13 @@ def _followed_lovers_queryset(*, viewer, movie_ids: list[int]) -> QuerySet:
 
 # Every recommendation list asks followed_lovers, and building its query (the visibility
 # rule nests two Exists subqueries) took more CPU than PostgreSQL running it
-# (docs/benchmarks.md "Where a request's time goes"); the feed's keys likewise. So their
-# SQL is built once per process (and number of films, or rows per followed person), from
-# the same querysets with stand-in ids swapped for the viewer's and the films' at each
-# call: the rule stays profile_visible_q's and visible_to's alone.
+# (docs/benchmarks.md "Where a request's time goes"); the feed's keys, the reviews
+# section and a profile's counts likewise. So their SQL is built once per process (per
+# number of films, or stretch of the feed), from the same querysets with stand-in ids
+# swapped for the real ones at each call: the rule stays profile_visible_q's and
+# visible_to's alone.
 _VIEWER_STAND_IN = -7_000_001
+_PERSON_STAND_IN = -7_500_001  # the person whose profile the viewer reads
 _MOVIE_STAND_IN = -8_000_001  # the i-th film's is this minus i
 
 

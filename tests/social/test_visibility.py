@@ -270,3 +270,32 @@ def test_the_feed_and_reviews_section_are_each_viewer_s_own_whatever_asked_befor
         [],
         [(by_ben.pk, by_ben.review.pk)],
     )
+
+
+def test_a_profile_s_counts_are_what_each_viewer_may_see(ann, ben, film, ann_activity):
+    # One query built once per process, shared by every viewer and person.
+    carl = PublicUserFactory()
+    follow(follower=ben, followee=ann)
+    follow(follower=carl, followee=ann)
+    follow(follower=ann, followee=carl)
+    ReviewFactory(user=ann, movie=MovieFactory())
+    block(blocker=carl, blocked=ben)
+    counts = {
+        "self": selectors.person_counts(viewer=ann, person=ann),
+        "ben": selectors.person_counts(viewer=ben, person=ann),
+        "visitor": selectors.person_counts(viewer=ANON, person=ann),
+    }
+    everything = {"followers": 2, "following": 1, "diary_entries": 1, "reviews": 2, "lists": 3}
+    assert counts == {
+        "self": everything,
+        # Carl blocked ben; only their owner sees private and unlisted lists counted.
+        "ben": everything | {"followers": 1, "following": 0, "lists": 1},
+        "visitor": everything | {"lists": 1},
+    }
+    assert selectors.person_counts(viewer=ann, person=carl) == {
+        "followers": 1,
+        "following": 1,
+        "diary_entries": 0,
+        "reviews": 0,
+        "lists": 0,
+    }

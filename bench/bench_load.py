@@ -441,9 +441,7 @@ def _request(name: str, stack: Stack, rng: random.Random) -> tuple[str, str, str
             json.dumps({"score": rng.randint(1, 10) / 2}),
         )
     if name == "reviews":
-        sort = rng.choice(("popular", "recent", "following"))
-        film = rng.choice(stack.reviewed_ids)
-        return "GET", f"/api/v1/movies/{film}/reviews/?sort={sort}&page_size=5", "-"
+        return "GET", f"/api/v1/movies/{rng.choice(stack.reviewed_ids)}/reviews/section/", "-"
     return "GET", paths[name], "-"
 
 

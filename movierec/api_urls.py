@@ -40,6 +40,11 @@ social_v1 = [
         social.MovieReviewsView.as_view(),
         name="movie-reviews",
     ),
+    path(
+        "movies/<int:movie_id>/reviews/section/",
+        social.MovieReviewSectionsView.as_view(),
+        name="movie-review-sections",
+    ),
     path("reviews/<int:review_id>/", social.ReviewView.as_view(), name="review"),
     path("reviews/<int:review_id>/like/", social.ReviewLikeView.as_view(), name="review-like"),
     path(

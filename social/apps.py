@@ -10,6 +10,6 @@ class SocialConfig(AppConfig):
     def ready(self) -> None:
         # ratings sits below and cannot call us: its "download my data" takes sections.
         from ratings.selectors import EXPORT_SECTIONS as RATINGS_EXPORT
-        from social.selectors import EXPORT_SECTIONS
+        from social.exports import EXPORT_SECTIONS
 
         RATINGS_EXPORT.update(EXPORT_SECTIONS)

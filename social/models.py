@@ -111,8 +111,9 @@ class DiaryEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "-watched_on", "-id"], name="diary_user_date_idx"),
             models.Index(fields=["user", "movie"], name="diary_user_movie_idx"),
-            # The feed: followed people's entries, newest first.
-            models.Index(fields=["user", "-created_at"], name="diary_user_created_idx"),
+            # The feed: followed people's entries, newest first, read in its order (with
+            # the id breaking ties) so that each person's newest rows are a short scan.
+            models.Index(fields=["user", "-created_at", "-id"], name="diary_user_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +151,13 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["movie", "-like_count", "-id"], name="review_movie_popular_idx"),
             models.Index(fields=["movie", "-created_at"], name="review_movie_recent_idx"),
-            models.Index(fields=["user", "-created_at"], name="review_user_recent_idx"),
+            models.Index(fields=["user", "-created_at", "-id"], name="review_user_recent_idx"),
+            # The feed: followed people's reviews written without a diary entry.
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=Q(diary_entry__isnull=True),
+                name="review_alone_user_recent_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +212,7 @@ class MovieList(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "-created_at"], name="list_user_created_idx"),
+            models.Index(fields=["user", "-created_at", "-id"], name="list_user_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,26 +4,38 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import RowNumber, TruncMonth
 from django.http import Http404
 
 from accounts.models import User
+from catalog.models import Genre
 from catalog.selectors import UNSHOWN_FIELDS
 from ratings.models import Rating
-from ratings.selectors import ExportSection
 from social.models import (
     Block,
     DiaryEntry,
     Follow,
-    ListEntry,
     MovieList,
     Notification,
     Review,
@@ -83,13 +95,38 @@ def following_ids(*, user) -> QuerySet:
 
 
 def person_counts(*, viewer, person: User) -> dict[str, int]:
-    return {
-        "followers": followers_visible(viewer=viewer, person=person).count(),
-        "following": following_visible(viewer=viewer, person=person).count(),
-        "diary_entries": DiaryEntry.objects.filter(user=person).count(),
-        "reviews": Review.objects.visible_to(viewer).filter(user=person).count(),
-        "lists": movie_lists_of(viewer=viewer, owner=person).count(),
-    }
+    """How many followers, followed people, diary entries, reviews and lists of `person`
+    the viewer may see, in one query."""
+    own = viewer.is_authenticated and viewer.pk == person.pk
+    sql, template = _person_counts_sql(authenticated=viewer.is_authenticated, own=own)
+    values = {_VIEWER_STAND_IN: viewer.pk, _PERSON_STAND_IN: person.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _stand_ins_swapped(template, values))
+        return dict(zip(_PERSON_COUNTS, cursor.fetchone(), strict=True))
+
+
+_PERSON_COUNTS = ("followers", "following", "diary_entries", "reviews", "lists")
+
+
+@functools.lru_cache(maxsize=4)
+def _person_counts_sql(*, authenticated: bool, own: bool) -> tuple[str, tuple]:
+    """person_counts' query, built once per process (see _VIEWER_STAND_IN); one's own
+    profile has its own (movie_lists_of shows the owner every list)."""
+    viewer = User(pk=_VIEWER_STAND_IN) if authenticated else AnonymousUser()
+    person = viewer if own else User(pk=_PERSON_STAND_IN)
+    counted = [
+        followers_visible(viewer=viewer, person=person),
+        following_visible(viewer=viewer, person=person),
+        DiaryEntry.objects.filter(user=person),
+        Review.objects.visible_to(viewer).filter(user=person),
+        movie_lists_of(viewer=viewer, owner=person),
+    ]
+    parts, params = [], ()
+    for queryset in counted:
+        sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params = (*params, *part_params)
+    return "SELECT " + ", ".join(parts), params
 
 
 # --- Diary -----------------------------------------------------------------------------
@@ -162,10 +199,30 @@ def reviews_visible(*, viewer) -> QuerySet[Review]:
     reviews = (
         Review.objects.visible_to(viewer).select_related("user", "movie").defer(*_MOVIE_UNSHOWN)
     )
+    return _with_liked(reviews, viewer=viewer)
+
+
+def _with_liked(reviews: QuerySet[Review], *, viewer) -> QuerySet[Review]:
+    """Each review with `liked`: whether the viewer likes it."""
     if viewer.is_authenticated:
         liked = ReviewLike.objects.filter(review=OuterRef("pk"), user=viewer)
         return reviews.annotate(liked=Exists(liked))
     return reviews.annotate(liked=Value(False))
+
+
+# What a review shows wherever it is listed (the API's ReviewSerializer, the site's
+# _review.html): its author's name and its film's title, not their other columns.
+_REVIEW_SHOWN = (
+    "user_id", "movie_id", "text", "contains_spoilers", "like_count", "created_at",
+    "updated_at", "user__username", "movie__title", "movie__year",
+)  # fmt: skip
+
+
+def _reviews_by_id(*, viewer, review_ids: Collection[int]) -> dict[int, Review]:
+    """Reviews by id, as they are shown, with `liked`. For ids a visibility rule chose
+    (the feed's keys, the reviews section's): it is not applied again."""
+    reviews = Review.objects.select_related("user", "movie").only(*_REVIEW_SHOWN)
+    return _with_liked(reviews, viewer=viewer).in_bulk(review_ids)
 
 
 def movie_reviews(*, viewer, movie_id: int, sort: str = "popular") -> QuerySet[Review]:
@@ -173,10 +230,49 @@ def movie_reviews(*, viewer, movie_id: int, sort: str = "popular") -> QuerySet[R
     viewer follows, newest first)."""
     reviews = reviews_visible(viewer=viewer).filter(movie_id=movie_id)
     if sort == "following":
-        return reviews.filter(user_id__in=following_ids(user=viewer)).order_by(
-            *REVIEW_SORTS["recent"]
-        )
-    return reviews.order_by(*REVIEW_SORTS[sort])
+        reviews = reviews.filter(user_id__in=following_ids(user=viewer))
+    return reviews.order_by(*_review_order(sort))
+
+
+# Reviews per sort in the film page's reviews section (the site's and the API's).
+REVIEW_SECTION_SIZE = 5
+
+
+def movie_review_sections(*, viewer, movie_id: int) -> dict[str, list[Review]]:
+    """The film page's reviews section: up to REVIEW_SECTION_SIZE reviews of each sort of
+    `movie_reviews` ("following" is empty for a visitor), in two queries: the ids of all
+    three sorts in one, then their rows."""
+    sql, template = _review_sections_sql(viewer.is_authenticated)
+    values = {_VIEWER_STAND_IN: viewer.pk, _MOVIE_STAND_IN: movie_id}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _stand_ins_swapped(template, values))
+        keys = sorted(cursor.fetchall(), key=lambda key: key[2])
+    reviews = _reviews_by_id(viewer=viewer, review_ids={pk for _, pk, _ in keys})
+    sections: dict[str, list[Review]] = {"following": [], **{sort: [] for sort in REVIEW_SORTS}}
+    for sort, pk, _ in keys:
+        sections[sort].append(reviews[pk])
+    return sections
+
+
+@functools.lru_cache(maxsize=2)
+def _review_sections_sql(authenticated: bool) -> tuple[str, tuple]:
+    """movie_review_sections' query, built once per process (see _VIEWER_STAND_IN)."""
+    viewer = User(pk=_VIEWER_STAND_IN) if authenticated else AnonymousUser()
+    sorts = ["following", *REVIEW_SORTS] if authenticated else [*REVIEW_SORTS]
+    parts = [
+        movie_reviews(viewer=viewer, movie_id=_MOVIE_STAND_IN, sort=sort).values_list(
+            Value(sort),
+            "pk",
+            # The rank within its sort: a union's rows come in no promised order.
+            Window(RowNumber(), order_by=_review_order(sort)),
+        )[:REVIEW_SECTION_SIZE]
+        for sort in sorts
+    ]
+    return parts[0].union(*parts[1:], all=True).query.sql_with_params()
+
+
+def _review_order(sort: str) -> tuple[str, ...]:
+    return REVIEW_SORTS["recent" if sort == "following" else sort]
 
 
 def review_visible_get(*, viewer, review_id: int) -> Review:
@@ -234,16 +330,36 @@ class FeedItem:
     movie_list: MovieList | None = None
 
 
-def feed_keys(*, viewer, offset: int, limit: int) -> list[tuple[str, int, datetime]]:
-    """(kind, id, created_at) of one stretch of the feed, newest first: followed people's
-    diary entries, their reviews written without one, and their public lists, as the
-    models' `visible_to` lets the viewer see them.
+class FeedKey(NamedTuple):
+    kind: str  # "diary", "review" or "list"
+    id: int
+    created_at: datetime
+    # The review shown with it: a diary entry's, if the viewer may see it; a review's own.
+    review_id: int | None
+
+
+def feed_keys(*, viewer, offset: int, limit: int) -> list[FeedKey]:
+    """One stretch of the feed, newest first: followed people's diary entries, their
+    reviews written without one, and their public lists, as the models' `visible_to` lets
+    the viewer see them.
 
     Fan-out on read (docs/scaling.md says where that stops working): for each followed
     person, at most offset + limit of their newest rows of each kind are read, by the
     (user, created_at) indexes, so a prolific person costs no more than a quiet one.
     """
-    wanted = offset + limit
+    if not viewer.is_authenticated:
+        return []
+    sql, template = _feed_keys_sql(offset=offset, limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _stand_ins_swapped(template, {_VIEWER_STAND_IN: viewer.pk}))
+        return [FeedKey(*row) for row in cursor.fetchall()]
+
+
+@functools.lru_cache(maxsize=64)
+def _feed_keys_sql(*, offset: int, limit: int) -> tuple[str, tuple]:
+    """feed_keys' query for one stretch, built once per process for a stand-in viewer
+    (see _VIEWER_STAND_IN): building it took more CPU than PostgreSQL running it."""
+    viewer = User(pk=_VIEWER_STAND_IN)
     followee = RawSQL("followed.id", ())
     kinds = [
         DiaryEntry.objects.visible_to(viewer).values_list(Value("diary"), "pk", "created_at"),
@@ -257,40 +373,81 @@ def feed_keys(*, viewer, offset: int, limit: int) -> list[tuple[str, int, dateti
     followed_sql, params = following_ids(user=viewer).query.sql_with_params()
     parts = []
     for rows in kinds:
-        newest = rows.filter(user_id=followee).order_by("-created_at", "-pk")[:wanted]
+        newest = rows.filter(user_id=followee).order_by("-created_at", "-pk")[: offset + limit]
         sql, part_params = newest.query.sql_with_params()
-        parts.append(f"SELECT * FROM followed CROSS JOIN LATERAL ({sql}) AS newest")
+        parts.append(f"SELECT newest.* FROM followed CROSS JOIN LATERAL ({sql}) AS newest")
         params = (*params, *part_params)
-    query = (
-        f"WITH followed (id) AS ({followed_sql}) "
-        f"SELECT kind, id, created_at FROM ("
-        + " UNION ALL ".join(part.replace("SELECT *", "SELECT newest.*", 1) for part in parts)
-        + ") AS items (kind, id, created_at) ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
+    # A diary entry's review, looked up for the page's rows only (after the LIMIT).
+    entry_review_sql, review_params = (
+        Review.objects.visible_to(viewer)
+        .filter(diary_entry_id=RawSQL("page.id", ()))
+        .values("pk")
+        .query.sql_with_params()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(query, (*params, limit, offset))
-        return cursor.fetchall()
+    query = (
+        f"WITH followed (id) AS ({followed_sql}), page AS ("
+        "SELECT kind, id, created_at FROM ("
+        + " UNION ALL ".join(parts)
+        + ") AS items (kind, id, created_at) ORDER BY created_at DESC, id DESC "
+        f"LIMIT {int(limit)} OFFSET {int(offset)}) "
+        f"SELECT kind, id, created_at, "
+        f"CASE kind WHEN 'diary' THEN ({entry_review_sql}) WHEN 'review' THEN id END "
+        "FROM page ORDER BY created_at DESC, id DESC"
+    )
+    return query, (*params, *review_params)
 
 
-def feed_items(*, viewer, keys: Collection[tuple[str, int, datetime]]) -> list[FeedItem]:
-    """The rows behind one page of `feed_keys`, in its order (three queries and prefetches)."""
+def feed_items(*, viewer, keys: Collection[FeedKey]) -> list[FeedItem]:
+    """The rows behind one page of `feed_keys`, in its order. `feed_keys` chose them by the
+    visibility rule, so they are read by id, with the columns the feed shows: three queries
+    at most (diary entries with their films' genres, reviews, lists)."""
     ids: dict[str, list[int]] = {"diary": [], "review": [], "list": []}
-    for kind, pk, _ in keys:
-        ids[kind].append(pk)
-    diary = diary_visible(viewer=viewer).in_bulk(ids["diary"])
-    reviews = reviews_visible(viewer=viewer).in_bulk(ids["review"])
+    for key in keys:
+        ids[key.kind].append(key.id)
+    genre_names = Genre.objects.filter(movies=OuterRef("movie_id")).order_by("name").values("name")
+    diary = (
+        DiaryEntry.objects.select_related("user", "movie")
+        .only(*_DIARY_SHOWN)
+        .annotate(genre_names=ArraySubquery(genre_names))
+        .in_bulk(ids["diary"])
+    )
+    for entry in diary.values():
+        entry.movie.genre_names = entry.genre_names  # what Movie.genre_names would read
+    reviews = _reviews_by_id(
+        viewer=viewer, review_ids=[key.review_id for key in keys if key.review_id is not None]
+    )
     lists = (
         MovieList.objects.select_related("user")
+        .only(*_LIST_SHOWN)
         .annotate(entry_count=Count("entries"))
         .in_bulk(ids["list"])
     )
     items = []
-    for kind, pk, created_at in keys:
-        row = {"diary": diary, "review": reviews, "list": lists}[kind].get(pk)
-        if row is not None:
-            field = {"diary": "diary_entry", "review": "review", "list": "movie_list"}[kind]
-            items.append(FeedItem(kind=kind, created_at=created_at, **{field: row}))
+    for key in keys:
+        if key.kind == "diary" and key.id in diary:
+            entry = diary[key.id]
+            entry.shown_review = reviews.get(key.review_id)
+            items.append(FeedItem(kind="diary", created_at=key.created_at, diary_entry=entry))
+        elif key.kind == "review" and key.review_id in reviews:
+            review = reviews[key.review_id]
+            items.append(FeedItem(kind="review", created_at=key.created_at, review=review))
+        elif key.kind == "list" and key.id in lists:
+            movie_list = lists[key.id]
+            items.append(FeedItem(kind="list", created_at=key.created_at, movie_list=movie_list))
     return items
+
+
+# A feed's diary entry shows its film as the API's movie summary does; a list, what
+# MovieListSerializer does (not its entries).
+_DIARY_SHOWN = (
+    "user_id", "movie_id", "watched_on", "rewatch", "score", "created_at", "user__username",
+    *(f"movie__{field}" for field in ("title", "year", "poster_path", "rating_count",
+                                      "rating_mean")),
+)  # fmt: skip
+_LIST_SHOWN = (
+    "user_id", "name", "description", "ranked", "visibility", "created_at", "updated_at",
+    "user__username",
+)  # fmt: skip
 
 
 # --- Notifications ---------------------------------------------------------------------
@@ -347,9 +504,8 @@ def followed_lovers(*, viewer, movie_ids: Collection[int]) -> dict[int, int]:
     values = {_VIEWER_STAND_IN: viewer.pk} | {
         _MOVIE_STAND_IN - i: movie_id for i, movie_id in enumerate(movie_ids)
     }
-    params = [values.get(p, p) if type(p) is int else p for p in template]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _stand_ins_swapped(template, values))
         return dict(cursor.fetchall())
 
 
@@ -368,11 +524,19 @@ def _followed_lovers_queryset(*, viewer, movie_ids: list[int]) -> QuerySet:
 
 # Every recommendation list asks followed_lovers, and building its query (the visibility
 # rule nests two Exists subqueries) took more CPU than PostgreSQL running it
-# (docs/benchmarks.md "Where a request's time goes"). So its SQL is built once per process
-# and number of films, from the same queryset with stand-in ids that followed_lovers swaps
-# for the viewer's and the films': the rule stays profile_visible_q's alone.
+# (docs/benchmarks.md "Where a request's time goes"); the feed's keys, the reviews
+# section and a profile's counts likewise. So their SQL is built once per process (per
+# number of films, or stretch of the feed), from the same querysets with stand-in ids
+# swapped for the real ones at each call: the rule stays profile_visible_q's and
+# visible_to's alone.
 _VIEWER_STAND_IN = -7_000_001
+_PERSON_STAND_IN = -7_500_001  # the person whose profile the viewer reads
 _MOVIE_STAND_IN = -8_000_001  # the i-th film's is this minus i
+
+
+def _stand_ins_swapped(template: tuple, values: dict[int, int]) -> list:
+    """A query's parameters built with stand-in ids, with `values`' real ids in their place."""
+    return [values.get(p, p) if type(p) is int else p for p in template]
 
 
 @functools.lru_cache(maxsize=128)
@@ -380,91 +544,3 @@ def _followed_lovers_sql(count: int) -> tuple[str, tuple]:
     stand_ins = [_MOVIE_STAND_IN - i for i in range(count)]
     queryset = _followed_lovers_queryset(viewer=User(pk=_VIEWER_STAND_IN), movie_ids=stand_ins)
     return queryset.query.sql_with_params()
-
-
-# --- "Download my data" (registered into ratings' export by social.apps) ---------------
-
-
-def _iso(value) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def diary_export(user) -> list[dict]:
-    rows = DiaryEntry.objects.filter(user=user).order_by("watched_on", "pk")
-    return [
-        {
-            "movie_id": entry.movie_id,
-            "title": entry.movie.title,
-            "year": entry.movie.year,
-            "watched_on": entry.watched_on.isoformat(),
-            "rewatch": entry.rewatch,
-            "score": None if entry.score is None else float(entry.score),
-            "created_at": entry.created_at.isoformat(),
-        }
-        for entry in rows.select_related("movie")
-    ]
-
-
-def reviews_export(user) -> list[dict]:
-    rows = Review.objects.filter(user=user).select_related("movie", "diary_entry")
-    return [
-        {
-            "movie_id": review.movie_id,
-            "title": review.movie.title,
-            "year": review.movie.year,
-            "watched_on": _iso(review.diary_entry.watched_on if review.diary_entry else None),
-            "text": review.text,
-            "contains_spoilers": review.contains_spoilers,
-            "created_at": review.created_at.isoformat(),
-        }
-        for review in rows.order_by("created_at", "pk")
-    ]
-
-
-def lists_export(user) -> list[dict]:
-    lists = MovieList.objects.filter(user=user).order_by("created_at", "pk")
-    return [
-        {
-            "name": movie_list.name,
-            "description": movie_list.description,
-            "ranked": movie_list.ranked,
-            "visibility": movie_list.visibility,
-            "created_at": movie_list.created_at.isoformat(),
-            "entries": [
-                {
-                    "movie_id": entry.movie_id,
-                    "title": entry.movie.title,
-                    "year": entry.movie.year,
-                    "position": entry.position,
-                    "note": entry.note,
-                }
-                for entry in movie_list.entries.all()
-            ],
-        }
-        for movie_list in lists.prefetch_related(
-            Prefetch("entries", queryset=ListEntry.objects.select_related("movie"))
-        )
-    ]
-
-
-def _list_entry_rows(lists: list[dict]) -> Iterator[dict]:
-    """`lists_export` flattened for the CSV table: a row per entry, naming its list."""
-    for movie_list in lists:
-        about = {f"list_{key}": movie_list[key] for key in _LIST_CSV_KEYS}
-        for entry in movie_list["entries"]:
-            yield {**about, **entry}
-
-
-_LIST_CSV_KEYS = ("name", "description", "ranked", "visibility")
-
-EXPORT_SECTIONS = {
-    "diary": ExportSection(rows=diary_export, csv_columns=("watched_on", "rewatch", "score")),
-    "reviews": ExportSection(
-        rows=reviews_export, csv_columns=("watched_on", "text", "contains_spoilers")
-    ),
-    "lists": ExportSection(
-        rows=lists_export,
-        csv_columns=(*(f"list_{key}" for key in _LIST_CSV_KEYS), "position", "note"),
-        csv_rows=_list_entry_rows,
-    ),
-}

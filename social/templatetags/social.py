@@ -11,7 +11,8 @@ from social.web.views import feed_page
 
 register = template.Library()
 
-FILM_REVIEWS = 5  # per section on the film page
+# The reviews section's sorts (social.selectors.movie_review_sections), in page order.
+SECTION_HEADINGS = {"following": "From people you follow", "popular": "Popular", "recent": "Recent"}
 
 
 @register.inclusion_tag("social/_header_notifications.html", takes_context=True)
@@ -38,20 +39,8 @@ def home_feed(context) -> dict:
 def film_social(context, movie) -> dict:
     request = context["request"]
     user = request.user
-    sections = [
-        ("Popular", "popular", selectors.movie_reviews(viewer=user, movie_id=movie.pk)),
-        (
-            "Recent",
-            "recent",
-            selectors.movie_reviews(viewer=user, movie_id=movie.pk, sort="recent"),
-        ),
-    ]
-    if user.is_authenticated:
-        following = selectors.movie_reviews(viewer=user, movie_id=movie.pk, sort="following")
-        sections.insert(0, ("From people you follow", "following", following))
-    review_sections = [
-        (heading, key, list(reviews[:FILM_REVIEWS])) for heading, key, reviews in sections
-    ]
+    sections = selectors.movie_review_sections(viewer=user, movie_id=movie.pk)
+    review_sections = [(heading, key, sections[key]) for key, heading in SECTION_HEADINGS.items()]
     authenticated = user.is_authenticated
     return {
         "request": request,

@@ -43,6 +43,7 @@ from social.web.api_serializers import (
     ProfileSerializer,
     RelationSerializer,
     ReportSerializer,
+    ReviewSectionsSerializer,
     ReviewSerializer,
     ReviewWriteSerializer,
 )
@@ -166,6 +167,20 @@ class MovieReviewsView(_PublicReadView):
         reviews = selectors.movie_reviews(viewer=request.user, movie_id=movie.pk, sort=sort)
         page = self.paginate_queryset(reviews)
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+
+class MovieReviewSectionsView(_PublicReadView):
+    @extend_schema(
+        summary="A film's reviews section",
+        description="What the film page shows, in one request: up to "
+        f"{selectors.REVIEW_SECTION_SIZE} reviews of each sort of `/reviews/` (popular, "
+        "recent and from people you follow; that one is empty for a visitor).",
+        responses=ReviewSectionsSerializer,
+    )
+    def get(self, request: Request, movie_id: int) -> Response:
+        movie = movie_or_404(movie_id)
+        sections = selectors.movie_review_sections(viewer=request.user, movie_id=movie.pk)
+        return Response(ReviewSectionsSerializer(sections).data)
 
 
 class ReviewView(_PublicReadView):

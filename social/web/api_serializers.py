@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
+
 from rest_framework import serializers
 
 from catalog.api_serializers import MovieSummarySerializer
@@ -16,10 +19,45 @@ from social.models import (
 )
 from social.selectors import REVIEW_SORTS
 
+# Fields whose values go out as they are read (ints, strings, booleans).
+_AS_IS = {serializers.IntegerField, serializers.CharField, serializers.BooleanField}
+
+
+class DirectSerializer(serializers.Serializer):
+    """A read-only serializer that builds its representation in one pass, from each field's
+    getter and converter found once per serializer. DRF's field-by-field path (a
+    get_attribute with its error handling and a to_representation per field and row)
+    was most of the feed's serialisation; tests/social/test_api_serializers.py checks
+    that the output is DRF's own."""
+
+    @cached_property
+    def _plan(self) -> list[tuple]:
+        plan = []
+        for name, field in self.fields.items():
+            if isinstance(field, serializers.SerializerMethodField):
+                plan.append((name, None, getattr(self, field.method_name)))
+            else:
+                convert = None if type(field) in _AS_IS else field.to_representation
+                plan.append((name, field.source_attrs, convert))
+        return plan
+
+    def to_representation(self, instance) -> dict:
+        data = {}
+        for name, attrs, convert in self._plan:
+            if attrs is None:
+                data[name] = convert(instance)
+                continue
+            value = instance
+            for attr in attrs:
+                value = value[attr] if isinstance(value, Mapping) else getattr(value, attr)
+            data[name] = value if convert is None or value is None else convert(value)
+        return data
+
+
 # --- Diary and reviews -----------------------------------------------------------------
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(DirectSerializer):
     id = serializers.IntegerField(read_only=True)
     movie = serializers.IntegerField(source="movie_id", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
@@ -29,6 +67,14 @@ class ReviewSerializer(serializers.Serializer):
     liked = serializers.BooleanField(read_only=True, help_text="Whether you like it.")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+
+class ReviewSectionsSerializer(serializers.Serializer):
+    """The film page's reviews section (social.selectors.movie_review_sections)."""
+
+    following = ReviewSerializer(many=True, help_text="By people you follow, newest first.")
+    popular = ReviewSerializer(many=True, help_text="Most liked first.")
+    recent = ReviewSerializer(many=True, help_text="Newest first.")
 
 
 class ReviewWriteSerializer(serializers.Serializer):
@@ -44,18 +90,15 @@ class MovieReviewsQuerySerializer(serializers.Serializer):
     )
 
 
-class DiaryEntrySerializer(serializers.Serializer):
+class DiaryEntrySerializer(DirectSerializer):
     id = serializers.IntegerField(read_only=True)
     movie = MovieSummarySerializer(read_only=True)
     watched_on = serializers.DateField(read_only=True)
     rewatch = serializers.BooleanField(read_only=True)
     score = ScoreField(read_only=True, allow_null=True)
-    review = serializers.SerializerMethodField()
+    # The review the viewer may see (social.selectors sets `shown_review`), or null.
+    review = ReviewSerializer(source="shown_review", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
-
-    def get_review(self, entry) -> ReviewSerializer(allow_null=True):  # type: ignore[valid-type]
-        review = getattr(entry, "shown_review", None)
-        return None if review is None else ReviewSerializer(review).data
 
 
 class DiaryWriteSerializer(serializers.Serializer):
@@ -106,7 +149,7 @@ class ListOrderSerializer(serializers.Serializer):
     )
 
 
-class MovieListSerializer(serializers.Serializer):
+class MovieListSerializer(DirectSerializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.CharField(read_only=True)
@@ -175,7 +218,7 @@ class RelationSerializer(serializers.Serializer):
 # --- Feed and notifications ------------------------------------------------------------
 
 
-class FeedItemSerializer(serializers.Serializer):
+class FeedItemSerializer(DirectSerializer):
     kind = serializers.ChoiceField(choices=["diary", "review", "list"])
     created_at = serializers.DateTimeField()
     username = serializers.CharField()

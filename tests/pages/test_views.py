@@ -414,11 +414,12 @@ def test_card_genres_cost_no_query_each(client, world, trained, django_assert_nu
     client.get(reverse("pages:movie-detail", args=[world.space[1].pk]))  # loads the model
     # The movie and its people; the serving versions and the "more like this" cards (scored
     # in process); the serving model's id and the "also liked" cards; the neighbours' map
-    # points; the film's reviews, popular and recent. None per card or per credit.
+    # points; the film's reviews section (its sorts in one query). None per card or per
+    # credit.
     for position in range(TOP_BILLED):
         CreditFactory(movie=world.space[0], position=position)
     CreditFactory(movie=world.space[0], role=Credit.Role.DIRECTOR)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(reverse("pages:movie-detail", args=[world.space[0].pk]))
     cards = response.context["more_like_this"] + response.context["also_liked"]
     assert len(cards) >= 10

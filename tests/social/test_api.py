@@ -9,10 +9,12 @@ from rest_framework.test import APIClient
 
 from social.models import DiaryEntry, MovieList, Report, Review
 from social.services import (
+    block,
     diary_entry_create,
     follow,
     movie_list_create,
     report_resolve,
+    review_like,
 )
 from tests.api.conftest import V1, token_client
 from tests.factories import GenreFactory, MovieFactory, PublicUserFactory, ReviewFactory, rate
@@ -347,6 +349,82 @@ def test_the_feed_costs_the_same_queries_however_many_items(as_ben, ann, ben):
     few = feed_queries()
     for _ in range(4):
         add_activity()
-    # The feed's keys, the diary entries, their films' genres, their reviews, the reviews
-    # written alone, the lists.
-    assert feed_queries() == few == 6
+    # The feed's keys (with the review each item shows), the diary entries with their
+    # films' genres, the reviews (the entries' and those written alone), the lists; the
+    # token's lookup is cached (accounts.token_cache).
+    assert feed_queries() == few == 4
+
+
+def test_a_films_reviews_section_is_one_request_of_three_sorts(as_ben, anon, ann, ben, film):
+    carl, dora = PublicUserFactory(username="carl"), PublicUserFactory(username="dora")
+    follow(follower=ben, followee=ann)
+    by_ann = ReviewFactory(user=ann, movie=film, text="Followed")
+    liked = ReviewFactory(user=carl, movie=film, text="Liked", like_count=3)
+    newest = ReviewFactory(user=dora, movie=film, text="Newest")
+    ReviewFactory(user=carl)  # another film's
+    url = f"{V1}/movies/{film.pk}/reviews/section/"
+    section = as_ben.get(url).json()
+
+    def ids(sort: str) -> list[int]:
+        return [review["id"] for review in section[sort]]
+
+    assert ids("following") == [by_ann.pk]
+    assert ids("popular") == [liked.pk, newest.pk, by_ann.pk]
+    assert ids("recent") == [newest.pk, liked.pk, by_ann.pk]
+    assert section["popular"][0] == as_ben.get(f"{V1}/reviews/{liked.pk}/").json()
+    section = anon.get(url).json()
+    assert (ids("following"), ids("recent")) == ([], [newest.pk, liked.pk, by_ann.pk])
+    assert as_ben.get(f"{V1}/movies/{film.pk + 1000}/reviews/section/").status_code == 404
+
+
+def test_the_reviews_section_keeps_every_privacy_rule_and_shows_five_of_each(
+    as_ben, ann, ben, film
+):
+    carl = PublicUserFactory(username="carl")
+    follow(follower=ben, followee=ann)
+    follow(follower=ben, followee=carl)
+    hidden = ReviewFactory(user=ann, movie=film, text="Hidden")
+    Review.objects.filter(pk=hidden.pk).update(hidden_at="2026-01-01T00:00:00Z")
+    ReviewFactory(user=carl, movie=film, text="By someone who blocked ben")
+    block(blocker=carl, blocked=ben)
+    private = PublicUserFactory(username="private", profile_is_public=False)
+    ReviewFactory(user=private, movie=film)
+    mine = ReviewFactory(user=ben, movie=film, text="Mine")
+    Review.objects.filter(pk=mine.pk).update(hidden_at="2026-01-01T00:00:00Z")
+    section = as_ben.get(f"{V1}/movies/{film.pk}/reviews/section/").json()
+    # The author still sees their own hidden review; nobody else's hidden, blocked or
+    # private ones show.
+    assert {sort: [r["text"] for r in rows] for sort, rows in section.items()} == {
+        "following": [],
+        "popular": ["Mine"],
+        "recent": ["Mine"],
+    }
+    for day in range(1, 8):
+        diary_entry_create(user=ann, movie_id=film.pk, watched_on=date(2026, 1, day), review="x")
+    section = as_ben.get(f"{V1}/movies/{film.pk}/reviews/section/").json()
+    assert [len(rows) for rows in section.values()] == [5, 5, 5]
+
+
+def test_the_reviews_section_costs_the_same_queries_however_many_reviews(
+    as_ben, ann, ben, film, django_assert_num_queries
+):
+    follow(follower=ben, followee=ann)
+    url = f"{V1}/movies/{film.pk}/reviews/section/"
+    as_ben.get(url)  # the token's first use is recorded once
+    for _ in range(12):
+        review = ReviewFactory(user=ann, movie=film)
+        review_like(user=ben, review=review)
+    # The film, the three sorts' ids, their reviews (the token's lookup is cached).
+    with django_assert_num_queries(3):
+        section = as_ben.get(url).json()
+    assert all(review["liked"] for rows in section.values() for review in rows)
+
+
+def test_the_feed_shows_a_diary_entry_without_a_review_a_moderator_hid(as_ben, ann, ben, film):
+    follow(follower=ben, followee=ann)
+    entry = diary_entry_create(user=ann, movie_id=film.pk, watched_on=date(2026, 1, 1), review="x")
+    shown = as_ben.get(f"{V1}/feed/").json()["results"][0]["diary_entry"]
+    assert (shown["id"], shown["review"]["text"]) == (entry.pk, "x")
+    Review.objects.filter(pk=entry.review.pk).update(hidden_at="2026-01-01T00:00:00Z")
+    shown = as_ben.get(f"{V1}/feed/").json()["results"][0]["diary_entry"]
+    assert (shown["id"], shown["review"]) == (entry.pk, None)

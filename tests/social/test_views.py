@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -405,3 +407,33 @@ def test_the_csv_download_holds_the_diary_reviews_and_every_list_entry(client, a
         "top",
     )
     assert entry["position"] == "1"
+
+
+def test_the_feed_and_the_film_page_cost_the_same_queries_however_many_rows(client, ann, ben, film):
+    follow(follower=ben, followee=ann)
+    client.force_login(ben)
+    feed_url, film_url = reverse("social:feed"), reverse("pages:movie-detail", args=[film.pk])
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add_activity(n: int) -> None:
+        entry = diary_entry_create(
+            user=ann, movie_id=film.pk, watched_on=date(2026, 1, n), review=f"Watch {n}"
+        )
+        review_like(user=ben, review=entry.review)
+        ReviewFactory(user=PublicUserFactory(), movie=MovieFactory(), text=f"Alone {n}")
+        movie_list_create(user=ann, name=f"List {n}")
+
+    add_activity(1)
+    few = queries(feed_url), queries(film_url)
+    for n in range(2, 7):
+        add_activity(n)
+    assert (queries(feed_url), queries(film_url)) == few
+    feed = client.get(feed_url).text
+    assert all(f"Watch {n}" in feed and f"List {n}" in feed for n in range(1, 7))
+    assert "Alone" not in feed and feed.count("Unlike") == 6
+    page = client.get(film_url).text
+    assert page.count("Watch 6") == 3  # from people you follow, popular and recent

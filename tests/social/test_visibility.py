@@ -209,7 +209,7 @@ def test_the_feed_is_followed_activity_newest_first(ann, ben, film):
         movie_list=movie_list_create(user=ann, name="Best"), movie_id=film.pk
     ).movie_list
     keys = selectors.feed_keys(viewer=ben, offset=0, limit=10)
-    assert [(kind, pk) for kind, pk, _ in keys] == [
+    assert [(key.kind, key.id) for key in keys] == [
         ("list", public.pk),
         ("review", standalone.pk),
         ("diary", old.pk),
@@ -234,3 +234,68 @@ def test_the_diary_by_month(ann, film):
         date(2026, 1, 1),
         date(2025, 12, 1),
     ]
+
+
+def test_the_feed_and_reviews_section_are_each_viewer_s_own_whatever_asked_before(ann, ben, film):
+    # Their queries are built once per process and shared by every viewer and film.
+    carl = PublicUserFactory()
+    follow(follower=ben, followee=ann)
+    follow(follower=carl, followee=ben)
+    by_ann = diary_entry_create(user=ann, movie_id=film.pk, watched_on=date(2026, 1, 1), review="a")
+    by_ben = diary_entry_create(user=ben, movie_id=film.pk, watched_on=date(2026, 1, 2), review="b")
+    other = ReviewFactory(user=carl, movie=MovieFactory())
+
+    def feed(viewer) -> list[tuple[int, int | None]]:
+        return [(k.id, k.review_id) for k in selectors.feed_keys(viewer=viewer, offset=0, limit=9)]
+
+    def following(viewer, movie) -> list[int]:
+        return [
+            r.pk
+            for r in selectors.movie_review_sections(viewer=viewer, movie_id=movie.pk)["following"]
+        ]
+
+    assert feed(ben) == [(by_ann.pk, by_ann.review.pk)]
+    assert feed(carl) == [(by_ben.pk, by_ben.review.pk)]
+    assert following(ben, film) == [by_ann.review.pk]
+    assert following(carl, film) == [by_ben.review.pk]
+    assert following(carl, other.movie) == []
+    assert selectors.movie_review_sections(viewer=ANON, movie_id=other.movie.pk) == {
+        "following": [],
+        "popular": [other],
+        "recent": [other],
+    }
+    block(blocker=ann, blocked=ben)
+    assert (feed(ben), following(ben, film), feed(carl)) == (
+        [],
+        [],
+        [(by_ben.pk, by_ben.review.pk)],
+    )
+
+
+def test_a_profile_s_counts_are_what_each_viewer_may_see(ann, ben, film, ann_activity):
+    # One query built once per process, shared by every viewer and person.
+    carl = PublicUserFactory()
+    follow(follower=ben, followee=ann)
+    follow(follower=carl, followee=ann)
+    follow(follower=ann, followee=carl)
+    ReviewFactory(user=ann, movie=MovieFactory())
+    block(blocker=carl, blocked=ben)
+    counts = {
+        "self": selectors.person_counts(viewer=ann, person=ann),
+        "ben": selectors.person_counts(viewer=ben, person=ann),
+        "visitor": selectors.person_counts(viewer=ANON, person=ann),
+    }
+    everything = {"followers": 2, "following": 1, "diary_entries": 1, "reviews": 2, "lists": 3}
+    assert counts == {
+        "self": everything,
+        # Carl blocked ben; only their owner sees private and unlisted lists counted.
+        "ben": everything | {"followers": 1, "following": 0, "lists": 1},
+        "visitor": everything | {"lists": 1},
+    }
+    assert selectors.person_counts(viewer=ann, person=carl) == {
+        "followers": 1,
+        "following": 1,
+        "diary_entries": 0,
+        "reviews": 0,
+        "lists": 0,
+    }

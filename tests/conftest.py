@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from django.db import connection
 
 from movierec.celery import app as celery_app
 from tests.factories import GenreFactory, MovieFactory, UserFactory, rate
+from tests.waiting import wait_until
 
 SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 ML_LATEST_SMALL = os.path.abspath(os.path.join(SHARED_DATA, "movielens", "ml-latest-small"))
@@ -113,10 +113,14 @@ def celery_worker(
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 60
-        while not celery_app.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
+
+        def answers() -> list:
+            if process.poll() is not None:
                 pytest.fail(f"celery worker did not start (exit code {process.poll()})")
+            return celery_app.control.ping(destination=[node], timeout=0.5)
+
+        # The ping itself waits half a second for the answer.
+        wait_until(answers, "the celery worker to answer a ping", timeout=60, interval=0)
         yield process
     finally:
         celery_app.conf.task_default_queue = previous_queue

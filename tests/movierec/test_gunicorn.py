@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -68,18 +67,18 @@ def _gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def _wait_up(port: int, server: subprocess.Popen) -> None:
     """Until the home page answers (that answer is counted)."""
-    deadline = time.monotonic() + 180  # each worker loads the embedding model first
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         assert server.poll() is None, server.stderr.read()
         try:
             # Generous: a first request that timed out here would still be served and
             # counted by the server, and the retry would be counted again.
-            if _get(port, "/", timeout=120).status == 200:
-                return
+            return _get(port, "/", timeout=120).status == 200
         except urllib3.exceptions.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail("gunicorn did not answer")
+            return False
+
+    # Each worker loads the embedding model first.
+    wait_until(answers, "gunicorn to answer", timeout=180, interval=0.5)
 
 
 def _stop(server: subprocess.Popen) -> str:
